@@ -1,0 +1,12 @@
+// The one door to @kubernetes/client-node: what the kube source uses, in one place. (package.json pins undici 7
+// through `overrides`, because client-node 2.0.1 pulls undici 8, which needs Node >= 22.19.)
+
+export {
+  ApiException,
+  ApisApi,
+  CoreV1Api,
+  CustomObjectsApi,
+  DiscoveryV1Api,
+  KubeConfig,
+  Watch,
+} from '@kubernetes/client-node';
