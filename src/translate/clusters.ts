@@ -1,0 +1,152 @@
+// Cluster builders (spec §5): EDS clusters for services with endpoints, DNS clusters for ExternalName and DNS
+// ServiceEntries, ORIGINAL_DST clusters for passthrough, and the fixed Passthrough/BlackHole/inbound clusters.
+// Each builder takes only what it reads, so the proxyless gRPC generator can reuse `edsCluster` and `dnsCluster`.
+import type { Endpoint, IPFamily, IPMode, Proxy, Service, ServicePort } from '../model/types.ts';
+import type { Cluster, ConfigSource, DnsLookupFamily, Duration, LbEndpoint, TypedConfig } from './envoy-types.ts';
+import { targetPortOf } from '../model/model-index.ts';
+import {
+  clusterFamilies,
+  compare,
+  forwardedPorts,
+  inboundClusterName,
+  outboundClusterName,
+  upstreamKind,
+  type MeshView,
+} from './plan.ts';
+import { envoyAddress, passthroughBind } from './proxy-addresses.ts';
+import type { ForwardingStrategy } from './types.ts';
+
+/** Name of the cluster that forwards to the original destination of outbound connections nothing else claims. */
+export const PASSTHROUGH_CLUSTER = 'PassthroughCluster';
+/** Name of the cluster that drops traffic. */
+export const BLACKHOLE_CLUSTER = 'BlackHoleCluster';
+/** Name of the inbound cluster for ports no service declares. */
+export const INBOUND_PASSTHROUGH_CLUSTER = 'InboundPassthroughCluster';
+
+/** Connect timeout of every cluster biplane builds. */
+export const CONNECT_TIMEOUT: Duration = { seconds: 10 };
+
+/** Everything over the one ADS stream, v3. */
+export const ADS: ConfigSource = { ads: {}, resource_api_version: 'V3' };
+
+/** An EDS cluster whose endpoints arrive over ADS under the cluster's own name. */
+export function edsCluster(name: string, protocol?: ServicePort['protocol']): Cluster {
+  return {
+    name,
+    type: 'EDS',
+    connect_timeout: CONNECT_TIMEOUT,
+    lb_policy: 'ROUND_ROBIN',
+    eds_cluster_config: { eds_config: ADS },
+    ...http2Options(protocol),
+  };
+}
+
+/** DNS lookup family for a proxy mode or one family: V4_ONLY, V6_ONLY, or ALL (both, for Happy Eyeballs) on dual. */
+export function dnsLookupFamily(mode: IPMode): DnsLookupFamily {
+  return mode === 'IPv4' ? 'V4_ONLY' : mode === 'IPv6' ? 'V6_ONLY' : 'ALL';
+}
+
+/**
+ * A DNS cluster: LOGICAL_DNS for one host (a single endpoint; with `ALL` Envoy races the resolved families by Happy
+ * Eyeballs), STRICT_DNS for several (every resolved address becomes a host). Hosts are sorted and deduped.
+ */
+export function dnsCluster(
+  name: string,
+  hosts: readonly { readonly host: string; readonly port: number }[],
+  mode: IPMode,
+  protocol?: ServicePort['protocol'],
+): Cluster {
+  const unique = [...new Map(hosts.map((h) => [`${h.host}:${h.port}`, h])).values()].sort(
+    (a, b) => compare(a.host, b.host) || a.port - b.port,
+  );
+  const lb_endpoints: LbEndpoint[] = unique.map((h) => ({ endpoint: { address: envoyAddress(h.host, h.port) } }));
+  return {
+    name,
+    type: unique.length === 1 ? 'LOGICAL_DNS' : 'STRICT_DNS',
+    connect_timeout: CONNECT_TIMEOUT,
+    lb_policy: 'ROUND_ROBIN',
+    dns_lookup_family: dnsLookupFamily(mode),
+    load_assignment: { cluster_name: name, endpoints: lb_endpoints.length > 0 ? [{ lb_endpoints }] : [] },
+    ...http2Options(protocol),
+  };
+}
+
+/** An ORIGINAL_DST cluster: upstream = the connection's original destination, optionally binding a source. */
+export function originalDstCluster(name: string, bind?: Cluster['upstream_bind_config']): Cluster {
+  return {
+    name,
+    type: 'ORIGINAL_DST',
+    connect_timeout: CONNECT_TIMEOUT,
+    lb_policy: 'CLUSTER_PROVIDED',
+    ...(bind ? { upstream_bind_config: bind } : {}),
+  };
+}
+
+/** HTTP/2 upstream options for HTTP2 and GRPC ports. */
+function http2Options(protocol?: ServicePort['protocol']): Pick<Cluster, 'typed_extension_protocol_options'> {
+  if (protocol !== 'HTTP2' && protocol !== 'GRPC') return {};
+  const options: TypedConfig = {
+    '@type': 'type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions',
+    explicit_http_config: { http2_protocol_options: {} },
+  };
+  return { typed_extension_protocol_options: { 'envoy.extensions.upstreams.http.v3.HttpProtocolOptions': options } };
+}
+
+/** The names a DNS cluster resolves: DNS ServiceEntry endpoints, else the ExternalName, else the host itself. */
+export function dnsHosts(
+  service: Service,
+  port: ServicePort,
+  endpoints: readonly Endpoint[],
+): { host: string; port: number }[] {
+  const fallbackPort = typeof port.targetPort === 'number' ? port.targetPort : port.port;
+  const named = endpoints.flatMap((e) => {
+    const host = e.hostname ?? e.addresses[0]?.ip;
+    if (host === undefined) return [];
+    return [{ host, port: targetPortOf(service, port, e) ?? fallbackPort }];
+  });
+  if (named.length > 0) return named;
+  return [{ host: service.externalName ?? service.hostname, port: service.externalName ? port.port : fallbackPort }];
+}
+
+/** Outbound clusters of every service port, one per family for natively forwarded services. */
+export function outboundClusters(view: MeshView, proxy: Proxy, strategy: ForwardingStrategy): Cluster[] {
+  const out: Cluster[] = [];
+  for (const service of view.services) {
+    const kind = upstreamKind(service);
+    for (const port of forwardedPorts(service)) {
+      for (const family of clusterFamilies(service, proxy, strategy)) {
+        const name = outboundClusterName(port.port, service.hostname, family);
+        if (kind === 'EDS') out.push(edsCluster(name, port.protocol));
+        else if (kind === 'ORIGINAL_DST') out.push(originalDstCluster(name));
+        else out.push(dnsCluster(name, dnsHosts(service, port, view.endpointsOf(service.hostname)), modeFor(proxy, family), port.protocol));
+      }
+    }
+  }
+  return out;
+}
+
+function modeFor(proxy: Proxy, family: IPFamily | undefined): IPMode {
+  return family ?? proxy.mode;
+}
+
+/** Inbound clusters (`inbound|<port>||`, ORIGINAL_DST, bound to the passthrough source) plus InboundPassthroughCluster. */
+export function inboundClusters(ports: readonly number[], proxy: Proxy): Cluster[] {
+  const bind = passthroughBind(proxy);
+  return [
+    ...ports.map((p) => originalDstCluster(inboundClusterName(p), bind)),
+    originalDstCluster(INBOUND_PASSTHROUGH_CLUSTER, bind),
+  ];
+}
+
+/** PassthroughCluster (ORIGINAL_DST) and BlackHoleCluster (STATIC, no endpoints). */
+export function fixedClusters(): Cluster[] {
+  return [
+    originalDstCluster(PASSTHROUGH_CLUSTER),
+    {
+      name: BLACKHOLE_CLUSTER,
+      type: 'STATIC',
+      connect_timeout: CONNECT_TIMEOUT,
+      load_assignment: { cluster_name: BLACKHOLE_CLUSTER, endpoints: [] },
+    },
+  ];
+}

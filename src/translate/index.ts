@@ -1,0 +1,36 @@
+// The translator's entry point: (mesh, proxy, options) → every Envoy resource that sidecar gets. Pure and
+// deterministic: the same input gives the same output, each list sorted by name.
+import { indexModel, type ModelIndex } from '../model/model-index.ts';
+import type { MeshModel, Proxy } from '../model/types.ts';
+import { fixedClusters, inboundClusters, outboundClusters } from './clusters.ts';
+import { outboundEndpoints } from './endpoints.ts';
+import { httpWildcardListeners, tcpVipListeners } from './listeners-outbound.ts';
+import { byName, inboundPorts, virtualInboundListener, virtualOutboundListener } from './listeners-virtual.ts';
+import { compare, meshView, type MeshView } from './plan.ts';
+import { outboundRoutes } from './routes.ts';
+import type { EnvoyResources, TranslateOptions } from './types.ts';
+
+export type * from './types.ts';
+export { meshView, type MeshView } from './plan.ts';
+
+function isIndex(input: MeshModel | ModelIndex): input is ModelIndex {
+  return 'endpointsByService' in input;
+}
+
+/** Every listener, cluster, route configuration and load assignment of one Envoy sidecar. */
+export function translate(input: ModelIndex | MeshModel, proxy: Proxy, options: TranslateOptions = {}): EnvoyResources {
+  const view: MeshView = meshView(isIndex(input) ? input : indexModel(input));
+  const strategy = options.strategy ?? 'shared';
+  const ports = inboundPorts(view, proxy);
+  return {
+    listeners: byName([
+      ...tcpVipListeners(view, proxy, strategy),
+      ...httpWildcardListeners(view, proxy, strategy),
+      virtualOutboundListener(proxy),
+      virtualInboundListener(proxy, ports),
+    ]),
+    clusters: byName([...outboundClusters(view, proxy, strategy), ...inboundClusters(ports, proxy), ...fixedClusters()]),
+    routes: byName(outboundRoutes(view, proxy, strategy)),
+    endpoints: outboundEndpoints(view, proxy, strategy).sort((a, b) => compare(a.cluster_name, b.cluster_name)),
+  };
+}

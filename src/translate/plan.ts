@@ -1,0 +1,126 @@
+// Which resources a service gets on one proxy: the per-service decisions every builder shares (cluster names, native
+// per-family forwarding, the VIPs a proxy sees and how they group into listeners).
+import { nameKey, type ModelIndex } from '../model/model-index.ts';
+import type { Address, Endpoint, IPFamily, Pod, PortProtocol, Proxy, Service, ServicePort } from '../model/types.ts';
+import { proxyFamilies } from './proxy-addresses.ts';
+import type { ForwardingStrategy } from './types.ts';
+
+/** What a builder reads of the mesh: services (sorted by hostname), endpoints by service hostname, pods. */
+export interface MeshView {
+  readonly services: readonly Service[];
+  endpointsOf(hostname: string): readonly Endpoint[];
+  pod(namespace: string, name: string): Pod | undefined;
+}
+
+/** The builders' view of a model index (services sorted by hostname; lookups through the index's maps). */
+export function meshView(index: ModelIndex): MeshView {
+  const services = [...index.model.services].sort((a, b) => compare(a.hostname, b.hostname));
+  return {
+    services,
+    endpointsOf: (hostname) => index.endpointsByService.get(hostname) ?? [],
+    pod: (namespace, name) => index.podsByName.get(nameKey(namespace, name)),
+  };
+}
+
+/** Code-point string order, so output never depends on the locale. */
+export function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** Ports whose traffic an HTTP connection manager handles (shared wildcard listener + RDS). */
+export function isHttpProtocol(protocol: PortProtocol): boolean {
+  return protocol === 'HTTP' || protocol === 'HTTP2' || protocol === 'GRPC';
+}
+
+/** Ports biplane forwards: everything but UDP, which an Envoy sidecar does not proxy. */
+export function forwardedPorts(service: Service): ServicePort[] {
+  return service.ports.filter((p) => p.protocol !== 'UDP');
+}
+
+/** How a service's upstreams are found: endpoints over EDS, DNS names, or the connection's original destination. */
+export type UpstreamKind = 'EDS' | 'DNS' | 'ORIGINAL_DST';
+
+/** ExternalName and DNS ServiceEntries resolve names; headless services and resolution NONE pass through; else EDS. */
+export function upstreamKind(service: Service): UpstreamKind {
+  if (service.externalName !== undefined || service.resolution === 'DNS') return 'DNS';
+  if (service.headless || service.resolution === 'NONE') return 'ORIGINAL_DST';
+  return 'EDS';
+}
+
+/**
+ * Whether traffic to `service` keeps its family end to end on this proxy (native forwarding): only dual proxies, for
+ * every service under the `per-family` strategy or for services annotated `biplane.io/ip-family-forwarding: native`.
+ */
+export function isNative(service: Service, proxy: Proxy, strategy: ForwardingStrategy): boolean {
+  if (proxy.mode !== 'Dual' || upstreamKind(service) === 'ORIGINAL_DST') return false;
+  return strategy === 'per-family' || service.forwarding === 'native';
+}
+
+/** The families a service's clusters are split by: `[undefined]` (one shared cluster) or the proxy's families. */
+export function clusterFamilies(service: Service, proxy: Proxy, strategy: ForwardingStrategy): (IPFamily | undefined)[] {
+  return isNative(service, proxy, strategy) ? proxyFamilies(proxy) : [undefined];
+}
+
+/** `outbound|<port>|<subset>|<host>`; per-family clusters use the family as subset (`outbound|80|IPv6|a.ns.svc...`). */
+export function outboundClusterName(port: number, hostname: string, family?: IPFamily): string {
+  return `outbound|${port}|${family ?? ''}|${hostname}`;
+}
+
+/** `inbound|<port>||`: the inbound cluster of a container port. */
+export function inboundClusterName(port: number): string {
+  return `inbound|${port}||`;
+}
+
+/** The VIPs of a service this proxy sees (spec §3): all of them (service order) on dual proxies, else its family's. */
+export function vipsForProxy(service: Service, proxy: Proxy): Address[] {
+  if (service.headless) return [];
+  return service.vips.filter((v) => proxy.mode === 'Dual' || v.family === proxy.mode);
+}
+
+/**
+ * VIPs grouped into listeners (spec §3/§4): the first VIP is primary and the other family's VIPs are its additional
+ * addresses; further VIPs of the primary family get a listener each, so no family is ever both primary and additional.
+ * Native forwarding gives every VIP its own listener.
+ */
+export function vipGroups(vips: readonly Address[], native: boolean): Address[][] {
+  const [first, ...rest] = vips;
+  if (!first) return [];
+  if (native) return vips.map((v) => [v]);
+  const others = rest.filter((v) => v.family !== first.family);
+  const same = rest.filter((v) => v.family === first.family);
+  return [[first, ...others], ...same.map((v) => [v])];
+}
+
+/** The selector of `service` matches these pod labels (same namespace, non-empty selector). */
+function selects(service: Service, namespace: string, labels: Readonly<Record<string, string>>): boolean {
+  const selector = service.selector;
+  if (service.kind !== 'Service' || service.namespace !== namespace || !selector) return false;
+  const entries = Object.entries(selector);
+  return entries.length > 0 && entries.every(([k, v]) => labels[k] === v);
+}
+
+/**
+ * The container ports this proxy's pod serves for the services selecting it: numeric targetPorts as they are, named
+ * ones resolved through the pod's own endpoint (else any endpoint of the service), no targetPort → the service port.
+ * Named targetPorts nothing resolves are left out. Ascending, unique.
+ */
+export function inboundPorts(view: MeshView, proxy: Proxy): number[] {
+  const pod = proxy.pod ? view.pod(proxy.namespace, proxy.pod) : undefined;
+  const labels = pod?.labels ?? proxy.labels;
+  const ports = new Set<number>();
+  for (const service of view.services) {
+    if (!selects(service, proxy.namespace, labels)) continue;
+    const endpoints = view.endpointsOf(service.hostname);
+    const own = endpoints.filter((e) => e.pod?.namespace === proxy.namespace && e.pod.name === proxy.pod);
+    for (const port of forwardedPorts(service)) {
+      const target = port.targetPort ?? port.port;
+      if (typeof target === 'number') ports.add(target);
+      else {
+        const found = [...own, ...endpoints].flatMap((e) => e.ports).find((p) => p.name === port.name);
+        if (found) ports.add(found.port);
+      }
+    }
+  }
+  return [...ports].sort((a, b) => a - b);
+}
+

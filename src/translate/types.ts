@@ -1,0 +1,23 @@
+// What the translator produces for one proxy, and the options that steer it.
+import type { ClusterLoadAssignment, Cluster, Listener, RouteConfiguration } from './envoy-types.ts';
+
+export type * from './envoy-types.ts';
+
+/** Every resource one proxy gets, by xDS type, each list sorted by name. */
+export interface EnvoyResources {
+  readonly listeners: readonly Listener[];
+  readonly clusters: readonly Cluster[];
+  readonly routes: readonly RouteConfiguration[];
+  readonly endpoints: readonly ClusterLoadAssignment[];
+}
+
+/**
+ * How dual-stack services are forwarded: `shared` (default) = one listener/cluster/route per service port carrying both
+ * families; `per-family` = Istio's original "native IP family forwarding", one of each per family.
+ */
+export type ForwardingStrategy = 'shared' | 'per-family';
+
+/** Options of `translate`. */
+export interface TranslateOptions {
+  readonly strategy?: ForwardingStrategy;
+}

@@ -1,0 +1,67 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { command as bootstrap } from '../../src/cli/bootstrap.ts';
+import { command as translateCmd } from '../../src/cli/translate.ts';
+import { encodableBootstrap, sidecarBootstrap } from '../../src/translate/bootstrap.ts';
+import { decodeMessage, encodeMessage } from '../../src/xds/protos.ts';
+import { clients, proxyFor } from './fixtures.ts';
+
+const MESH = 'testdata/translate/mesh.yaml';
+
+async function capture(run: () => Promise<number>): Promise<{ code: number; out: string; err: string }> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const write = process.stdout.write.bind(process.stdout);
+  const log = console.log;
+  const error = console.error;
+  // The test runner talks to its parent over stdout with Buffers; only our string writes are captured.
+  process.stdout.write = ((s: string | Uint8Array, ...rest: unknown[]) =>
+    typeof s === 'string' ? (out.push(s), true) : write(s, ...(rest as []))) as typeof process.stdout.write;
+  console.log = (s: unknown) => out.push(String(s));
+  console.error = (s: unknown) => err.push(String(s));
+  try {
+    return { code: await run(), out: out.join(''), err: err.join('\n') };
+  } finally {
+    process.stdout.write = write;
+    console.log = log;
+    console.error = error;
+  }
+}
+
+test('translate prints encoder-produced resources and a config dump', async () => {
+  const r = await capture(() => translateCmd.run(['--manifests', MESH, '--proxy', 'demo/client-dual']));
+  assert.equal(r.code, 0);
+  const parsed = JSON.parse(r.out) as { listeners: { name: string }[] };
+  assert.ok(parsed.listeners.some((l) => l.name === 'virtualOutbound'));
+  const dump = await capture(() => translateCmd.run(['--manifests', MESH, '--proxy', 'demo/client-v4', '--output', 'config-dump']));
+  const configs = (JSON.parse(dump.out) as { configs: { '@type': string }[] }).configs.map((c) => c['@type'].split('.').pop());
+  assert.deepEqual(configs, ['ListenersConfigDump', 'ClustersConfigDump', 'RoutesConfigDump', 'EndpointsConfigDump']);
+});
+
+test('translate exits 1 naming an unknown pod and 2 on usage errors', async () => {
+  const missing = await capture(() => translateCmd.run(['--manifests', MESH, '--proxy', 'demo/nope']));
+  assert.equal(missing.code, 1);
+  assert.match(missing.err, /pod demo\/nope not found/);
+  assert.equal((await capture(() => translateCmd.run(['--manifests', MESH]))).code, 2);
+  assert.equal((await capture(() => translateCmd.run(['--manifests', MESH, '--proxy', 'a/b', '--strategy', 'x']))).code, 2);
+});
+
+test('the bootstrap encodes as a real Bootstrap with admin on the primary localhost and both wildcards', () => {
+  const b = sidecarBootstrap(proxyFor(clients.dual6), { host: '::1', port: 15010 });
+  const decoded = decodeMessage('envoy.config.bootstrap.v3.Bootstrap', encodeMessage('envoy.config.bootstrap.v3.Bootstrap', encodableBootstrap(b))) as any;
+  assert.equal(decoded.admin.address.socket_address.address, '::1');
+  const stats = decoded.static_resources.listeners.find((l: any) => l.name === 'stats');
+  assert.equal(stats.address.socket_address.address, '::');
+  assert.equal(stats.additional_addresses[0].address.socket_address.address, '0.0.0.0');
+  assert.equal(decoded.static_resources.clusters[0].type, 'STATIC');
+  const v4 = sidecarBootstrap(proxyFor(clients.v4), { host: 'biplane.system', port: 15010 }) as any;
+  assert.equal(v4.static_resources.clusters[0].dns_lookup_family, 'V4_ONLY');
+  assert.equal(v4.static_resources.listeners[1].additional_addresses, undefined);
+});
+
+test('bootstrap command prints JSON for a pod and rejects a bad xds address', async () => {
+  const r = await capture(() => bootstrap.run(['--manifests', MESH, '--proxy', 'shop/catalog-0']));
+  assert.equal(r.code, 0);
+  assert.match((JSON.parse(r.out) as { node: { id: string } }).node.id, /^sidecar~fd00:.*~catalog-0\.shop~shop\.svc\.cluster\.local$/);
+  assert.equal((await capture(() => bootstrap.run(['--manifests', MESH, '--proxy', 'a/b', '--xds-address', 'nope']))).code, 2);
+});

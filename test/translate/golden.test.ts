@@ -1,0 +1,44 @@
+// Golden tests: testdata/translate/<case>/case.yaml names manifests, a pod and a strategy; the translated resources,
+// after encode → decode with Envoy's protos, must equal <case>/{listeners,clusters,routes,endpoints}.json.
+// UPDATE_GOLDEN=1 rewrites them (and deletes stale ones); never in CI.
+import assert from 'node:assert/strict';
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { test } from 'node:test';
+import { parse } from 'yaml';
+import { loadMesh } from '../../src/cli/translate.ts';
+import { translate } from '../../src/translate/index.ts';
+import { renderResources } from '../../src/translate/render.ts';
+import { validateIfAvailable } from './validator.ts';
+
+const ROOT = path.join(import.meta.dirname, '../../testdata/translate');
+const KINDS = ['listeners', 'clusters', 'routes', 'endpoints'] as const;
+const update = process.env['UPDATE_GOLDEN'] === '1' && !process.env['CI'];
+
+const cases = readdirSync(ROOT, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name).sort();
+
+test('there are golden cases', () => assert.ok(cases.length >= 6));
+
+for (const name of cases) {
+  test(`golden ${name}`, async () => {
+    const dir = path.join(ROOT, name);
+    const spec = parse(readFileSync(path.join(dir, 'case.yaml'), 'utf8')) as { manifests?: string; proxy: string; strategy?: string };
+    const mesh = await loadMesh(path.join(dir, spec.manifests ?? 'input.yaml'), spec.proxy);
+    assert.ok(!('error' in mesh), 'error' in mesh ? mesh.error : '');
+    const resources = translate(mesh.index, mesh.proxy, { strategy: spec.strategy === 'per-family' ? 'per-family' : 'shared' });
+    const rendered = renderResources(resources);
+    for (const kind of KINDS) {
+      const file = path.join(dir, `${kind}.json`);
+      const actual = `${JSON.stringify(rendered[kind], null, 2)}\n`;
+      if (update) writeFileSync(file, actual);
+      else assert.equal(actual, readFileSync(file, 'utf8'), `${name}/${kind}.json differs (UPDATE_GOLDEN=1 to accept)`);
+    }
+    if (update) {
+      for (const f of readdirSync(dir)) {
+        if (f.endsWith('.json') && !KINDS.some((k) => `${k}.json` === f)) rmSync(path.join(dir, f));
+      }
+    }
+    assert.ok(KINDS.every((k) => existsSync(path.join(dir, `${k}.json`))));
+    assert.deepEqual(await validateIfAvailable(resources), [], 'the validator accepts every golden');
+  });
+}

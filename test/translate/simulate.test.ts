@@ -1,0 +1,100 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { translate } from '../../src/translate/index.ts';
+import { simulate } from '../../src/translate/simulate.ts';
+import { clients, proxyFor } from './fixtures.ts';
+import { mesh, webPod } from './mesh.ts';
+
+const WEB = 'outbound|80||web.apps.svc.cluster.local';
+const DB = 'outbound|5432||db.apps.svc.cluster.local';
+
+test('a dual IPv4-primary proxy sends IPv4 and IPv6 calls to a dual service through the same listener and cluster', () => {
+  const r = translate(mesh(), proxyFor(clients.dual4));
+  for (const vip of ['fd00:10:96::b', '10.96.0.11']) {
+    const s = simulate(r, { direction: 'outbound', destination: vip, port: 5432 });
+    assert.equal(s.listener, 'fd00:10:96::b_5432', vip);
+    assert.equal(s.cluster, DB);
+    assert.equal(s.upstreamFamily, 'IPv6', 'upstream family is the endpoint first address, not the client family');
+  }
+});
+
+test('an HTTP call by IPv6 VIP lands on the same-family wildcard and routes by bracketed authority', () => {
+  for (const client of [clients.dual4, clients.dual6]) {
+    const r = translate(mesh(), proxyFor(client));
+    const s = simulate(r, { direction: 'outbound', destination: 'fd00:10:96::a', port: 80 });
+    assert.equal(s.routeConfig, '80');
+    assert.equal(s.virtualHost, 'web.apps.svc.cluster.local:80');
+    assert.equal(s.cluster, WEB);
+    assert.deepEqual(s.upstreams, [['10.244.2.1', 'fd00:10:244:2::1'], ['10.244.2.2', 'fd00:10:244:2::2']]);
+    const v4 = simulate(r, { direction: 'outbound', destination: '10.96.0.10', port: 80, host: 'web.apps' });
+    assert.equal(v4.cluster, WEB);
+  }
+});
+
+test('an IPv4-only proxy reaches dual services over IPv4 and never gets an IPv6 upstream', () => {
+  const r = translate(mesh(), proxyFor(clients.v4));
+  const tcp = simulate(r, { direction: 'outbound', destination: '10.96.0.11', port: 5432 });
+  assert.equal(tcp.listener, '10.96.0.11_5432');
+  assert.deepEqual(tcp.upstreams, [['10.244.3.1']]);
+  const http = simulate(r, { direction: 'outbound', destination: '10.96.0.10', port: 80 });
+  assert.equal(http.listener, '0.0.0.0_80');
+  assert.deepEqual(http.upstreams, [['10.244.2.1'], ['10.244.2.2']]);
+  const v6 = simulate(r, { direction: 'outbound', destination: 'fd00:10:96::b', port: 5432 });
+  assert.match(v6.error ?? '', /no IPv6 capture listener/);
+});
+
+test('an IPv6-only proxy reaches dual services over IPv6 and an IPv6-only service by name', () => {
+  const r = translate(mesh(), proxyFor(clients.v6));
+  const tcp = simulate(r, { direction: 'outbound', destination: 'fd00:10:96::b', port: 5432 });
+  assert.equal(tcp.listener, 'fd00:10:96::b_5432');
+  assert.deepEqual(tcp.upstreams, [['fd00:10:244:3::1']]);
+  const http = simulate(r, { direction: 'outbound', destination: 'fd00:10:96::c', port: 8080, host: 'modern.apps.svc.cluster.local:8080' });
+  assert.equal(http.listener, '::_8080');
+  assert.equal(http.cluster, 'outbound|8080||modern.apps.svc.cluster.local');
+  assert.match(simulate(r, { direction: 'outbound', destination: '10.96.0.12', port: 9000 }).error ?? '', /no IPv4 capture/);
+});
+
+test('an unknown destination of either family passes through on the dual proxy', () => {
+  const r = translate(mesh(), proxyFor(clients.dual6));
+  for (const dst of ['192.0.2.1', '2001:db8::1']) {
+    const s = simulate(r, { direction: 'outbound', destination: dst, port: 443 });
+    assert.equal(s.listener, 'virtualOutbound');
+    assert.equal(s.cluster, 'PassthroughCluster');
+    assert.deepEqual(s.upstreams, [[dst]]);
+  }
+});
+
+test('inbound calls bind the passthrough source of the destination family', () => {
+  const r = translate(mesh(), proxyFor(webPod));
+  const v4 = simulate(r, { direction: 'inbound', destination: '10.244.2.1', port: 8080 });
+  assert.equal(v4.cluster, 'inbound|8080||');
+  assert.equal(v4.sourceAddress, '127.0.0.6');
+  const v6 = simulate(r, { direction: 'inbound', destination: 'fd00:10:244:2::1', port: 8080 });
+  assert.equal(v6.cluster, 'inbound|8080||');
+  assert.equal(v6.sourceAddress, '::6');
+  const other = simulate(r, { direction: 'inbound', destination: 'fd00:10:244:2::1', port: 9999 });
+  assert.equal(other.cluster, 'InboundPassthroughCluster');
+  assert.equal(other.sourceAddress, '::6');
+});
+
+test('single-family proxies bind only their own passthrough source', () => {
+  const m = mesh();
+  const v6pod = { ...webPod, name: 'web-v6', ips: m.pods[0]!.ips.filter((a) => a.family === 'IPv6') };
+  const r = translate(m, proxyFor(v6pod));
+  const s = simulate(r, { direction: 'inbound', destination: 'fd00:10:244:2::1', port: 8080 });
+  assert.equal(s.sourceAddress, '::6');
+  assert.equal(simulate(r, { direction: 'inbound', destination: '10.244.2.1', port: 8080 }).listener, undefined);
+});
+
+test('native forwarding keeps the client family end to end on a dual proxy', () => {
+  const r = translate(mesh(), proxyFor(clients.dual4), { strategy: 'per-family' });
+  const v4 = simulate(r, { direction: 'outbound', destination: '10.96.0.11', port: 5432 });
+  assert.equal(v4.listener, '10.96.0.11_5432');
+  assert.equal(v4.cluster, 'outbound|5432|IPv4|db.apps.svc.cluster.local');
+  assert.deepEqual(v4.upstreams, [['10.244.3.1']]);
+  const v6 = simulate(r, { direction: 'outbound', destination: 'fd00:10:96::a', port: 80, host: 'web.apps.svc.cluster.local' });
+  assert.equal(v6.listener, '::_80');
+  assert.equal(v6.routeConfig, '80|IPv6');
+  assert.equal(v6.cluster, 'outbound|80|IPv6|web.apps.svc.cluster.local');
+  assert.deepEqual(v6.upstreams, [['fd00:10:244:2::1'], ['fd00:10:244:2::2']]);
+});
