@@ -1,0 +1,27 @@
+// The model stage's public entry: the types, address helpers, and the pure functions that check source objects,
+// build the mesh model from them, read connecting proxies, index and validate the model.
+export type * from './types.ts';
+export * from './address.ts';
+export { checkObject, hasErrors } from './check.ts';
+export type { CheckResult } from './check.ts';
+export { buildModel, clusterFamilies } from './build.ts';
+export type { BuildResult } from './build.ts';
+export { parseProxy } from './proxy.ts';
+export type { ProxyNode, ProxyResult } from './proxy.ts';
+export { indexModel, nameKey, servicePortKey, targetPortOf } from './model-index.ts';
+export type { ModelIndex, PortEndpoint, ServiceVip } from './model-index.ts';
+export { validate } from './validate.ts';
+export { parsePrefix, isHostPrefix } from './cidr.ts';
+export type { Prefix } from './cidr.ts';
+export { IPV4_POOL, IPV6_POOL, allocateVips, parseAutoAllocate } from './vip-alloc.ts';
+export type { VipClaim, VipPool } from './vip-alloc.ts';
+export { portProtocol } from './ports.ts';
+export {
+  AUTO_ALLOCATE_ANNOTATION,
+  CLUSTER_DOMAIN,
+  FORWARDING_ANNOTATION,
+  REGION_LABEL,
+  SERVICE_NAME_LABEL,
+  ZONE_LABEL,
+  serviceHostname,
+} from './names.ts';

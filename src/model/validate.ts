@@ -1,0 +1,128 @@
+// Consistency checks over a whole model, built or written by hand: every problem, each with the origin of the
+// object it is about. The translator skips what these report; nothing here throws.
+import { problemAt } from './raw.ts';
+import type { Address, Endpoint, MeshModel, Pod, Problem, Service } from './types.ts';
+
+/** Every problem in a model: duplicates, family mismatches, VIPs shared between services, unusable endpoints. */
+export function validate(model: MeshModel): Problem[] {
+  const problems: Problem[] = [];
+  const hostnames = new Map<string, Service>();
+  const vipOwners = new Map<string, Service>();
+  for (const service of model.services) {
+    const earlier = hostnames.get(service.hostname);
+    if (earlier) {
+      const message = `hostname ${service.hostname} is also defined by ${earlier.origin.object ?? earlier.name}`;
+      problems.push(problemAt(service.origin, 'error', undefined, message));
+    } else {
+      hostnames.set(service.hostname, service);
+    }
+    for (const vip of service.vips) {
+      const owner = vipOwners.get(vip.ip);
+      if (owner && owner.hostname !== service.hostname && !sameEntry(owner, service)) {
+        problems.push(problemAt(service.origin, 'error', vipField(service), `VIP ${vip.ip} is also used by ${owner.hostname}`));
+      }
+      if (!owner) vipOwners.set(vip.ip, service);
+    }
+    problems.push(...validateService(service));
+  }
+  for (const endpoint of model.endpoints) problems.push(...validateEndpoint(endpoint, hostnames));
+  problems.push(...duplicateEndpointPorts(model.endpoints));
+  for (const pod of model.pods) problems.push(...validatePod(pod));
+  return problems;
+}
+
+/** Whether two services are hosts of one ServiceEntry, which share its `addresses` by design. */
+function sameEntry(a: Service, b: Service): boolean {
+  return a.kind === 'ServiceEntry' && b.kind === 'ServiceEntry' && a.namespace === b.namespace && a.name === b.name;
+}
+
+/** The field VIPs come from, for problem origins. */
+function vipField(service: Service): string {
+  return service.kind === 'Service' ? 'spec.clusterIPs' : 'spec.addresses';
+}
+
+/** One service on its own: VIP families, policy, headless/ExternalName shape, ports. */
+function validateService(service: Service): Problem[] {
+  const problems: Problem[] = [];
+  const error = (field: string | undefined, message: string): void => {
+    problems.push(problemAt(service.origin, 'error', field, `${service.hostname}: ${message}`));
+  };
+  const twice = sameFamilyTwice(service.vips);
+  if (twice) error(vipField(service), `two ${twice} VIPs`);
+  if ((service.headless || service.externalName !== undefined) && service.vips.length > 0) {
+    error(vipField(service), `${service.headless ? 'a headless' : 'an ExternalName'} service has VIPs`);
+  }
+  if (service.kind === 'Service' && service.vips.length > 0) {
+    service.vips.forEach((vip, i) => {
+      const family = service.ipFamilies[i];
+      if (family !== undefined && family !== vip.family) {
+        error(`spec.clusterIPs[${i}]`, `VIP ${vip.ip} is ${vip.family} but spec.ipFamilies[${i}] is ${family}`);
+      }
+    });
+    if (service.ipFamilies.length !== service.vips.length) {
+      error('spec.ipFamilies', `${service.vips.length} VIPs but ${service.ipFamilies.length} ipFamilies`);
+    }
+  }
+  if (service.ipFamilyPolicy === 'SingleStack' && service.ipFamilies.length > 1) {
+    error('spec.ipFamilyPolicy', `SingleStack with ${service.ipFamilies.length} families`);
+  }
+  const seen = new Set<number>();
+  service.ports.forEach((port, i) => {
+    if (seen.has(port.port)) error(`spec.ports[${i}]`, `port ${port.port} is listed twice`);
+    seen.add(port.port);
+  });
+  return problems;
+}
+
+/** One endpoint: a known service, something to connect to, at most one address per family. */
+function validateEndpoint(endpoint: Endpoint, services: ReadonlyMap<string, Service>): Problem[] {
+  const problems: Problem[] = [];
+  if (!services.has(endpoint.service)) {
+    problems.push(problemAt(endpoint.origin, 'warning', undefined, `endpoint of unknown service ${endpoint.service}`));
+  }
+  if (endpoint.addresses.length === 0 && !endpoint.hostname) {
+    problems.push(problemAt(endpoint.origin, 'error', undefined, `endpoint of ${endpoint.service} has neither address nor hostname`));
+  }
+  const twice = sameFamilyTwice(endpoint.addresses);
+  if (twice) {
+    const list = endpoint.addresses.map((a) => a.ip).join(', ');
+    problems.push(problemAt(endpoint.origin, 'error', undefined, `endpoint of ${endpoint.service} has two ${twice} addresses (${list})`));
+  }
+  return problems;
+}
+
+/** (ip, port) pairs that appear in two endpoints of the same service: xDS clients reject such assignments. */
+function duplicateEndpointPorts(endpoints: readonly Endpoint[]): Problem[] {
+  const problems: Problem[] = [];
+  const seen = new Set<string>();
+  for (const endpoint of endpoints) {
+    const pairs = new Set(endpoint.addresses.flatMap((a) => endpoint.ports.map((p) => `${a.ip}|${p.port}`)));
+    for (const pair of [...pairs].sort()) {
+      const key = `${endpoint.service}|${pair}`;
+      if (!seen.has(key)) {
+        seen.add(key);
+        continue;
+      }
+      const [ip, port] = pair.split('|');
+      problems.push(problemAt(endpoint.origin, 'warning', undefined, `${endpoint.service}: ${ip} port ${port} appears in two endpoints`));
+    }
+  }
+  return problems;
+}
+
+/** One pod: at most one IP per family (`status.podIPs`). */
+function validatePod(pod: Pod): Problem[] {
+  const twice = sameFamilyTwice(pod.ips);
+  if (!twice) return [];
+  return [problemAt(pod.origin, 'error', 'status.podIPs', `pod ${pod.namespace}/${pod.name} has two ${twice} IPs`)];
+}
+
+/** The family that appears twice in a list of addresses, if any. */
+function sameFamilyTwice(addresses: readonly Address[]): Address['family'] | undefined {
+  const seen = new Set<Address['family']>();
+  for (const address of addresses) {
+    if (seen.has(address.family)) return address.family;
+    seen.add(address.family);
+  }
+  return undefined;
+}
