@@ -1,0 +1,100 @@
+// One nftables `inet` table that captures both families. The file first declares and deletes the table, then
+// defines it again: nft applies a file as one transaction, so applying twice replaces instead of duplicating.
+import type { IPFamily } from '../model/types.ts';
+import type { Cidr } from './cidr.ts';
+import type { CaptureConfig, ResolvedCapture } from './config.ts';
+import { FAMILY_ADDRESSES } from './iptables.ts';
+
+/** The table biplane owns; `--clean` deletes exactly this table. */
+export const NFT_TABLE = 'inet biplane';
+
+const MATCH: Readonly<Record<IPFamily, { proto: string; nfproto: string }>> = {
+  IPv4: { proto: 'ip', nfproto: 'ipv4' },
+  IPv6: { proto: 'ip6', nfproto: 'ipv6' },
+};
+
+function hostOrNet(cidr: string): string {
+  return cidr.endsWith('/32') || cidr.endsWith('/128') ? cidr.slice(0, cidr.lastIndexOf('/')) : cidr;
+}
+
+function portSet(ports: readonly number[]): string {
+  return ports.length === 1 ? String(ports[0]) : `{ ${ports.join(', ')} }`;
+}
+
+function daddr(c: Cidr): string {
+  return `${MATCH[c.family].proto} daddr ${hostOrNet(c.text)}`;
+}
+
+function chain(name: string, rules: readonly string[], hook?: string): string[] {
+  const head = hook ? [`\t\ttype nat hook ${hook} priority -100; policy accept;`] : [];
+  return [`\tchain ${name} {`, ...head, ...rules.map((r) => `\t\t${r}`), '\t}'];
+}
+
+function hookChains(config: CaptureConfig, families: readonly IPFamily[]): string[] {
+  const only = families.length === 1 && families[0] ? `meta nfproto ${MATCH[families[0]].nfproto} ` : '';
+  const dns = config.captureDns ? [`${only}udp dport 53 jump dns_capture`, `${only}tcp dport 53 jump dns_capture`] : [];
+  return [
+    ...chain('nat_prerouting', [`${only}meta l4proto tcp jump inbound`], 'prerouting'),
+    ...chain('nat_output', [...dns, `${only}meta l4proto tcp jump outbound`], 'output'),
+  ];
+}
+
+function inboundChains(config: CaptureConfig, resolved: ResolvedCapture): string[] {
+  return [
+    ...chain('inbound', [`tcp dport ${portSet(resolved.excludeInboundPorts)} return`, 'jump inbound_redirect']),
+    ...chain('inbound_redirect', [`meta l4proto tcp redirect to :${config.inboundPort}`]),
+  ];
+}
+
+function outboundRules(config: CaptureConfig, resolved: ResolvedCapture, families: readonly IPFamily[]): string[] {
+  const ours = (c: Cidr): boolean => families.includes(c.family);
+  const perFamily = (f: (family: IPFamily) => string): string[] => families.map(f);
+  const ports = resolved.excludeOutboundPorts;
+  return [
+    ...perFamily((f) => `oifname "lo" ${MATCH[f].proto} saddr ${hostOrNet(FAMILY_ADDRESSES[f].passthrough)} return`),
+    `meta skuid ${config.proxyUid} return`,
+    `meta skgid ${config.proxyGid} return`,
+    ...perFamily((f) => `${MATCH[f].proto} daddr ${hostOrNet(FAMILY_ADDRESSES[f].loopback)} return`),
+    ...(ports.length > 0 ? [`tcp dport ${portSet(ports)} return`] : []),
+    ...resolved.exclude.filter(ours).map((c) => `${daddr(c)} return`),
+    ...(resolved.includeAll
+      ? ['jump outbound_redirect']
+      : resolved.include.filter(ours).map((c) => `${daddr(c)} jump outbound_redirect`)),
+  ];
+}
+
+function dnsChain(config: CaptureConfig): string[] {
+  if (!config.captureDns) return [];
+  return chain('dns_capture', [
+    `meta skuid ${config.proxyUid} return`,
+    `meta skgid ${config.proxyGid} return`,
+    `meta l4proto udp redirect to :${config.dnsPort}`,
+    `meta l4proto tcp redirect to :${config.dnsPort}`,
+  ]);
+}
+
+/** The `nft -f` input: replace-or-create biplane's table with rules for the pod's families. */
+export function nftablesFile(config: CaptureConfig, resolved: ResolvedCapture): string {
+  const families = resolved.families;
+  const body = [
+    ...hookChains(config, families),
+    ...inboundChains(config, resolved),
+    ...chain('outbound', outboundRules(config, resolved, families)),
+    ...chain('outbound_redirect', [`meta l4proto tcp redirect to :${config.outboundPort}`]),
+    ...dnsChain(config),
+  ];
+  return [
+    `# biplane traffic capture (${families.join(' + ')}): input for 'nft -f'; 'biplane capture --clean' removes it`,
+    `table ${NFT_TABLE}`,
+    `delete table ${NFT_TABLE}`,
+    `table ${NFT_TABLE} {`,
+    ...body,
+    '}',
+    '',
+  ].join('\n');
+}
+
+/** The `nft -f` input that removes biplane's table, and succeeds when it is already gone. */
+export function nftablesCleanFile(): string {
+  return [`table ${NFT_TABLE}`, `delete table ${NFT_TABLE}`, ''].join('\n');
+}
