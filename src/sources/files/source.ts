@@ -1,0 +1,176 @@
+// The manifest-folder source: reads a folder (or one file) of manifests, watches it and applies each edit live. A bad
+// document is reported and skipped while everything else, including the last good version of its object, keeps serving.
+import { watch } from 'node:fs';
+import type { FSWatcher } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { Problem, SourceObject } from '../../model/types.ts';
+import { ObjectStore } from '../store.ts';
+import type { Source, SourceChange } from '../types.ts';
+import { combine, contributionOf } from './merge.ts';
+import type { FileContribution } from './merge.ts';
+import { parseFile } from './parse.ts';
+import { listManifests, readProblem } from './read.ts';
+
+/** How a `FileSource` is set up. */
+export interface FileSourceOptions {
+  /** A folder (read recursively) or a single manifest file. */
+  readonly path: string;
+  /** Quiet time after a file-system event before re-reading, in ms (default 50). */
+  readonly debounceMs?: number;
+  /** Longest a burst of events may delay a re-read, in ms (default 10 × debounceMs). */
+  readonly maxWaitMs?: number;
+  /** Called with the whole current problem set whenever it changes. */
+  readonly onProblems?: (problems: readonly Problem[]) => void;
+}
+
+interface FileState {
+  readonly text: string;
+  readonly contribution: FileContribution;
+}
+
+/** A `Source` over manifest files on disk, watched with fs.watch (one watcher per folder, renames included). */
+export class FileSource implements Source {
+  readonly #options: FileSourceOptions;
+  readonly #store = new ObjectStore();
+  readonly #watchers = new Map<string, FSWatcher>();
+  #files = new Map<string, FileState>();
+  #problems: readonly Problem[] = [];
+  #timer: NodeJS.Timeout | undefined;
+  #burstStart = 0;
+  #running: Promise<void> | undefined;
+  #again = false;
+  #stopped = false;
+
+  constructor(options: FileSourceOptions) {
+    this.#options = options;
+  }
+
+  /** Reads everything once and starts watching; rejects only when the path does not exist at all. */
+  async start(): Promise<void> {
+    const listing = await listManifests(this.#options.path);
+    if (!listing.exists) throw new Error(`manifests: no such file or folder: ${this.#options.path}`);
+    this.#stopped = false;
+    await this.#sync();
+  }
+
+  /** Closes every watcher and timer and waits for a re-read in progress. */
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    for (const w of this.#watchers.values()) w.close();
+    this.#watchers.clear();
+    await this.#running;
+  }
+
+  /** Every good object, sorted by kind, namespace, name. */
+  objects(): readonly SourceObject[] {
+    return this.#store.objects();
+  }
+
+  /** The problems of the files as they are now; a fixed file's problems are gone. */
+  problems(): readonly Problem[] {
+    return this.#problems;
+  }
+
+  /** Called once per applied edit that really changed an object. */
+  onChange(listener: (change: SourceChange) => void): () => void {
+    return this.#store.onChange(listener);
+  }
+
+  /** Re-reads now (without waiting for a file-system event); resolves when the result is applied. */
+  async refresh(): Promise<void> {
+    await this.#sync();
+  }
+
+  #onEvent(): void {
+    if (this.#stopped) return;
+    const debounce = this.#options.debounceMs ?? 50;
+    const maxWait = this.#options.maxWaitMs ?? debounce * 10;
+    const now = Date.now();
+    if (this.#timer === undefined) this.#burstStart = now;
+    clearTimeout(this.#timer);
+    const delay = Math.max(0, Math.min(debounce, this.#burstStart + maxWait - now));
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined;
+      void this.#sync();
+    }, delay);
+  }
+
+  /** Runs one re-read at a time; a request during a run schedules exactly one more. */
+  #sync(): Promise<void> {
+    if (this.#running) {
+      this.#again = true;
+      return this.#running;
+    }
+    this.#running = (async () => {
+      do {
+        this.#again = false;
+        await this.#readAll().catch((err: unknown) => this.#setProblems([readProblem(this.#options.path, err)]));
+      } while (this.#again && !this.#stopped);
+    })().finally(() => {
+      this.#running = undefined;
+    });
+    return this.#running;
+  }
+
+  async #readAll(): Promise<void> {
+    const listing = await listManifests(this.#options.path);
+    if (this.#stopped) return;
+    // A vanished root is watched for from its parent folder, so re-creating it is noticed.
+    this.#watch(listing.exists ? listing.dirs : [path.dirname(this.#options.path)]);
+    const next = new Map<string, FileState>();
+    const problems: Problem[] = [];
+    if (!listing.exists) problems.push(readProblem(this.#options.path, 'no such file or folder'));
+    for (const file of listing.files) {
+      const previous = this.#files.get(file);
+      let text: string;
+      try {
+        text = await readFile(file, 'utf8');
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'ENOENT') continue;
+        problems.push(readProblem(file, err));
+        if (previous) next.set(file, previous);
+        continue;
+      }
+      const same = previous !== undefined && previous.text === text;
+      next.set(file, same ? previous : { text, contribution: contributionOf(parseFile(text, file), previous?.contribution) });
+    }
+    if (this.#stopped) return;
+    this.#files = next;
+    const combined = combine([...next.values()].map((s) => s.contribution));
+    this.#setProblems([...problems, ...combined.problems]);
+    this.#store.replaceAll(combined.objects);
+  }
+
+  #setProblems(problems: readonly Problem[]): void {
+    if (JSON.stringify(problems) === JSON.stringify(this.#problems)) return;
+    this.#problems = problems;
+    this.#options.onProblems?.(problems);
+  }
+
+  /** Keeps exactly one watcher per folder in `dirs`; a watcher that fails is dropped and triggers a re-read. */
+  #watch(dirs: readonly string[]): void {
+    const wanted = new Set(dirs);
+    for (const [dir, w] of this.#watchers) {
+      if (wanted.has(dir)) continue;
+      w.close();
+      this.#watchers.delete(dir);
+    }
+    for (const dir of wanted) {
+      if (this.#watchers.has(dir)) continue;
+      try {
+        const w = watch(dir, () => this.#onEvent());
+        w.on('error', () => {
+          w.close();
+          this.#watchers.delete(dir);
+          this.#onEvent();
+        });
+        this.#watchers.set(dir, w);
+      } catch {
+        // The folder vanished between listing and watching; the next re-read lists it again or drops it.
+      }
+    }
+  }
+}
