@@ -1,0 +1,185 @@
+// Wire encoding for the ADS service: requests decoded by hand-picked fields, responses built around pre-encoded bytes.
+import type protobuf from 'protobufjs';
+import { messageType } from './protos.ts';
+import type { Resource } from './resource.ts';
+
+/** The node a proxy or gRPC client says it is, with metadata turned from a protobuf Struct into plain JSON. */
+export interface XdsNode {
+  readonly id: string;
+  readonly cluster: string;
+  readonly metadata: Readonly<Record<string, unknown>>;
+  readonly locality: { readonly region: string; readonly zone: string; readonly sub_zone: string };
+  readonly user_agent_name: string;
+  readonly user_agent_version: string;
+  readonly client_features: readonly string[];
+}
+
+/** A NACK's reason, from `error_detail` (google.rpc.Status). */
+export interface ErrorDetail {
+  readonly code: number;
+  readonly message: string;
+}
+
+/** A decoded state-of-the-world DiscoveryRequest. */
+export interface SotwRequest {
+  readonly node: XdsNode | undefined;
+  readonly typeUrl: string;
+  readonly versionInfo: string;
+  readonly resourceNames: readonly string[];
+  readonly responseNonce: string;
+  readonly errorDetail: ErrorDetail | undefined;
+}
+
+/** A decoded incremental DeltaDiscoveryRequest. */
+export interface DeltaRequest {
+  readonly node: XdsNode | undefined;
+  readonly typeUrl: string;
+  readonly subscribe: readonly string[];
+  readonly unsubscribe: readonly string[];
+  readonly initialVersions: ReadonlyMap<string, string>;
+  readonly responseNonce: string;
+  readonly errorDetail: ErrorDetail | undefined;
+}
+
+const DISCOVERY = 'envoy.service.discovery.v3.';
+let types: { req: protobuf.Type; res: protobuf.Type; dreq: protobuf.Type; dres: protobuf.Type } | undefined;
+
+function wire(): NonNullable<typeof types> {
+  types ??= {
+    req: messageType(`${DISCOVERY}DiscoveryRequest`),
+    res: messageType(`${DISCOVERY}DiscoveryResponse`),
+    dreq: messageType(`${DISCOVERY}DeltaDiscoveryRequest`),
+    dres: messageType(`${DISCOVERY}DeltaDiscoveryResponse`),
+  };
+  return types;
+}
+
+type Msg = Record<string, unknown>;
+
+/** Decodes a DiscoveryRequest; throws on bytes that are not one. */
+export function decodeSotwRequest(bytes: Uint8Array): SotwRequest {
+  const m = wire().req.decode(bytes) as unknown as Msg;
+  return {
+    node: m['node'] ? toNode(m['node'] as Msg) : undefined,
+    typeUrl: str(m['type_url']),
+    versionInfo: str(m['version_info']),
+    resourceNames: (m['resource_names'] as string[] | undefined) ?? [],
+    responseNonce: str(m['response_nonce']),
+    errorDetail: toError(m['error_detail'] as Msg | undefined),
+  };
+}
+
+/** Decodes a DeltaDiscoveryRequest; throws on bytes that are not one. */
+export function decodeDeltaRequest(bytes: Uint8Array): DeltaRequest {
+  const m = wire().dreq.decode(bytes) as unknown as Msg;
+  const initial = (m['initial_resource_versions'] as Record<string, string> | undefined) ?? {};
+  return {
+    node: m['node'] ? toNode(m['node'] as Msg) : undefined,
+    typeUrl: str(m['type_url']),
+    subscribe: (m['resource_names_subscribe'] as string[] | undefined) ?? [],
+    unsubscribe: (m['resource_names_unsubscribe'] as string[] | undefined) ?? [],
+    initialVersions: new Map(Object.entries(initial)),
+    responseNonce: str(m['response_nonce']),
+    errorDetail: toError(m['error_detail'] as Msg | undefined),
+  };
+}
+
+/** A SotW response body without its nonce, kept for resource arrays that many streams share. */
+interface CachedBody {
+  readonly versionInfo: string;
+  readonly typeUrl: string;
+  readonly body: Buffer;
+}
+
+const bodies = new WeakMap<readonly Resource[], CachedBody>();
+
+/**
+ * Encodes a DiscoveryResponse; each resource's bytes go into `Any.value` as they are. With `shared`, the body
+ * (everything but the nonce) is encoded once per resource array and reused by every stream that sends that array:
+ * protobuf fields may come in any order, so the nonce is appended as its own field.
+ */
+export function encodeSotwResponse(
+  r: { versionInfo: string; typeUrl: string; nonce: string; resources: readonly Resource[] },
+  shared = false,
+): Buffer {
+  if (!shared) return encodeSotwBody(r.versionInfo, r.typeUrl, r.nonce, r.resources);
+  let cached = bodies.get(r.resources);
+  if (!cached || cached.versionInfo !== r.versionInfo || cached.typeUrl !== r.typeUrl) {
+    cached = { versionInfo: r.versionInfo, typeUrl: r.typeUrl, body: encodeSotwBody(r.versionInfo, r.typeUrl, '', r.resources) };
+    bodies.set(r.resources, cached);
+  }
+  const nonce = asBuffer(wire().res.encode({ nonce: r.nonce }).finish());
+  return Buffer.concat([cached.body, nonce]);
+}
+
+function encodeSotwBody(versionInfo: string, typeUrl: string, nonce: string, resources: readonly Resource[]): Buffer {
+  const message = {
+    version_info: versionInfo,
+    type_url: typeUrl,
+    ...(nonce === '' ? {} : { nonce }),
+    resources: resources.map((x) => ({ type_url: x.typeUrl, value: x.bytes })),
+  };
+  return asBuffer(wire().res.encode(message).finish());
+}
+
+/** Encodes a DeltaDiscoveryResponse with per-resource versions and the names that are gone. */
+export function encodeDeltaResponse(r: {
+  systemVersionInfo: string;
+  typeUrl: string;
+  nonce: string;
+  resources: readonly Resource[];
+  removed: readonly string[];
+}): Buffer {
+  const message = {
+    system_version_info: r.systemVersionInfo,
+    type_url: r.typeUrl,
+    nonce: r.nonce,
+    removed_resources: r.removed,
+    resources: r.resources.map((x) => ({ name: x.name, version: x.version, resource: { type_url: x.typeUrl, value: x.bytes } })),
+  };
+  return asBuffer(wire().dres.encode(message).finish());
+}
+
+function asBuffer(u8: Uint8Array): Buffer {
+  return Buffer.isBuffer(u8) ? u8 : Buffer.from(u8.buffer, u8.byteOffset, u8.byteLength);
+}
+
+function str(v: unknown): string {
+  return typeof v === 'string' ? v : '';
+}
+
+function toError(m: Msg | undefined): ErrorDetail | undefined {
+  if (!m) return undefined;
+  return { code: typeof m['code'] === 'number' ? m['code'] : 0, message: str(m['message']) };
+}
+
+function toNode(m: Msg): XdsNode {
+  const loc = (m['locality'] as Msg | undefined) ?? {};
+  return {
+    id: str(m['id']),
+    cluster: str(m['cluster']),
+    metadata: m['metadata'] ? structToJson(m['metadata'] as Msg) : {},
+    locality: { region: str(loc['region']), zone: str(loc['zone']), sub_zone: str(loc['sub_zone']) },
+    user_agent_name: str(m['user_agent_name']),
+    user_agent_version: str(m['user_agent_version']),
+    client_features: (m['client_features'] as string[] | undefined) ?? [],
+  };
+}
+
+/** A decoded google.protobuf.Struct as plain JSON (protobufjs keeps this well-known type's fields in camelCase). */
+export function structToJson(struct: Readonly<Record<string, unknown>>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  const fields = (struct['fields'] as Record<string, Msg> | undefined) ?? {};
+  for (const key of Object.keys(fields).sort()) out[key] = valueToJson(fields[key]);
+  return out;
+}
+
+function valueToJson(v: Msg | undefined): unknown {
+  if (!v) return null;
+  if (typeof v['stringValue'] === 'string') return v['stringValue'];
+  if (typeof v['numberValue'] === 'number') return v['numberValue'];
+  if (typeof v['boolValue'] === 'boolean') return v['boolValue'];
+  if (v['structValue']) return structToJson(v['structValue'] as Msg);
+  if (v['listValue']) return ((v['listValue'] as Msg)['values'] as Msg[] | undefined ?? []).map(valueToJson);
+  return null;
+}

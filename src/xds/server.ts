@@ -1,0 +1,192 @@
+// The gRPC ADS server: AggregatedDiscoveryService with both SotW and delta streams, on any number of addresses.
+import * as grpc from '@grpc/grpc-js';
+import type { SnapshotCache } from './cache.ts';
+import { DeltaStream } from './delta.ts';
+import { XdsEvents } from './hooks.ts';
+import { SotwStream } from './sotw.ts';
+import type { StreamInfo, StreamIo } from './stream.ts';
+
+const SERVICE = '/envoy.service.discovery.v3.AggregatedDiscoveryService/';
+
+/** Options for `XdsServer`. */
+export interface XdsServerOptions {
+  readonly cache: SnapshotCache;
+  /** Largest request accepted and response sent, in bytes (default 4 MiB in, 64 MiB out when unset). */
+  readonly maxMessageBytes?: number;
+  /** Most resource names one stream may subscribe to, over all types (default 100000). */
+  readonly maxNamesPerStream?: number;
+  /** Extra grpc-js server options (keepalive and such); the size limits above win. */
+  readonly grpcOptions?: grpc.ServerOptions;
+  /** An existing grpc-js server to add the ADS service to, instead of a new one. */
+  readonly grpcServer?: grpc.Server;
+}
+
+const identity = (b: Buffer): Buffer => b;
+
+function method(name: string): grpc.MethodDefinition<Buffer, Buffer> {
+  return {
+    path: `${SERVICE}${name}`,
+    requestStream: true,
+    responseStream: true,
+    requestSerialize: identity,
+    requestDeserialize: identity,
+    responseSerialize: identity,
+    responseDeserialize: identity,
+    originalName: name,
+  };
+}
+
+/** The ADS service with raw-bytes codecs: requests are decoded by the streams, responses arrive pre-encoded. */
+export const adsServiceDefinition: grpc.ServiceDefinition = {
+  StreamAggregatedResources: method('StreamAggregatedResources'),
+  DeltaAggregatedResources: method('DeltaAggregatedResources'),
+};
+
+interface Live {
+  readonly stream: SotwStream | DeltaStream;
+  readonly call: grpc.ServerDuplexStream<Buffer, Buffer>;
+}
+
+/** Serves a SnapshotCache over ADS; emits typed events for every stream, request, response, ACK and NACK. */
+export class XdsServer {
+  /** Subscribe here for stream/request/response/ack/nack events. */
+  readonly events = new XdsEvents();
+  readonly cache: SnapshotCache;
+  /** The grpc-js server, e.g. to add a health service on the same ports. */
+  readonly grpcServer: grpc.Server;
+  readonly #maxNames: number;
+  readonly #live = new Map<number, Live>();
+  #nextId = 0;
+
+  constructor(options: XdsServerOptions) {
+    this.cache = options.cache;
+    this.#maxNames = options.maxNamesPerStream ?? 100_000;
+    const limits = {
+      'grpc.max_receive_message_length': options.maxMessageBytes ?? 4 * 1024 * 1024,
+      'grpc.max_send_message_length': options.maxMessageBytes ?? 64 * 1024 * 1024,
+    };
+    this.grpcServer = options.grpcServer ?? new grpc.Server({ ...options.grpcOptions, ...limits });
+    this.grpcServer.addService(adsServiceDefinition, {
+      StreamAggregatedResources: (call: grpc.ServerDuplexStream<Buffer, Buffer>) => this.#accept('sotw', call),
+      DeltaAggregatedResources: (call: grpc.ServerDuplexStream<Buffer, Buffer>) => this.#accept('delta', call),
+    });
+  }
+
+  /**
+   * Binds every address ("127.0.0.1:18000", "[::1]:0", "[::]:18000"); resolves to the bound "host:port" strings.
+   * Port 0 after the first ephemeral bind reuses that port when it is free, so both families share one port.
+   */
+  async listen(addresses: readonly string[]): Promise<string[]> {
+    const bound: string[] = [];
+    let shared = 0;
+    for (const address of addresses) {
+      const { host, port } = splitAddress(address);
+      let actual: number;
+      if (port === 0 && shared !== 0) {
+        actual = await this.#bind(`${host}:${shared}`).catch(() => this.#bind(`${host}:0`));
+      } else {
+        actual = await this.#bind(`${host}:${port}`);
+      }
+      if (port === 0 && shared === 0) shared = actual;
+      bound.push(`${host}:${actual}`);
+    }
+    return bound;
+  }
+
+  #bind(address: string): Promise<number> {
+    return new Promise((resolve, reject) => {
+      this.grpcServer.bindAsync(address, grpc.ServerCredentials.createInsecure(), (err, port) => {
+        if (err) reject(new Error(`xds server: cannot bind ${address}: ${err.message}`));
+        else resolve(port);
+      });
+    });
+  }
+
+  /** Ends every stream with OK, then shuts the server down (forcefully after `graceMs`). */
+  close(graceMs = 1000): Promise<void> {
+    for (const { stream, call } of [...this.#live.values()]) {
+      stream.close('server closing');
+      call.end();
+    }
+    this.#live.clear();
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.grpcServer.forceShutdown();
+        resolve();
+      }, graceMs);
+      this.grpcServer.tryShutdown(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+
+  /** Every live stream, in the order they opened. */
+  streams(): StreamInfo[] {
+    return [...this.#live.values()].map((l) => l.stream);
+  }
+
+  /** One live stream by id. */
+  stream(id: number): StreamInfo | undefined {
+    return this.#live.get(id)?.stream;
+  }
+
+  /** The live streams of one node id. */
+  streamsOfNode(nodeId: string): StreamInfo[] {
+    return this.streams().filter((s) => s.node?.id === nodeId);
+  }
+
+  #accept(kind: 'sotw' | 'delta', call: grpc.ServerDuplexStream<Buffer, Buffer>): void {
+    this.#nextId += 1;
+    const id = this.#nextId;
+    let ended = false;
+    const io: StreamIo = {
+      id,
+      peer: call.getPeer(),
+      cache: this.cache,
+      events: this.events,
+      limits: { maxNames: this.#maxNames },
+      send: (bytes) => {
+        if (!ended) call.write(bytes);
+      },
+      fail: (code, details) => {
+        if (ended) return;
+        ended = true;
+        call.emit('error', { code, details });
+      },
+    };
+    const stream = kind === 'sotw' ? new SotwStream(io) : new DeltaStream(io);
+    this.#live.set(id, { stream, call });
+    const done = (error?: string): void => {
+      ended = true;
+      stream.close(error);
+      this.#live.delete(id);
+    };
+    call.on('data', (bytes: Buffer) => stream.receive(bytes));
+    call.on('end', () => {
+      done();
+      call.end();
+    });
+    call.on('cancelled', () => done('cancelled'));
+    call.on('error', (err: Error) => done(err.message));
+    call.on('close', () => done());
+  }
+}
+
+/** Splits "host:port" or "[v6]:port" into the host as grpc-js wants it and the port number. */
+function splitAddress(address: string): { host: string; port: number } {
+  const match = /^(\[[0-9a-fA-F:.]+\]|[^:[\]]+):(\d{1,5})$/.exec(address);
+  if (!match) throw new Error(`xds server: address "${address}" is not host:port or [ipv6]:port`);
+  const port = Number(match[2]);
+  if (port > 65535) throw new Error(`xds server: address "${address}" has port ${port} above 65535`);
+  return { host: match[1] as string, port };
+}
+
+/** Convenience: a server for the cache, listening on the addresses; resolves once bound. */
+export async function startXdsServer(
+  options: XdsServerOptions & { readonly addresses: readonly string[] },
+): Promise<{ server: XdsServer; addresses: string[] }> {
+  const server = new XdsServer(options);
+  const addresses = await server.listen(options.addresses);
+  return { server, addresses };
+}

@@ -1,0 +1,253 @@
+// What SotW and delta streams share: the node, the snapshot watch, push order, nonces, limits and status.
+import type { SnapshotCache } from './cache.ts';
+import type { XdsNode } from './codec.ts';
+import type { StreamKind, StreamRef, XdsEvents } from './hooks.ts';
+import { TypeUrl } from './protos.ts';
+import type { Resource } from './resource.ts';
+import type { Snapshot, SnapshotType } from './snapshot.ts';
+
+/** gRPC status codes the streams end with (numbers from the gRPC spec, so this file needs no grpc import). */
+export const INVALID_ARGUMENT = 3;
+
+/** Limits one stream enforces. */
+export interface StreamLimits {
+  /** Most resource names one stream may subscribe to, over all types. */
+  readonly maxNames: number;
+}
+
+/** How a stream talks to its transport. */
+export interface StreamIo {
+  readonly id: number;
+  readonly peer: string;
+  readonly cache: SnapshotCache;
+  readonly events: XdsEvents;
+  readonly limits: StreamLimits;
+  send(bytes: Buffer): void;
+  /** Ends the call with a gRPC status; the stream is dead afterwards. */
+  fail(code: number, details: string): void;
+}
+
+/** What a stream subscribed to for one type. */
+export interface Subscription {
+  readonly typeUrl: string;
+  readonly wildcard: boolean;
+  readonly names: readonly string[];
+}
+
+/** Where one type of one stream stands: last response sent and what the client did with it. */
+export interface TypeStatus {
+  readonly typeUrl: string;
+  readonly sentVersion: string;
+  readonly sentNonce: string;
+  readonly ackedVersion: string;
+  readonly ackedNonce: string;
+  /** True while the last response waits for its ACK/NACK. */
+  readonly pending: boolean;
+  readonly lastError: string | undefined;
+}
+
+/** Read-only view of a live stream for callers (status pages, the server layer). */
+export interface StreamInfo {
+  readonly id: number;
+  readonly kind: StreamKind;
+  readonly peer: string;
+  readonly node: XdsNode | undefined;
+  subscriptions(): Subscription[];
+  status(): TypeStatus[];
+}
+
+/** Per-type bookkeeping common to both flavours. */
+export interface TypeStateBase {
+  wildcard: boolean;
+  readonly names: Set<string>;
+  pendingNonce: string | undefined;
+  lastNonce: string;
+  sentVersion: string;
+  ackedVersion: string;
+  ackedNonce: string;
+  lastError: string | undefined;
+  /** A response is owed (first request, subscription change) even if nothing changed. */
+  dirty: boolean;
+  /** The type version last compared against, so an unchanged type costs nothing. */
+  checkedVersion: string;
+}
+
+/** A fresh per-type state. */
+export function newTypeState(): TypeStateBase {
+  return {
+    wildcard: false,
+    names: new Set(),
+    pendingNonce: undefined,
+    lastNonce: '',
+    sentVersion: '',
+    ackedVersion: '',
+    ackedNonce: '',
+    lastError: undefined,
+    dirty: true,
+    checkedVersion: '',
+  };
+}
+
+const RANK: Readonly<Record<string, number>> = {
+  [TypeUrl.Cluster]: 0,
+  [TypeUrl.ClusterLoadAssignment]: 1,
+  [TypeUrl.Listener]: 2,
+  [TypeUrl.RouteConfiguration]: 3,
+};
+
+/** Type URLs in push order: CDS, EDS, LDS, RDS, then any other type sorted by name. */
+export function pushOrder(typeUrls: Iterable<string>): string[] {
+  return [...typeUrls].sort((a, b) => (RANK[a] ?? 4) - (RANK[b] ?? 4) || (a < b ? -1 : a > b ? 1 : 0));
+}
+
+/** Types where an empty first subscription means "everything" (legacy wildcard). */
+export function wildcardByDefault(typeUrl: string): boolean {
+  return typeUrl === TypeUrl.Listener || typeUrl === TypeUrl.Cluster;
+}
+
+let nonceCounter = 0;
+
+/** A nonce unique in this process, so a nonce from another stream or an old connection is never mistaken. */
+export function nextNonce(): string {
+  nonceCounter += 1;
+  return nonceCounter.toString(36);
+}
+
+const valuesCache = new WeakMap<SnapshotType, readonly Resource[]>();
+
+/** The resources of a snapshot type as an array shared by every wildcard stream (no per-stream copy). */
+export function typeValues(type: SnapshotType): readonly Resource[] {
+  let values = valuesCache.get(type);
+  if (!values) valuesCache.set(type, (values = [...type.resources.values()]));
+  return values;
+}
+
+/** Shared node handling: the first request must name the node; later ones may omit it. */
+export abstract class StreamBase<S extends TypeStateBase> implements StreamInfo {
+  abstract readonly kind: StreamKind;
+  node: XdsNode | undefined;
+  snapshot: Snapshot | undefined;
+  closed = false;
+  protected readonly types = new Map<string, S>();
+  #unwatch: (() => void) | undefined;
+
+  constructor(protected readonly io: StreamIo) {}
+
+  get id(): number {
+    return this.io.id;
+  }
+
+  get peer(): string {
+    return this.io.peer;
+  }
+
+  /** The event fields that name this stream; only valid once the node is known. */
+  protected ref(): StreamRef {
+    return { streamId: this.io.id, kind: this.kind, node: this.node as XdsNode };
+  }
+
+  /** Checks node, type URL and name limits; false when the stream was failed. */
+  protected admit(node: XdsNode | undefined, typeUrl: string, addedNames: number): boolean {
+    if (this.node === undefined) {
+      if (!node || node.id === '') return this.reject('the first request must carry node.id');
+      this.node = node;
+      this.io.events.emit('streamOpen', { ...this.ref(), peer: this.io.peer });
+      this.#unwatch = this.io.cache.watch(node.id, (snapshot) => this.onSnapshot(snapshot));
+      this.snapshot = this.io.cache.getSnapshot(node.id);
+    }
+    if (typeUrl === '') return this.reject('request has no type_url');
+    let total = addedNames;
+    for (const state of this.types.values()) total += state.names.size;
+    if (total > this.io.limits.maxNames) {
+      return this.reject(`stream would subscribe to ${total} resource names, more than the limit of ${this.io.limits.maxNames}`);
+    }
+    return true;
+  }
+
+  /** Ends the stream with INVALID_ARGUMENT. */
+  reject(details: string): false {
+    this.io.fail(INVALID_ARGUMENT, details);
+    this.close(details);
+    return false;
+  }
+
+  /** Stops watching and reports the close once; safe to call many times. */
+  close(error?: string): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.#unwatch?.();
+    this.#unwatch = undefined;
+    if (this.node) this.io.events.emit('streamClose', error === undefined ? this.ref() : { ...this.ref(), error });
+  }
+
+  /** A new snapshot for this node: re-check every subscribed type, then push what differs. */
+  onSnapshot(snapshot: Snapshot): void {
+    if (this.closed) return;
+    this.snapshot = snapshot;
+    this.flush();
+  }
+
+  /** Sends every type that owes a response and has none un-ACKed, in push order. */
+  protected flush(): void {
+    if (this.closed || !this.snapshot) return;
+    for (const typeUrl of pushOrder(this.types.keys())) {
+      const state = this.types.get(typeUrl);
+      if (!state || state.pendingNonce !== undefined) continue;
+      const version = this.snapshot.types.get(typeUrl)?.version ?? '';
+      if (!state.dirty && version === state.checkedVersion) continue;
+      this.respond(typeUrl, state, this.snapshot);
+      if (this.closed) return;
+    }
+  }
+
+  /** Builds and sends this type's response if one is owed. */
+  protected abstract respond(typeUrl: string, state: S, snapshot: Snapshot): void;
+
+  /** Applies an ACK or NACK for the pending nonce. */
+  protected settle(typeUrl: string, state: S, nonce: string, error: { code: number; message: string } | undefined): void {
+    state.pendingNonce = undefined;
+    if (error) {
+      state.lastError = error.message;
+      this.io.events.emit('nack', { ...this.ref(), typeUrl, version: state.sentVersion, acceptedVersion: state.ackedVersion, nonce, error });
+      return;
+    }
+    state.ackedVersion = state.sentVersion;
+    state.ackedNonce = nonce;
+    state.lastError = undefined;
+    this.io.events.emit('ack', { ...this.ref(), typeUrl, version: state.sentVersion, nonce });
+  }
+
+  /** Records a sent response and reports it. */
+  protected sent(typeUrl: string, state: S, version: string, nonce: string, bytes: Buffer, count: number, removed: number): void {
+    state.pendingNonce = nonce;
+    state.lastNonce = nonce;
+    state.sentVersion = version;
+    state.dirty = false;
+    this.io.send(bytes);
+    if (this.io.events.has('response')) {
+      this.io.events.emit('response', { ...this.ref(), typeUrl, version, nonce, resourceCount: count, removedCount: removed, bytes: bytes.length });
+    }
+  }
+
+  /** The stream's subscriptions, sorted by type URL. */
+  subscriptions(): Subscription[] {
+    return [...this.types.entries()]
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([typeUrl, s]) => ({ typeUrl, wildcard: s.wildcard, names: [...s.names].sort() }));
+  }
+
+  /** Per-type sync status, sorted by type URL. */
+  status(): TypeStatus[] {
+    return [...this.types.entries()]
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([typeUrl, s]) => ({
+        typeUrl,
+        sentVersion: s.sentVersion,
+        sentNonce: s.lastNonce,
+        ackedVersion: s.ackedVersion,
+        ackedNonce: s.ackedNonce,
+        pending: s.pendingNonce !== undefined,
+        lastError: s.lastError,
+      }));
+  }
+}

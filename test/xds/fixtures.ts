@@ -1,0 +1,93 @@
+// Small hand-built Envoy resources and a server on both loopback families, shared by the xDS tests.
+import { SnapshotCache, TypeUrl, XdsServer, makeResource, makeSnapshot } from '../../src/xds/index.ts';
+import type { Resource, Snapshot } from '../../src/xds/index.ts';
+
+/** Loopback listen addresses of both families. */
+export const LOOPBACKS = ['127.0.0.1:0', '[::1]:0'] as const;
+
+/** An EDS cluster served over ADS. */
+export function cluster(name: string, timeoutSeconds = 1): Resource {
+  return makeResource(TypeUrl.Cluster, {
+    name,
+    type: 'EDS',
+    connect_timeout: { seconds: timeoutSeconds },
+    eds_cluster_config: { eds_config: { ads: {} } },
+  });
+}
+
+/** A ClusterLoadAssignment with one endpoint per address (IPv4 or IPv6). */
+export function endpoints(name: string, addresses: readonly string[], port = 8080): Resource {
+  return makeResource(TypeUrl.ClusterLoadAssignment, {
+    cluster_name: name,
+    endpoints: [
+      {
+        locality: {},
+        load_balancing_weight: { value: 1 },
+        lb_endpoints: addresses.map((address) => ({ endpoint: { address: { socket_address: { address, port_value: port } } } })),
+      },
+    ],
+  });
+}
+
+/** A listener whose HttpConnectionManager takes routes from RDS over ADS. */
+export function listener(name: string, routeName: string, port = 15001): Resource {
+  return makeResource(TypeUrl.Listener, {
+    name,
+    address: { socket_address: { address: '0.0.0.0', port_value: port } },
+    additional_addresses: [{ address: { socket_address: { address: '::', port_value: port } } }],
+    filter_chains: [
+      {
+        filters: [
+          {
+            name: 'envoy.filters.network.http_connection_manager',
+            typed_config: {
+              '@type': 'type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager',
+              stat_prefix: name,
+              rds: { route_config_name: routeName, config_source: { ads: {} } },
+              http_filters: [
+                { name: 'envoy.filters.http.router', typed_config: { '@type': 'type.googleapis.com/envoy.extensions.filters.http.router.v3.Router' } },
+              ],
+            },
+          },
+        ],
+      },
+    ],
+  });
+}
+
+/** A route configuration sending every request to one cluster. */
+export function route(name: string, clusterName: string, domain = '*'): Resource {
+  return makeResource(TypeUrl.RouteConfiguration, {
+    name,
+    virtual_hosts: [{ name: 'all', domains: [domain], routes: [{ match: { prefix: '' }, route: { cluster: clusterName } }] }],
+  });
+}
+
+/** A consistent snapshot of `n` services (cluster, endpoints, listener, route each); `gen` changes endpoint ports. */
+export function world(n: number, gen = 0): Snapshot {
+  const rs: Resource[] = [];
+  for (let i = 0; i < n; i++) {
+    rs.push(cluster(`c${i}`), endpoints(`c${i}`, ['10.0.0.1', 'fd00::1'], 8000 + gen), listener(`l${i}`, `r${i}`, 15000 + i), route(`r${i}`, `c${i}`));
+  }
+  return makeSnapshot(rs);
+}
+
+/** A running server on one loopback family, with its cache. */
+export interface Running {
+  readonly server: XdsServer;
+  readonly cache: SnapshotCache;
+  readonly address: string;
+}
+
+/** Starts a server on one address (e.g. "127.0.0.1:0"); resolves with the bound address. */
+export async function start(address: string, options: { maxNamesPerStream?: number } = {}): Promise<Running> {
+  const cache = new SnapshotCache();
+  const server = new XdsServer({ cache, ...options });
+  const [bound] = await server.listen([address]);
+  return { server, cache, address: bound as string };
+}
+
+/** A node object for requests. */
+export function node(id: string): object {
+  return { id, cluster: 'test', locality: {} };
+}
