@@ -1,6 +1,7 @@
 // `biplane translate`: runs the same stages the server runs (files → model → translate) for one pod, offline, and
 // prints what its sidecar would get, encoded and decoded by the real Envoy protos.
 import { parseArgs } from 'node:util';
+import { podProxyNode } from '../analyze/index.ts';
 import { buildModel, indexModel, parseProxy, type ModelIndex } from '../model/index.ts';
 import type { MeshModel, Pod, Problem, Proxy } from '../model/types.ts';
 import { loadManifests } from '../sources/files/index.ts';
@@ -48,8 +49,7 @@ export async function loadMesh(manifests: string, target: string): Promise<Loade
   if (!pod) return { error: `pod ${namespace}/${name} not found in ${manifests}` };
   const first = pod.ips[0];
   if (!first) return { error: `pod ${namespace}/${name} has no status.podIPs (${pod.origin.file ?? manifests})` };
-  const node = { id: `sidecar~${first.ip}~${name}.${namespace}~${namespace}.svc.cluster.local`, metadata: { NAMESPACE: namespace, NAME: name, INSTANCE_IPS: pod.ips.map((a) => a.ip).join(',') } };
-  const parsed = parseProxy(node, built.model);
+  const parsed = parseProxy(podProxyNode(pod, 'sidecar'), built.model);
   if (!parsed.proxy) return { error: parsed.problems.map(formatProblem).join('\n') };
   const warnings = [...problems, ...parsed.problems].map(formatProblem);
   return { model: built.model, index: indexModel(built.model), pod, proxy: parsed.proxy, warnings };
