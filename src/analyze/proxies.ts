@@ -115,7 +115,7 @@ function typeName(typeUrl: string): string {
 }
 
 /** A validator finding: the resource and path as the field, the rule and client in the message. */
-function xdsFinding(p: ValidationProblem, client: 'envoy' | 'grpc'): Omit<Finding, 'file' | 'line' | 'object'> {
+export function xdsFinding(p: ValidationProblem, client: 'envoy' | 'grpc'): Omit<Finding, 'file' | 'line' | 'object'> {
   const field = `${typeName(p.typeUrl)}[${p.resource}]${p.path === '' ? '' : `.${p.path}`}`;
   const who = client === 'grpc' ? 'gRPC' : 'Envoy';
   return { severity: 'error', code: 'xds', field, message: `${who}: ${p.message} (${p.rule})` };

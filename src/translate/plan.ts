@@ -12,9 +12,12 @@ export interface MeshView {
   pod(namespace: string, name: string): Pod | undefined;
 }
 
-/** The builders' view of a model index (services sorted by hostname; lookups through the index's maps). */
+/**
+ * The builders' view of a model index: one service per hostname (the index's choice when two objects claim a host,
+ * which the model's `validate` reports), sorted by hostname; lookups through the index's maps.
+ */
 export function meshView(index: ModelIndex): MeshView {
-  const services = [...index.model.services].sort((a, b) => compare(a.hostname, b.hostname));
+  const services = [...index.servicesByHostname.values()].sort((a, b) => compare(a.hostname, b.hostname));
   return {
     services,
     endpointsOf: (hostname) => index.endpointsByService.get(hostname) ?? [],

@@ -1,6 +1,7 @@
 // Each finding kind fires on its own small fixture, at the file and line of the field it is about.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { xdsFinding } from '../../src/analyze/proxies.ts';
 import { analyzeJson, fixture, lineOf, withCode } from './helpers.ts';
 
 test('a clean dual-stack mesh has no finding at all, even with --fail-on warning', async () => {
@@ -88,21 +89,25 @@ test('model inconsistencies are errors at the field that is wrong', async () => 
   assert.equal(r.code, 1);
 });
 
-test('invalid xDS for a sidecar and for a proxyless gRPC pod is reported on the pod with the resource path', async () => {
+test('a host claimed twice is one model error, and every proxy still gets valid xDS for the first claim', async () => {
   const r = await analyzeJson(fixture('xds'));
   const file = `${fixture('xds')}/mesh.yaml`;
-  const xds = withCode(r.findings, 'xds');
-  const sidecar = xds.filter((f) => f.object === 'Pod/app/sidecar');
-  assert.ok(sidecar.some((f) => f.field === 'Cluster[outbound|80||dup.example].name' && /resource\.unique_name/.test(f.message)));
-  // Proxy findings point at the pod's first line (`apiVersion`, two lines above its `metadata`).
-  assert.ok(sidecar.every((f) => f.file === file && f.line === lineOf(file, 'name: sidecar') - 2));
-  const grpc = xds.filter((f) => f.object === 'Pod/app/grpc-app');
-  assert.ok(grpc.length > 0);
-  assert.ok(grpc.every((f) => f.message.startsWith('gRPC: ') && f.field?.startsWith('Listener[')), JSON.stringify(grpc));
-  assert.ok(grpc.some((f) => /grpc\.authority_domain/.test(f.message)));
+  const model = withCode(r.findings, 'model');
+  assert.ok(model.some((f) => f.file === file && /dup\.example/.test(f.message)), JSON.stringify(model));
+  assert.deepEqual(withCode(r.findings, 'xds'), []);
   // The pod without injection and the pod without IPs have no proxy to check.
   assert.equal(r.summary.proxies, 2);
   assert.ok(!r.findings.some((f) => f.object === 'Pod/app/no-mesh' || f.object === 'Pod/app/pending'));
+});
+
+test('a validator problem becomes an error naming the client, the resource path and the rule', () => {
+  const typeUrl = 'type.googleapis.com/envoy.config.cluster.v3.Cluster';
+  const problem = { typeUrl, resource: 'outbound|80||a', path: 'name', rule: 'resource.unique_name', message: 'defined twice' };
+  assert.deepEqual(xdsFinding(problem, 'envoy'), {
+    severity: 'error', code: 'xds', field: 'Cluster[outbound|80||a].name', message: 'Envoy: defined twice (resource.unique_name)',
+  });
+  assert.equal(xdsFinding({ ...problem, path: '' }, 'grpc').field, 'Cluster[outbound|80||a]');
+  assert.match(xdsFinding(problem, 'grpc').message, /^gRPC: /);
 });
 
 test('naming pods checks only those, and reports unknown and IP-less ones', async () => {

@@ -3,10 +3,10 @@
 // Layout: per dialable authority one api_listener; per service port one RouteConfiguration (named by the FQDN
 // authority, one virtual host), one cluster and one load assignment; per inbound port and bind address one server
 // listener with inline routes.
-import { indexModel, nameKey, type ModelIndex } from '../../model/model-index.ts';
+import { indexModel, type ModelIndex } from '../../model/model-index.ts';
 import type { MeshModel, Proxy } from '../../model/types.ts';
 import type { Cluster, ClusterLoadAssignment, RouteConfiguration } from '../envoy-types.ts';
-import { compare, outboundClusterName, type MeshView } from '../plan.ts';
+import { compare, meshView, outboundClusterName, type MeshView } from '../plan.ts';
 import { clientCluster, clientEndpoints, clientListener, clientRoute } from './client.ts';
 import { clientRouteName, serverListeningAddress } from './names.ts';
 import { serverListener, serverListenerNames } from './server.ts';
@@ -25,26 +25,16 @@ function toIndex(input: ProxylessInput): ModelIndex {
   return 'servicesByHostname' in input ? input : indexModel(input);
 }
 
-/** The sidecar builders' view over an index, so proxyless reuses them without regrouping the model. */
-function viewOf(index: ModelIndex): MeshView {
-  return {
-    services: index.model.services,
-    endpointsOf: (hostname) => index.endpointsByService.get(hostname) ?? [],
-    pod: (namespace, name) => index.podsByName.get(nameKey(namespace, name)),
-  };
-}
-
-/** The service ports a proxy can dial, one per (hostname, port) (first service of a hostname), hostname then port. */
-function servicePorts(index: ModelIndex, view: MeshView): ClientTarget[] {
-  const first = view.services.filter((s) => index.servicesByHostname.get(s.hostname) === s);
-  const out = first.flatMap((service) => clientPorts(service).map((port) => ({ service, port })));
+/** The service ports a proxy can dial, one per (hostname, port), hostname then port. */
+function servicePorts(view: MeshView): ClientTarget[] {
+  const out = view.services.flatMap((service) => clientPorts(service).map((port) => ({ service, port })));
   return out.sort((a, b) => compare(a.service.hostname, b.service.hostname) || a.port.port - b.port.port);
 }
 
 /** Every listener name a proxy can be answered for (client authorities, then server bind addresses), sorted. */
 export function proxylessListenerNames(input: ProxylessInput, proxy: Proxy, options: ProxylessOptions = {}): string[] {
   const index = toIndex(input);
-  const view = viewOf(index);
+  const view = meshView(index);
   const clients = clientTargets(index, view, proxy).map(([name]) => name);
   const servers = options.serverListeners === false ? [] : serverListenerNames(view, proxy);
   return [...clients, ...servers].sort(compare);
@@ -90,7 +80,7 @@ export function proxylessCluster(input: ProxylessInput, proxy: Proxy, name: stri
   const key = parseClusterName(name);
   const index = toIndex(input);
   const target = key ? targetByKey(index, key.hostname, key.port) : undefined;
-  return target ? clientCluster(viewOf(index), target.service, target.port, proxy) : undefined;
+  return target ? clientCluster(meshView(index), target.service, target.port, proxy) : undefined;
 }
 
 /** One ClusterLoadAssignment by cluster name (EDS clusters only). */
@@ -98,14 +88,14 @@ export function proxylessEndpoints(input: ProxylessInput, proxy: Proxy, name: st
   const key = parseClusterName(name);
   const index = toIndex(input);
   const target = key ? targetByKey(index, key.hostname, key.port) : undefined;
-  return target ? clientEndpoints(viewOf(index), target.service, target.port, proxy) : undefined;
+  return target ? clientEndpoints(meshView(index), target.service, target.port, proxy) : undefined;
 }
 
 /** Every resource of one proxyless application, each list sorted by name (a full snapshot, or for offline use). */
 export function translateProxyless(input: ProxylessInput, proxy: Proxy, options: ProxylessOptions = {}): ProxylessResources {
   const index = toIndex(input);
-  const view = viewOf(index);
-  const ports = servicePorts(index, view);
+  const view = meshView(index);
+  const ports = servicePorts(view);
   const servers = options.serverListeners === false ? [] : serverListenerNames(view, proxy);
   const listeners: ProxylessListener[] = [
     ...clientTargets(index, view, proxy).map(([name, target]) => clientListener(name, target)),
