@@ -1,0 +1,115 @@
+// A separate process of bare ADS clients for the push, churn and memory scenarios: opens K streams (one connection
+// each), subscribes to CDS, EDS, LDS and RDS, reads each response's header, counts bytes and ACKs at once.
+// Driven over the IPC channel: {cmd:'open'|'stats'|'close'}; answers {evt:'opened'|'stats'|'closed'|'error'}.
+import * as grpc from '@grpc/grpc-js';
+import { TypeUrl, encodeMessage } from '../src/xds/protos.ts';
+import { readResponseHeader } from './wire.ts';
+
+/** A node the parent asks this process to be. */
+export interface ClientNode {
+  readonly id: string;
+  readonly metadata: Readonly<Record<string, string>>;
+}
+
+/** Messages from the parent. */
+export type ClientCommand =
+  | { readonly cmd: 'open'; readonly target: string; readonly kind: 'sotw' | 'delta'; readonly nodes: readonly ClientNode[] }
+  | { readonly cmd: 'stats' }
+  | { readonly cmd: 'close' };
+
+/** Counters the parent reads. */
+export interface ClientStats {
+  readonly streams: number;
+  readonly responses: number;
+  readonly acks: number;
+  readonly bytes: number;
+  readonly resources: number;
+  readonly errors: number;
+  readonly lastError: string;
+}
+
+const TYPES = [TypeUrl.Cluster, TypeUrl.ClusterLoadAssignment, TypeUrl.Listener, TypeUrl.RouteConfiguration];
+/** CDS and LDS are wildcard by an empty list; EDS and RDS ask for everything with '*' (no name tracking here). */
+const NAMES: Readonly<Record<string, string[]>> = {
+  [TypeUrl.Cluster]: [],
+  [TypeUrl.Listener]: [],
+  [TypeUrl.ClusterLoadAssignment]: ['*'],
+  [TypeUrl.RouteConfiguration]: ['*'],
+};
+const SOTW = 'envoy.service.discovery.v3.DiscoveryRequest';
+const DELTA = 'envoy.service.discovery.v3.DeltaDiscoveryRequest';
+const identity = (b: Buffer): Buffer => b;
+
+const counters = { streams: 0, responses: 0, acks: 0, bytes: 0, resources: 0, errors: 0, lastError: '' };
+const open: { client: grpc.Client; call: grpc.ClientDuplexStream<Buffer, Buffer> }[] = [];
+
+function nodeMessage(node: ClientNode): object {
+  const fields = Object.fromEntries(Object.entries(node.metadata).map(([k, v]) => [k, { stringValue: v }]));
+  return { id: node.id, cluster: 'bench', metadata: { fields } };
+}
+
+function firstRequest(kind: 'sotw' | 'delta', typeUrl: string, node: object | undefined): Buffer {
+  const names = NAMES[typeUrl] ?? [];
+  const message = kind === 'sotw'
+    ? { type_url: typeUrl, resource_names: names, ...(node ? { node } : {}) }
+    : { type_url: typeUrl, resource_names_subscribe: names, ...(node ? { node } : {}) };
+  return Buffer.from(encodeMessage(kind === 'sotw' ? SOTW : DELTA, message));
+}
+
+function ack(kind: 'sotw' | 'delta', typeUrl: string, version: string, nonce: string): Buffer {
+  const message = kind === 'sotw'
+    ? { type_url: typeUrl, version_info: version, response_nonce: nonce, resource_names: NAMES[typeUrl] ?? [] }
+    : { type_url: typeUrl, response_nonce: nonce };
+  return Buffer.from(encodeMessage(kind === 'sotw' ? SOTW : DELTA, message));
+}
+
+function openStream(target: string, kind: 'sotw' | 'delta', node: ClientNode): void {
+  const client = new grpc.Client(target, grpc.credentials.createInsecure(), {
+    'grpc.use_local_subchannel_pool': 1,
+    'grpc.max_receive_message_length': -1,
+  });
+  const method = kind === 'sotw' ? 'StreamAggregatedResources' : 'DeltaAggregatedResources';
+  const call = client.makeBidiStreamRequest(`/envoy.service.discovery.v3.AggregatedDiscoveryService/${method}`, identity, identity);
+  call.on('data', (bytes: Buffer) => {
+    counters.responses++;
+    counters.bytes += bytes.length;
+    const header = readResponseHeader(bytes);
+    counters.resources += header.resources;
+    call.write(ack(kind, header.typeUrl, header.version, header.nonce));
+    counters.acks++;
+  });
+  call.on('error', (err: Error) => {
+    counters.errors++;
+    counters.lastError = err.message;
+  });
+  const nodeMsg = nodeMessage(node);
+  TYPES.forEach((t, i) => call.write(firstRequest(kind, t, i === 0 ? nodeMsg : undefined)));
+  open.push({ client, call });
+  counters.streams++;
+}
+
+function send(message: object): void {
+  process.send?.(message);
+}
+
+process.on('message', (message: ClientCommand) => {
+  try {
+    if (message.cmd === 'open') {
+      for (const node of message.nodes) openStream(message.target, message.kind, node);
+      send({ evt: 'opened', count: message.nodes.length });
+    } else if (message.cmd === 'stats') {
+      send({ evt: 'stats', stats: { ...counters } satisfies ClientStats });
+    } else if (message.cmd === 'close') {
+      for (const { client, call } of open.splice(0)) {
+        call.cancel();
+        client.close();
+      }
+      counters.streams = 0;
+      send({ evt: 'closed' });
+    }
+  } catch (err) {
+    send({ evt: 'error', message: (err as Error).message });
+  }
+});
+
+process.on('disconnect', () => process.exit(0));

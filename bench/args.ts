@@ -1,0 +1,75 @@
+// Command-line flags of `npm run bench`.
+import { parseArgs } from 'node:util';
+
+/** The benchmark scenarios, in the order they run. */
+export const SCENARIOS = ['size', 'translate', 'push', 'churn', 'memory'] as const;
+
+/** One of SCENARIOS. */
+export type Scenario = (typeof SCENARIOS)[number];
+
+/** What to run and at which sizes. */
+export interface BenchArgs {
+  readonly quick: boolean;
+  readonly scenarios: readonly Scenario[];
+  /** Service counts for size and translate. */
+  readonly sizeServices: readonly number[];
+  /** Service count for push, churn and memory. */
+  readonly services: number;
+  readonly pods: number;
+  /** Total proxies (split evenly over the four IP modes) for push, churn and memory. */
+  readonly proxies: readonly number[];
+  readonly debounceMs: number;
+  /** Churn also through src/server's `startServer` (always with --quick). */
+  readonly serverChurn: boolean;
+  readonly seed: number;
+  readonly out: string;
+}
+
+const HELP = `usage: npm run bench -- [--quick] [--scenario size,translate,push,churn,memory]
+  [--services N] [--size-services N,M] [--pods P] [--proxies N,M] [--debounce MS] [--server-churn]
+  [--seed S] [--out DIR]`;
+
+function numbers(text: string | undefined, flag: string): number[] | undefined {
+  if (text === undefined) return undefined;
+  const list = text.split(',').map((t) => Number(t.trim()));
+  if (list.some((n) => !Number.isInteger(n) || n < 0)) throw new Error(`${flag}: "${text}" is not a list of whole numbers\n${HELP}`);
+  return list;
+}
+
+/** Parses argv (without node and script); throws with the usage text on bad flags. */
+export function parseBenchArgs(argv: readonly string[]): BenchArgs {
+  const { values } = parseArgs({
+    args: [...argv],
+    options: {
+      quick: { type: 'boolean', default: false },
+      scenario: { type: 'string' },
+      services: { type: 'string' },
+      'size-services': { type: 'string' },
+      pods: { type: 'string' },
+      proxies: { type: 'string' },
+      debounce: { type: 'string' },
+      'server-churn': { type: 'boolean', default: false },
+      seed: { type: 'string' },
+      out: { type: 'string' },
+      help: { type: 'boolean', default: false },
+    },
+    strict: true,
+  });
+  if (values.help) throw new Error(HELP);
+  const quick = values.quick === true;
+  const scenarios = (values.scenario?.split(',').map((s) => s.trim()) ?? [...SCENARIOS]) as Scenario[];
+  for (const s of scenarios) if (!SCENARIOS.includes(s)) throw new Error(`--scenario: unknown "${s}"\n${HELP}`);
+  const services = numbers(values.services, '--services')?.[0];
+  return {
+    quick,
+    scenarios,
+    sizeServices: numbers(values['size-services'], '--size-services') ?? (services !== undefined ? [services] : quick ? [24] : [1000, 5000]),
+    services: services ?? (quick ? 24 : 1000),
+    pods: numbers(values.pods, '--pods')?.[0] ?? (quick ? 3 : 10),
+    proxies: numbers(values.proxies, '--proxies') ?? (quick ? [8] : [1000, 2000]),
+    debounceMs: numbers(values.debounce, '--debounce')?.[0] ?? 100,
+    serverChurn: quick || values['server-churn'] === true,
+    seed: numbers(values.seed, '--seed')?.[0] ?? 1,
+    out: values.out ?? 'bench/results',
+  };
+}

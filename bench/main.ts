@@ -1,0 +1,46 @@
+// `npm run bench`: runs the chosen scenarios, prints a table for each and writes its JSON under bench/results/.
+import { parseBenchArgs } from './args.ts';
+import type { BenchArgs, Scenario } from './args.ts';
+import type { ClusterShape } from './cluster.ts';
+import { formatTable, progress, writeResult } from './report.ts';
+import type { ScenarioResult } from './report.ts';
+import { runChurn } from './churn.ts';
+import { runMemory } from './memory.ts';
+import { runPush } from './push.ts';
+import { runSize } from './size.ts';
+import { runTranslate } from './translate-bench.ts';
+
+function shape(args: BenchArgs, services: number, proxiesTotal = 4): ClusterShape {
+  return { services, podsPerService: args.pods, proxiesPerMode: Math.max(1, Math.ceil(proxiesTotal / 4)), stack: 'dual', seed: args.seed };
+}
+
+async function run(args: BenchArgs, scenario: Scenario): Promise<ScenarioResult> {
+  switch (scenario) {
+    case 'size':
+      return runSize(args.sizeServices.map((s) => shape(args, s)));
+    case 'translate':
+      return runTranslate(args.sizeServices.map((s) => shape(args, s, 8)), args.quick ? 2 : 5);
+    case 'push':
+      return runPush(args.proxies.map((n) => shape(args, args.services, n)), args.quick ? 1 : 3);
+    case 'churn':
+      return runChurn(args.proxies.map((n) => shape(args, args.services, n)), args.debounceMs, !args.serverChurn);
+    case 'memory':
+      return runMemory(args.proxies.map((n) => shape(args, args.services, n)));
+  }
+}
+
+async function main(): Promise<void> {
+  const args = parseBenchArgs(process.argv.slice(2));
+  for (const scenario of args.scenarios) {
+    const started = performance.now();
+    const result = await run(args, scenario);
+    process.stdout.write(`${formatTable(`${scenario} (${((performance.now() - started) / 1000).toFixed(1)} s)`, result.rows)}\n`);
+    const file = writeResult(args.out, result, { ...args });
+    progress(`${scenario}: wrote ${file}`);
+  }
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`bench: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exitCode = 1;
+});

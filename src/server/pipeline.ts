@@ -1,0 +1,212 @@
+// `biplane serve` wired: sources → debounce → buildModel → for each connected proxy: parseProxy, translate, validate →
+// snapshot → the xDS cache pushes it. Admin pages and metrics read the same state. `startServer` runs it in-process.
+import { buildModel, indexModel } from '../model/index.ts';
+import type { MeshModel, Problem } from '../model/index.ts';
+import type { Source, SourceChange } from '../sources/types.ts';
+import type { ForwardingStrategy } from '../translate/index.ts';
+import { SnapshotCache, TypeUrl, XdsServer } from '../xds/index.ts';
+import { startAdmin } from './admin.ts';
+import type { AdminServer } from './admin.ts';
+import { configDump } from './config-dump.ts';
+import { Debouncer } from './debounce.ts';
+import type { MergedChange } from './debounce.ts';
+import { serverMetrics, typeLabel } from './metrics.ts';
+import type { MetricsRegistry } from './metrics.ts';
+import { ProxyRegistry } from './proxies.ts';
+import { buildContext } from './proxy-build.ts';
+import type { BuildContext } from './proxy-build.ts';
+import { SharedResources } from './shared-resources.ts';
+import type { SharingStats } from './shared-resources.ts';
+import { SyncStatus } from './sync-status.ts';
+import { problemsView, registryz, syncz } from './views.ts';
+
+/** istiod's plaintext xDS port, on both loopback families. */
+export const DEFAULT_XDS_ADDRESSES: readonly string[] = ['127.0.0.1:15010', '[::1]:15010'];
+/** istiod's monitoring port, loopback. */
+export const DEFAULT_ADMIN_ADDRESS = '127.0.0.1:15014';
+
+/** How `startServer` is set up; only `source` is required. */
+export interface ServerOptions {
+  /** Where objects come from (a FileSource, a KubeSource); started and stopped by the server. */
+  readonly source: Source;
+  /** xDS listen addresses ("host:port", "[v6]:port", port 0 = ephemeral); default 127.0.0.1:15010 and [::1]:15010. */
+  readonly xdsAddresses?: readonly string[];
+  /** Admin HTTP address; `false` for none. Default 127.0.0.1:15014. */
+  readonly adminAddress?: string | false;
+  readonly strategy?: ForwardingStrategy;
+  /** Quiet time before a rebuild (default 100 ms) and the longest a burst may delay it (default 1000 ms). */
+  readonly debounceMs?: number;
+  readonly debounceMaxMs?: number;
+  /** Where log lines go (default: nowhere). */
+  readonly log?: (line: string) => void;
+}
+
+/** A running server: its bound addresses, its state for tests and benchmarks, and `stop`. */
+export interface ServerHandle {
+  readonly xdsAddresses: readonly string[];
+  readonly xdsPorts: readonly number[];
+  readonly adminAddress: string | undefined;
+  readonly adminPort: number | undefined;
+  readonly metrics: MetricsRegistry;
+  readonly xds: XdsServer;
+  /** The current model (undefined before the first build). */
+  model(): MeshModel | undefined;
+  /** Connected proxies, and how well encoded resources are shared. */
+  stats(): { readonly proxies: number; readonly sharing: SharingStats; readonly builds: number };
+  /** Resolves once no rebuild is waiting or running (a test's "the change has been applied"). */
+  settled(): Promise<void>;
+  /** Stops sources, admin and xDS (streams ended with OK, forced after a grace period); safe to call twice. */
+  stop(): Promise<void>;
+}
+
+/** Starts everything: binds xDS and admin, starts the source, builds the first model. Rejects with a clear error. */
+export async function startServer(options: ServerOptions): Promise<ServerHandle> {
+  const log = options.log ?? ((): void => undefined);
+  const metrics = serverMetrics();
+  const cache = new SnapshotCache();
+  const xds = new XdsServer({ cache });
+  const shared = new SharedResources();
+  const sync = new SyncStatus();
+  const strategy = options.strategy ?? 'shared';
+  let ctx: BuildContext | undefined;
+  let modelProblems: readonly Problem[] = [];
+  let builds = 0;
+  let admin: AdminServer | undefined;
+
+  const registry = new ProxyRegistry(cache, {
+    published(entry, since) {
+      if (since !== undefined) metrics.observe('pilot_proxy_convergence_time', (performance.now() - since) / 1000);
+      log(`push ${entry.nodeId}: ${[...(entry.published?.types.values() ?? [])].reduce((n, t) => n + t.resources.size, 0)} resources`);
+    },
+    rejected(entry) {
+      metrics.inc('biplane_snapshot_rejections');
+      const first = entry.problems.find((p) => p.severity === 'error');
+      log(`snapshot for ${entry.nodeId} failed validation, keeping the last good one: ${first?.message ?? 'unknown problem'}`);
+    },
+  });
+  wireEvents(xds, registry, sync, metrics, log, () => ctx);
+
+  const rebuild = (change: MergedChange | undefined): void => {
+    const started = performance.now();
+    try {
+      const { model, problems } = buildModel(options.source.objects());
+      ctx = buildContext(model, indexModel(model), strategy, shared);
+      modelProblems = problems;
+      builds += 1;
+      metrics.inc('biplane_model_builds');
+      metrics.set('pilot_services', model.services.length);
+      registry.pushAll(ctx, change?.since);
+      metrics.observe('pilot_xds_push_time', (performance.now() - started) / 1000);
+      log(`model ${builds}: ${model.services.length} services, ${model.endpoints.length} endpoints, ${model.pods.length} pods, ${problems.length} problems; ${registry.size} proxies`);
+    } catch (err) {
+      log(`model build failed, keeping the previous one: ${(err as Error).stack ?? String(err)}`);
+    }
+  };
+  const debouncer = new Debouncer({ quietMs: options.debounceMs ?? 100, maxMs: options.debounceMaxMs ?? 1000 }, rebuild);
+  let unsubscribe: (() => void) | undefined;
+  let stopped: Promise<void> | undefined;
+
+  const stop = (): Promise<void> =>
+    (stopped ??= (async () => {
+      unsubscribe?.();
+      await debouncer.stop();
+      await options.source.stop().catch((err: Error) => log(`source stop: ${err.message}`));
+      await admin?.close();
+      await xds.close(2000);
+    })());
+
+  try {
+    const xdsAddresses = await xds.listen(options.xdsAddresses ?? DEFAULT_XDS_ADDRESSES).catch((err: Error) => {
+      const inUse = /EADDRINUSE/.test(err.message) ? ' (address already in use: is another biplane or istiod running? pick another with --xds-address)' : '';
+      throw new Error(`${err.message.split(' errors: ')[0] ?? err.message}${inUse}`);
+    });
+    if (options.adminAddress !== false) {
+      admin = await startAdmin(options.adminAddress ?? DEFAULT_ADMIN_ADDRESS, {
+        ready: () => ctx !== undefined,
+        syncz: () => syncz(registry.entries(), xds.streams(), sync),
+        configDump: (id) => {
+          const entry = registry.get(id);
+          return entry?.published ? configDump(entry.published, new Date(entry.publishedAt ?? Date.now())) : undefined;
+        },
+        registryz: () => registryz(ctx?.model),
+        problems: () => problemsView(options.source.problems(), modelProblems, registry.entries()),
+        metrics: () => {
+          metrics.set('pilot_xds', xds.streams().length);
+          metrics.set('biplane_shared_resources', shared.stats().alive);
+          const current = problemsView(options.source.problems(), modelProblems, registry.entries()) as { counts: { errors: number; warnings: number } };
+          metrics.set('biplane_problems', current.counts.errors, { severity: 'error' });
+          metrics.set('biplane_problems', current.counts.warnings, { severity: 'warning' });
+          return metrics.render();
+        },
+      });
+    }
+    await options.source.start();
+    unsubscribe = options.source.onChange((change: SourceChange) => debouncer.add(change));
+    rebuild(undefined);
+    return {
+      xdsAddresses,
+      xdsPorts: xdsAddresses.map((a) => Number(a.slice(a.lastIndexOf(':') + 1))),
+      adminAddress: admin?.address,
+      adminPort: admin?.port,
+      metrics,
+      xds,
+      model: () => ctx?.model,
+      stats: () => ({ proxies: registry.size, sharing: shared.stats(), builds }),
+      settled: () => waitSettled(debouncer),
+      stop,
+    };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
+
+/** Polls until the debouncer has nothing pending or running (bounded by the debounce cap plus a rebuild). */
+async function waitSettled(debouncer: Debouncer): Promise<void> {
+  for (let i = 0; i < 2000 && debouncer.busy; i++) {
+    await debouncer.idle();
+    if (debouncer.busy) await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+/** Connects the ADS server's events to the proxy registry, sync status and metrics. */
+function wireEvents(
+  xds: XdsServer,
+  registry: ProxyRegistry,
+  sync: SyncStatus,
+  metrics: MetricsRegistry,
+  log: (line: string) => void,
+  current: () => BuildContext | undefined,
+): void {
+  xds.events.on('streamOpen', (e) => {
+    const entry = registry.open(e.streamId, e.node);
+    metrics.set('pilot_xds', xds.streams().length);
+    log(`connect ${e.node.id} (${e.kind} stream ${e.streamId} from ${e.peer})`);
+    const ctx = current();
+    if (ctx) registry.push(ctx, entry);
+  });
+  xds.events.on('streamClose', (e) => {
+    registry.close(e.streamId, e.node.id);
+    sync.onClose(e.streamId);
+    metrics.set('pilot_xds', Math.max(0, xds.streams().length - 1));
+    log(`disconnect ${e.node.id} (stream ${e.streamId}${e.error ? `: ${e.error}` : ''})`);
+  });
+  xds.events.on('request', (e) => {
+    if (e.typeUrl !== TypeUrl.Listener || e.stale) return;
+    if (!registry.subscribe(e.streamId, e.node.id, { kind: e.kind, names: e.names, unsubscribe: e.unsubscribe })) return;
+    const entry = registry.get(e.node.id);
+    const ctx = current();
+    // A proxyless application names its own server listener (any port): build it before the stream answers.
+    if (ctx && entry && entry.proxy?.type !== 'sidecar' && registry.missesListener(e.node.id)) registry.push(ctx, entry);
+  });
+  xds.events.on('response', (e) => {
+    sync.onResponse(e);
+    metrics.inc('pilot_xds_pushes', { type: typeLabel(e.typeUrl) });
+    metrics.observe('pilot_xds_config_size_bytes', e.bytes, { type: typeLabel(e.typeUrl) });
+  });
+  xds.events.on('nack', (e) => {
+    sync.onNack(e);
+    metrics.inc('pilot_total_xds_rejects', { type: typeLabel(e.typeUrl) });
+    log(`NACK from ${e.node.id} for ${typeLabel(e.typeUrl)} version ${e.version}: ${e.error.message}`);
+  });
+}

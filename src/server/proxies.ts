@@ -1,0 +1,159 @@
+// Per-proxy state and push: which nodes are connected (by their streams), what each subscribed to, its last good
+// snapshot, its current problems. A push rebuilds the affected proxies and publishes only what changed.
+import type { Problem, Proxy } from '../model/index.ts';
+import type { SnapshotCache, Snapshot, XdsNode } from '../xds/index.ts';
+import { buildProxy } from './proxy-build.ts';
+import type { BuildContext } from './proxy-build.ts';
+
+/** One connected node (one or more ADS streams with the same node id). */
+export interface ProxyEntry {
+  readonly nodeId: string;
+  node: XdsNode;
+  /** LDS names each stream subscribed to (proxyless servers name their own listeners). */
+  readonly streams: Map<number, ReadonlySet<string>>;
+  proxy: Proxy | undefined;
+  problems: readonly Problem[];
+  /** The last snapshot that passed validation and was published; stays when a newer one fails. */
+  published: Snapshot | undefined;
+  publishedAt: number | undefined;
+  /** When the newest build failed validation (undefined once a build passes again). */
+  rejectedAt: number | undefined;
+  readonly connectedAt: number;
+}
+
+/** What the registry tells its owner after each build, for metrics and logs. */
+export interface PushHooks {
+  /** A new snapshot was published for the proxy; `since` is when the change that caused it happened (performance.now). */
+  published(entry: ProxyEntry, since: number | undefined): void;
+  /** The proxy's newest snapshot failed validation; its last good one stays. */
+  rejected(entry: ProxyEntry): void;
+}
+
+/** The parts of an LDS request that name listeners. */
+export interface ListenerRequest {
+  readonly kind: 'sotw' | 'delta';
+  readonly names: readonly string[];
+  readonly unsubscribe: readonly string[];
+}
+
+/** Every connected proxy, keyed by node id. */
+export class ProxyRegistry {
+  readonly #entries = new Map<string, ProxyEntry>();
+  readonly #cache: SnapshotCache;
+  readonly #hooks: PushHooks;
+
+  constructor(cache: SnapshotCache, hooks: PushHooks) {
+    this.#cache = cache;
+    this.#hooks = hooks;
+  }
+
+  /** A stream with this node opened; returns its entry (new when it is the node's first stream). */
+  open(streamId: number, node: XdsNode): ProxyEntry {
+    let entry = this.#entries.get(node.id);
+    if (!entry) {
+      entry = {
+        nodeId: node.id,
+        node,
+        streams: new Map(),
+        proxy: undefined,
+        problems: [],
+        published: undefined,
+        publishedAt: undefined,
+        rejectedAt: undefined,
+        connectedAt: Date.now(),
+      };
+      this.#entries.set(node.id, entry);
+    }
+    entry.node = node;
+    entry.streams.set(streamId, new Set());
+    return entry;
+  }
+
+  /** A stream closed; the node is forgotten (and its snapshot dropped) when it was its last stream. */
+  close(streamId: number, nodeId: string): void {
+    const entry = this.#entries.get(nodeId);
+    if (!entry) return;
+    entry.streams.delete(streamId);
+    if (entry.streams.size === 0) {
+      this.#entries.delete(nodeId);
+      this.#cache.clearSnapshot(nodeId);
+    }
+  }
+
+  /**
+   * Records a stream's LDS request: SotW names replace the stream's set, delta names are added and `unsubscribe`
+   * removed. True when the node now wants a listener name it did not want before.
+   */
+  subscribe(streamId: number, nodeId: string, request: ListenerRequest): boolean {
+    const entry = this.#entries.get(nodeId);
+    const current = entry?.streams.get(streamId);
+    if (!entry || !current) return false;
+    const before = listenerNames(entry);
+    const next = new Set(request.kind === 'delta' ? current : []);
+    for (const n of request.names) if (n !== '*') next.add(n);
+    if (request.kind === 'delta') for (const n of request.unsubscribe) next.delete(n);
+    entry.streams.set(streamId, next);
+    return [...listenerNames(entry)].some((n) => !before.has(n));
+  }
+
+  /** Whether the node's published snapshot lacks one of its subscribed listener names. */
+  missesListener(nodeId: string): boolean {
+    const entry = this.#entries.get(nodeId);
+    if (!entry) return false;
+    const have = entry.published?.types.get(LISTENER)?.resources;
+    return [...listenerNames(entry)].some((n) => !have?.has(n));
+  }
+
+  /** One entry by node id. */
+  get(nodeId: string): ProxyEntry | undefined {
+    return this.#entries.get(nodeId);
+  }
+
+  /** Every connected proxy, sorted by node id. */
+  entries(): ProxyEntry[] {
+    return [...this.#entries.values()].sort((a, b) => (a.nodeId < b.nodeId ? -1 : a.nodeId > b.nodeId ? 1 : 0));
+  }
+
+  /** How many nodes are connected. */
+  get size(): number {
+    return this.#entries.size;
+  }
+
+  /** Rebuilds one proxy and publishes its snapshot when it changed and passed validation. */
+  push(ctx: BuildContext, entry: ProxyEntry, since?: number): void {
+    let build: ReturnType<typeof buildProxy>;
+    try {
+      build = buildProxy(ctx, entry.node, listenerNames(entry), entry.published);
+    } catch (err) {
+      const message = `building the snapshot failed: ${(err as Error).stack ?? String(err)}`;
+      build = { rejected: true, unchanged: false, problems: [{ severity: 'error', message, origin: { source: 'generated', object: `Proxy/${entry.nodeId}` } }] };
+    }
+    entry.proxy = build.proxy;
+    entry.problems = build.problems;
+    if (build.rejected) {
+      entry.rejectedAt = Date.now();
+      this.#hooks.rejected(entry);
+      return;
+    }
+    entry.rejectedAt = undefined;
+    if (build.unchanged || !build.snapshot) return;
+    entry.published = build.snapshot;
+    entry.publishedAt = Date.now();
+    this.#cache.setSnapshot(entry.nodeId, build.snapshot);
+    this.#hooks.published(entry, since);
+  }
+
+  /** Rebuilds every connected proxy against a new model. */
+  pushAll(ctx: BuildContext, since?: number): void {
+    for (const entry of this.entries()) this.push(ctx, entry, since);
+  }
+}
+
+const LISTENER = 'type.googleapis.com/envoy.config.listener.v3.Listener';
+
+/** The union of the LDS names a node's streams subscribed to. */
+function listenerNames(entry: ProxyEntry): Set<string> {
+  const out = new Set<string>();
+  for (const names of entry.streams.values()) for (const n of names) out.add(n);
+  return out;
+}

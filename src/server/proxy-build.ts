@@ -1,0 +1,135 @@
+// One proxy's snapshot from the current model: read the node into a Proxy, translate (Envoy sidecar or proxyless gRPC),
+// encode through the shared content cache, validate, and say whether it may be published. Proxies that read the same
+// (everything but their node id) share one build per model, so 1,000 alike proxies cost one translation.
+import { parseProxy } from '../model/index.ts';
+import type { MeshModel, ModelIndex, Problem, Proxy, ProxyNode } from '../model/index.ts';
+import { translate } from '../translate/index.ts';
+import type { EnvoyResources, ForwardingStrategy } from '../translate/index.ts';
+import { proxylessListener, translateProxyless } from '../translate/proxyless/index.ts';
+import type { ProxylessResources } from '../translate/proxyless/index.ts';
+import { validateResources } from '../translate/validate/index.ts';
+import type { ValidationProblem } from '../translate/validate/index.ts';
+import { TypeUrl } from '../xds/index.ts';
+import type { Resource, Snapshot } from '../xds/index.ts';
+import { typeLabel } from './metrics.ts';
+import { sameSnapshot } from './shared-resources.ts';
+import type { SharedResources } from './shared-resources.ts';
+
+/** The four types every snapshot carries, present even when empty (SotW clients then learn all are gone). */
+export const SNAPSHOT_TYPES: readonly string[] = [
+  TypeUrl.Listener,
+  TypeUrl.Cluster,
+  TypeUrl.RouteConfiguration,
+  TypeUrl.ClusterLoadAssignment,
+];
+
+/** Everything a build reads that is the same for every proxy of one model generation. */
+export interface BuildContext {
+  readonly model: MeshModel;
+  readonly index: ModelIndex;
+  readonly strategy: ForwardingStrategy;
+  readonly shared: SharedResources;
+  /** Builds of this generation by what they read (the proxy without its id, plus on-demand listener names). */
+  readonly memo: Map<string, TranslatedProxy>;
+}
+
+/** The translation of one kind of proxy: its snapshot, or why there is none. */
+interface TranslatedProxy {
+  readonly snapshot?: Snapshot;
+  readonly plain?: EnvoyResources | ProxylessResources;
+  readonly problems: readonly Problem[];
+}
+
+/** The outcome for one proxy: what to publish (undefined: keep the last good one) and every problem found. */
+export interface ProxyBuild {
+  readonly proxy?: Proxy;
+  readonly snapshot?: Snapshot;
+  /** True when a snapshot was built but failed validation or encoding, so the last good one stays. */
+  readonly rejected: boolean;
+  /** True when the snapshot equals the one already published (nothing to push). */
+  readonly unchanged: boolean;
+  readonly problems: readonly Problem[];
+}
+
+/** A new build context for a freshly built model. */
+export function buildContext(model: MeshModel, index: ModelIndex, strategy: ForwardingStrategy, shared: SharedResources): BuildContext {
+  return { model, index, strategy, shared, memo: new Map() };
+}
+
+/**
+ * Builds one proxy's snapshot. `listenerNames` are the LDS names its streams subscribed to (proxyless applications
+ * name their own server listeners); `published` is its last good snapshot, compared to skip unchanged work.
+ */
+export function buildProxy(
+  ctx: BuildContext,
+  node: ProxyNode,
+  listenerNames: ReadonlySet<string>,
+  published: Snapshot | undefined,
+): ProxyBuild {
+  const parsed = parseProxy(node, ctx.model);
+  const proxy = parsed.proxy;
+  if (!proxy) return { rejected: false, unchanged: false, problems: parsed.problems };
+  const extras = proxy.type === 'proxyless' ? [...listenerNames].sort() : [];
+  const key = JSON.stringify([{ ...proxy, id: '' }, extras]);
+  let translated = ctx.memo.get(key);
+  if (!translated) {
+    translated = translateOne(ctx, proxy, extras);
+    ctx.memo.set(key, translated);
+  }
+  const problems = [...parsed.problems, ...translated.problems.map((p) => ({ ...p, origin: { ...p.origin, object: `Proxy/${proxy.id}` } }))];
+  const snapshot = translated.snapshot;
+  if (!snapshot) return { proxy, rejected: true, unchanged: false, problems };
+  if (sameSnapshot(published, snapshot)) return { proxy, rejected: false, unchanged: true, problems };
+  return { proxy, snapshot, rejected: false, unchanged: false, problems };
+}
+
+/** Translates, encodes and validates one proxy (the memoised part of `buildProxy`). */
+function translateOne(ctx: BuildContext, proxy: Proxy, extras: readonly string[]): TranslatedProxy {
+  let plain: EnvoyResources | ProxylessResources;
+  try {
+    plain = proxy.type === 'proxyless' ? proxylessResources(ctx, proxy, extras) : translate(ctx.index, proxy, { strategy: ctx.strategy });
+  } catch (err) {
+    return { problems: [generated('error', `translation failed: ${(err as Error).message}`)] };
+  }
+  let snapshot: Snapshot;
+  try {
+    snapshot = ctx.shared.snapshot(encodeAll(ctx.shared, plain), SNAPSHOT_TYPES);
+  } catch (err) {
+    return { plain, problems: [generated('error', `encoding failed: ${(err as Error).message}`)] };
+  }
+  const invalid = validateResources(plain, { client: proxy.type === 'proxyless' ? 'grpc' : 'envoy' });
+  if (invalid.length > 0) return { plain, problems: invalid.map(validationProblem) };
+  return { plain, snapshot, problems: [] };
+}
+
+/** The proxyless resources plus any subscribed listener (e.g. a server on an ephemeral port) the full set lacks. */
+function proxylessResources(ctx: BuildContext, proxy: Proxy, extras: readonly string[]): ProxylessResources {
+  const base = translateProxyless(ctx.index, proxy);
+  const have = new Set(base.listeners.map((l) => l.name));
+  const added = extras.filter((name) => !have.has(name)).flatMap((name) => proxylessListener(ctx.index, proxy, name) ?? []);
+  if (added.length === 0) return base;
+  const listeners = [...base.listeners, ...added].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  return { ...base, listeners };
+}
+
+function encodeAll(shared: SharedResources, plain: EnvoyResources | ProxylessResources): Resource[] {
+  const out: Resource[] = [];
+  const add = (typeUrl: string, list: readonly object[]): void => {
+    for (const value of list) out.push(shared.resource(typeUrl, value as Readonly<Record<string, unknown>>));
+  };
+  add(TypeUrl.Listener, plain.listeners);
+  add(TypeUrl.Cluster, plain.clusters);
+  add(TypeUrl.RouteConfiguration, plain.routes);
+  add(TypeUrl.ClusterLoadAssignment, plain.endpoints);
+  return out;
+}
+
+function generated(severity: Problem['severity'], message: string): Problem {
+  return { severity, message, origin: { source: 'generated' } };
+}
+
+/** A validator finding as a Problem: the resource and field path go into the origin, the rule into the message. */
+function validationProblem(p: ValidationProblem): Problem {
+  const field = `${typeLabel(p.typeUrl)}[${p.resource}]${p.path === '' ? '' : `.${p.path}`}`;
+  return { severity: 'error', message: `${p.message} (${p.rule})`, origin: { source: 'generated', field } };
+}

@@ -1,0 +1,102 @@
+// Resources identical across proxies are encoded once: a content-keyed cache of encoded Resources and of whole
+// per-type resource sets, held through WeakRefs so an entry lives exactly as long as some snapshot still uses it.
+import { createHash } from 'node:crypto';
+import { makeResource, typeVersion } from '../xds/index.ts';
+import type { Resource, Snapshot, SnapshotType } from '../xds/index.ts';
+
+/** A map of weakly held values that forgets a key once its value is collected. */
+class WeakValues<V extends object> {
+  readonly #map = new Map<string, WeakRef<V>>();
+  readonly #registry = new FinalizationRegistry<string>((key) => {
+    const ref = this.#map.get(key);
+    if (ref && ref.deref() === undefined) this.#map.delete(key);
+  });
+
+  get(key: string): V | undefined {
+    return this.#map.get(key)?.deref();
+  }
+
+  set(key: string, value: V): V {
+    this.#map.set(key, new WeakRef(value));
+    this.#registry.register(value, key);
+    return value;
+  }
+
+  get size(): number {
+    return this.#map.size;
+  }
+}
+
+/** One resource to publish: its type URL and the plain object the translator built (snake_case proto fields). */
+export interface PlainResource {
+  readonly typeUrl: string;
+  readonly value: Readonly<Record<string, unknown>>;
+}
+
+/** Counters that show the sharing works: how often an encoded copy was reused instead of encoded again. */
+export interface SharingStats {
+  readonly hits: number;
+  readonly misses: number;
+  readonly alive: number;
+}
+
+/**
+ * Interns encoded resources by a hash of their plain JSON (translator output is deterministic, so equal resources
+ * serialize equally) and interns per-type sets by their version, so 1,000 proxies that see the same cluster hold one
+ * encoded copy of it and, when their whole CDS is equal, one shared CDS map.
+ */
+export class SharedResources {
+  readonly #resources = new WeakValues<Resource>();
+  readonly #types = new WeakValues<SnapshotType>();
+  #hits = 0;
+  #misses = 0;
+
+  /** The encoded Resource for a plain object; throws (from makeResource) when it does not fit its message type. */
+  resource(typeUrl: string, value: Readonly<Record<string, unknown>>): Resource {
+    const key = `${typeUrl}\n${createHash('sha256').update(JSON.stringify(value)).digest('base64url')}`;
+    const hit = this.#resources.get(key);
+    if (hit) {
+      this.#hits += 1;
+      return hit;
+    }
+    this.#misses += 1;
+    return this.#resources.set(key, makeResource(typeUrl, value));
+  }
+
+  /**
+   * A snapshot holding these resources, every type in `typeUrls` present (empty when it has none). A type whose set
+   * equals one already interned reuses that SnapshotType object. Throws when two resources of one type share a name.
+   */
+  snapshot(resources: readonly Resource[], typeUrls: readonly string[]): Snapshot {
+    const grouped = new Map<string, Resource[]>(typeUrls.map((url) => [url, []]));
+    for (const r of resources) {
+      const list = grouped.get(r.typeUrl) ?? [];
+      list.push(r);
+      grouped.set(r.typeUrl, list);
+    }
+    const types = new Map<string, SnapshotType>();
+    for (const url of [...grouped.keys()].sort()) {
+      const list = (grouped.get(url) ?? []).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+      for (let i = 1; i < list.length; i++) {
+        if (list[i]?.name === list[i - 1]?.name) throw new Error(`snapshot: two ${url} resources are named "${list[i]?.name}"`);
+      }
+      const version = typeVersion(list);
+      const key = `${url}\n${version}`;
+      const type = this.#types.get(key) ?? this.#types.set(key, { version, resources: new Map(list.map((r) => [r.name, r])) });
+      types.set(url, type);
+    }
+    return { types };
+  }
+
+  /** Reuse counters and how many encoded resources are alive now. */
+  stats(): SharingStats {
+    return { hits: this.#hits, misses: this.#misses, alive: this.#resources.size };
+  }
+}
+
+/** Whether two snapshots carry the same types with the same versions (publishing the second would send nothing). */
+export function sameSnapshot(a: Snapshot | undefined, b: Snapshot): boolean {
+  if (!a || a.types.size !== b.types.size) return false;
+  for (const [url, type] of b.types) if (a.types.get(url)?.version !== type.version) return false;
+  return true;
+}
