@@ -69,5 +69,5 @@ test('formatted problems name the type, resource, path, message and rule on one 
 
 test('a resource that is not an object is reported, not thrown', () => {
   const problems = validateResources({ listeners: [[] as unknown as object], clusters: [], routes: [], endpoints: [] });
-  assert.deepEqual(problems.map((p) => p.rule), ['resource.name_required', 'proto.type']);
+  assert.deepEqual(problems.map((p) => p.rule), ['proto.type', 'resource.name_required']);
 });

@@ -99,3 +99,20 @@ test('the round trip accepts explicit defaults, enum numbers and int64 text', ()
 test('an unknown type URL is reported instead of throwing', () => {
   assert.deepEqual(summary(validateResource('type.googleapis.com/envoy.nope.v3.Thing', {})), ['proto.type_url']);
 });
+
+test('a key that is an Object.prototype name is an unknown field, not mistaken for one', () => {
+  const listener = dualStack().listeners[0]!;
+  put(listener, 'constructor', { x: 1 });
+  put(listener, 'address.socket_address.toString', 'x');
+  assert.deepEqual(summary(validateResource(Type.Listener, listener)), [
+    'proto.unknown_field 10.96.0.10_80 constructor',
+    'proto.unknown_field 10.96.0.10_80 address.socket_address.toString',
+  ]);
+});
+
+test('skipping the round trip still reports everything the walk finds', () => {
+  const listener = dualStack().listeners[0]!;
+  put(listener, 'traffic_direction', 'OUTGOING');
+  assert.deepEqual(summary(validateResource(Type.Listener, listener, { roundTrip: false })), ['proto.enum 10.96.0.10_80 traffic_direction']);
+  assert.deepEqual(validateResource(Type.Listener, dualStack().listeners[0]!, { roundTrip: false }), []);
+});

@@ -5,7 +5,7 @@ import { asArr, asObj, isSet, type Obj } from './access.ts';
 import { checkAssignment, endpointAddressesOf, lbEndpointsOf } from './endpoints.ts';
 import { isIpLiteral, socketInfo } from './net.ts';
 import { fieldPath, indexPath, type Report } from './problem.ts';
-import { enumName } from './proto-walk.ts';
+import { enumName } from './proto-types.ts';
 
 const CLUSTER = 'envoy.config.cluster.v3.Cluster';
 

@@ -12,14 +12,20 @@ import { routesOf, virtualHostsOf } from './routes.ts';
 /** The name prefix of a gRPC server's listener resource (the default `server_listener_resource_name_template`). */
 export const GRPC_SERVER_PREFIX = 'grpc/server?xds.resource.listening_address=';
 
-/** Route configurations by name, to follow RDS references; undefined when checking one resource alone. */
-export type RouteLookup = ReadonlyMap<string, Obj> | undefined;
+/** Route configurations by name, to follow RDS references across resources. */
+export type RouteLookup = ReadonlyMap<string, Obj>;
 
-function routeConfigOf(hcm: Located, routes: RouteLookup): { value: Obj; path: string } | undefined {
+/**
+ * An HCM's route configuration: with `routes` undefined (the resource alone) only an inline `route_config`; with
+ * `routes` (the whole set) only one an RDS name refers to, when there is no inline one. Each rule that reads routes
+ * thus runs once per HCM, either as a rule of one resource or as a rule across resources.
+ */
+function routeConfigOf(hcm: Located, routes: RouteLookup | undefined): { value: Obj; path: string } | undefined {
   const inline = asObj(hcm.value['route_config']);
-  if (inline) return { value: inline, path: fieldPath(hcm.path, 'route_config') };
+  if (!routes) return inline ? { value: inline, path: fieldPath(hcm.path, 'route_config') } : undefined;
+  if (inline) return undefined;
   const name = asStr(dig(hcm.value, 'rds', 'route_config_name'));
-  const found = name === undefined ? undefined : routes?.get(name);
+  const found = name === undefined ? undefined : routes.get(name);
   return found ? { value: found, path: `(route configuration "${name}")` } : undefined;
 }
 
@@ -33,8 +39,12 @@ export function domainMatches(domain: string, authority: string): boolean {
   return false;
 }
 
-function checkClientListener(listener: Obj, report: Report, routes: RouteLookup): void {
-  const hcm = hcmsOf(listener).find((h) => h.path === 'api_listener.api_listener');
+function clientHcm(listener: Obj): Located | undefined {
+  return hcmsOf(listener).find((h) => h.path === 'api_listener.api_listener');
+}
+
+function checkClientListener(listener: Obj, report: Report): void {
+  const hcm = clientHcm(listener);
   if (!hcm) {
     report('api_listener', 'grpc.api_listener', 'a gRPC client listener needs api_listener.api_listener holding an HttpConnectionManager');
     return;
@@ -45,6 +55,11 @@ function checkClientListener(listener: Obj, report: Report, routes: RouteLookup)
   } else if (!rds && !isSet(hcm.value['route_config'])) {
     report(hcm.path, 'grpc.route_source', 'gRPC needs the routes via rds (over ADS) or inline route_config');
   }
+  checkAuthority(listener, hcm, undefined, report);
+}
+
+/** Some virtual host of the client's route configuration must match the listener name, the target's authority. */
+function checkAuthority(listener: Obj, hcm: Located, routes: RouteLookup | undefined, report: Report): void {
   const config = routeConfigOf(hcm, routes);
   if (!config) return;
   const authority = resourceName(listener);
@@ -84,7 +99,7 @@ function checkServerAddress(listener: Obj, name: string, report: Report): void {
   }
 }
 
-function checkServerListener(listener: Obj, report: Report, routes: RouteLookup): void {
+function checkServerListener(listener: Obj, report: Report): void {
   checkServerAddress(listener, resourceName(listener), report);
   if (asArr(listener['listener_filters']).length > 0) {
     report('listener_filters', 'grpc.server_listener_filters', 'a gRPC server listener must have no listener filters');
@@ -99,6 +114,11 @@ function checkServerListener(listener: Obj, report: Report, routes: RouteLookup)
       report(fieldPath(chain.path, 'filters'), 'grpc.server_filter_chain', `must hold exactly one network filter, the HttpConnectionManager; has ${filters.length}`);
     }
   }
+  checkNonForwarding(listener, undefined, report);
+}
+
+/** Every route a gRPC server's HCMs use must be non-forwarding. */
+function checkNonForwarding(listener: Obj, routes: RouteLookup | undefined, report: Report): void {
   for (const hcm of hcmsOf(listener)) {
     const config = routeConfigOf(hcm, routes);
     for (const route of config ? routesOf(config.value, config.path) : []) {
@@ -109,10 +129,24 @@ function checkServerListener(listener: Obj, report: Report, routes: RouteLookup)
   }
 }
 
-/** The gRPC rules of one listener: server listeners by their name prefix, the rest as client listeners. */
-export function checkGrpcListener(listener: Obj, report: Report, routes: RouteLookup): void {
-  if (resourceName(listener).startsWith(GRPC_SERVER_PREFIX)) checkServerListener(listener, report, routes);
-  else checkClientListener(listener, report, routes);
+function isServerListener(listener: Obj): boolean {
+  return resourceName(listener).startsWith(GRPC_SERVER_PREFIX);
+}
+
+/** The gRPC rules of one listener on its own (inline routes only): server listeners by their name prefix. */
+export function checkGrpcListener(listener: Obj, report: Report): void {
+  if (isServerListener(listener)) checkServerListener(listener, report);
+  else checkClientListener(listener, report);
+}
+
+/** The gRPC rules of one listener that read the route configurations its RDS names (the rest of the set). */
+export function checkGrpcListenerRoutes(listener: Obj, routes: RouteLookup, report: Report): void {
+  if (isServerListener(listener)) {
+    checkNonForwarding(listener, routes, report);
+    return;
+  }
+  const hcm = clientHcm(listener);
+  if (hcm) checkAuthority(listener, hcm, routes, report);
 }
 
 /** The gRPC rules of one cluster: supported discovery type and load-balancing policy. */

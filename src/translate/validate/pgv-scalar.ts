@@ -3,7 +3,7 @@
 import { isIP, isIPv4, isIPv6 } from 'node:net';
 import type protobuf from 'protobufjs';
 import { asArr, asNum, asObj, asStr, type Obj } from './access.ts';
-import type { Report } from './problem.ts';
+import type { Loc, LocReport } from './problem.ts';
 
 const NUMERIC_KINDS = new Set([
   'int32', 'int64', 'uint32', 'uint64', 'sint32', 'sint64', 'fixed32', 'fixed64', 'sfixed32', 'sfixed64', 'double', 'float',
@@ -20,30 +20,37 @@ function show(value: unknown): string {
 
 type Bound = 'gt' | 'gte' | 'lt' | 'lte';
 
+/** `> 1 and < 5`-style text of the bounds, joined by `joiner`. */
+function boundsText<T extends number | bigint>(rules: Readonly<Partial<Record<Bound, T>>>, fmt: (v: T) => string, joiner: string): string {
+  const { gt, gte, lt, lte } = rules;
+  const parts = [
+    gt !== undefined ? `> ${fmt(gt)}` : gte !== undefined ? `>= ${fmt(gte)}` : undefined,
+    lt !== undefined ? `< ${fmt(lt)}` : lte !== undefined ? `<= ${fmt(lte)}` : undefined,
+  ];
+  return parts.filter((p) => p !== undefined).join(joiner);
+}
+
 /** Checks `gt/gte/lt/lte` (PGV semantics: an upper bound below the lower bound means "outside the range"). */
 function checkRange<T extends number | bigint>(
-  kind: string, rules: Readonly<Partial<Record<Bound, T>>>, value: T, fmt: (v: T) => string, path: string,
-  report: Report,
+  kind: string, rules: Readonly<Partial<Record<Bound, T>>>, value: T, fmt: (v: T) => string, path: Loc | undefined,
+  report: LocReport,
 ): void {
   const { gt, gte, lt, lte } = rules;
   const aboveLower = gt !== undefined ? value > gt : gte !== undefined ? value >= gte : true;
   const belowUpper = lt !== undefined ? value < lt : lte !== undefined ? value <= lte : true;
   const lower = gt ?? gte;
   const upper = lt ?? lte;
-  const parts = [
-    gt !== undefined ? `> ${fmt(gt)}` : gte !== undefined ? `>= ${fmt(gte)}` : undefined,
-    lt !== undefined ? `< ${fmt(lt)}` : lte !== undefined ? `<= ${fmt(lte)}` : undefined,
-  ].filter((p) => p !== undefined);
   if (lower !== undefined && upper !== undefined && upper < lower) {
-    if (!aboveLower && !belowUpper) report(path, `pgv.${kind}.range`, `must be ${parts.join(' or ')}, got ${fmt(value)}`);
+    if (!aboveLower && !belowUpper) report(path, `pgv.${kind}.range`, `must be ${boundsText(rules, fmt, ' or ')}, got ${fmt(value)}`);
     return;
   }
   if (aboveLower && belowUpper) return;
   const rule = !aboveLower ? (gt !== undefined ? 'gt' : 'gte') : lt !== undefined ? 'lt' : 'lte';
-  report(path, `pgv.${kind}.${rule}`, `must be ${parts.join(' and ')}, got ${fmt(value)}`);
+  report(path, `pgv.${kind}.${rule}`, `must be ${boundsText(rules, fmt, ' and ')}, got ${fmt(value)}`);
 }
 
-function checkInNotIn(kind: string, rules: Obj, value: unknown, path: string, report: Report): void {
+function checkInNotIn(kind: string, rules: Obj, value: unknown, path: Loc | undefined, report: LocReport): void {
+  if (rules['const'] === undefined && rules['in'] === undefined && rules['not_in'] === undefined) return;
   const same = (a: unknown): boolean => a === value || (asNum(a) !== undefined && asNum(a) === asNum(value));
   if (rules['const'] !== undefined && !same(rules['const'])) {
     report(path, `pgv.${kind}.const`, `must equal ${show(rules['const'])}, got ${show(value)}`);
@@ -55,7 +62,7 @@ function checkInNotIn(kind: string, rules: Obj, value: unknown, path: string, re
   if (listOf(rules['not_in']).some(same)) report(path, `pgv.${kind}.not_in`, `must not be ${show(value)}`);
 }
 
-function checkNumber(kind: string, rules: Obj, value: unknown, path: string, report: Report): void {
+function checkNumber(kind: string, rules: Obj, value: unknown, path: Loc | undefined, report: LocReport): void {
   const n = asNum(value);
   if (n === undefined) return; // the shape check reports non-numbers
   if (rules['ignore_empty'] === true && n === 0) return;
@@ -87,31 +94,52 @@ function wellKnownViolation(rules: Obj, s: string): string | undefined {
   return undefined;
 }
 
-function checkString(rules: Obj, value: unknown, path: string, report: Report): void {
+/** String length rules: rule, what it measures, how it compares, and words for the message. */
+const STRING_LIMITS = [
+  ['len', 'runes', 'eq', 'exactly', 'characters'],
+  ['min_len', 'runes', 'min', 'at least', 'characters'],
+  ['max_len', 'runes', 'max', 'at most', 'characters'],
+  ['len_bytes', 'bytes', 'eq', 'exactly', 'bytes'],
+  ['min_bytes', 'bytes', 'min', 'at least', 'bytes'],
+  ['max_bytes', 'bytes', 'max', 'at most', 'bytes'],
+] as const;
+
+/** Unicode code points in a string (what PGV calls characters), without building an array of them. */
+function runeCount(s: string): number {
+  let n = s.length;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length) {
+      const d = s.charCodeAt(i + 1);
+      if (d >= 0xdc00 && d <= 0xdfff) {
+        n -= 1;
+        i += 1;
+      }
+    }
+  }
+  return n;
+}
+
+function checkString(rules: Obj, value: unknown, path: Loc | undefined, report: LocReport): void {
   const s = asStr(value);
   if (s === undefined) return;
   if (rules['ignore_empty'] === true && s === '') return;
-  const runes = [...s].length;
-  const bytes = Buffer.byteLength(s, 'utf8');
-  const limits: readonly [string, number, (limit: number) => boolean, string, string][] = [
-    ['len', runes, (l) => runes === l, 'exactly', 'characters'],
-    ['min_len', runes, (l) => runes >= l, 'at least', 'characters'],
-    ['max_len', runes, (l) => runes <= l, 'at most', 'characters'],
-    ['len_bytes', bytes, (l) => bytes === l, 'exactly', 'bytes'],
-    ['min_bytes', bytes, (l) => bytes >= l, 'at least', 'bytes'],
-    ['max_bytes', bytes, (l) => bytes <= l, 'at most', 'bytes'],
-  ];
-  for (const [rule, actual, ok, how, unit] of limits) {
+  let runes = -1;
+  let bytes = -1;
+  for (const [rule, measure, compare, how, unit] of STRING_LIMITS) {
     const limit = asNum(rules[rule]);
-    if (limit !== undefined && !ok(limit)) {
-      report(path, `pgv.string.${rule}`, `must have ${how} ${limit} ${limit === 1 ? unit.slice(0, -1) : unit}, has ${actual}`);
-    }
+    if (limit === undefined) continue;
+    if (measure === 'runes' && runes < 0) runes = runeCount(s);
+    if (measure === 'bytes' && bytes < 0) bytes = Buffer.byteLength(s, 'utf8');
+    const actual = measure === 'runes' ? runes : bytes;
+    const ok = compare === 'eq' ? actual === limit : compare === 'min' ? actual >= limit : actual <= limit;
+    if (!ok) report(path, `pgv.string.${rule}`, `must have ${how} ${limit} ${limit === 1 ? unit.slice(0, -1) : unit}, has ${actual}`);
   }
   checkStringContent(rules, s, path, report);
   checkInNotIn('string', rules, s, path, report);
 }
 
-function checkStringContent(rules: Obj, s: string, path: string, report: Report): void {
+function checkStringContent(rules: Obj, s: string, path: Loc | undefined, report: LocReport): void {
   const prefix = asStr(rules['prefix']);
   if (prefix !== undefined && !s.startsWith(prefix)) report(path, 'pgv.string.prefix', `must start with ${show(prefix)}`);
   const suffix = asStr(rules['suffix']);
@@ -141,7 +169,7 @@ function safeRegExp(pattern: string): RegExp | undefined {
   }
 }
 
-function checkBytes(rules: Obj, value: unknown, path: string, report: Report): void {
+function checkBytes(rules: Obj, value: unknown, path: Loc | undefined, report: LocReport): void {
   const length =
     value instanceof Uint8Array ? value.length : typeof value === 'string' ? Buffer.from(value, 'base64').length : 0;
   if (rules['ignore_empty'] === true && length === 0) return;
@@ -151,7 +179,7 @@ function checkBytes(rules: Obj, value: unknown, path: string, report: Report): v
   if (max !== undefined && length > max) report(path, 'pgv.bytes.max_len', `must have at most ${max} bytes, has ${length}`);
 }
 
-function checkEnum(rules: Obj, value: unknown, enumType: protobuf.Enum | undefined, path: string, report: Report): void {
+function checkEnum(rules: Obj, value: unknown, enumType: protobuf.Enum | undefined, path: Loc | undefined, report: LocReport): void {
   const number = typeof value === 'string' ? enumType?.values[value] : asNum(value);
   if (number === undefined) return; // unknown names are a shape problem, reported by the walker
   if (rules['defined_only'] === true && enumType && enumType.valuesById[number] === undefined) {
@@ -178,7 +206,7 @@ function formatNanos(n: bigint): string {
 }
 
 /** Duration `gt/gte/lt/lte/const/in/not_in`; `required` is checked by the caller, which sees presence. */
-export function checkDuration(rules: Obj, value: unknown, path: string, report: Report): void {
+export function checkDuration(rules: Obj, value: unknown, path: Loc | undefined, report: LocReport): void {
   const n = durationNanos(value);
   if (n === undefined) return;
   const bounds: Partial<Record<Bound, bigint>> = {};
@@ -200,10 +228,10 @@ export function checkDuration(rules: Obj, value: unknown, path: string, report: 
 
 /** Applies the scalar part of a rules object (`string`, `uint32`, `enum`, ...) to one value. */
 export function checkScalar(
-  rules: Obj, value: unknown, enumType: protobuf.Enum | undefined, path: string, report: Report,
+  rules: Obj, value: unknown, enumType: protobuf.Enum | undefined, path: Loc | undefined, report: LocReport,
 ): void {
-  for (const [kind, kindRules] of Object.entries(rules)) {
-    const r = asObj(kindRules);
+  for (const kind in rules) {
+    const r = asObj(rules[kind]);
     if (!r) continue;
     if (kind === 'string') checkString(r, value, path, report);
     else if (kind === 'bytes') checkBytes(r, value, path, report);

@@ -3,9 +3,20 @@
 import protobuf from 'protobufjs';
 import { asArr, asObj, isSet, type Obj } from './access.ts';
 import { checkDuration, checkScalar } from './pgv-scalar.ts';
-import { indexPath, keyPath, type Report } from './problem.ts';
+import { locIndex, locKey, type Loc, type LocReport } from './problem.ts';
 
 const rulesCache = new WeakMap<protobuf.Field, Obj | null>();
+const fullNames = new WeakMap<protobuf.ReflectionObject, string>();
+
+/** `fullName` of a reflection object, computed once (protobufjs walks the parents on every read). */
+export function fullNameOf(object: protobuf.ReflectionObject): string {
+  let name = fullNames.get(object);
+  if (name === undefined) {
+    name = object.fullName;
+    fullNames.set(object, name);
+  }
+  return name;
+}
 
 function mergeDeep(into: Record<string, unknown>, from: Obj): void {
   for (const [k, v] of Object.entries(from)) {
@@ -53,30 +64,30 @@ function scalarDefault(field: protobuf.Field): unknown {
   return 0;
 }
 
-function checkMessageRules(rules: Obj, type: protobuf.Type, value: unknown, path: string, report: Report): void {
+function checkMessageRules(rules: Obj, type: protobuf.Type, value: unknown, path: Loc | undefined, report: LocReport): void {
   const set = isSet(value);
   for (const kind of ['message', 'duration', 'timestamp', 'any'] as const) {
     if (asObj(rules[kind])?.['required'] === true && !set) report(path, `pgv.${kind}.required`, 'is required');
   }
   if (!set) return;
-  if (type.fullName === '.google.protobuf.Duration' && asObj(rules['duration'])) {
+  if (fullNameOf(type) === '.google.protobuf.Duration' && asObj(rules['duration'])) {
     checkDuration(asObj(rules['duration']) ?? {}, value, path, report);
   }
   const any = asObj(rules['any']);
-  if (type.fullName === '.google.protobuf.Any' && any) {
+  if (fullNameOf(type) === '.google.protobuf.Any' && any) {
     const url = asObj(value)?.['@type'];
     const allowed = asArr(any['in']);
     if (allowed.length > 0 && !allowed.includes(url)) report(path, 'pgv.any.in', `type ${String(url)} is not allowed`);
     if (asArr(any['not_in']).includes(url)) report(path, 'pgv.any.not_in', `type ${String(url)} is not allowed`);
   }
-  if (WRAPPERS.has(type.fullName)) {
+  if (WRAPPERS.has(fullNameOf(type))) {
     const inner = asObj(value)?.['value'];
     const valueField = type.fields['value'];
     checkScalar(rules, isSet(inner) || !valueField ? inner : scalarDefault(valueField), undefined, path, report);
   }
 }
 
-function checkRepeated(rules: Obj, field: protobuf.Field, items: readonly unknown[], path: string, report: Report): void {
+function checkRepeated(rules: Obj, field: protobuf.Field, items: readonly unknown[], path: Loc | undefined, report: LocReport): void {
   const r = asObj(rules['repeated']);
   if (!r) return;
   const min = r['min_items'];
@@ -89,22 +100,22 @@ function checkRepeated(rules: Obj, field: protobuf.Field, items: readonly unknow
   }
   if (r['unique'] === true) {
     const seen = new Set<string>();
-    items.forEach((item, i) => {
-      const key = JSON.stringify(item);
-      if (seen.has(key)) report(indexPath(path, i), 'pgv.repeated.unique', `repeats an earlier item ${key}`);
+    for (let i = 0; i < items.length; i++) {
+      const key = JSON.stringify(items[i]);
+      if (seen.has(key)) report(locIndex(path, i), 'pgv.repeated.unique', `repeats an earlier item ${key}`);
       seen.add(key);
-    });
+    }
   }
   const itemRules = asObj(r['items']);
   if (!itemRules) return;
   const rt = field.resolvedType;
-  items.forEach((item, i) => {
-    if (rt instanceof protobuf.Type) checkMessageRules(itemRules, rt, item, indexPath(path, i), report);
-    else checkScalar(itemRules, item, rt instanceof protobuf.Enum ? rt : undefined, indexPath(path, i), report);
-  });
+  for (let i = 0; i < items.length; i++) {
+    if (rt instanceof protobuf.Type) checkMessageRules(itemRules, rt, items[i], locIndex(path, i), report);
+    else checkScalar(itemRules, items[i], rt instanceof protobuf.Enum ? rt : undefined, locIndex(path, i), report);
+  }
 }
 
-function checkMap(rules: Obj, field: protobuf.Field, entries: Obj, path: string, report: Report): void {
+function checkMap(rules: Obj, field: protobuf.Field, entries: Obj, path: Loc | undefined, report: LocReport): void {
   const r = asObj(rules['map']);
   if (!r) return;
   const count = Object.keys(entries).length;
@@ -116,15 +127,15 @@ function checkMap(rules: Obj, field: protobuf.Field, entries: Obj, path: string,
   const values = asObj(r['values']);
   const rt = field.resolvedType;
   for (const [key, value] of Object.entries(entries)) {
-    if (keys) checkScalar(keys, key, undefined, keyPath(path, key), report);
+    if (keys) checkScalar(keys, key, undefined, locKey(path, key), report);
     if (!values) continue;
-    if (rt instanceof protobuf.Type) checkMessageRules(values, rt, value, keyPath(path, key), report);
-    else checkScalar(values, value, rt instanceof protobuf.Enum ? rt : undefined, keyPath(path, key), report);
+    if (rt instanceof protobuf.Type) checkMessageRules(values, rt, value, locKey(path, key), report);
+    else checkScalar(values, value, rt instanceof protobuf.Enum ? rt : undefined, locKey(path, key), report);
   }
 }
 
 /** Applies a field's PGV rules to its value in a plain object (`undefined` when the field is absent). */
-export function checkFieldRules(field: protobuf.Field, value: unknown, path: string, report: Report): void {
+export function checkFieldRules(field: protobuf.Field, value: unknown, path: Loc | undefined, report: LocReport): void {
   const rules = fieldRules(field);
   if (!rules) return;
   if (field.map) return checkMap(rules, field, asObj(value) ?? {}, path, report);

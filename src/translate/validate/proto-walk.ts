@@ -1,11 +1,12 @@
 // Walks a plain object against its protobufjs message type: finds what `fromObject` would silently drop or coerce
 // (unknown field names, wrong value kinds, unknown enum names, unresolvable Any types, two members of one oneof)
-// and applies the PGV rules of every field on the way, descending into nested messages and Any payloads.
+// and applies the PGV rules of every field on the way, descending into nested messages and Any payloads. Types are
+// read through the precomputed tables of proto-types.ts, and paths are spelled out only for a reported problem.
 import protobuf from 'protobufjs';
-import { envoyRoot } from '../../xds/protos.ts';
-import { asObj, asStr, isSet, typeNameOf, type Obj } from './access.ts';
-import { checkFieldRules, oneofRequired } from './pgv.ts';
-import { fieldPath, indexPath, keyPath, type Report } from './problem.ts';
+import { asObj, asStr, isSet, type Obj } from './access.ts';
+import { checkFieldRules } from './pgv.ts';
+import { locField, locIndex, locKey, locReport, type Loc, type LocReport, type Report } from './problem.ts';
+import { lookupMessage, typeInfo, type FieldInfo, type TypeInfo } from './proto-types.ts';
 
 const MAX_DEPTH = 100;
 const BASE64 = /^[A-Za-z0-9+/_-]*={0,2}$/;
@@ -15,16 +16,6 @@ const INT_LIMITS: Readonly<Record<string, readonly [number, number]>> = {
   int64: [-(2 ** 63), 2 ** 63], sint64: [-(2 ** 63), 2 ** 63], sfixed64: [-(2 ** 63), 2 ** 63],
   uint64: [0, 2 ** 64], fixed64: [0, 2 ** 64],
 };
-
-/** The message type named by an Any's type URL, or undefined when the loaded API does not have it. */
-export function lookupMessage(typeUrlOrName: string): protobuf.Type | undefined {
-  try {
-    const found = envoyRoot().lookup(typeNameOf(typeUrlOrName));
-    return found instanceof protobuf.Type ? found : undefined;
-  } catch {
-    return undefined;
-  }
-}
 
 function describe(value: unknown): string {
   if (Array.isArray(value)) return 'an array';
@@ -47,22 +38,22 @@ function scalarOk(type: string, value: unknown): boolean {
   return Number.isInteger(n) && n >= limits[0] && n <= limits[1];
 }
 
-function checkValue(field: protobuf.Field, value: unknown, path: string, depth: number, report: Report): boolean {
-  const rt = field.resolvedType;
-  if (rt instanceof protobuf.Type) return checkMessageAt(rt, value, path, depth + 1, report);
-  if (rt instanceof protobuf.Enum) {
-    if (typeof value === 'string' && rt.values[value] !== undefined) return true;
+function checkValue(field: FieldInfo, value: unknown, path: Loc | undefined, depth: number, report: LocReport): boolean {
+  if (field.message) return checkMessageAt(typeInfo(field.message), value, path, depth + 1, report);
+  const e = field.enumType;
+  if (e) {
+    if (typeof value === 'string' && e.values[value] !== undefined) return true;
     if (typeof value === 'number' && Number.isInteger(value)) return true;
-    const names = Object.keys(rt.values).join(', ');
-    report(path, 'proto.enum', `${describe(value)} is not a value of enum ${rt.name} (${names})`);
+    const names = Object.keys(e.values).join(', ');
+    report(path, 'proto.enum', `${describe(value)} is not a value of enum ${e.name} (${names})`);
     return false;
   }
-  if (scalarOk(field.type, value)) return true;
-  report(path, 'proto.type', `must be a ${field.type === 'bytes' ? 'bytes (base64 text or Uint8Array)' : field.type}, got ${describe(value)}`);
+  if (scalarOk(field.scalar, value)) return true;
+  report(path, 'proto.type', `must be a ${field.scalar === 'bytes' ? 'bytes (base64 text or Uint8Array)' : field.scalar}, got ${describe(value)}`);
   return false;
 }
 
-function checkFieldShape(field: protobuf.Field, value: unknown, path: string, depth: number, report: Report): boolean {
+function checkFieldShape(field: FieldInfo, value: unknown, path: Loc, depth: number, report: LocReport): boolean {
   if (field.map) {
     const entries = asObj(value);
     if (!entries) {
@@ -70,7 +61,7 @@ function checkFieldShape(field: protobuf.Field, value: unknown, path: string, de
       return false;
     }
     let ok = true;
-    for (const [k, v] of Object.entries(entries)) ok = checkValue(field, v, keyPath(path, k), depth, report) && ok;
+    for (const k of Object.keys(entries)) ok = checkValue(field, entries[k], locKey(path, k), depth, report) && ok;
     return ok;
   }
   if (field.repeated) {
@@ -79,15 +70,13 @@ function checkFieldShape(field: protobuf.Field, value: unknown, path: string, de
       return false;
     }
     let ok = true;
-    value.forEach((item, i) => {
-      ok = checkValue(field, item, indexPath(path, i), depth, report) && ok;
-    });
+    for (let i = 0; i < value.length; i++) ok = checkValue(field, value[i], locIndex(path, i), depth, report) && ok;
     return ok;
   }
   return checkValue(field, value, path, depth, report);
 }
 
-function checkAny(any: Obj, path: string, depth: number, report: Report): boolean {
+function checkAny(any: Obj, path: Loc | undefined, depth: number, report: LocReport): boolean {
   const url = asStr(any['@type']);
   if (url === undefined) {
     report(path, 'proto.any_type', 'an Any needs "@type" naming its message');
@@ -98,62 +87,69 @@ function checkAny(any: Obj, path: string, depth: number, report: Report): boolea
     report(path, 'proto.any_type', `"@type" ${url} is not a message of the loaded Envoy API`);
     return false;
   }
-  const { '@type': _url, ...payload } = any;
-  return checkMessageAt(inner, payload, path, depth, report);
+  const info = typeInfo(inner);
+  if (info.isAny) {
+    report(path, 'proto.any_type', 'an Any needs "@type" naming its message');
+    return false;
+  }
+  return checkFields(info, any, '@type', path, depth, report);
 }
 
-function unknownFieldHint(type: protobuf.Type, key: string): string {
+function unknownFieldHint(info: TypeInfo, key: string): string {
   const snake = key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
-  return snake !== key && type.fields[snake] ? ` (did you mean ${snake}?)` : '';
+  return snake !== key && info.byName.has(snake) ? ` (did you mean ${snake}?)` : '';
 }
 
-function checkOneofs(type: protobuf.Type, message: Obj, path: string, report: Report): void {
-  for (const oneof of type.oneofsArray) {
-    const set = oneof.fieldsArray.filter((f) => isSet(message[f.name])).map((f) => f.name);
-    if (set.length > 1) report(path, 'proto.oneof_multiple', `sets ${set.join(' and ')}, members of one oneof ${oneof.name}`);
-    if (set.length === 0 && oneofRequired(oneof)) {
-      const names = oneof.fieldsArray.map((f) => f.name).join(', ');
-      report(path, 'pgv.oneof.required', `needs one of ${names} (oneof ${oneof.name} is required)`);
+function checkOneofs(info: TypeInfo, message: Obj, path: Loc | undefined, report: LocReport): void {
+  for (const oneof of info.oneofs) {
+    let count = 0;
+    for (const member of oneof.members) if (isSet(message[member])) count += 1;
+    if (count > 1) {
+      const set = oneof.members.filter((m) => isSet(message[m]));
+      report(path, 'proto.oneof_multiple', `sets ${set.join(' and ')}, members of one oneof ${oneof.name}`);
+    }
+    if (count === 0 && oneof.required) {
+      report(path, 'pgv.oneof.required', `needs one of ${oneof.members.join(', ')} (oneof ${oneof.name} is required)`);
     }
   }
 }
 
-function checkMessageAt(type: protobuf.Type, value: unknown, path: string, depth: number, report: Report): boolean {
+function checkMessageAt(info: TypeInfo, value: unknown, path: Loc | undefined, depth: number, report: LocReport): boolean {
   const message = asObj(value);
   if (!message) {
-    report(path, 'proto.type', `must be a ${type.name} message (an object), got ${describe(value)}`);
+    report(path, 'proto.type', `must be a ${info.name} message (an object), got ${describe(value)}`);
     return false;
   }
   if (depth > MAX_DEPTH) {
     report(path, 'proto.depth', `nests deeper than ${MAX_DEPTH} messages`);
     return false;
   }
-  if (type.fullName === '.google.protobuf.Any') return checkAny(message, path, depth, report);
+  if (info.isAny) return checkAny(message, path, depth, report);
+  return checkFields(info, message, undefined, path, depth, report);
+}
+
+/** Unknown keys, oneofs, then every field in declaration order; `skip` is the Any's `@type` key of a payload. */
+function checkFields(info: TypeInfo, message: Obj, skip: string | undefined, path: Loc | undefined, depth: number, report: LocReport): boolean {
   let ok = true;
   for (const key of Object.keys(message)) {
-    if (type.fields[key] || !isSet(message[key])) continue;
-    report(fieldPath(path, key), 'proto.unknown_field', `${type.name} has no field ${key}${unknownFieldHint(type, key)}`);
+    if (key === skip || info.byName.has(key) || !isSet(message[key])) continue;
+    report(locField(path, key), 'proto.unknown_field', `${info.name} has no field ${key}${unknownFieldHint(info, key)}`);
     ok = false;
   }
-  checkOneofs(type, message, path, report);
-  for (const field of type.fieldsArray) {
+  if (info.oneofs.length > 0) checkOneofs(info, message, path, report);
+  for (const field of info.fields) {
     const v = message[field.name];
-    const fp = fieldPath(path, field.name);
-    const shapeOk = !isSet(v) || checkFieldShape(field, v, fp, depth, report);
-    if (shapeOk) checkFieldRules(field, v, fp, report);
+    const set = isSet(v);
+    if (!set && !field.checkUnset) continue;
+    const fp = locField(path, field.name);
+    const shapeOk = !set || checkFieldShape(field, v, fp, depth, report);
+    if (shapeOk && field.rules) checkFieldRules(field.field, v, fp, report);
     ok = shapeOk && ok;
   }
   return ok;
 }
 
 /** Checks a plain object against a message type and its PGV rules; true when its shape encodes faithfully. */
-export function checkMessage(type: protobuf.Type, value: unknown, path: string, report: Report): boolean {
-  return checkMessageAt(type, value, path, 0, report);
-}
-
-/** The name of an enum value a plain object carries as a name or a number; `fallback` when the field is unset. */
-export function enumName(enumFullName: string, value: unknown, fallback: string): string {
-  if (typeof value === 'string') return value;
-  if (typeof value !== 'number') return fallback;
-  return envoyRoot().lookupEnum(enumFullName).valuesById[value] ?? String(value);
+export function checkMessage(type: protobuf.Type, value: unknown, report: Report): boolean {
+  return checkMessageAt(typeInfo(type), value, undefined, 0, locReport(report));
 }
