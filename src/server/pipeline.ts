@@ -52,7 +52,12 @@ export interface ServerHandle {
   /** The current model (undefined before the first build). */
   model(): MeshModel | undefined;
   /** Connected proxies, and how well encoded resources are shared. */
-  stats(): { readonly proxies: number; readonly sharing: SharingStats; readonly builds: number };
+  stats(): {
+    readonly proxies: number;
+    readonly sharing: SharingStats;
+    readonly validation: { readonly hits: number; readonly misses: number };
+    readonly builds: number;
+  };
   /** Resolves once no rebuild is waiting or running (a test's "the change has been applied"). */
   settled(): Promise<void>;
   /** Stops sources, admin and xDS (streams ended with OK, forced after a grace period); safe to call twice. */
@@ -151,7 +156,12 @@ export async function startServer(options: ServerOptions): Promise<ServerHandle>
       metrics,
       xds,
       model: () => ctx?.model,
-      stats: () => ({ proxies: registry.size, sharing: shared.stats(), builds }),
+      stats: () => ({
+        proxies: registry.size,
+        sharing: shared.stats(),
+        validation: { hits: shared.validation.hits, misses: shared.validation.misses },
+        builds,
+      }),
       settled: () => waitSettled(debouncer),
       stop,
     };

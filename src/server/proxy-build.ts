@@ -97,7 +97,13 @@ function translateOne(ctx: BuildContext, proxy: Proxy, extras: readonly string[]
   } catch (err) {
     return { plain, problems: [generated('error', `encoding failed: ${(err as Error).message}`)] };
   }
-  const invalid = validateResources(plain, { client: proxy.type === 'proxyless' ? 'grpc' : 'envoy' });
+  // Every resource was just encoded by makeResource, so the validator's own encoder round trip would repeat it.
+  const invalid = validateResources(plain, {
+    client: proxy.type === 'proxyless' ? 'grpc' : 'envoy',
+    cache: ctx.shared.validation,
+    keyOf: (typeUrl, value) => ctx.shared.contentKey(typeUrl, value),
+    roundTrip: false,
+  });
   if (invalid.length > 0) return { plain, problems: invalid.map(validationProblem) };
   return { plain, snapshot, problems: [] };
 }

@@ -1,6 +1,7 @@
 // Resources identical across proxies are encoded once: a content-keyed cache of encoded Resources and of whole
 // per-type resource sets, held through WeakRefs so an entry lives exactly as long as some snapshot still uses it.
 import { createHash } from 'node:crypto';
+import { ValidationCache } from '../translate/validate/index.ts';
 import { makeResource, typeVersion } from '../xds/index.ts';
 import type { Resource, Snapshot, SnapshotType } from '../xds/index.ts';
 
@@ -48,12 +49,29 @@ export interface SharingStats {
 export class SharedResources {
   readonly #resources = new WeakValues<Resource>();
   readonly #types = new WeakValues<SnapshotType>();
+  readonly #keys = new WeakMap<object, string>();
   #hits = 0;
   #misses = 0;
 
+  /**
+   * Per-resource validation results, keyed by the same content key as the encoded copies: a resource seen before (by
+   * any proxy, in any earlier build) is not validated again; only the cross-resource checks run per proxy.
+   */
+  readonly validation = new ValidationCache(200_000);
+
+  /** The content key of a plain object (type URL + sha256 of its JSON), computed once per object. */
+  contentKey(typeUrl: string, value: object): string {
+    let key = this.#keys.get(value);
+    if (key === undefined) {
+      key = `${typeUrl}\n${createHash('sha256').update(JSON.stringify(value)).digest('base64url')}`;
+      this.#keys.set(value, key);
+    }
+    return key;
+  }
+
   /** The encoded Resource for a plain object; throws (from makeResource) when it does not fit its message type. */
   resource(typeUrl: string, value: Readonly<Record<string, unknown>>): Resource {
-    const key = `${typeUrl}\n${createHash('sha256').update(JSON.stringify(value)).digest('base64url')}`;
+    const key = this.contentKey(typeUrl, value);
     const hit = this.#resources.get(key);
     if (hit) {
       this.#hits += 1;
