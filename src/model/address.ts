@@ -1,11 +1,11 @@
 // Parsing and ordering of IP literals. Every address in biplane passes through `parseAddress`, so families and
-// spellings are decided in one place.
-import { isIPv4, isIPv6 } from 'node:net';
+// spellings are decided in one place. Parsing is on every hot path of a rebuild, so plain dotted quads and hex-only
+// IPv6 literals are read by hand (no regular expression) and results are memoized.
+import { isIPv6 } from 'node:net';
 import type { Address, IPFamily, IPMode } from './types.ts';
 
-/** Canonical RFC 5952 text of an IPv6 literal (lowercase, longest zero run compressed, dotted tail kept as hex). */
-function canonicalIPv6(text: string): string {
-  const groups = expandIPv6(text);
+/** Canonical RFC 5952 text of eight IPv6 groups (lowercase, first longest run of two or more zeros compressed). */
+function canonicalGroups(groups: readonly number[]): string {
   let bestStart = -1;
   let bestLen = 0;
   for (let i = 0; i < 8; ) {
@@ -21,15 +21,93 @@ function canonicalIPv6(text: string): string {
     }
     i = j;
   }
-  const hex = groups.map((g) => g.toString(16));
-  if (bestStart < 0) return hex.join(':');
-  const head = hex.slice(0, bestStart).join(':');
-  const tail = hex.slice(bestStart + bestLen).join(':');
-  return `${head}::${tail}`;
+  let out = '';
+  for (let i = 0; i < 8; i++) {
+    if (i === bestStart) {
+      out += '::';
+      i += bestLen - 1;
+      continue;
+    }
+    if (out !== '' && !out.endsWith(':')) out += ':';
+    out += (groups[i] as number).toString(16);
+  }
+  return out;
+}
+
+/** Value of a hex digit's char code, or -1. */
+function hexValue(code: number): number {
+  if (code >= 48 && code <= 57) return code - 48;
+  if (code >= 97 && code <= 102) return code - 87;
+  if (code >= 65 && code <= 70) return code - 55;
+  return -1;
+}
+
+/**
+ * The groups of an IPv6 literal made only of hex groups and at most one `::` (no dotted tail, no zone), or undefined
+ * when it is not one: 8 groups without `::`, at most 7 with it, 1-4 hex digits each (what `net.isIPv6` accepts).
+ */
+function hexOnlyGroups(text: string): number[] | undefined {
+  const n = text.length;
+  const groups: number[] = [];
+  let gap = -1;
+  let i = 0;
+  if (n >= 2 && text.charCodeAt(0) === 58 && text.charCodeAt(1) === 58) {
+    gap = 0;
+    i = 2;
+  }
+  while (i < n) {
+    let value = 0;
+    let digits = 0;
+    for (let d = hexValue(text.charCodeAt(i)); d >= 0 && i < n; d = hexValue(text.charCodeAt(++i))) {
+      value = value * 16 + d;
+      digits++;
+    }
+    if (digits === 0 || digits > 4) return undefined;
+    groups.push(value);
+    if (i === n) break;
+    if (text.charCodeAt(i) !== 58 || ++i === n) return undefined;
+    if (text.charCodeAt(i) === 58) {
+      if (gap >= 0) return undefined;
+      gap = groups.length;
+      i++;
+    }
+  }
+  if (gap < 0) return groups.length === 8 ? groups : undefined;
+  if (groups.length > 7) return undefined;
+  const zeros = new Array<number>(8 - groups.length).fill(0);
+  groups.splice(gap, 0, ...zeros);
+  return groups;
+}
+
+/** Whether a string is a dotted-quad IPv4 literal (no leading zeros, each part 0-255), as `net.isIPv4` decides. */
+function isDottedQuad(text: string): boolean {
+  const n = text.length;
+  if (n < 7 || n > 15) return false;
+  let parts = 0;
+  let i = 0;
+  while (i <= n) {
+    const start = i;
+    let value = 0;
+    while (i < n) {
+      const c = text.charCodeAt(i);
+      if (c < 48 || c > 57) break;
+      value = value * 10 + (c - 48);
+      i++;
+    }
+    const digits = i - start;
+    if (digits === 0 || digits > 3 || value > 255 || (digits > 1 && text.charCodeAt(start) === 48)) return false;
+    parts++;
+    if (i === n) return parts === 4;
+    if (text.charCodeAt(i) !== 46 || parts === 4) return false;
+    i++;
+  }
+  return false;
 }
 
 /** The eight 16-bit groups of a valid IPv6 literal. */
 export function expandIPv6(text: string): number[] {
+  const fast = hexOnlyGroups(text);
+  if (fast) return fast;
   let body = text.toLowerCase();
   const dotted = /(\d+\.\d+\.\d+\.\d+)$/.exec(body);
   if (dotted?.[1]) {
@@ -44,12 +122,26 @@ export function expandIPv6(text: string): number[] {
   return [...l, ...new Array<number>(8 - l.length - r.length).fill(0), ...r];
 }
 
+/** Parsed literals by their text; cleared whole when it reaches MEMO_LIMIT so memory stays bounded. */
+const memo = new Map<string, Address | null>();
+const MEMO_LIMIT = 65_536;
+
 /** Parses an IP literal (brackets allowed around IPv6, no zone, no port); undefined when it is not one. */
 export function parseAddress(text: string): Address | undefined {
+  const known = memo.get(text);
+  if (known !== undefined) return known ?? undefined;
+  const parsed = parseUncached(text);
+  if (memo.size >= MEMO_LIMIT) memo.clear();
+  memo.set(text, parsed ?? null);
+  return parsed;
+}
+
+/** `parseAddress` without the memo; results are frozen because the memo hands the same object to every caller. */
+function parseUncached(text: string): Address | undefined {
   const bare = text.startsWith('[') && text.endsWith(']') ? text.slice(1, -1) : text;
-  if (isIPv4(bare)) return { ip: bare, family: 'IPv4' };
-  if (isIPv6(bare) && !bare.includes('%')) return { ip: canonicalIPv6(bare), family: 'IPv6' };
-  return undefined;
+  if (isDottedQuad(bare)) return Object.freeze({ ip: bare, family: 'IPv4' });
+  const groups = hexOnlyGroups(bare) ?? (isIPv6(bare) && !bare.includes('%') ? expandIPv6(bare) : undefined);
+  return groups ? Object.freeze({ ip: canonicalGroups(groups), family: 'IPv6' }) : undefined;
 }
 
 /** The other family. */

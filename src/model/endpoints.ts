@@ -1,5 +1,7 @@
 // EndpointSlices → endpoints. A dual-stack pod appears once per family slice; its entries are merged by targetRef into
 // one endpoint whose addresses follow the pod's `podIPs` order. Entries without a Pod targetRef stay one per address.
+// Slices are read one by one (`readSlice`, independent of every other object) and merged per service hostname
+// (`hostEndpoints`), so a rebuild can redo only the services whose slices, service, pods or nodes changed.
 import { parseAddress } from './address.ts';
 import { SERVICE_NAME_LABEL, serviceHostname } from './names.ts';
 import { locality } from './pods.ts';
@@ -10,16 +12,14 @@ import type { Raw } from './raw.ts';
 import type { Address, Endpoint, EndpointPort, IPFamily, Origin, Pod, Problem } from './types.ts';
 import type { Service, SourceObject } from './types.ts';
 
-/** What endpoint building looks up: services by hostname, pods by `namespace/name`, nodes by name. */
-export interface EndpointContext {
-  readonly services: ReadonlyMap<string, Service>;
-  readonly pods: ReadonlyMap<string, Pod>;
-  readonly nodes: ReadonlyMap<string, NodeInfo>;
+/** What endpoint merging looks up: pods by `namespace/name`, nodes by name (a builder records what was asked). */
+export interface EndpointLookups {
+  pod(key: string): Pod | undefined;
+  node(name: string): NodeInfo | undefined;
 }
 
 /** One usable entry of one slice: the first address of a slice endpoint, with what it says about it. */
 interface SliceEntry {
-  readonly service: Service;
   readonly address: Address;
   readonly ports: readonly EndpointPort[];
   readonly ready: boolean;
@@ -29,52 +29,102 @@ interface SliceEntry {
   readonly nodeName?: string;
   readonly zone?: string;
   readonly origin: Origin;
+  /** Index in the slice's `endpoints`: with the slice's place, the entry's place in the global order. */
+  readonly index: number;
 }
 
-/** The endpoints of every Service from its IPv4 and IPv6 slices, merged per pod; FQDN slices are ignored. */
-export function buildSliceEndpoints(
-  slices: readonly SourceObject[],
-  ctx: EndpointContext,
-): { endpoints: Endpoint[]; problems: Problem[] } {
-  const problems: Problem[] = [];
-  const entries = [...slices]
-    .sort((a, b) => compareStrings(objectRef(a.key), objectRef(b.key)))
-    .flatMap((slice) => sliceEntries(slice, ctx, problems));
-  const endpoints = [...groupEntries(entries).values()].map((group) => mergeGroup(group, ctx, problems));
-  return { endpoints, problems };
+/** An EndpointSlice read on its own. `hostname` is absent for slices that never count (FQDN, no service label). */
+export interface SliceInfo {
+  readonly ref: string;
+  readonly hostname?: string;
+  readonly serviceName: string;
+  readonly namespace: string;
+  readonly origin: Origin;
+  readonly entries: readonly SliceEntry[];
 }
 
-/** The entries of one slice, or none (with a warning) when its service is unknown or has no endpoints. */
-function sliceEntries(slice: SourceObject, ctx: EndpointContext, problems: Problem[]): SliceEntry[] {
+/** A slice of one service with its place among slices: sorted by `ref`, then `dup` (input order of equal refs). */
+export interface HostSlice {
+  readonly info: SliceInfo;
+  readonly dup: number;
+}
+
+/** A problem with its place in the global order of slice problems: slice ref, dup, then endpoint index. */
+export interface OrderedProblem {
+  readonly ref: string;
+  readonly dup: number;
+  readonly index: number;
+  readonly problem: Problem;
+}
+
+/** The endpoints of one service from its slices, with the problems met: per slice (service unusable) and per merge. */
+export interface HostEndpoints {
+  readonly endpoints: readonly Endpoint[];
+  readonly sliceProblems: readonly OrderedProblem[];
+  readonly mergeProblems: readonly OrderedProblem[];
+}
+
+/** Orders problems as the slices and entries they came from are ordered. */
+export function compareOrdered(a: OrderedProblem, b: OrderedProblem): number {
+  return compareStrings(a.ref, b.ref) || a.dup - b.dup || a.index - b.index;
+}
+
+/** Reads one (checked) EndpointSlice: its service hostname and usable entries (IPv4 and IPv6 slices only). */
+export function readSlice(slice: SourceObject): SliceInfo {
+  const ref = objectRef(slice.key);
   const family = slice.object['addressType'];
-  if (family !== 'IPv4' && family !== 'IPv6') return [];
-  const base: Origin = { ...slice.origin, object: objectRef(slice.key) };
+  const origin: Origin = { ...slice.origin, object: ref };
   const serviceName = stringMap(metadataOf(slice.object)['labels'])[SERVICE_NAME_LABEL];
-  if (serviceName === undefined) return [];
-  const service = ctx.services.get(serviceHostname(slice.key.namespace, serviceName));
-  if (!service || service.externalName !== undefined) {
-    const why = service ? 'is an ExternalName service, which has no endpoints' : 'is not known';
-    const message = `service ${slice.key.namespace}/${serviceName} ${why}; slice ignored`;
-    problems.push(problemAt(base, 'warning', `metadata.labels.${SERVICE_NAME_LABEL}`, message));
-    return [];
+  const namespace = slice.key.namespace;
+  if ((family !== 'IPv4' && family !== 'IPv6') || serviceName === undefined) {
+    return { ref, serviceName: serviceName ?? '', namespace, origin, entries: [] };
   }
   const ports = slicePorts(slice.object);
-  return asArray(slice.object['endpoints']).flatMap((value, i) => {
+  const entries = asArray(slice.object['endpoints']).flatMap((value, i) => {
     const endpoint = asRecord(value);
     const address = parseAddress(asString(asArray(endpoint?.['addresses'])[0]) ?? '');
     if (!endpoint || !address || address.family !== family) return [];
-    return [sliceEntry(endpoint, address, service, ports, slice.key.namespace, { ...base, field: `endpoints[${i}]` })];
+    return [sliceEntry(endpoint, address, ports, namespace, { ...origin, field: `endpoints[${i}]` }, i)];
   });
+  return { ref, hostname: serviceHostname(namespace, serviceName), serviceName, namespace, origin, entries };
+}
+
+/**
+ * The endpoints of the service at one hostname from its slices (sorted by `HostSlice` order): none, with a warning
+ * per slice, when the service is unknown or ExternalName; else the entries grouped per pod (or IP) and merged.
+ */
+export function hostEndpoints(
+  service: Service | undefined,
+  slices: readonly HostSlice[],
+  lookups: EndpointLookups,
+): HostEndpoints {
+  if (!service || service.externalName !== undefined) {
+    const why = service ? 'is an ExternalName service, which has no endpoints' : 'is not known';
+    const sliceProblems = slices.map(({ info, dup }) => {
+      const message = `service ${info.namespace}/${info.serviceName} ${why}; slice ignored`;
+      const problem = problemAt(info.origin, 'warning', `metadata.labels.${SERVICE_NAME_LABEL}`, message);
+      return { ref: info.ref, dup, index: -1, problem };
+    });
+    return { endpoints: [], sliceProblems, mergeProblems: [] };
+  }
+  const mergeProblems: OrderedProblem[] = [];
+  const endpoints: Endpoint[] = [];
+  for (const group of groupEntries(slices)) {
+    const problems: Problem[] = [];
+    endpoints.push(mergeGroup(group.entries, service, lookups, problems));
+    for (const problem of problems) mergeProblems.push({ ref: group.ref, dup: group.dup, index: group.index, problem });
+  }
+  return { endpoints, sliceProblems: [], mergeProblems };
 }
 
 /** One slice endpoint with its conditions read per Kubernetes rules (absent ready = ready unless terminating). */
 function sliceEntry(
   endpoint: Raw,
   address: Address,
-  service: Service,
   ports: readonly EndpointPort[],
   namespace: string,
   origin: Origin,
+  index: number,
 ): SliceEntry {
   const conditions = asRecord(endpoint['conditions']) ?? {};
   const terminating = conditions['terminating'] === true;
@@ -86,7 +136,6 @@ function sliceEntry(
   const nodeName = asString(endpoint['nodeName']);
   const zone = asString(endpoint['zone']);
   return {
-    service,
     address,
     ports,
     ready,
@@ -96,6 +145,7 @@ function sliceEntry(
     ...(nodeName ? { nodeName } : {}),
     ...(zone ? { zone } : {}),
     origin,
+    index,
   };
 }
 
@@ -107,37 +157,48 @@ function slicePorts(object: Raw): EndpointPort[] {
   });
 }
 
-/** Groups entries per service by pod (targetRef), or by IP when no pod names the address. */
-function groupEntries(entries: readonly SliceEntry[]): Map<string, SliceEntry[]> {
+/** The entries of one pod (or one address), with the place of the first one. */
+interface EntryGroup {
+  readonly ref: string;
+  readonly dup: number;
+  readonly index: number;
+  readonly entries: SliceEntry[];
+}
+
+/** Groups one service's entries by pod (targetRef), or by IP when no pod names the address; first-seen order. */
+function groupEntries(slices: readonly HostSlice[]): EntryGroup[] {
   const podOfIP = new Map<string, string>();
-  for (const e of entries) if (e.podKey) podOfIP.set(`${e.service.hostname}|${e.address.ip}`, e.podKey);
-  const groups = new Map<string, SliceEntry[]>();
-  for (const e of entries) {
-    const podKey = e.podKey ?? podOfIP.get(`${e.service.hostname}|${e.address.ip}`);
-    const key = `${e.service.hostname}|${podKey ? `pod:${podKey}` : `ip:${e.address.ip}`}`;
-    const group = groups.get(key) ?? [];
-    group.push(podKey && !e.podKey ? { ...e, podKey } : e);
-    groups.set(key, group);
+  for (const { info } of slices) for (const e of info.entries) if (e.podKey) podOfIP.set(e.address.ip, e.podKey);
+  const groups = new Map<string, EntryGroup>();
+  for (const { info, dup } of slices) {
+    for (const e of info.entries) {
+      const podKey = e.podKey ?? podOfIP.get(e.address.ip);
+      const key = podKey ? `pod:${podKey}` : `ip:${e.address.ip}`;
+      const entry = podKey && !e.podKey ? { ...e, podKey } : e;
+      const group = groups.get(key);
+      if (group) group.entries.push(entry);
+      else groups.set(key, { ref: info.ref, dup, index: e.index, entries: [entry] });
+    }
   }
-  return groups;
+  return [...groups.values()];
 }
 
 /** One endpoint from the entries of one pod (or one address): addresses ordered, ports unioned, conditions joined. */
-function mergeGroup(group: readonly SliceEntry[], ctx: EndpointContext, problems: Problem[]): Endpoint {
+function mergeGroup(group: readonly SliceEntry[], service: Service, lookups: EndpointLookups, problems: Problem[]): Endpoint {
   const first = group[0] as SliceEntry;
   const podKey = group.find((e) => e.podKey)?.podKey;
-  const pod = podKey ? ctx.pods.get(podKey) : undefined;
+  const pod = podKey ? lookups.pod(podKey) : undefined;
   if (podKey && !pod) {
     const message = `targetRef Pod ${podKey} is not known; endpoint built from the slice addresses`;
     problems.push(problemAt(first.origin, 'warning', `${first.origin.field ?? ''}.targetRef`, message));
   }
-  const addresses = orderAddresses(group, pod, first.service.ipFamilies, problems);
+  const addresses = orderAddresses(group, pod, service.ipFamilies, problems);
   const nodeName = group.find((e) => e.nodeName)?.nodeName ?? pod?.nodeName;
-  const node = nodeName ? ctx.nodes.get(nodeName) : undefined;
+  const node = nodeName ? lookups.node(nodeName) : undefined;
   const zone = group.find((e) => e.zone)?.zone;
   const [namespace = '', name = ''] = podKey ? splitKey(podKey) : [];
   return {
-    service: first.service.hostname,
+    service: service.hostname,
     addresses,
     ports: unionPorts(group),
     ready: group.every((e) => e.ready),
@@ -150,6 +211,14 @@ function mergeGroup(group: readonly SliceEntry[], ctx: EndpointContext, problems
   };
 }
 
+/** Rank of an address: its place in the pod's `podIPs`, else 10 + its family's place in `families`. */
+function rankOf(address: Address, pod: Pod | undefined, families: readonly IPFamily[]): number {
+  if (pod) {
+    for (let i = 0; i < pod.ips.length; i++) if (pod.ips[i]?.ip === address.ip) return i;
+  }
+  return 10 + families.indexOf(address.family);
+}
+
 /** Distinct addresses in `podIPs` order (unknown pod: the service's family order, IPv4 first when it has none). */
 function orderAddresses(
   group: readonly SliceEntry[],
@@ -158,12 +227,12 @@ function orderAddresses(
   problems: Problem[],
 ): Address[] {
   const families: readonly IPFamily[] = [...serviceFamilies, 'IPv4', 'IPv6'];
-  const rank = (a: Address): number => {
-    const inPod = pod ? pod.ips.findIndex((p) => p.ip === a.ip) : -1;
-    return inPod >= 0 ? inPod : 10 + families.indexOf(a.family);
-  };
-  const distinct = [...new Map(group.map((e) => [e.address.ip, e] as const)).values()];
-  distinct.sort((a, b) => rank(a.address) - rank(b.address) || compareStrings(a.address.ip, b.address.ip));
+  const distinct = group.length === 1 ? [...group] : [...new Map(group.map((e) => [e.address.ip, e] as const)).values()];
+  if (distinct.length > 1) {
+    distinct.sort(
+      (a, b) => rankOf(a.address, pod, families) - rankOf(b.address, pod, families) || compareStrings(a.address.ip, b.address.ip),
+    );
+  }
   const out: Address[] = [];
   for (const entry of distinct) {
     const same = out.find((a) => a.family === entry.address.family);
@@ -180,9 +249,16 @@ function orderAddresses(
 
 /** The union of the group's ports, deduplicated by (name, port) and sorted. */
 function unionPorts(group: readonly SliceEntry[]): EndpointPort[] {
+  const only = group.length === 1 ? (group[0] as SliceEntry).ports : undefined;
+  if (only && only.length <= 1) return [...only];
   const byKey = new Map<string, EndpointPort>();
   for (const e of group) for (const p of e.ports) byKey.set(`${p.name}|${p.port}`, p);
-  return [...byKey.values()].sort((a, b) => compareStrings(a.name, b.name) || a.port - b.port);
+  return sortPorts([...byKey.values()]);
+}
+
+/** Ports by name, then number. */
+function sortPorts(ports: EndpointPort[]): EndpointPort[] {
+  return ports.sort((a, b) => compareStrings(a.name, b.name) || a.port - b.port);
 }
 
 /** `namespace/name` → [namespace, name]. */

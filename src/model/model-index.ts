@@ -1,5 +1,6 @@
 // Lookups over a built model, computed once per model so generators never scan lists: services by hostname and by
 // namespace/name, endpoints by service and by service port (target ports resolved), VIPs by family, pods by name.
+import { compareStrings } from './raw.ts';
 import type { Address, Endpoint, IPFamily, MeshModel, Pod, Service, ServicePort } from './types.ts';
 
 /** An endpoint of one service port, with the port the endpoint serves it on (the resolved target port). */
@@ -43,32 +44,104 @@ export function servicePortKey(hostname: string, port: number): string {
 
 /** Builds every lookup table of a model. */
 export function indexModel(model: MeshModel): ModelIndex {
+  const services = serviceTables(model.services);
+  const endpointsByService = new Map<string, Endpoint[]>();
+  for (const endpoint of model.endpoints) push(endpointsByService, endpoint.service, endpoint);
+  const endpointsByServicePort = new Map<string, PortEndpoint[]>();
+  for (const service of services.servicesByHostname.values()) {
+    const endpoints = endpointsByService.get(service.hostname) ?? [];
+    for (const servicePort of service.ports) {
+      endpointsByServicePort.set(servicePortKey(service.hostname, servicePort.port), portEndpoints(service, servicePort, endpoints));
+    }
+  }
+  const { servicesByHostname, servicesByName, vipsByFamily } = services;
+  const podsByName = podTable(model.pods);
+  return { model, servicesByHostname, servicesByName, endpointsByService, endpointsByServicePort, vipsByFamily, podsByName };
+}
+
+/**
+ * The index of `model` from `previous`, the index of the model before it, redoing only what `changed` names.
+ * `changed` must hold every hostname whose services or endpoints differ between the two models (a ModelBuilder's
+ * `changedServices`); 'all' or no previous index builds everything. Equal to `indexModel(model)`.
+ */
+export function reindexModel(model: MeshModel, previous: ModelIndex | undefined, changed: ReadonlySet<string> | 'all'): ModelIndex {
+  if (!previous || changed === 'all') return indexModel(model);
+  if (previous.model === model) return previous;
+  const sameServices = model.services === previous.model.services;
+  const services = sameServices ? previous : serviceTables(model.services);
+  const sameEndpoints = model.endpoints === previous.model.endpoints;
+  const endpointsByService = sameEndpoints ? previous.endpointsByService : endpointTable(model.endpoints, previous, changed);
+  const endpointsByServicePort = new Map<string, readonly PortEndpoint[]>();
+  for (const service of services.servicesByHostname.values()) {
+    const endpoints = endpointsByService.get(service.hostname) ?? [];
+    const reuse = !changed.has(service.hostname) && previous.servicesByHostname.get(service.hostname) === service;
+    for (const servicePort of service.ports) {
+      const key = servicePortKey(service.hostname, servicePort.port);
+      endpointsByServicePort.set(key, (reuse ? previous.endpointsByServicePort.get(key) : undefined) ?? portEndpoints(service, servicePort, endpoints));
+    }
+  }
+  const podsByName = model.pods === previous.model.pods ? previous.podsByName : podTable(model.pods);
+  const { servicesByHostname, servicesByName, vipsByFamily } = services;
+  return { model, servicesByHostname, servicesByName, endpointsByService, endpointsByServicePort, vipsByFamily, podsByName };
+}
+
+/** Pods per `namespace/name` (the last of equal names, as in model order). */
+function podTable(pods: readonly Pod[]): Map<string, Pod> {
+  const out = new Map<string, Pod>();
+  for (const pod of pods) out.set(nameKey(pod.namespace, pod.name), pod);
+  return out;
+}
+
+/** The service lookups of an index. */
+function serviceTables(list: readonly Service[]): Pick<ModelIndex, 'servicesByHostname' | 'servicesByName' | 'vipsByFamily'> {
   const servicesByHostname = new Map<string, Service>();
   const servicesByName = new Map<string, Service[]>();
   const vipsByFamily = new Map<IPFamily, ServiceVip[]>([
     ['IPv4', []],
     ['IPv6', []],
   ]);
-  for (const service of model.services) {
+  for (const service of list) {
     if (!servicesByHostname.has(service.hostname)) servicesByHostname.set(service.hostname, service);
     push(servicesByName, nameKey(service.namespace, service.name), service);
     for (const address of service.vips) vipsByFamily.get(address.family)?.push({ address, service });
   }
-  const endpointsByService = new Map<string, Endpoint[]>();
-  for (const endpoint of model.endpoints) push(endpointsByService, endpoint.service, endpoint);
-  const endpointsByServicePort = new Map<string, PortEndpoint[]>();
-  for (const service of servicesByHostname.values()) {
-    const endpoints = endpointsByService.get(service.hostname) ?? [];
-    for (const servicePort of service.ports) {
-      const list = endpoints.flatMap((endpoint) => {
-        const port = targetPortOf(service, servicePort, endpoint);
-        return port === undefined ? [] : [{ endpoint, port }];
-      });
-      endpointsByServicePort.set(servicePortKey(service.hostname, servicePort.port), list);
-    }
+  return { servicesByHostname, servicesByName, vipsByFamily };
+}
+
+/** The endpoints of one service port, with the target port each serves it on. */
+function portEndpoints(service: Service, servicePort: ServicePort, endpoints: readonly Endpoint[]): PortEndpoint[] {
+  return endpoints.flatMap((endpoint) => {
+    const port = targetPortOf(service, servicePort, endpoint);
+    return port === undefined ? [] : [{ endpoint, port }];
+  });
+}
+
+/** Endpoints per hostname: the previous lists, and for changed hostnames their run of the (sorted) endpoint list. */
+function endpointTable(
+  endpoints: readonly Endpoint[],
+  previous: ModelIndex,
+  changed: ReadonlySet<string>,
+): Map<string, readonly Endpoint[]> {
+  const hosts = [...new Set([...previous.endpointsByService.keys(), ...changed])].sort(compareStrings);
+  const out = new Map<string, readonly Endpoint[]>();
+  for (const host of hosts) {
+    const list = changed.has(host) ? endpoints.slice(firstAtOrAfter(endpoints, host, false), firstAtOrAfter(endpoints, host, true)) : previous.endpointsByService.get(host);
+    if (list && list.length > 0) out.set(host, list);
   }
-  const podsByName = new Map(model.pods.map((p) => [nameKey(p.namespace, p.name), p] as const));
-  return { model, servicesByHostname, servicesByName, endpointsByService, endpointsByServicePort, vipsByFamily, podsByName };
+  return out;
+}
+
+/** Index of the first endpoint whose service sorts at or after `host` (strictly after when `after`). */
+function firstAtOrAfter(endpoints: readonly Endpoint[], host: string, after: boolean): number {
+  let lo = 0;
+  let hi = endpoints.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    const order = compareStrings((endpoints[mid] as Endpoint).service, host);
+    if (order < 0 || (after && order === 0)) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 /**
