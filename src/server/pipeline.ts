@@ -1,6 +1,6 @@
 // `biplane serve` wired: sources → debounce → buildModel → for each connected proxy: parseProxy, translate, validate →
 // snapshot → the xDS cache pushes it. Admin pages and metrics read the same state. `startServer` runs it in-process.
-import { buildModel, indexModel } from '../model/index.ts';
+import { createModelBuilder, reindexModel } from '../model/index.ts';
 import type { MeshModel, Problem } from '../model/index.ts';
 import type { Source, SourceChange } from '../sources/types.ts';
 import type { ForwardingStrategy } from '../translate/index.ts';
@@ -91,11 +91,13 @@ export async function startServer(options: ServerOptions): Promise<ServerHandle>
   });
   wireEvents(xds, registry, sync, metrics, log, () => ctx);
 
+  // Incremental: only objects whose instance changed are converted again, only affected services re-merged/re-indexed.
+  let builder = createModelBuilder();
   const rebuild = (change: MergedChange | undefined): void => {
     const started = performance.now();
     try {
-      const { model, problems } = buildModel(options.source.objects());
-      ctx = buildContext(model, indexModel(model), strategy, shared);
+      const { model, problems, changedServices } = builder.update(options.source.objects());
+      ctx = buildContext(model, reindexModel(model, ctx?.index, changedServices), strategy, shared);
       modelProblems = problems;
       builds += 1;
       metrics.inc('biplane_model_builds');
@@ -104,6 +106,7 @@ export async function startServer(options: ServerOptions): Promise<ServerHandle>
       metrics.observe('pilot_xds_push_time', (performance.now() - started) / 1000);
       log(`model ${builds}: ${model.services.length} services, ${model.endpoints.length} endpoints, ${model.pods.length} pods, ${problems.length} problems; ${registry.size} proxies`);
     } catch (err) {
+      builder = createModelBuilder(); // start over from scratch next time; `ctx` keeps the last good model
       log(`model build failed, keeping the previous one: ${(err as Error).stack ?? String(err)}`);
     }
   };
