@@ -3,7 +3,7 @@
 // (everything but their node id) share one build per model, so 1,000 alike proxies cost one translation.
 import { parseProxy } from '../model/index.ts';
 import type { MeshModel, ModelIndex, Problem, Proxy, ProxyNode } from '../model/index.ts';
-import { translate } from '../translate/index.ts';
+import { TranslationCache, translate } from '../translate/index.ts';
 import type { EnvoyResources, ForwardingStrategy } from '../translate/index.ts';
 import { proxylessListener, translateProxyless } from '../translate/proxyless/index.ts';
 import type { ProxylessResources } from '../translate/proxyless/index.ts';
@@ -31,6 +31,8 @@ export interface BuildContext {
   readonly shared: SharedResources;
   /** Builds of this generation by what they read (the proxy without its id, plus on-demand listener names). */
   readonly memo: Map<string, TranslatedProxy>;
+  /** Per-service translations reused across proxies and generations (one per server, see `translationCacheOf`). */
+  readonly translations: TranslationCache;
 }
 
 /** The translation of one kind of proxy: its snapshot, or why there is none. */
@@ -53,7 +55,16 @@ export interface ProxyBuild {
 
 /** A new build context for a freshly built model. */
 export function buildContext(model: MeshModel, index: ModelIndex, strategy: ForwardingStrategy, shared: SharedResources): BuildContext {
-  return { model, index, strategy, shared, memo: new Map() };
+  return { model, index, strategy, shared, memo: new Map(), translations: translationCacheOf(shared) };
+}
+
+const translationCaches = new WeakMap<SharedResources, TranslationCache>();
+
+/** The server's TranslationCache: one per SharedResources (one per server), so it outlives each model generation. */
+export function translationCacheOf(shared: SharedResources): TranslationCache {
+  let cache = translationCaches.get(shared);
+  if (!cache) translationCaches.set(shared, (cache = new TranslationCache()));
+  return cache;
 }
 
 /**
@@ -87,7 +98,7 @@ export function buildProxy(
 function translateOne(ctx: BuildContext, proxy: Proxy, extras: readonly string[]): TranslatedProxy {
   let plain: EnvoyResources | ProxylessResources;
   try {
-    plain = proxy.type === 'proxyless' ? proxylessResources(ctx, proxy, extras) : translate(ctx.index, proxy, { strategy: ctx.strategy });
+    plain = proxy.type === 'proxyless' ? proxylessResources(ctx, proxy, extras) : translate(ctx.index, proxy, { strategy: ctx.strategy, cache: ctx.translations });
   } catch (err) {
     return { problems: [generated('error', `translation failed: ${(err as Error).message}`)] };
   }

@@ -108,29 +108,40 @@ export function dnsHosts(
   return [{ host: service.externalName ?? service.hostname, port: service.externalName ? port.port : fallbackPort }];
 }
 
-/** Outbound clusters of every service port, one per family for natively forwarded services. */
-export function outboundClusters(view: MeshView, proxy: Proxy, strategy: ForwardingStrategy): Cluster[] {
+/** The proxy fields cluster and endpoint builders read: its mode and primary family (never its identity). */
+export type ProxyFamilies = Pick<Proxy, 'mode' | 'primaryFamily'>;
+
+/** The outbound clusters of one service: one per forwarded port, one per family for natively forwarded services. */
+export function serviceClusters(
+  service: Service,
+  endpoints: readonly Endpoint[],
+  proxy: ProxyFamilies,
+  strategy: ForwardingStrategy,
+): Cluster[] {
   const out: Cluster[] = [];
-  for (const service of view.services) {
-    const kind = upstreamKind(service);
-    for (const port of forwardedPorts(service)) {
-      for (const family of clusterFamilies(service, proxy, strategy)) {
-        const name = outboundClusterName(port.port, service.hostname, family);
-        if (kind === 'EDS') out.push(edsCluster(name, port.protocol));
-        else if (kind === 'ORIGINAL_DST') out.push(originalDstCluster(name));
-        else out.push(dnsCluster(name, dnsHosts(service, port, view.endpointsOf(service.hostname)), modeFor(proxy, family), port.protocol));
-      }
+  const kind = upstreamKind(service);
+  for (const port of forwardedPorts(service)) {
+    for (const family of clusterFamilies(service, proxy, strategy)) {
+      const name = outboundClusterName(port.port, service.hostname, family);
+      if (kind === 'EDS') out.push(edsCluster(name, port.protocol));
+      else if (kind === 'ORIGINAL_DST') out.push(originalDstCluster(name));
+      else out.push(dnsCluster(name, dnsHosts(service, port, endpoints), modeFor(proxy, family), port.protocol));
     }
   }
   return out;
 }
 
-function modeFor(proxy: Proxy, family: IPFamily | undefined): IPMode {
+/** Outbound clusters of every service port, one per family for natively forwarded services. */
+export function outboundClusters(view: MeshView, proxy: ProxyFamilies, strategy: ForwardingStrategy): Cluster[] {
+  return view.services.flatMap((service) => serviceClusters(service, view.endpointsOf(service.hostname), proxy, strategy));
+}
+
+function modeFor(proxy: ProxyFamilies, family: IPFamily | undefined): IPMode {
   return family ?? proxy.mode;
 }
 
 /** Inbound clusters (`inbound|<port>||`, ORIGINAL_DST, bound to the passthrough source) plus InboundPassthroughCluster. */
-export function inboundClusters(ports: readonly number[], proxy: Proxy): Cluster[] {
+export function inboundClusters(ports: readonly number[], proxy: ProxyFamilies): Cluster[] {
   const bind = passthroughBind(proxy);
   return [
     ...ports.map((p) => originalDstCluster(inboundClusterName(p), bind)),

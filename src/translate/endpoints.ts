@@ -97,18 +97,29 @@ export function loadAssignment(clusterName: string, backends: readonly Backend[]
   return { cluster_name: clusterName, endpoints };
 }
 
-/** The assignments of every EDS cluster `outboundClusters` builds for this proxy (per family for native services). */
-export function outboundEndpoints(view: MeshView, proxy: Proxy, strategy: ForwardingStrategy): ClusterLoadAssignment[] {
+/** The assignments of one service's EDS clusters (per family for native services); none for non-EDS services. */
+export function serviceLoadAssignments(
+  service: Service,
+  endpoints: readonly Endpoint[],
+  proxy: Pick<Proxy, 'mode' | 'primaryFamily'>,
+  strategy: ForwardingStrategy,
+): ClusterLoadAssignment[] {
+  if (upstreamKind(service) !== 'EDS') return [];
   const out: ClusterLoadAssignment[] = [];
-  for (const service of view.services) {
-    if (upstreamKind(service) !== 'EDS') continue;
-    const endpoints = view.endpointsOf(service.hostname);
-    for (const port of forwardedPorts(service)) {
-      for (const family of clusterFamilies(service, proxy, strategy)) {
-        const name = outboundClusterName(port.port, service.hostname, family);
-        out.push(loadAssignment(name, backendsFor(service, port, endpoints, proxy, family)));
-      }
+  for (const port of forwardedPorts(service)) {
+    for (const family of clusterFamilies(service, proxy, strategy)) {
+      const name = outboundClusterName(port.port, service.hostname, family);
+      out.push(loadAssignment(name, backendsFor(service, port, endpoints, proxy, family)));
     }
   }
   return out;
+}
+
+/** The assignments of every EDS cluster `outboundClusters` builds for this proxy (per family for native services). */
+export function outboundEndpoints(
+  view: MeshView,
+  proxy: Pick<Proxy, 'mode' | 'primaryFamily'>,
+  strategy: ForwardingStrategy,
+): ClusterLoadAssignment[] {
+  return view.services.flatMap((service) => serviceLoadAssignments(service, view.endpointsOf(service.hostname), proxy, strategy));
 }

@@ -7,11 +7,13 @@ import { outboundEndpoints } from './endpoints.ts';
 import { httpWildcardListeners, tcpVipListeners } from './listeners-outbound.ts';
 import { byName, inboundPorts, virtualInboundListener, virtualOutboundListener } from './listeners-virtual.ts';
 import { compare, meshView, type MeshView } from './plan.ts';
+import { translateCached } from './incremental.ts';
 import { outboundRoutes } from './routes.ts';
 import type { EnvoyResources, TranslateOptions } from './types.ts';
 
 export type * from './types.ts';
 export { meshView, type MeshView } from './plan.ts';
+export { TranslationCache, type TranslationCacheStats } from './cache.ts';
 
 function isIndex(input: MeshModel | ModelIndex): input is ModelIndex {
   return 'endpointsByService' in input;
@@ -19,8 +21,10 @@ function isIndex(input: MeshModel | ModelIndex): input is ModelIndex {
 
 /** Every listener, cluster, route configuration and load assignment of one Envoy sidecar. */
 export function translate(input: ModelIndex | MeshModel, proxy: Proxy, options: TranslateOptions = {}): EnvoyResources {
-  const view: MeshView = meshView(isIndex(input) ? input : indexModel(input));
+  const index = isIndex(input) ? input : indexModel(input);
   const strategy = options.strategy ?? 'shared';
+  if (options.cache) return translateCached(options.cache, index, proxy, strategy);
+  const view: MeshView = meshView(index);
   const ports = inboundPorts(view, proxy);
   return {
     listeners: byName([

@@ -1,7 +1,7 @@
 // Outbound listeners (spec §4): TCP/TLS service ports get a listener per VIP group, named by the primary VIP, with the
 // other family's VIP as additional address; HTTP ports share a wildcard listener per port with RDS. Neither binds a
 // socket: virtualOutbound (15001) hands each original-destination connection to them.
-import type { Address, Proxy } from '../model/types.ts';
+import type { Address, IPFamily, Proxy, Service } from '../model/types.ts';
 import type { Listener } from './envoy-types.ts';
 import { httpConnectionManagerFilter, tcpProxyFilter } from './filters.ts';
 import { forwardedPorts, isHttpProtocol, isNative, outboundClusterName, vipGroups, vipsForProxy, type MeshView } from './plan.ts';
@@ -9,54 +9,97 @@ import { envoyAddress, listenerAddresses, listenerName, proxyFamilies, wildcardA
 import { httpPortFamilies, httpPorts, routeConfigName } from './routes.ts';
 import type { ForwardingStrategy } from './types.ts';
 
-/**
- * TCP (and TLS) listeners per VIP group. An address already used by an earlier listener (services sorted by hostname)
- * is skipped, since Envoy rejects an address twice; a group whose primary is taken promotes its next address.
- */
-export function tcpVipListeners(view: MeshView, proxy: Proxy, strategy: ForwardingStrategy): Listener[] {
-  const used = new Set<string>();
-  const out: Listener[] = [];
-  for (const service of view.services) {
-    const native = isNative(service, proxy, strategy);
-    const groups = vipGroups(vipsForProxy(service, proxy), native);
-    for (const port of forwardedPorts(service)) {
-      if (isHttpProtocol(port.protocol)) continue;
-      for (const group of groups) {
-        const fresh = group.filter((a: Address) => !used.has(`${a.ip}|${port.port}`));
-        const addresses = listenerAddresses(fresh.map((a) => a.ip), port.port);
-        const first = fresh[0];
-        if (!addresses || !first) continue;
-        fresh.forEach((a) => used.add(`${a.ip}|${port.port}`));
-        const cluster = outboundClusterName(port.port, service.hostname, native ? first.family : undefined);
-        out.push({
-          name: listenerName(first.ip, port.port),
-          ...addresses,
-          filter_chains: [{ name: cluster, filters: [tcpProxyFilter(cluster, cluster)] }],
-          bind_to_port: { value: false },
-          traffic_direction: 'OUTBOUND',
-        });
-      }
+/** One would-be TCP listener: a VIP group on one service port, and its listener when none of its addresses is taken. */
+export interface TcpCandidate {
+  readonly hostname: string;
+  readonly port: number;
+  readonly native: boolean;
+  readonly group: readonly Address[];
+  /** `ip|port` of every address of the group, the keys `placeTcpListeners` checks for collisions. */
+  readonly keys: readonly string[];
+  readonly listener: Listener;
+}
+
+/** The TCP (and TLS) listener candidates of one service: one per VIP group per non-HTTP forwarded port. */
+export function serviceTcpCandidates(service: Service, proxy: Pick<Proxy, 'mode'>, strategy: ForwardingStrategy): TcpCandidate[] {
+  const native = isNative(service, proxy, strategy);
+  const groups = vipGroups(vipsForProxy(service, proxy), native);
+  const out: TcpCandidate[] = [];
+  for (const port of forwardedPorts(service)) {
+    if (isHttpProtocol(port.protocol)) continue;
+    for (const group of groups) {
+      const listener = tcpListener(service.hostname, port.port, native, group);
+      if (!listener) continue;
+      out.push({ hostname: service.hostname, port: port.port, native, group, keys: group.map((a) => `${a.ip}|${port.port}`), listener });
     }
   }
   return out;
 }
 
-/** One HTTP listener per port on the wildcard(s): both families in one, or one per family when the port is split. */
-export function httpWildcardListeners(view: MeshView, proxy: Proxy, strategy: ForwardingStrategy): Listener[] {
+function tcpListener(hostname: string, port: number, native: boolean, addresses: readonly Address[]): Listener | undefined {
+  const bound = listenerAddresses(addresses.map((a) => a.ip), port);
+  const first = addresses[0];
+  if (!bound || !first) return undefined;
+  const cluster = outboundClusterName(port, hostname, native ? first.family : undefined);
+  return {
+    name: listenerName(first.ip, port),
+    ...bound,
+    filter_chains: [{ name: cluster, filters: [tcpProxyFilter(cluster, cluster)] }],
+    bind_to_port: { value: false },
+    traffic_direction: 'OUTBOUND',
+  };
+}
+
+/**
+ * Places candidates in order (services sorted by hostname). An address already used by an earlier listener is
+ * skipped, since Envoy rejects an address twice; a group whose primary is taken promotes its next address.
+ */
+export function placeTcpListeners(candidates: Iterable<readonly TcpCandidate[]>): Listener[] {
+  const used = new Set<string>();
   const out: Listener[] = [];
-  for (const port of httpPorts(view)) {
-    for (const family of httpPortFamilies(view, port, proxy, strategy)) {
-      const addresses = family ? { address: envoyAddress(wildcardOf(family), port) } : wildcardAddresses(proxy, port);
-      const primary = family ?? proxyFamilies(proxy)[0] ?? proxy.primaryFamily;
-      const name = listenerName(wildcardOf(primary), port);
-      out.push({
-        name,
-        ...addresses,
-        filter_chains: [{ name, filters: [httpConnectionManagerFilter(`outbound_${name}`, routeConfigName(port, family))] }],
-        bind_to_port: { value: false },
-        traffic_direction: 'OUTBOUND',
-      });
+  for (const list of candidates) {
+    for (const c of list) {
+      if (!c.keys.some((k) => used.has(k))) {
+        c.keys.forEach((k) => used.add(k));
+        out.push(c.listener);
+        continue;
+      }
+      const fresh = c.group.filter((a) => !used.has(`${a.ip}|${c.port}`));
+      const listener = tcpListener(c.hostname, c.port, c.native, fresh);
+      if (!listener) continue;
+      fresh.forEach((a) => used.add(`${a.ip}|${c.port}`));
+      out.push(listener);
     }
   }
   return out;
+}
+
+/** TCP (and TLS) listeners per VIP group of every service, collisions resolved by `placeTcpListeners`. */
+export function tcpVipListeners(view: MeshView, proxy: Pick<Proxy, 'mode'>, strategy: ForwardingStrategy): Listener[] {
+  return placeTcpListeners(view.services.map((s) => serviceTcpCandidates(s, proxy, strategy)));
+}
+
+/** The wildcard HTTP listener(s) of one port: both families in one, or one per family in `families`. */
+export function httpPortListeners(
+  port: number,
+  families: readonly (IPFamily | undefined)[],
+  proxy: Pick<Proxy, 'mode' | 'primaryFamily'>,
+): Listener[] {
+  return families.map((family) => {
+    const addresses = family ? { address: envoyAddress(wildcardOf(family), port) } : wildcardAddresses(proxy, port);
+    const primary = family ?? proxyFamilies(proxy)[0] ?? proxy.primaryFamily;
+    const name = listenerName(wildcardOf(primary), port);
+    return {
+      name,
+      ...addresses,
+      filter_chains: [{ name, filters: [httpConnectionManagerFilter(`outbound_${name}`, routeConfigName(port, family))] }],
+      bind_to_port: { value: false },
+      traffic_direction: 'OUTBOUND',
+    };
+  });
+}
+
+/** One HTTP listener per port on the wildcard(s): both families in one, or one per family when the port is split. */
+export function httpWildcardListeners(view: MeshView, proxy: Pick<Proxy, 'mode' | 'primaryFamily'>, strategy: ForwardingStrategy): Listener[] {
+  return httpPorts(view).flatMap((port) => httpPortListeners(port, httpPortFamilies(view, port, proxy, strategy), proxy));
 }

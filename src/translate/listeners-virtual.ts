@@ -15,7 +15,7 @@ export const VIRTUAL_OUTBOUND_PORT = 15001;
 export const VIRTUAL_INBOUND_PORT = 15006;
 
 /** virtualOutbound: `use_original_dst`, unmatched connections to PassthroughCluster. */
-export function virtualOutboundListener(proxy: Proxy): Listener {
+export function virtualOutboundListener(proxy: Pick<Proxy, 'mode' | 'primaryFamily'>): Listener {
   return {
     name: 'virtualOutbound',
     ...wildcardAddresses(proxy, VIRTUAL_OUTBOUND_PORT),
@@ -29,7 +29,7 @@ export function virtualOutboundListener(proxy: Proxy): Listener {
  * virtualInbound: the original_dst listener filter, one chain per inbound port (matched by destination port only, no
  * IP ranges, so both families match) to `inbound|<port>||`, and a port-less chain to InboundPassthroughCluster.
  */
-export function virtualInboundListener(proxy: Proxy, ports: readonly number[]): Listener {
+export function virtualInboundListener(proxy: Pick<Proxy, 'mode' | 'primaryFamily'>, ports: readonly number[]): Listener {
   const chains: FilterChain[] = ports.map((port) => {
     const cluster = inboundClusterName(port);
     return { name: cluster, filter_chain_match: { destination_port: { value: port } }, filters: [tcpProxyFilter(cluster, cluster)] };

@@ -54,13 +54,13 @@ export function upstreamKind(service: Service): UpstreamKind {
  * Whether traffic to `service` keeps its family end to end on this proxy (native forwarding): only dual proxies, for
  * every service under the `per-family` strategy or for services annotated `biplane.io/ip-family-forwarding: native`.
  */
-export function isNative(service: Service, proxy: Proxy, strategy: ForwardingStrategy): boolean {
+export function isNative(service: Service, proxy: Pick<Proxy, 'mode'>, strategy: ForwardingStrategy): boolean {
   if (proxy.mode !== 'Dual' || upstreamKind(service) === 'ORIGINAL_DST') return false;
   return strategy === 'per-family' || service.forwarding === 'native';
 }
 
 /** The families a service's clusters are split by: `[undefined]` (one shared cluster) or the proxy's families. */
-export function clusterFamilies(service: Service, proxy: Proxy, strategy: ForwardingStrategy): (IPFamily | undefined)[] {
+export function clusterFamilies(service: Service, proxy: Pick<Proxy, 'mode' | 'primaryFamily'>, strategy: ForwardingStrategy): (IPFamily | undefined)[] {
   return isNative(service, proxy, strategy) ? proxyFamilies(proxy) : [undefined];
 }
 
@@ -75,7 +75,7 @@ export function inboundClusterName(port: number): string {
 }
 
 /** The VIPs of a service this proxy sees (spec §3): all of them (service order) on dual proxies, else its family's. */
-export function vipsForProxy(service: Service, proxy: Proxy): Address[] {
+export function vipsForProxy(service: Service, proxy: Pick<Proxy, 'mode'>): Address[] {
   if (service.headless) return [];
   return service.vips.filter((v) => proxy.mode === 'Dual' || v.family === proxy.mode);
 }
@@ -102,16 +102,19 @@ function selects(service: Service, namespace: string, labels: Readonly<Record<st
   return entries.length > 0 && entries.every(([k, v]) => labels[k] === v);
 }
 
+/** A superset of the services whose selector can match these labels in this namespace (an index, to skip a scan). */
+export type SelectorCandidates = (namespace: string, labels: Readonly<Record<string, string>>) => readonly Service[];
+
 /**
  * The container ports this proxy's pod serves for the services selecting it: numeric targetPorts as they are, named
  * ones resolved through the pod's own endpoint (else any endpoint of the service), no targetPort → the service port.
- * Named targetPorts nothing resolves are left out. Ascending, unique.
+ * Named targetPorts nothing resolves are left out. Ascending, unique. `candidates` narrows the services scanned.
  */
-export function inboundPorts(view: MeshView, proxy: Proxy): number[] {
+export function inboundPorts(view: MeshView, proxy: Proxy, candidates?: SelectorCandidates): number[] {
   const pod = proxy.pod ? view.pod(proxy.namespace, proxy.pod) : undefined;
   const labels = pod?.labels ?? proxy.labels;
   const ports = new Set<number>();
-  for (const service of view.services) {
+  for (const service of candidates ? candidates(proxy.namespace, labels) : view.services) {
     if (!selects(service, proxy.namespace, labels)) continue;
     const endpoints = view.endpointsOf(service.hostname);
     const own = endpoints.filter((e) => e.pod?.namespace === proxy.namespace && e.pod.name === proxy.pod);
@@ -127,3 +130,24 @@ export function inboundPorts(view: MeshView, proxy: Proxy): number[] {
   return [...ports].sort((a, b) => a - b);
 }
 
+
+/**
+ * Services that select pods (Kubernetes Services with a non-empty selector) indexed by namespace and their selector's
+ * first label, so finding the services of one pod looks up its labels instead of scanning every service.
+ */
+export function selectorIndex(services: readonly Service[]): SelectorCandidates {
+  const byLabel = new Map<string, Service[]>();
+  for (const service of services) {
+    const first = service.kind === 'Service' && service.selector ? Object.entries(service.selector)[0] : undefined;
+    if (!first) continue;
+    const key = `${service.namespace}\u0000${first[0]}\u0000${first[1]}`;
+    const list = byLabel.get(key);
+    if (list) list.push(service);
+    else byLabel.set(key, [service]);
+  }
+  return (namespace, labels) => {
+    const out: Service[] = [];
+    for (const [k, v] of Object.entries(labels)) out.push(...(byLabel.get(`${namespace}\u0000${k}\u0000${v}`) ?? []));
+    return out;
+  };
+}

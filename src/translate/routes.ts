@@ -29,9 +29,22 @@ export function httpPorts(view: MeshView): number[] {
  * How an HTTP port's listener and routes split: `[undefined]` (one for both families) or the dual proxy's families
  * when any service on that port is forwarded natively (the cost of native forwarding stays on the ports that ask).
  */
-export function httpPortFamilies(view: MeshView, port: number, proxy: Proxy, strategy: ForwardingStrategy): (IPFamily | undefined)[] {
-  const native = httpServicesOn(view, port).some((s) => isNative(s, proxy, strategy));
-  return native ? proxyFamilies(proxy) : [undefined];
+export function httpPortFamilies(
+  view: MeshView,
+  port: number,
+  proxy: Pick<Proxy, 'mode' | 'primaryFamily'>,
+  strategy: ForwardingStrategy,
+): (IPFamily | undefined)[] {
+  return portFamilies(httpServicesOn(view, port), proxy, strategy);
+}
+
+/** `httpPortFamilies` over the services of one port: split by family when any of them is forwarded natively. */
+export function portFamilies(
+  services: readonly Service[],
+  proxy: Pick<Proxy, 'mode' | 'primaryFamily'>,
+  strategy: ForwardingStrategy,
+): (IPFamily | undefined)[] {
+  return services.some((s) => isNative(s, proxy, strategy)) ? proxyFamilies(proxy) : [undefined];
 }
 
 /**
@@ -39,7 +52,7 @@ export function httpPortFamilies(view: MeshView, port: number, proxy: Proxy, str
  * and `name` for proxies in the same namespace, so short names never collide across namespaces), and every VIP the
  * proxy sees (of `family` only, for a per-family route configuration), IPv6 bracketed; each with and without `:port`.
  */
-export function serviceDomains(service: Service, port: number, proxy: Proxy, family?: IPFamily): string[] {
+export function serviceDomains(service: Service, port: number, proxy: Pick<Proxy, 'mode' | 'namespace'>, family?: IPFamily): string[] {
   const names = [service.hostname];
   if (service.kind === 'Service') {
     names.push(`${service.name}.${service.namespace}.svc`, `${service.name}.${service.namespace}`);
@@ -55,31 +68,73 @@ function allowAny(): VirtualHost {
   return { name: 'allow_any', domains: ['*'], routes: [{ name: 'allow_any', match: { prefix: '/' }, route: { cluster: PASSTHROUGH_CLUSTER } }] };
 }
 
-/** The route configuration of one HTTP port (and family, when split). */
-export function routeConfiguration(
-  view: MeshView,
+/** The virtual host a service would get in one port's route configuration, before domains taken earlier are removed. */
+export interface HostCandidate {
+  readonly hostname: string;
+  /** Every domain, in order, duplicates included (`placeVirtualHosts` removes those taken by earlier hosts). */
+  readonly domains: readonly string[];
+  readonly cluster: string;
+  readonly host: VirtualHost;
+}
+
+/** The virtual host candidate of one service on one HTTP port (and family, for a split port). */
+export function hostCandidate(
+  service: Service,
   port: number,
-  proxy: Proxy,
+  proxy: Pick<Proxy, 'mode' | 'namespace'>,
   strategy: ForwardingStrategy,
   family?: IPFamily,
-): RouteConfiguration {
+): HostCandidate {
+  const domains = serviceDomains(service, port, proxy, family);
+  const native = family !== undefined && isNative(service, proxy, strategy);
+  const cluster = outboundClusterName(port, service.hostname, native ? family : undefined);
+  return { hostname: service.hostname, domains, cluster, host: virtualHost(`${service.hostname}:${port}`, domains, cluster) };
+}
+
+function virtualHost(name: string, domains: readonly string[], cluster: string): VirtualHost {
+  return { name, domains: [...new Set(domains)], routes: [{ name: 'default', match: { prefix: '/' }, route: { cluster } }] };
+}
+
+/**
+ * A route configuration from candidates in service order: a domain is never repeated across virtual hosts (a later
+ * host loses the domains taken before it, and a host left with none is dropped); the catch-all host last.
+ */
+export function placeVirtualHosts(port: number, family: IPFamily | undefined, candidates: Iterable<HostCandidate>): RouteConfiguration {
   const taken = new Set<string>();
   const virtual_hosts: VirtualHost[] = [];
-  for (const service of httpServicesOn(view, port)) {
-    const domains = serviceDomains(service, port, proxy, family).filter((d) => !taken.has(d));
+  for (const c of candidates) {
+    if (!c.domains.some((d) => taken.has(d))) {
+      if (c.domains.length === 0) continue;
+      c.domains.forEach((d) => taken.add(d));
+      virtual_hosts.push(c.host);
+      continue;
+    }
+    const domains = c.domains.filter((d) => !taken.has(d));
     if (domains.length === 0) continue;
     domains.forEach((d) => taken.add(d));
-    const native = family !== undefined && isNative(service, proxy, strategy);
-    const cluster = outboundClusterName(port, service.hostname, native ? family : undefined);
-    const name = `${service.hostname}:${port}`;
-    virtual_hosts.push({ name, domains: [...new Set(domains)], routes: [{ name: 'default', match: { prefix: '/' }, route: { cluster } }] });
+    virtual_hosts.push(virtualHost(`${c.hostname}:${port}`, domains, c.cluster));
   }
   virtual_hosts.push(allowAny());
   return { name: routeConfigName(port, family), virtual_hosts, validate_clusters: { value: false } };
 }
 
+/** The route configuration of one HTTP port (and family, when split). */
+export function routeConfiguration(
+  view: MeshView,
+  port: number,
+  proxy: Pick<Proxy, 'mode' | 'namespace'>,
+  strategy: ForwardingStrategy,
+  family?: IPFamily,
+): RouteConfiguration {
+  return placeVirtualHosts(port, family, httpServicesOn(view, port).map((s) => hostCandidate(s, port, proxy, strategy, family)));
+}
+
 /** Every route configuration the proxy's HTTP listeners reference. */
-export function outboundRoutes(view: MeshView, proxy: Proxy, strategy: ForwardingStrategy): RouteConfiguration[] {
+export function outboundRoutes(
+  view: MeshView,
+  proxy: Pick<Proxy, 'mode' | 'primaryFamily' | 'namespace'>,
+  strategy: ForwardingStrategy,
+): RouteConfiguration[] {
   return httpPorts(view).flatMap((port) =>
     httpPortFamilies(view, port, proxy, strategy).map((family) => routeConfiguration(view, port, proxy, strategy, family)),
   );

@@ -1,4 +1,5 @@
 // What the translator produces for one proxy, and the options that steer it.
+import type { TranslationCache } from './cache.ts';
 import type { ClusterLoadAssignment, Cluster, Listener, RouteConfiguration } from './envoy-types.ts';
 
 export type * from './envoy-types.ts';
@@ -20,4 +21,6 @@ export type ForwardingStrategy = 'shared' | 'per-family';
 /** Options of `translate`. */
 export interface TranslateOptions {
   readonly strategy?: ForwardingStrategy;
+  /** Per-service results reused across proxies and model generations; the output is the same with or without. */
+  readonly cache?: TranslationCache;
 }

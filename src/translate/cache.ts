@@ -1,0 +1,200 @@
+// Per-service memoisation for `translate` (Istio's per-resource caches, keyed by exactly what a generator reads). A
+// service's outbound clusters, load assignments, TCP listener candidates and virtual hosts depend only on the Service,
+// its endpoints and the proxy's *view* (mode, primary family, strategy; for virtual hosts whether the proxy shares the
+// service's namespace), never on the proxy's identity. Each model generation stamps every service with a number that
+// changes exactly when its Service or endpoints change (identity first, content when identity differs), and fragments
+// are kept per (view, hostname) with the stamp they were built from. Stamps are never reused, so a stale fragment can
+// never be mistaken for a current one. Services that leave the model, or change, drop their fragments.
+import type { ModelIndex } from '../model/model-index.ts';
+import type { Endpoint, Proxy, Service } from '../model/types.ts';
+import { serviceClusters } from './clusters.ts';
+import { serviceLoadAssignments } from './endpoints.ts';
+import type { Cluster, ClusterLoadAssignment } from './envoy-types.ts';
+import { serviceTcpCandidates, type TcpCandidate } from './listeners-outbound.ts';
+import { isHttpProtocol, meshView, selectorIndex, type MeshView, type SelectorCandidates } from './plan.ts';
+import { hostCandidate, type HostCandidate } from './routes.ts';
+import type { ForwardingStrategy } from './types.ts';
+
+/** What the outbound builders read of a proxy: the cache key part that replaces the proxy's identity. */
+export interface ProxyView {
+  readonly mode: Proxy['mode'];
+  readonly primaryFamily: Proxy['primaryFamily'];
+  readonly strategy: ForwardingStrategy;
+  /** `mode|primaryFamily|strategy`. */
+  readonly key: string;
+}
+
+/** The view of a proxy under a strategy. */
+export function proxyView(proxy: Pick<Proxy, 'mode' | 'primaryFamily'>, strategy: ForwardingStrategy): ProxyView {
+  return { mode: proxy.mode, primaryFamily: proxy.primaryFamily, strategy, key: `${proxy.mode}|${proxy.primaryFamily}|${strategy}` };
+}
+
+/** One service in one generation: what its fragments read, and the stamp naming that content. */
+export interface ServiceState {
+  readonly service: Service;
+  readonly endpoints: readonly Endpoint[];
+  readonly stamp: number;
+}
+
+/** Everything built for one service under one view; virtual hosts are built on first use per port/family/namespace. */
+export interface Fragment {
+  readonly stamp: number;
+  readonly clusters: readonly Cluster[];
+  readonly endpoints: readonly ClusterLoadAssignment[];
+  readonly tcp: readonly TcpCandidate[];
+  readonly hosts: Map<string, HostCandidate>;
+}
+
+/** One model generation as the cache sees it, plus what is assembled from it per view (released with the index). */
+export interface Generation {
+  readonly view: MeshView;
+  /** Service states in `view.services` order. */
+  readonly states: readonly ServiceState[];
+  /** HTTP port → states of the services with an HTTP-family port of that number, service order; ports ascending. */
+  readonly httpServices: ReadonlyMap<number, readonly ServiceState[]>;
+  readonly selecting: SelectorCandidates;
+  /** Per-view (and per-namespace, per-port-set) assemblies, owned by the incremental translator. */
+  readonly assembled: Map<string, unknown>;
+}
+
+/** Counters that show how much a cache saved: fragments reused vs built, and how many are held now. */
+export interface TranslationCacheStats {
+  readonly hits: number;
+  readonly misses: number;
+  readonly fragments: number;
+  readonly services: number;
+}
+
+interface Known {
+  readonly service: Service;
+  readonly endpoints: readonly Endpoint[];
+  readonly stamp: number;
+  text?: string;
+}
+
+/**
+ * Memoised per-service translation shared by every proxy of a server (pass it as `translate(…, { cache })`). Holds
+ * one fragment per (view, service) of the newest model; a ModelIndex's assemblies live as long as the index does.
+ */
+export class TranslationCache {
+  readonly #generations = new WeakMap<ModelIndex, Generation>();
+  readonly #known = new Map<string, Known>();
+  readonly #fragments = new Map<string, Map<string, Fragment>>();
+  readonly #json = new WeakMap<object, string>();
+  #nextStamp = 1;
+  #hits = 0;
+  #misses = 0;
+
+  /** The generation of an index: built once per index, stamping each service against the previous generation. */
+  generation(index: ModelIndex): Generation {
+    const known = this.#generations.get(index);
+    if (known) return known;
+    const view = meshView(index);
+    const states = view.services.map((service) => this.#state(service, view.endpointsOf(service.hostname)));
+    this.#forgetMissing(new Set(view.services.map((s) => s.hostname)));
+    const generation: Generation = { view, states, httpServices: httpServices(states), selecting: selectorIndex(view.services), assembled: new Map() };
+    this.#generations.set(index, generation);
+    return generation;
+  }
+
+  /** The fragment of one service under one view, reused while the service's stamp is unchanged. */
+  fragment(state: ServiceState, view: ProxyView): Fragment {
+    let byHost = this.#fragments.get(view.key);
+    if (!byHost) this.#fragments.set(view.key, (byHost = new Map()));
+    const hit = byHost.get(state.service.hostname);
+    if (hit && hit.stamp === state.stamp) {
+      this.#hits += 1;
+      return hit;
+    }
+    this.#misses += 1;
+    const { service, endpoints } = state;
+    const fragment: Fragment = {
+      stamp: state.stamp,
+      clusters: serviceClusters(service, endpoints, view, view.strategy),
+      endpoints: serviceLoadAssignments(service, endpoints, view, view.strategy),
+      tcp: serviceTcpCandidates(service, view, view.strategy),
+      hosts: new Map(),
+    };
+    byHost.set(service.hostname, fragment);
+    return fragment;
+  }
+
+  /** The virtual host of a fragment's service on one port (and family) for proxies in `namespace`. */
+  host(fragment: Fragment, state: ServiceState, view: ProxyView, port: number, family: Proxy['primaryFamily'] | undefined, namespace: string): HostCandidate {
+    const same = state.service.namespace === namespace;
+    const key = `${port}|${family ?? ''}|${same ? 'same' : 'other'}`;
+    let host = fragment.hosts.get(key);
+    if (!host) {
+      host = hostCandidate(state.service, port, { mode: view.mode, namespace }, view.strategy, family);
+      fragment.hosts.set(key, host);
+    }
+    return host;
+  }
+
+  /** Reuse counters and sizes. */
+  stats(): TranslationCacheStats {
+    let fragments = 0;
+    for (const byHost of this.#fragments.values()) fragments += byHost.size;
+    return { hits: this.#hits, misses: this.#misses, fragments, services: this.#known.size };
+  }
+
+  /** The state of a service: the previous stamp when Service and endpoints are the same (by identity, else content). */
+  #state(service: Service, endpoints: readonly Endpoint[]): ServiceState {
+    const previous = this.#known.get(service.hostname);
+    if (previous && sameInputs(previous, service, endpoints)) return { service, endpoints, stamp: previous.stamp };
+    const text = previous ? this.#text(service, endpoints) : undefined;
+    if (previous && this.#textOf(previous) === text) {
+      this.#known.set(service.hostname, { service, endpoints, stamp: previous.stamp, text });
+      return { service, endpoints, stamp: previous.stamp };
+    }
+    const stamp = this.#nextStamp++;
+    for (const byHost of this.#fragments.values()) byHost.delete(service.hostname);
+    this.#known.set(service.hostname, { service, endpoints, stamp, ...(text === undefined ? {} : { text }) });
+    return { service, endpoints, stamp };
+  }
+
+  #textOf(known: Known): string {
+    known.text ??= this.#text(known.service, known.endpoints);
+    return known.text;
+  }
+
+  /** The content of a service and its endpoints as text; each object's JSON is kept while the object lives. */
+  #text(service: Service, endpoints: readonly Endpoint[]): string {
+    return [service, ...endpoints].map((o) => this.#jsonOf(o)).join('\n');
+  }
+
+  #jsonOf(value: object): string {
+    let text = this.#json.get(value);
+    if (text === undefined) {
+      text = JSON.stringify(value);
+      this.#json.set(value, text);
+    }
+    return text;
+  }
+
+  #forgetMissing(present: ReadonlySet<string>): void {
+    for (const hostname of this.#known.keys()) {
+      if (present.has(hostname)) continue;
+      this.#known.delete(hostname);
+      for (const byHost of this.#fragments.values()) byHost.delete(hostname);
+    }
+  }
+}
+
+function sameInputs(known: Known, service: Service, endpoints: readonly Endpoint[]): boolean {
+  if (known.service !== service || known.endpoints.length !== endpoints.length) return false;
+  return known.endpoints === endpoints || known.endpoints.every((e, i) => e === endpoints[i]);
+}
+
+function httpServices(states: readonly ServiceState[]): Map<number, ServiceState[]> {
+  const byPort = new Map<number, ServiceState[]>();
+  for (const state of states) {
+    const ports = new Set(state.service.ports.filter((p) => isHttpProtocol(p.protocol)).map((p) => p.port));
+    for (const port of ports) {
+      const list = byPort.get(port);
+      if (list) list.push(state);
+      else byPort.set(port, [state]);
+    }
+  }
+  return new Map([...byPort.entries()].sort(([a], [b]) => a - b));
+}

@@ -1,0 +1,111 @@
+// `translate` through a TranslationCache: the outbound part of a proxy's configuration is assembled once per (model
+// generation, view) from per-service fragments, and once per namespace for routes; a proxy then only adds what is its
+// own (its inbound ports' clusters and the two virtual listeners) by merging sorted lists. The output equals the
+// uncached path exactly: the same builders make every resource, and merging two name-sorted lists (ties to the first)
+// equals a stable sort of their concatenation.
+import type { ModelIndex } from '../model/model-index.ts';
+import type { IPFamily, Proxy } from '../model/types.ts';
+import { fixedClusters, inboundClusters } from './clusters.ts';
+import type { Cluster, ClusterLoadAssignment, Listener, RouteConfiguration } from './envoy-types.ts';
+import { httpPortListeners, placeTcpListeners } from './listeners-outbound.ts';
+import { byName, virtualInboundListener, virtualOutboundListener } from './listeners-virtual.ts';
+import { compare, inboundPorts } from './plan.ts';
+import { portFamilies, placeVirtualHosts } from './routes.ts';
+import { proxyView, type Generation, type ProxyView, type TranslationCache } from './cache.ts';
+import type { EnvoyResources, ForwardingStrategy } from './types.ts';
+
+/** What every proxy of one view gets in one generation, each list sorted as `translate` sorts it. */
+interface Outbound {
+  readonly listeners: readonly Listener[];
+  readonly clusters: readonly Cluster[];
+  readonly endpoints: readonly ClusterLoadAssignment[];
+  /** How each HTTP port splits by family for this view. */
+  readonly families: ReadonlyMap<number, readonly (IPFamily | undefined)[]>;
+  readonly virtualOutbound: Listener;
+}
+
+/** A proxy's own part for one view and one set of inbound ports. */
+interface Inbound {
+  readonly listeners: readonly Listener[];
+  readonly clusters: readonly Cluster[];
+}
+
+/** Every resource of one sidecar, from the cache's fragments; equal to the uncached `translate`. */
+export function translateCached(cache: TranslationCache, index: ModelIndex, proxy: Proxy, strategy: ForwardingStrategy): EnvoyResources {
+  const generation = cache.generation(index);
+  const view = proxyView(proxy, strategy);
+  const outbound = once(generation, `outbound\n${view.key}`, () => assembleOutbound(cache, generation, view));
+  const routes = once(generation, `routes\n${view.key}\n${proxy.namespace}`, () => assembleRoutes(cache, generation, view, outbound, proxy.namespace));
+  const ports = inboundPorts(generation.view, proxy, generation.selecting);
+  const own = once(generation, `inbound\n${view.key}\n${ports.join(',')}`, () => inbound(view, outbound, ports));
+  return {
+    listeners: mergeByName(outbound.listeners, own.listeners, (l) => l.name),
+    clusters: mergeByName(outbound.clusters, own.clusters, (c) => c.name),
+    routes,
+    endpoints: outbound.endpoints,
+  };
+}
+
+/** The value under `key` in the generation's assemblies, built on first use. */
+function once<T>(generation: Generation, key: string, build: () => T): T {
+  if (generation.assembled.has(key)) return generation.assembled.get(key) as T;
+  const value = build();
+  generation.assembled.set(key, value);
+  return value;
+}
+
+function assembleOutbound(cache: TranslationCache, generation: Generation, view: ProxyView): Outbound {
+  const fragments = generation.states.map((state) => cache.fragment(state, view));
+  const families = new Map<number, readonly (IPFamily | undefined)[]>();
+  const http: Listener[] = [];
+  for (const [port, states] of generation.httpServices) {
+    const split = portFamilies(states.map((s) => s.service), view, view.strategy);
+    families.set(port, split);
+    http.push(...httpPortListeners(port, split, view));
+  }
+  const tcp = placeTcpListeners(fragments.map((f) => f.tcp));
+  return {
+    listeners: byName([...tcp, ...http]),
+    clusters: byName(fragments.flatMap((f) => f.clusters)),
+    endpoints: fragments.flatMap((f) => f.endpoints).sort((a, b) => compare(a.cluster_name, b.cluster_name)),
+    families,
+    virtualOutbound: virtualOutboundListener(view),
+  };
+}
+
+function assembleRoutes(
+  cache: TranslationCache,
+  generation: Generation,
+  view: ProxyView,
+  outbound: Outbound,
+  namespace: string,
+): RouteConfiguration[] {
+  const out: RouteConfiguration[] = [];
+  for (const [port, states] of generation.httpServices) {
+    for (const family of outbound.families.get(port) ?? [undefined]) {
+      const hosts = states.map((state) => cache.host(cache.fragment(state, view), state, view, port, family, namespace));
+      out.push(placeVirtualHosts(port, family, hosts));
+    }
+  }
+  return byName(out);
+}
+
+function inbound(view: ProxyView, outbound: Outbound, ports: readonly number[]): Inbound {
+  return {
+    listeners: byName([outbound.virtualOutbound, virtualInboundListener(view, ports)]),
+    clusters: byName([...inboundClusters(ports, view), ...fixedClusters()]),
+  };
+}
+
+/** Two name-sorted lists as one, ties taken from `first` (so it equals a stable sort of `first` then `second`). */
+function mergeByName<T>(first: readonly T[], second: readonly T[], name: (item: T) => string): T[] {
+  const out: T[] = [];
+  let i = 0;
+  for (const item of second) {
+    const key = name(item);
+    while (i < first.length && compare(name(first[i] as T), key) <= 0) out.push(first[i++] as T);
+    out.push(item);
+  }
+  while (i < first.length) out.push(first[i++] as T);
+  return out;
+}
