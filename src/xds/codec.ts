@@ -84,40 +84,13 @@ export function decodeDeltaRequest(bytes: Uint8Array): DeltaRequest {
   };
 }
 
-/** A SotW response body without its nonce, kept for resource arrays that many streams share. */
-interface CachedBody {
-  readonly versionInfo: string;
-  readonly typeUrl: string;
-  readonly body: Buffer;
-}
-
-const bodies = new WeakMap<readonly Resource[], CachedBody>();
-
-/**
- * Encodes a DiscoveryResponse; each resource's bytes go into `Any.value` as they are. With `shared`, the body
- * (everything but the nonce) is encoded once per resource array and reused by every stream that sends that array:
- * protobuf fields may come in any order, so the nonce is appended as its own field.
- */
-export function encodeSotwResponse(
-  r: { versionInfo: string; typeUrl: string; nonce: string; resources: readonly Resource[] },
-  shared = false,
-): Buffer {
-  if (!shared) return encodeSotwBody(r.versionInfo, r.typeUrl, r.nonce, r.resources);
-  let cached = bodies.get(r.resources);
-  if (!cached || cached.versionInfo !== r.versionInfo || cached.typeUrl !== r.typeUrl) {
-    cached = { versionInfo: r.versionInfo, typeUrl: r.typeUrl, body: encodeSotwBody(r.versionInfo, r.typeUrl, '', r.resources) };
-    bodies.set(r.resources, cached);
-  }
-  const nonce = asBuffer(wire().res.encode({ nonce: r.nonce }).finish());
-  return Buffer.concat([cached.body, nonce]);
-}
-
-function encodeSotwBody(versionInfo: string, typeUrl: string, nonce: string, resources: readonly Resource[]): Buffer {
+/** Encodes a DiscoveryResponse; each resource's bytes go into `Any.value` as they are. */
+export function encodeSotwResponse(r: { versionInfo: string; typeUrl: string; nonce: string; resources: readonly Resource[] }): Buffer {
   const message = {
-    version_info: versionInfo,
-    type_url: typeUrl,
-    ...(nonce === '' ? {} : { nonce }),
-    resources: resources.map((x) => ({ type_url: x.typeUrl, value: x.bytes })),
+    version_info: r.versionInfo,
+    type_url: r.typeUrl,
+    nonce: r.nonce,
+    resources: r.resources.map((x) => ({ type_url: x.typeUrl, value: x.bytes })),
   };
   return asBuffer(wire().res.encode(message).finish());
 }

@@ -1,18 +1,19 @@
 // Incremental (delta) ADS: per-resource versions; only changed resources and removed names travel.
 import { decodeDeltaRequest, encodeDeltaResponse } from './codec.ts';
 import type { DeltaRequest } from './codec.ts';
+import { ABSENT, HeldVersions, shapeOf } from './held.ts';
 import type { Resource } from './resource.ts';
-import type { Snapshot } from './snapshot.ts';
-import { StreamBase, newTypeState, nextNonce, wildcardByDefault } from './stream.ts';
+import { cached, nextSeq, nonceOf } from './shared-response.ts';
+import type { Snapshot, SnapshotType } from './snapshot.ts';
+import { StreamBase, newTypeState, wildcardByDefault } from './stream.ts';
 import type { TypeStateBase } from './stream.ts';
 
-/** Marks a name the client was told does not exist. */
-const ABSENT = '';
-
 interface DeltaTypeState extends TypeStateBase {
-  /** Name → version the client holds (ABSENT: told it does not exist). */
-  readonly client: Map<string, string>;
+  /** What the client holds: the last sent (shared) snapshot type plus a few per-stream differences. */
+  readonly client: HeldVersions;
 }
+
+const EMPTY_TYPE: SnapshotType = { version: '', resources: new Map() };
 
 /** One delta stream: feed it raw requests; it answers through its StreamIo. */
 export class DeltaStream extends StreamBase<DeltaTypeState> {
@@ -49,7 +50,7 @@ export class DeltaStream extends StreamBase<DeltaTypeState> {
       });
     }
     if (!state) {
-      state = { ...newTypeState(), client: new Map(req.initialVersions) };
+      state = { ...newTypeState(), client: new HeldVersions(req.initialVersions) };
       state.wildcard = req.subscribe.length === 0 && wildcardByDefault(typeUrl);
       this.types.set(typeUrl, state);
     } else if (responseNonce !== '' && responseNonce === state.pendingNonce) {
@@ -60,51 +61,70 @@ export class DeltaStream extends StreamBase<DeltaTypeState> {
   }
 
   protected respond(typeUrl: string, state: DeltaTypeState, snapshot: Snapshot): void {
-    const type = snapshot.types.get(typeUrl);
-    const version = type?.version ?? '';
-    const resources: ReadonlyMap<string, Resource> = type?.resources ?? new Map<string, Resource>();
-    state.checkedVersion = version;
+    const type = snapshot.types.get(typeUrl) ?? EMPTY_TYPE;
+    state.checkedVersion = type.version;
     state.dirty = false;
-    const changed: Resource[] = [];
-    const removed: string[] = [];
-    if (state.wildcard) {
-      for (const r of resources.values()) if (state.client.get(r.name) !== r.version) changed.push(r);
-    }
-    for (const name of [...state.names].sort()) {
-      const r = resources.get(name);
-      if (r) {
-        if (!state.wildcard && state.client.get(name) !== r.version) changed.push(r);
-      } else if (state.client.get(name) !== ABSENT) {
-        removed.push(name);
-      }
-    }
-    for (const [name, held] of state.client) {
-      if (held === ABSENT || resources.has(name) || state.names.has(name)) continue;
-      if (state.wildcard) removed.push(name);
-      else state.client.delete(name); // held from before but never subscribed here: the client drops it itself
-    }
-    if (changed.length === 0 && removed.length === 0) return;
-    for (const r of changed) state.client.set(r.name, r.version);
-    for (const name of removed) {
-      if (state.names.has(name)) state.client.set(name, ABSENT);
-      else state.client.delete(name);
-    }
-    removed.sort();
-    const nonce = nextNonce();
-    const bytes = encodeDeltaResponse({ systemVersionInfo: version, typeUrl, nonce, resources: changed, removed });
-    this.sent(typeUrl, state, version, nonce, bytes, changed.length, removed.length);
+    const { client, wildcard, names } = state;
+    const encode = (nonce: string): { bytes: Buffer; count: number; removed: number } => {
+      const { changed, removed } = differences(type, wildcard, names, client);
+      const bytes = encodeDeltaResponse({ systemVersionInfo: type.version, typeUrl, nonce, resources: changed, removed });
+      return { bytes, count: changed.length, removed: removed.length };
+    };
+    const held = client.shareKey();
+    const shape = shapeOf(wildcard, names);
+    const response = held && shape
+      ? cached('delta', { typeUrl, next: type, shape, base: held.base, held: held.held }, state.lastSeq, encode)
+      : fresh(encode);
+    // Either way the client now holds exactly this type's subscribed resources.
+    client.rebase(type, wildcard, names);
+    if (response.count === 0 && response.removed === 0) return;
+    this.sent(typeUrl, state, type.version, response.seq, response.bytes, response.count, response.removed);
   }
 }
 
-/** Applies subscribe/unsubscribe ('*' toggles wildcard); true when anything changed. */
+/** A response for this stream alone, with a new nonce. */
+function fresh(encode: (nonce: string) => { bytes: Buffer; count: number; removed: number }): { bytes: Buffer; count: number; removed: number; seq: number } {
+  const seq = nextSeq();
+  return { ...encode(nonceOf(seq)), seq };
+}
+
+/** What a delta client lacks: resources whose version it does not hold, and names it holds that are gone. */
+function differences(type: SnapshotType, wildcard: boolean, names: ReadonlySet<string>, client: HeldVersions): { changed: Resource[]; removed: string[] } {
+  const resources = type.resources;
+  const changed: Resource[] = [];
+  const removed: string[] = [];
+  if (wildcard) {
+    for (const r of resources.values()) if (client.get(r.name) !== r.version) changed.push(r);
+  }
+  for (const name of [...names].sort()) {
+    const r = resources.get(name);
+    if (r) {
+      if (!wildcard && client.get(name) !== r.version) changed.push(r);
+    } else if (client.get(name) !== ABSENT) {
+      removed.push(name);
+    }
+  }
+  if (wildcard) {
+    // Held from before (an earlier snapshot or initial_resource_versions) and gone now: tell the client.
+    for (const [name, held] of client.entries()) {
+      if (held !== ABSENT && !resources.has(name) && !names.has(name)) removed.push(name);
+    }
+  }
+  // Held but not subscribed in a named subscription: the client drops those itself.
+  return { changed, removed: removed.sort() };
+}
+
+/** Applies subscribe/unsubscribe ('*' toggles wildcard); true when anything changed. Replaces `names`, never edits it. */
 function applySubscription(state: DeltaTypeState, req: DeltaRequest): boolean {
   let changed = false;
+  let names: Set<string> | undefined;
+  const edit = (): Set<string> => (names ??= new Set(state.names));
   for (const name of req.subscribe) {
     if (name === '*') {
       changed ||= !state.wildcard;
       state.wildcard = true;
-    } else if (!state.names.has(name)) {
-      state.names.add(name);
+    } else if (!(names ?? state.names).has(name)) {
+      edit().add(name);
       changed = true;
     }
   }
@@ -114,11 +134,13 @@ function applySubscription(state: DeltaTypeState, req: DeltaRequest): boolean {
       state.wildcard = false;
       continue;
     }
-    if (state.names.delete(name)) changed = true;
+    if ((names ?? state.names).has(name)) {
+      edit().delete(name);
+      changed = true;
+    }
     if (!state.wildcard || state.client.get(name) === ABSENT) state.client.delete(name);
   }
-  if (!state.wildcard && changed) {
-    for (const name of [...state.client.keys()]) if (!state.names.has(name)) state.client.delete(name);
-  }
+  if (names !== undefined) state.names = names;
+  if (!state.wildcard && changed) state.client.retain(state.names);
   return changed;
 }

@@ -4,6 +4,7 @@ import type { XdsNode } from './codec.ts';
 import type { StreamKind, StreamRef, XdsEvents } from './hooks.ts';
 import { TypeUrl } from './protos.ts';
 import type { Resource } from './resource.ts';
+import { nonceOf } from './shared-response.ts';
 import type { Snapshot, SnapshotType } from './snapshot.ts';
 
 /** gRPC status codes the streams end with (numbers from the gRPC spec, so this file needs no grpc import). */
@@ -59,9 +60,12 @@ export interface StreamInfo {
 /** Per-type bookkeeping common to both flavours. */
 export interface TypeStateBase {
   wildcard: boolean;
-  readonly names: Set<string>;
+  /** Subscribed names; replaced, never changed in place, so a sent state can keep a reference to it. */
+  names: ReadonlySet<string>;
   pendingNonce: string | undefined;
   lastNonce: string;
+  /** `lastNonce` as a number (0 before the first response): a stream's nonces only grow. */
+  lastSeq: number;
   sentVersion: string;
   ackedVersion: string;
   ackedNonce: string;
@@ -72,13 +76,16 @@ export interface TypeStateBase {
   checkedVersion: string;
 }
 
+const NO_NAMES: ReadonlySet<string> = new Set();
+
 /** A fresh per-type state. */
 export function newTypeState(): TypeStateBase {
   return {
     wildcard: false,
-    names: new Set(),
+    names: NO_NAMES,
     pendingNonce: undefined,
     lastNonce: '',
+    lastSeq: 0,
     sentVersion: '',
     ackedVersion: '',
     ackedNonce: '',
@@ -105,12 +112,12 @@ export function wildcardByDefault(typeUrl: string): boolean {
   return typeUrl === TypeUrl.Listener || typeUrl === TypeUrl.Cluster;
 }
 
-let nonceCounter = 0;
-
-/** A nonce unique in this process, so a nonce from another stream or an old connection is never mistaken. */
-export function nextNonce(): string {
-  nonceCounter += 1;
-  return nonceCounter.toString(36);
+/**
+ * Types whose SotW responses must carry every subscribed resource (absence means deletion): Listener and Cluster.
+ * Every other type is sent incrementally in SotW too: only changed or newly subscribed resources travel.
+ */
+export function fullStateInSotw(typeUrl: string): boolean {
+  return typeUrl === TypeUrl.Listener || typeUrl === TypeUrl.Cluster;
 }
 
 const valuesCache = new WeakMap<SnapshotType, readonly Resource[]>();
@@ -218,9 +225,11 @@ export abstract class StreamBase<S extends TypeStateBase> implements StreamInfo 
   }
 
   /** Records a sent response and reports it. */
-  protected sent(typeUrl: string, state: S, version: string, nonce: string, bytes: Buffer, count: number, removed: number): void {
+  protected sent(typeUrl: string, state: S, version: string, seq: number, bytes: Buffer, count: number, removed: number): void {
+    const nonce = nonceOf(seq);
     state.pendingNonce = nonce;
     state.lastNonce = nonce;
+    state.lastSeq = seq;
     state.sentVersion = version;
     state.dirty = false;
     this.io.send(bytes);

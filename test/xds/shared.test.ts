@@ -1,0 +1,94 @@
+// Without the network: SotW streams share one encoded response Buffer, and a delta stream's record of what its client
+// holds is a shared snapshot type plus a few differences.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { SnapshotCache, TypeUrl, XdsEvents, decodeMessage, makeSnapshot } from '../../src/xds/index.ts';
+import { ABSENT, HeldVersions } from '../../src/xds/held.ts';
+import { encodeMessage } from '../../src/xds/protos.ts';
+import { DeltaStream } from '../../src/xds/delta.ts';
+import { SotwStream } from '../../src/xds/sotw.ts';
+import type { StreamIo } from '../../src/xds/stream.ts';
+import { cluster, endpoints, world } from './fixtures.ts';
+
+const REQUEST = 'envoy.service.discovery.v3.DiscoveryRequest';
+const DELTA = 'envoy.service.discovery.v3.DeltaDiscoveryRequest';
+const DELTA_RES = 'envoy.service.discovery.v3.DeltaDiscoveryResponse';
+
+function io(id: number, cache: SnapshotCache, sent: Buffer[]): StreamIo {
+  return {
+    id,
+    peer: 'test',
+    cache,
+    events: new XdsEvents(),
+    limits: { maxNames: 1000 },
+    send: (bytes) => void sent.push(bytes),
+    fail: (code, details) => assert.fail(`stream failed: ${code} ${details}`),
+  };
+}
+
+function request(message: object): Buffer {
+  return Buffer.from(encodeMessage(REQUEST, message));
+}
+
+test('SotW streams that need the same response get the very same Buffer, each with a nonce new to it', () => {
+  const cache = new SnapshotCache();
+  cache.setSnapshot('n', world(3));
+  const sent: Buffer[][] = [[], [], []];
+  const streams = sent.map((out, i) => new SotwStream(io(i + 1, cache, out)));
+  streams.forEach((s) => s.receive(request({ node: { id: 'n' }, type_url: TypeUrl.ClusterLoadAssignment, resource_names: ['*'] })));
+  const [a, b, c] = sent.map((out) => out[0]);
+  assert.ok(a && b && c);
+  assert.equal(a, b, 'one Buffer object for both');
+  assert.equal(b, c);
+  const decoded = decodeMessage('envoy.service.discovery.v3.DiscoveryResponse', a);
+  assert.equal((decoded['resources'] as unknown[]).length, 3);
+  assert.notEqual(decoded['nonce'], '');
+  const nonce = String(decoded['nonce']);
+  for (const s of streams) s.receive(request({ type_url: TypeUrl.ClusterLoadAssignment, response_nonce: nonce, resource_names: ['*'] }));
+  cache.setSnapshot('n', makeSnapshot([cluster('c0'), endpoints('c0', ['10.9.9.9'])]));
+  const changed = sent.map((out) => out[1]);
+  assert.equal(changed[0], changed[2]);
+  const next = decodeMessage('envoy.service.discovery.v3.DiscoveryResponse', changed[0] as Buffer);
+  assert.equal((next['resources'] as unknown[]).length, 1, 'only the changed assignment');
+  assert.notEqual(next['nonce'], nonce);
+  for (const s of streams) s.close();
+});
+
+test('delta streams holding the same state share one encoded response; a diverged one gets its own', () => {
+  const cache = new SnapshotCache();
+  cache.setSnapshot('d', world(3));
+  const sent: Buffer[][] = [[], [], []];
+  const streams = sent.map((out, i) => new DeltaStream(io(i + 1, cache, out)));
+  const subscribe = { node: { id: 'd' }, type_url: TypeUrl.Cluster };
+  streams[0]?.receive(Buffer.from(encodeMessage(DELTA, subscribe)));
+  streams[1]?.receive(Buffer.from(encodeMessage(DELTA, subscribe)));
+  streams[2]?.receive(Buffer.from(encodeMessage(DELTA, { ...subscribe, initial_resource_versions: { c0: 'old' } })));
+  assert.equal(sent[0]?.[0], sent[1]?.[0], 'one Buffer object for equal streams');
+  assert.notEqual(sent[2]?.[0], sent[0]?.[0]);
+  const names = (b: Buffer | undefined): string[] =>
+    (decodeMessage(DELTA_RES, b as Buffer)['resources'] as { name: string }[]).map((r) => r.name);
+  assert.deepEqual(names(sent[0]?.[0]), ['c0', 'c1', 'c2']);
+  assert.deepEqual(names(sent[2]?.[0]), ['c0', 'c1', 'c2']);
+  for (const s of streams) s.close();
+});
+
+test('held versions follow the base type, keep only differences, and narrow a wildcard by materializing', () => {
+  const snap = world(3);
+  const eds = snap.types.get(TypeUrl.ClusterLoadAssignment);
+  assert.ok(eds);
+  const held = new HeldVersions(new Map([['old', 'v1']]));
+  assert.equal(held.get('old'), 'v1');
+  held.rebase(eds, true, new Set(['missing']));
+  assert.equal(held.differences, 0);
+  assert.equal(held.get('c1'), eds.resources.get('c1')?.version);
+  assert.equal(held.get('missing'), ABSENT, 'a subscribed name the type lacks was reported absent');
+  assert.equal(held.get('old'), undefined, 'not in the type, so not held any more');
+  held.set('c1', 'other');
+  held.delete('c2');
+  assert.equal(held.differences, 2);
+  assert.deepEqual([...held.entries()].sort(), [['c0', eds.resources.get('c0')?.version], ['c1', 'other'], ['missing', ABSENT]]);
+  held.retain(new Set(['c0', 'c1']));
+  assert.deepEqual([...held.entries()].map(([n]) => n).sort(), ['c0', 'c1']);
+  held.rebase(eds, false, new Set(['c2']));
+  assert.deepEqual([...held.entries()].map(([n]) => n), ['c2']);
+});
