@@ -33,10 +33,13 @@ export function serveSummary(input: SummaryInput): string {
   const pod = model.pods.find((p) => p.ips.length > 1) ?? model.pods[0];
   const xds = input.xdsAddresses[0] ?? '127.0.0.1:15010';
   if (pod) {
-    const manifests = input.manifests ?? '<manifests>';
+    // bootstrap reads manifests; from a live cluster, the pod's manifests come from kubectl first.
+    const manifests = input.manifests ?? 'cluster.yaml';
+    const dump = input.manifests ? [] : ['  kubectl get nodes,pods,services,endpointslices -A -o yaml > cluster.yaml'];
     lines.push(
       '',
       'connect an Envoy sidecar (any pod above) with:',
+      ...dump,
       `  node bin/biplane.js bootstrap --manifests ${manifests} --proxy ${pod.namespace}/${pod.name} --xds-address ${xds} > envoy.json`,
       '  envoy -c envoy.json',
       'or a proxyless gRPC app: GRPC_XDS_BOOTSTRAP pointing at a bootstrap whose xds_servers[0].server_uri is',

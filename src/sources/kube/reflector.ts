@@ -161,7 +161,10 @@ export class Reflector {
         if (step !== undefined) last = step;
         events++;
       };
-      const onDone = (err: unknown): void => finish(this.#classify(err));
+      // Our own abort (finish, stop) also ends the watch with an error: only a watch still open is classified.
+      const onDone = (err: unknown): void => {
+        if (!settled) finish(this.#classify(err));
+      };
       const timeoutSeconds = Math.max(1, Math.round(this.#timing.watchTimeoutSeconds * (1 + Math.random())));
       const params = { resourceVersion: rv, allowWatchBookmarks: true, timeoutSeconds };
       this.#watch.watch(this.#path, params, onEvent, onDone).then(
@@ -194,7 +197,9 @@ export class Reflector {
     if (err === null || err === undefined) return 'closed';
     const status = isRecord(err) ? err['statusCode'] : undefined;
     if (status === 410) return 'gone';
-    if (typeof status === 'number') this.#sink.failure(`watching ${this.#path} failed: HTTP ${status}`);
+    // A refused or cut connection has no status but is a failure all the same: report it until a watch opens again.
+    const why = typeof status === 'number' ? `HTTP ${status}` : describeError(err);
+    this.#sink.failure(`watching ${this.#path} failed: ${why}`);
     return 'failed';
   }
 
