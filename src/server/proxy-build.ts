@@ -7,10 +7,10 @@ import { TranslationCache, translate } from '../translate/index.ts';
 import type { EnvoyResources, ForwardingStrategy } from '../translate/index.ts';
 import { proxylessListener, translateProxyless } from '../translate/proxyless/index.ts';
 import type { ProxylessResources } from '../translate/proxyless/index.ts';
-import { validateResources } from '../translate/validate/index.ts';
-import type { ValidationProblem } from '../translate/validate/index.ts';
+import { SetValidator } from '../translate/validate/index.ts';
+import type { ValidationClient, ValidationProblem } from '../translate/validate/index.ts';
 import { TypeUrl } from '../xds/index.ts';
-import type { Resource, Snapshot } from '../xds/index.ts';
+import type { Resource, Snapshot, SnapshotType } from '../xds/index.ts';
 import { typeLabel } from './metrics.ts';
 import { sameSnapshot } from './shared-resources.ts';
 import type { SharedResources } from './shared-resources.ts';
@@ -33,6 +33,16 @@ export interface BuildContext {
   readonly memo: Map<string, TranslatedProxy>;
   /** Per-service translations reused across proxies and generations (one per server, see `translationCacheOf`). */
   readonly translations: TranslationCache;
+  /** Per type URL, what each translated array became (proxies of one view share arrays, so each is encoded once). */
+  readonly encoded: Map<string, WeakMap<readonly object[], EncodedArray>>;
+  /** Per client, the validator that remembers per array and per object what this generation's proxies share. */
+  readonly validators: Map<ValidationClient, SetValidator>;
+}
+
+/** One translated array encoded: its Resources (or the encoding error) and, once asked, its interned SnapshotType. */
+interface EncodedArray {
+  readonly resources: readonly Resource[] | Error;
+  type?: SnapshotType | Error;
 }
 
 /** The translation of one kind of proxy: its snapshot, or why there is none. */
@@ -55,7 +65,8 @@ export interface ProxyBuild {
 
 /** A new build context for a freshly built model. */
 export function buildContext(model: MeshModel, index: ModelIndex, strategy: ForwardingStrategy, shared: SharedResources): BuildContext {
-  return { model, index, strategy, shared, memo: new Map(), translations: translationCacheOf(shared) };
+  const translations = translationCacheOf(shared);
+  return { model, index, strategy, shared, memo: new Map(), translations, encoded: new Map(), validators: new Map() };
 }
 
 const translationCaches = new WeakMap<SharedResources, TranslationCache>();
@@ -104,17 +115,12 @@ function translateOne(ctx: BuildContext, proxy: Proxy, extras: readonly string[]
   }
   let snapshot: Snapshot;
   try {
-    snapshot = ctx.shared.snapshot(encodeAll(ctx.shared, plain), SNAPSHOT_TYPES);
+    snapshot = snapshotOf(ctx, plain);
   } catch (err) {
     return { plain, problems: [generated('error', `encoding failed: ${(err as Error).message}`)] };
   }
   // Every resource was just encoded by makeResource, so the validator's own encoder round trip would repeat it.
-  const invalid = validateResources(plain, {
-    client: proxy.type === 'proxyless' ? 'grpc' : 'envoy',
-    cache: ctx.shared.validation,
-    keyOf: (typeUrl, value) => ctx.shared.contentKey(typeUrl, value),
-    roundTrip: false,
-  });
+  const invalid = validatorOf(ctx, proxy.type === 'proxyless' ? 'grpc' : 'envoy').validate(plain);
   if (invalid.length > 0) return { plain, problems: invalid.map(validationProblem) };
   return { plain, snapshot, problems: [] };
 }
@@ -129,16 +135,63 @@ function proxylessResources(ctx: BuildContext, proxy: Proxy, extras: readonly st
   return { ...base, listeners };
 }
 
-function encodeAll(shared: SharedResources, plain: EnvoyResources | ProxylessResources): Resource[] {
-  const out: Resource[] = [];
-  const add = (typeUrl: string, list: readonly object[]): void => {
-    for (const value of list) out.push(shared.resource(typeUrl, value as Readonly<Record<string, unknown>>));
-  };
-  add(TypeUrl.Listener, plain.listeners);
-  add(TypeUrl.Cluster, plain.clusters);
-  add(TypeUrl.RouteConfiguration, plain.routes);
-  add(TypeUrl.ClusterLoadAssignment, plain.endpoints);
-  return out;
+/** The proxy's four types in the order `encodeAll` used to encode them (so the first encoding error is the same). */
+function typeLists(plain: EnvoyResources | ProxylessResources): readonly (readonly [string, readonly object[]])[] {
+  return [
+    [TypeUrl.Listener, plain.listeners],
+    [TypeUrl.Cluster, plain.clusters],
+    [TypeUrl.RouteConfiguration, plain.routes],
+    [TypeUrl.ClusterLoadAssignment, plain.endpoints],
+  ];
+}
+
+/** Encodes and interns each of the four arrays once per generation; throws the first encoding or naming error. */
+function snapshotOf(ctx: BuildContext, plain: EnvoyResources | ProxylessResources): Snapshot {
+  const arrays = new Map<string, EncodedArray>();
+  for (const [url, list] of typeLists(plain)) {
+    const entry = encodedArray(ctx, url, list);
+    if (entry.resources instanceof Error) throw entry.resources;
+    arrays.set(url, entry);
+  }
+  const types = new Map<string, SnapshotType>();
+  for (const url of [...SNAPSHOT_TYPES].sort()) {
+    const entry = arrays.get(url);
+    if (!entry || entry.resources instanceof Error) continue;
+    if (entry.type === undefined) entry.type = attempt(() => ctx.shared.snapshotType(url, entry.resources as readonly Resource[]));
+    if (entry.type instanceof Error) throw entry.type;
+    types.set(url, entry.type);
+  }
+  return { types };
+}
+
+function encodedArray(ctx: BuildContext, typeUrl: string, list: readonly object[]): EncodedArray {
+  let byArray = ctx.encoded.get(typeUrl);
+  if (!byArray) ctx.encoded.set(typeUrl, (byArray = new WeakMap()));
+  let entry = byArray.get(list);
+  if (!entry) {
+    entry = { resources: attempt(() => list.map((value) => ctx.shared.resource(typeUrl, value as Readonly<Record<string, unknown>>))) };
+    byArray.set(list, entry);
+  }
+  return entry;
+}
+
+function attempt<T>(work: () => T): T | Error {
+  try {
+    return work();
+  } catch (err) {
+    return err instanceof Error ? err : new Error(String(err));
+  }
+}
+
+/** This generation's validator for a client, sharing the server's content-keyed per-resource cache. */
+function validatorOf(ctx: BuildContext, client: ValidationClient): SetValidator {
+  let validator = ctx.validators.get(client);
+  if (!validator) {
+    const shared = ctx.shared;
+    validator = new SetValidator({ client, cache: shared.validation, keyOf: (typeUrl, value) => shared.contentKey(typeUrl, value), roundTrip: false });
+    ctx.validators.set(client, validator);
+  }
+  return validator;
 }
 
 function generated(severity: Problem['severity'], message: string): Problem {

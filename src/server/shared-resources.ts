@@ -49,7 +49,11 @@ export interface SharingStats {
 export class SharedResources {
   readonly #resources = new WeakValues<Resource>();
   readonly #types = new WeakValues<SnapshotType>();
+  /** Interned sets by the versions of their resources in the order a caller gave them (no hashing needed). */
+  readonly #typesByList = new WeakValues<SnapshotType>();
   readonly #keys = new WeakMap<object, string>();
+  /** The encoded copy per plain object, so a proxy's own array of shared objects skips the content-keyed lookup. */
+  readonly #byObject = new WeakMap<object, Resource>();
   #hits = 0;
   #misses = 0;
 
@@ -71,14 +75,20 @@ export class SharedResources {
 
   /** The encoded Resource for a plain object; throws (from makeResource) when it does not fit its message type. */
   resource(typeUrl: string, value: Readonly<Record<string, unknown>>): Resource {
-    const key = this.contentKey(typeUrl, value);
-    const hit = this.#resources.get(key);
-    if (hit) {
+    const known = this.#byObject.get(value);
+    if (known && known.typeUrl === typeUrl) {
       this.#hits += 1;
-      return hit;
+      return known;
     }
-    this.#misses += 1;
-    return this.#resources.set(key, makeResource(typeUrl, value));
+    const key = this.contentKey(typeUrl, value);
+    let resource = this.#resources.get(key);
+    if (resource) this.#hits += 1;
+    else {
+      this.#misses += 1;
+      resource = this.#resources.set(key, makeResource(typeUrl, value));
+    }
+    this.#byObject.set(value, resource);
+    return resource;
   }
 
   /**
@@ -93,23 +103,50 @@ export class SharedResources {
       grouped.set(r.typeUrl, list);
     }
     const types = new Map<string, SnapshotType>();
-    for (const url of [...grouped.keys()].sort()) {
-      const list = (grouped.get(url) ?? []).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-      for (let i = 1; i < list.length; i++) {
-        if (list[i]?.name === list[i - 1]?.name) throw new Error(`snapshot: two ${url} resources are named "${list[i]?.name}"`);
-      }
-      const version = typeVersion(list);
-      const key = `${url}\n${version}`;
-      const type = this.#types.get(key) ?? this.#types.set(key, { version, resources: new Map(list.map((r) => [r.name, r])) });
-      types.set(url, type);
-    }
+    for (const url of [...grouped.keys()].sort()) types.set(url, this.snapshotType(url, grouped.get(url) ?? []));
     return { types };
+  }
+
+  /**
+   * The interned SnapshotType of one type's resources (any order): an equal set seen before gives the same object.
+   * Throws when two resources share a name.
+   */
+  snapshotType(typeUrl: string, resources: readonly Resource[]): SnapshotType {
+    // Fast path: the same resources in the same order as an interned set (checked entry by entry) need no re-hash.
+    let listKey = `${typeUrl}\n`;
+    for (const r of resources) listKey += `${r.version},`;
+    const seen = this.#typesByList.get(listKey);
+    if (seen && sameEntries(seen, resources)) return seen;
+    const type = this.#internType(typeUrl, resources);
+    this.#typesByList.set(listKey, type);
+    return type;
+  }
+
+  #internType(typeUrl: string, resources: readonly Resource[]): SnapshotType {
+    const list = [...resources].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    for (let i = 1; i < list.length; i++) {
+      if (list[i]?.name === list[i - 1]?.name) throw new Error(`snapshot: two ${typeUrl} resources are named "${list[i]?.name}"`);
+    }
+    const version = typeVersion(list);
+    const key = `${typeUrl}\n${version}`;
+    return this.#types.get(key) ?? this.#types.set(key, { version, resources: new Map(list.map((r) => [r.name, r])) });
   }
 
   /** Reuse counters and how many encoded resources are alive now. */
   stats(): SharingStats {
     return { hits: this.#hits, misses: this.#misses, alive: this.#resources.size };
   }
+}
+
+/** Whether `resources`, in this order, are exactly the set's entries (same names and versions, sorted by name). */
+function sameEntries(type: SnapshotType, resources: readonly Resource[]): boolean {
+  if (type.resources.size !== resources.length) return false;
+  let i = 0;
+  for (const [name, r] of type.resources) {
+    const other = resources[i++];
+    if (!other || other.name !== name || other.version !== r.version || other.typeUrl !== r.typeUrl) return false;
+  }
+  return true;
 }
 
 /** Whether two snapshots carry the same types with the same versions (publishing the second would send nothing). */

@@ -4,3 +4,4 @@ export type { ResourceSet, ValidateOptions, ValidationClient, ValidationProblem 
 export { contentKey, stableJson, ValidationCache } from './cache.ts';
 export type { KeyOf } from './cache.ts';
 export { GRPC_SERVER_PREFIX } from './grpc.ts';
+export { SetValidator } from './set-memo.ts';
