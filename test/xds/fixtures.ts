@@ -1,4 +1,5 @@
 // Small hand-built Envoy resources and a server on both loopback families, shared by the xDS tests.
+import { after, before } from 'node:test';
 import { SnapshotCache, TypeUrl, XdsServer, makeResource, makeSnapshot } from '../../src/xds/index.ts';
 import type { Resource, Snapshot } from '../../src/xds/index.ts';
 
@@ -85,6 +86,33 @@ export async function start(address: string, options: { maxNamesPerStream?: numb
   const server = new XdsServer({ cache, ...options });
   const [bound] = await server.listen([address]);
   return { server, cache, address: bound as string };
+}
+
+/** A server for the enclosing `describe`, and `connect()` for streams that are all closed with it. */
+export function serveForSuite<S extends { close(): void }>(address: string, open: (address: string) => S): { readonly run: Running; connect(): S } {
+  let running: Running | undefined;
+  const streams: S[] = [];
+  before(async () => {
+    running = await start(address);
+  });
+  after(async () => {
+    for (const s of streams) s.close();
+    await running?.server.close();
+  });
+  const run = (): Running => {
+    if (!running) throw new Error('the suite server is not started yet');
+    return running;
+  };
+  return {
+    get run() {
+      return run();
+    },
+    connect() {
+      const s = open(run().address);
+      streams.push(s);
+      return s;
+    },
+  };
 }
 
 /** A node object for requests. */
