@@ -2,33 +2,11 @@
 import { readFileSync } from 'node:fs';
 import { command } from '../../src/cli/analyze.ts';
 import type { AnalyzeSummary, Finding } from '../../src/analyze/index.ts';
+import { captureCli, type CliRun } from '../support/cli-output.ts';
 
-/** The exit code and what the command printed. */
-export interface Run {
-  readonly code: number;
-  readonly out: string;
-  readonly err: string;
-}
-
-/** Runs the analyze command with `args`, capturing stdout (string writes) and console output. */
-export async function runAnalyze(args: readonly string[]): Promise<Run> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const write = process.stdout.write.bind(process.stdout);
-  const log = console.log;
-  const error = console.error;
-  // The test runner reports to its parent over stdout with Buffers; only string writes are ours.
-  process.stdout.write = ((s: string | Uint8Array, ...rest: unknown[]) =>
-    typeof s === 'string' ? (out.push(s), true) : write(s, ...(rest as []))) as typeof process.stdout.write;
-  console.log = (s: unknown) => out.push(`${String(s)}\n`);
-  console.error = (s: unknown) => err.push(`${String(s)}\n`);
-  try {
-    return { code: await command.run(args), out: out.join(''), err: err.join('') };
-  } finally {
-    process.stdout.write = write;
-    console.log = log;
-    console.error = error;
-  }
+/** Runs the analyze command with `args`, capturing what it prints. */
+export function runAnalyze(args: readonly string[]): Promise<CliRun> {
+  return captureCli(() => command.run(args));
 }
 
 /** The JSON report of a fixture case (or any path), with the exit code. */

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import { startServer } from '../../src/server/pipeline.ts';
 import type { ServerHandle } from '../../src/server/pipeline.ts';
 import { FileSource } from '../../src/sources/files/index.ts';
@@ -22,7 +22,16 @@ function sidecar(name: string, ip: string): object {
   };
 }
 
-async function setup(): Promise<{ manifests: Manifests; server: ServerHandle }> {
+interface Setup {
+  readonly manifests: Manifests;
+  readonly server: ServerHandle;
+  /** Opens a stream to the server that is closed with it. */
+  sotw(): RawStream<SotwResponse>;
+  delta(): RawStream<DeltaResponse>;
+}
+
+/** A server on a temp manifest folder with one pod; everything it opened is closed after the test. */
+async function setup(t: TestContext): Promise<Setup> {
   const manifests = await Manifests.create();
   await manifests.writePod('who-0', ['10.244.0.10', 'fd00:10:244::10'], 8080);
   const server = await startServer({
@@ -32,7 +41,15 @@ async function setup(): Promise<{ manifests: Manifests; server: ServerHandle }> 
     debounceMs: 20,
     debounceMaxMs: 200,
   });
-  return { manifests, server };
+  const streams: { close(): void }[] = [];
+  t.after(async () => {
+    for (const s of streams) s.close();
+    await server.stop();
+    await manifests.remove();
+  });
+  const track = <S extends { close(): void }>(s: S): S => (streams.push(s), s);
+  const address = server.xdsAddresses[0] as string;
+  return { manifests, server, sotw: () => track(openSotw(address)), delta: () => track(openDelta(address)) };
 }
 
 /** Waits until the server has built `after` models (bounded), then until the rebuild settled. */
@@ -42,15 +59,8 @@ async function builtPast(server: ServerHandle, before: number): Promise<void> {
 }
 
 test('a change that leaves a proxy’s resources identical sends it nothing; a real change sends only that type', { timeout: 30_000 }, async (t) => {
-  const { manifests, server } = await setup();
-  const streams: RawStream<SotwResponse>[] = [];
-  t.after(async () => {
-    for (const s of streams) s.close();
-    await server.stop();
-    await manifests.remove();
-  });
-  const s = openSotw(server.xdsAddresses[0] as string);
-  streams.push(s);
+  const { manifests, server, sotw } = await setup(t);
+  const s = sotw();
   s.send({ node: sidecar('client', '10.244.0.5'), type_url: TypeUrl.Cluster });
   const cds = await s.next();
   assert.ok(sotwNames(cds).includes(CLUSTER));
@@ -73,15 +83,8 @@ test('a change that leaves a proxy’s resources identical sends it nothing; a r
 });
 
 test('a delta stream gets only the resources that changed', { timeout: 30_000 }, async (t) => {
-  const { manifests, server } = await setup();
-  const streams: RawStream<DeltaResponse>[] = [];
-  t.after(async () => {
-    for (const s of streams) s.close();
-    await server.stop();
-    await manifests.remove();
-  });
-  const d = openDelta(server.xdsAddresses[0] as string);
-  streams.push(d);
+  const { manifests, server, delta } = await setup(t);
+  const d = delta();
   d.send({ node: sidecar('client', '10.244.0.5'), type_url: TypeUrl.Cluster });
   const first = await d.next();
   assert.ok(deltaNames(first).length > 1);
@@ -100,11 +103,7 @@ test('a delta stream gets only the resources that changed', { timeout: 30_000 },
 });
 
 test('a broken manifest is reported and the last good state keeps serving', { timeout: 30_000 }, async (t) => {
-  const { manifests, server } = await setup();
-  t.after(async () => {
-    await server.stop();
-    await manifests.remove();
-  });
+  const { manifests, server } = await setup(t);
   const admin = server.adminAddress as string;
   assert.equal((await getText(admin, '/ready')).status, 200);
   const before = JSON.parse((await getText(admin, '/debug/registryz')).body) as { services: { hostname: string }[] };
@@ -123,17 +122,10 @@ test('a broken manifest is reported and the last good state keeps serving', { ti
 });
 
 test('proxies that read the same share every encoded resource', { timeout: 30_000 }, async (t) => {
-  const { manifests, server } = await setup();
-  const streams: RawStream<SotwResponse>[] = [];
-  t.after(async () => {
-    for (const s of streams) s.close();
-    await server.stop();
-    await manifests.remove();
-  });
+  const { server, sotw } = await setup(t);
   const nodes = [sidecar('a', '10.244.0.5'), sidecar('b', '10.244.0.6')] as { id: string }[];
   for (const node of nodes) {
-    const s = openSotw(server.xdsAddresses[0] as string);
-    streams.push(s);
+    const s = sotw();
     s.send({ node, type_url: TypeUrl.Cluster });
     await s.next();
   }

@@ -4,46 +4,28 @@ import { command as bootstrap } from '../../src/cli/bootstrap.ts';
 import { command as translateCmd } from '../../src/cli/translate.ts';
 import { encodableBootstrap, sidecarBootstrap } from '../../src/translate/bootstrap.ts';
 import { decodeMessage, encodeMessage } from '../../src/xds/protos.ts';
+import { captureCli } from '../support/cli-output.ts';
 import { clients, proxyFor } from './fixtures.ts';
 
 const MESH = 'testdata/translate/mesh.yaml';
 
-async function capture(run: () => Promise<number>): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const write = process.stdout.write.bind(process.stdout);
-  const log = console.log;
-  const error = console.error;
-  // The test runner talks to its parent over stdout with Buffers; only our string writes are captured.
-  process.stdout.write = ((s: string | Uint8Array, ...rest: unknown[]) =>
-    typeof s === 'string' ? (out.push(s), true) : write(s, ...(rest as []))) as typeof process.stdout.write;
-  console.log = (s: unknown) => out.push(String(s));
-  console.error = (s: unknown) => err.push(String(s));
-  try {
-    return { code: await run(), out: out.join(''), err: err.join('\n') };
-  } finally {
-    process.stdout.write = write;
-    console.log = log;
-    console.error = error;
-  }
-}
 
 test('translate prints encoder-produced resources and a config dump', async () => {
-  const r = await capture(() => translateCmd.run(['--manifests', MESH, '--proxy', 'demo/client-dual']));
+  const r = await captureCli(() => translateCmd.run(['--manifests', MESH, '--proxy', 'demo/client-dual']));
   assert.equal(r.code, 0);
   const parsed = JSON.parse(r.out) as { listeners: { name: string }[] };
   assert.ok(parsed.listeners.some((l) => l.name === 'virtualOutbound'));
-  const dump = await capture(() => translateCmd.run(['--manifests', MESH, '--proxy', 'demo/client-v4', '--output', 'config-dump']));
+  const dump = await captureCli(() => translateCmd.run(['--manifests', MESH, '--proxy', 'demo/client-v4', '--output', 'config-dump']));
   const configs = (JSON.parse(dump.out) as { configs: { '@type': string }[] }).configs.map((c) => c['@type'].split('.').pop());
   assert.deepEqual(configs, ['ListenersConfigDump', 'ClustersConfigDump', 'RoutesConfigDump', 'EndpointsConfigDump']);
 });
 
 test('translate exits 1 naming an unknown pod and 2 on usage errors', async () => {
-  const missing = await capture(() => translateCmd.run(['--manifests', MESH, '--proxy', 'demo/nope']));
+  const missing = await captureCli(() => translateCmd.run(['--manifests', MESH, '--proxy', 'demo/nope']));
   assert.equal(missing.code, 1);
   assert.match(missing.err, /pod demo\/nope not found/);
-  assert.equal((await capture(() => translateCmd.run(['--manifests', MESH]))).code, 2);
-  assert.equal((await capture(() => translateCmd.run(['--manifests', MESH, '--proxy', 'a/b', '--strategy', 'x']))).code, 2);
+  assert.equal((await captureCli(() => translateCmd.run(['--manifests', MESH]))).code, 2);
+  assert.equal((await captureCli(() => translateCmd.run(['--manifests', MESH, '--proxy', 'a/b', '--strategy', 'x']))).code, 2);
 });
 
 test('the bootstrap encodes as a real Bootstrap with admin on the primary localhost and both wildcards', () => {
@@ -60,8 +42,8 @@ test('the bootstrap encodes as a real Bootstrap with admin on the primary localh
 });
 
 test('bootstrap command prints JSON for a pod and rejects a bad xds address', async () => {
-  const r = await capture(() => bootstrap.run(['--manifests', MESH, '--proxy', 'shop/catalog-0']));
+  const r = await captureCli(() => bootstrap.run(['--manifests', MESH, '--proxy', 'shop/catalog-0']));
   assert.equal(r.code, 0);
   assert.match((JSON.parse(r.out) as { node: { id: string } }).node.id, /^sidecar~fd00:.*~catalog-0\.shop~shop\.svc\.cluster\.local$/);
-  assert.equal((await capture(() => bootstrap.run(['--manifests', MESH, '--proxy', 'a/b', '--xds-address', 'nope']))).code, 2);
+  assert.equal((await captureCli(() => bootstrap.run(['--manifests', MESH, '--proxy', 'a/b', '--xds-address', 'nope']))).code, 2);
 });
