@@ -167,11 +167,6 @@ export function familiesFor(mode: IPMode, primary: IPFamily): IPFamily[] {
   return mode === 'Dual' ? [primary, otherFamily(primary)] : [mode];
 }
 
-/** A stable sort of addresses: `primary` family first, original order kept within a family. */
-export function orderByFamily(addresses: readonly Address[], primary: IPFamily): Address[] {
-  return [...addresses.filter((a) => a.family === primary), ...addresses.filter((a) => a.family !== primary)];
-}
-
 /** `ip:port` as a URL authority: IPv6 bracketed. */
 export function hostPort(address: Address, port: number): string {
   return address.family === 'IPv6' ? `[${address.ip}]:${port}` : `${address.ip}:${port}`;

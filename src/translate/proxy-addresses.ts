@@ -1,6 +1,6 @@
 // The per-mode addresses of a proxy (spec §2): wildcard, localhost and inbound passthrough source, one per family the
 // proxy uses, its primary family first. Every generator asks here, so "primary first" is decided in one place.
-import { familiesFor } from '../model/address.ts';
+import { familiesFor, modeAllows } from '../model/address.ts';
 import type { Address, IPFamily, Proxy } from '../model/types.ts';
 import type { AdditionalAddress, BindConfig, EnvoyAddress, SocketAddress } from './envoy-types.ts';
 
@@ -78,5 +78,5 @@ export function usableAddresses(
   addresses: readonly Address[],
   only?: IPFamily,
 ): Address[] {
-  return addresses.filter((a) => (only ? a.family === only : proxy.mode === 'Dual' || a.family === proxy.mode));
+  return addresses.filter((a) => (only ? a.family === only : modeAllows(proxy.mode, a.family)));
 }
