@@ -6,10 +6,11 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import type { TestContext } from 'node:test';
-import { ADDR, answers, createTopology, inNs, must, netnsUnavailable, REPO, startListener } from './netns.ts';
+import { requireOrSkip } from '../support/requirements.ts';
+import { ADDR, answers, createTopology, inNs, must, REPO, startListener } from './netns.ts';
 import type { Target, Topology } from './netns.ts';
 
-const skipReason = await netnsUnavailable();
+const skipReason = requireOrSkip('capture rules in network namespaces', ['root', 'ip', 'iptables', 'ip6tables', 'nft']);
 const PROXY = { uid: 1337, gid: 1337 };
 const tcp = (host: string, port: number): Target => ({ proto: 'tcp', host, port });
 const udp = (host: string, port: number): Target => ({ proto: 'udp', host, port });

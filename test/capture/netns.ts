@@ -43,13 +43,6 @@ export function inNs(ns: string, args: readonly string[], input = ''): Promise<s
   return must('ip', ['netns', 'exec', ns, ...args], input);
 }
 
-/** Why namespace tests cannot run here, or undefined when they can (root and a working `ip netns`). */
-export async function netnsUnavailable(): Promise<string | undefined> {
-  if (process.getuid?.() !== 0) return 'needs root to create network namespaces';
-  const r = await run('ip', ['netns', 'list']);
-  return r.code === 0 ? undefined : `'ip netns' is unavailable: ${r.stderr.trim() || `exit ${r.code}`}`;
-}
-
 /** The two namespaces of one test and the addresses on each side. */
 export interface Topology {
   readonly pod: string;
