@@ -1,11 +1,11 @@
 // `biplane bootstrap`: the Envoy bootstrap file for one pod's sidecar, checked against the real Bootstrap proto.
 import { parseArgs } from 'node:util';
-import { sidecarBootstrap, encodableBootstrap } from '../translate/bootstrap.ts';
+import { sidecarBootstrap, encodableBootstrap, type XdsAddress } from '../translate/bootstrap.ts';
 import { encodeMessage } from '../xds/protos.ts';
 import { loadMesh } from './translate.ts';
 import type { Command } from './main.ts';
 
-const USAGE = `usage: biplane bootstrap --manifests DIR --proxy NAMESPACE/POD [--xds-address HOST:PORT]
+const USAGE = `usage: biplane bootstrap --manifests DIR --proxy NAMESPACE/POD [--xds-address HOST:PORT] [--ads sotw|delta]
 
 Prints the Envoy bootstrap (JSON) for the sidecar of one pod: node id and metadata, ADS to biplane, admin on
 localhost, stats (15090) and readiness (15021) listeners on every family the pod has.
@@ -13,8 +13,16 @@ localhost, stats (15090) and readiness (15021) listeners on every family the pod
 flags:
   --manifests DIR          folder (or file) of manifests
   --proxy NAMESPACE/POD    the pod
-  --xds-address HOST:PORT  biplane's xDS server (default 127.0.0.1:15010; IPv6 as [::1]:15010)
+  --xds-address HOST:PORT  biplane's xDS server (default 127.0.0.1:15010; IPv6 as [::1]:15010; unix:/path for a
+                           Unix socket)
+  --ads sotw|delta         state-of-the-world or incremental (delta) ADS (default sotw)
   --help`;
+
+/** Reads `--xds-address`: `unix:/path`, `host:port` or `[v6]:port`. */
+function xdsAddress(text: string): XdsAddress | undefined {
+  if (text.startsWith('unix:')) return text.length > 'unix:'.length ? { pipe: text.slice('unix:'.length) } : undefined;
+  return splitHostPort(text);
+}
 
 /** Splits `host:port` / `[v6]:port`. */
 export function splitHostPort(text: string): { host: string; port: number } | undefined {
@@ -35,6 +43,7 @@ export const command: Command = {
           manifests: { type: 'string' },
           proxy: { type: 'string' },
           'xds-address': { type: 'string', default: '127.0.0.1:15010' },
+          ads: { type: 'string', default: 'sotw' },
           help: { type: 'boolean', default: false },
         },
       }).values;
@@ -46,9 +55,10 @@ export const command: Command = {
       console.log(USAGE);
       return 0;
     }
-    const xds = splitHostPort(values['xds-address']);
-    if (!values.manifests || !values.proxy || !xds) {
-      console.error(`biplane bootstrap: ${xds ? 'need --manifests and --proxy' : 'bad --xds-address'}\n\n${USAGE}`);
+    const xds = xdsAddress(values['xds-address']);
+    const problem = !xds ? 'bad --xds-address' : !['sotw', 'delta'].includes(values.ads) ? '--ads must be sotw or delta' : undefined;
+    if (problem || !values.manifests || !values.proxy) {
+      console.error(`biplane bootstrap: ${problem ?? 'need --manifests and --proxy'}\n\n${USAGE}`);
       return 2;
     }
     const mesh = await loadMesh(values.manifests, values.proxy);
@@ -57,7 +67,7 @@ export const command: Command = {
       return 1;
     }
     mesh.warnings.forEach((w) => console.error(w));
-    const bootstrap = sidecarBootstrap(mesh.proxy, xds);
+    const bootstrap = sidecarBootstrap(mesh.proxy, xds as XdsAddress, values.ads === 'delta' ? 'DELTA_GRPC' : 'GRPC');
     encodeMessage('envoy.config.bootstrap.v3.Bootstrap', encodableBootstrap(bootstrap));
     process.stdout.write(`${JSON.stringify(bootstrap, null, 2)}\n`);
     return 0;

@@ -19,7 +19,8 @@ flags:
   --manifests DIR          folder (or file) of manifests, watched
   --kubeconfig FILE        a cluster, through this kubeconfig's current context
   --in-cluster             a cluster, through the pod's service account
-  --xds-address ADDR       xDS listen address, repeatable (default ${DEFAULT_XDS_ADDRESSES.join(' and ')}; port 0 = any)
+  --xds-address ADDR       xDS listen address, repeatable (default ${DEFAULT_XDS_ADDRESSES.join(' and ')}; port 0 = any;
+                           unix:/path for a Unix socket)
   --admin-address ADDR     admin HTTP address (default ${DEFAULT_ADMIN_ADDRESS}; "none" to disable)
   --strategy shared|per-family
                            how dual-stack services are forwarded (default shared)

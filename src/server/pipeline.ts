@@ -153,7 +153,7 @@ export async function startServer(options: ServerOptions): Promise<ServerHandle>
     rebuild(undefined);
     return {
       xdsAddresses,
-      xdsPorts: xdsAddresses.map((a) => Number(a.slice(a.lastIndexOf(':') + 1))),
+      xdsPorts: xdsAddresses.filter((a) => !a.startsWith('unix:')).map((a) => Number(a.slice(a.lastIndexOf(':') + 1))),
       adminAddress: admin?.address,
       adminPort: admin?.port,
       metrics,

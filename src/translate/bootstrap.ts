@@ -8,10 +8,37 @@ import { dnsLookupFamily } from './clusters.ts';
 import { ROUTER_FILTER } from './filters.ts';
 import { envoyAddress, localhostOf, wildcardAddresses } from './proxy-addresses.ts';
 
-/** Where the sidecar finds biplane's ADS server. */
-export interface XdsAddress {
-  readonly host: string;
-  readonly port: number;
+/** Where the sidecar finds biplane's ADS server: a host (IP literal or DNS name) and port, or a Unix socket path. */
+export type XdsAddress = { readonly host: string; readonly port: number } | { readonly pipe: string };
+
+/** The ADS flavour the sidecar speaks: state of the world (`GRPC`) or incremental (`DELTA_GRPC`). */
+export type AdsApiType = 'GRPC' | 'DELTA_GRPC';
+
+/** A ClusterLoadAssignment with a single endpoint. */
+function loadAssignment(cluster: string, address: object): object {
+  return { cluster_name: cluster, endpoints: [{ lb_endpoints: [{ endpoint: { address } }] }] };
+}
+
+/** The bootstrap cluster that reaches the xDS server: STATIC for an IP literal or a Unix socket, else STRICT_DNS. */
+function xdsCluster(proxy: Proxy, xds: XdsAddress): object {
+  const endpoint = (address: object): object => loadAssignment(XDS_CLUSTER, address);
+  const http2 = {
+    'envoy.extensions.upstreams.http.v3.HttpProtocolOptions': {
+      '@type': 'type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions',
+      explicit_http_config: { http2_protocol_options: {} },
+    },
+  };
+  if ('pipe' in xds) {
+    return { name: XDS_CLUSTER, type: 'STATIC', load_assignment: endpoint({ pipe: { path: xds.pipe } }), typed_extension_protocol_options: http2 };
+  }
+  const literal = parseAddress(xds.host);
+  return {
+    name: XDS_CLUSTER,
+    type: literal ? 'STATIC' : 'STRICT_DNS',
+    ...(literal ? {} : { dns_lookup_family: dnsLookupFamily(proxy.mode) }),
+    load_assignment: endpoint(envoyAddress(literal?.ip ?? xds.host, xds.port)),
+    typed_extension_protocol_options: http2,
+  };
 }
 
 /** Name of the bootstrap cluster that reaches the xDS server. */
@@ -31,19 +58,8 @@ function staticHttpListener(proxy: Proxy, name: string, port: number, routes: re
   return { name, ...wildcardAddresses(proxy, port), filter_chains: [{ filters: [{ name: 'envoy.filters.network.http_connection_manager', typed_config: hcm }] }] };
 }
 
-/** The bootstrap of `proxy`'s sidecar, with ADS pointed at `xds` (STATIC for an IP literal, else STRICT_DNS). */
-export function sidecarBootstrap(proxy: Proxy, xds: XdsAddress): Record<string, unknown> {
-  const http2 = {
-    'envoy.extensions.upstreams.http.v3.HttpProtocolOptions': {
-      '@type': 'type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions',
-      explicit_http_config: { http2_protocol_options: {} },
-    },
-  };
-  const literal = parseAddress(xds.host);
-  const endpoint = (cluster: string, ip: string, port: number): object => ({
-    cluster_name: cluster,
-    endpoints: [{ lb_endpoints: [{ endpoint: { address: envoyAddress(ip, port) } }] }],
-  });
+/** The bootstrap of `proxy`'s sidecar, with ADS (state of the world unless `apiType` says delta) pointed at `xds`. */
+export function sidecarBootstrap(proxy: Proxy, xds: XdsAddress, apiType: AdsApiType = 'GRPC'): Record<string, unknown> {
   const localhost = localhostOf(proxy.primaryFamily);
   const ads = { ads: {}, resource_api_version: 'V3' };
   return {
@@ -59,20 +75,14 @@ export function sidecarBootstrap(proxy: Proxy, xds: XdsAddress): Record<string, 
       locality: { ...proxy.locality },
     },
     dynamic_resources: {
-      ads_config: { api_type: 'GRPC', transport_api_version: 'V3', grpc_services: [{ envoy_grpc: { cluster_name: XDS_CLUSTER } }] },
+      ads_config: { api_type: apiType, transport_api_version: 'V3', grpc_services: [{ envoy_grpc: { cluster_name: XDS_CLUSTER } }] },
       lds_config: ads,
       cds_config: ads,
     },
     static_resources: {
       clusters: [
-        {
-          name: XDS_CLUSTER,
-          type: literal ? 'STATIC' : 'STRICT_DNS',
-          ...(literal ? {} : { dns_lookup_family: dnsLookupFamily(proxy.mode) }),
-          load_assignment: endpoint(XDS_CLUSTER, literal?.ip ?? xds.host, xds.port),
-          typed_extension_protocol_options: http2,
-        },
-        { name: 'prometheus_stats', type: 'STATIC', load_assignment: endpoint('prometheus_stats', localhost, ADMIN_PORT) },
+        xdsCluster(proxy, xds),
+        { name: 'prometheus_stats', type: 'STATIC', load_assignment: loadAssignment('prometheus_stats', envoyAddress(localhost, ADMIN_PORT)) },
       ],
       listeners: [
         staticHttpListener(proxy, 'stats', 15090, [

@@ -73,13 +73,19 @@ export class XdsServer {
   }
 
   /**
-   * Binds every address ("127.0.0.1:18000", "[::1]:0", "[::]:18000"); resolves to the bound "host:port" strings.
+   * Binds every address ("127.0.0.1:18000", "[::1]:0", "[::]:18000", or a Unix socket "unix:/run/xds.sock");
+   * resolves to the bound addresses.
    * Port 0 after the first ephemeral bind reuses that port when it is free, so both families share one port.
    */
   async listen(addresses: readonly string[]): Promise<string[]> {
     const bound: string[] = [];
     let shared = 0;
     for (const address of addresses) {
+      if (address.startsWith('unix:')) {
+        await this.#bind(address);
+        bound.push(address);
+        continue;
+      }
       const { host, port } = splitAddress(address);
       let actual: number;
       if (port === 0 && shared !== 0) {
