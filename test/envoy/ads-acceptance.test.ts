@@ -1,7 +1,8 @@
 // Real Envoy sidecars load what biplane serves: for every pod of the demo cluster and every golden case, with both
 // forwarding strategies, over state-of-the-world and delta ADS, Envoy (bootstrapped by `biplane bootstrap`) accepts
 // every listener, cluster, route and endpoint: no NACK in biplane's /debug/syncz, no `update_rejected` in Envoy's
-// stats, nothing left warming, and the server LIVE.
+// stats, nothing left warming, and the server LIVE; and Envoy's own /config_dump equals `biplane translate --output
+// config-dump` for that pod, resource for resource: what biplane says a proxy gets is what it runs.
 import assert from 'node:assert/strict';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,7 +11,8 @@ import { test, type TestContext } from 'node:test';
 import { parse } from 'yaml';
 import { requireOrSkip } from '../support/requirements.ts';
 import { waitFor } from '../support/envoy.ts';
-import { serve, sidecar, waitConverged, type Served } from './sidecar.ts';
+import { assertSameConfig } from './config-dump.ts';
+import { biplane, serve, sidecar, waitConverged, type Served } from './sidecar.ts';
 
 const skip = requireOrSkip('real Envoy sidecars', ['envoy', 'unshare']);
 const REPO = path.join(import.meta.dirname, '../..');
@@ -64,14 +66,18 @@ async function serverSaysSynced(served: Served, nodeId: string, kind: 'sotw' | '
   for (const ty of stream.types) assert.equal(ty.status, 'SYNCED', `${ty.type}: ${ty.status} ${ty.error ?? ''}`);
 }
 
-/** One Envoy for `pod` over `ads`: accepted by Envoy, ACKed at the server. */
-async function accepted(t: TestContext, served: Served, manifests: string, pod: string, ads: 'sotw' | 'delta'): Promise<void> {
+/** One Envoy for `pod` over `ads`: accepted by Envoy, ACKed at the server, running what `translate` prints. */
+async function accepted(t: TestContext, served: Served, manifests: string, pod: string, strategy: string, ads: 'sotw' | 'delta'): Promise<void> {
   const { envoy, nodeId } = await sidecar(t, manifests, pod, served.socket, ads);
   const health = await waitConverged(envoy);
   assert.deepEqual(health.rejected, {}, `Envoy rejected updates:\n${envoy.logTail(30)}`);
   await serverSaysSynced(served, nodeId, ads);
   const after = await waitConverged(envoy);
   assert.deepEqual(after.rejected, {});
+  const dump = await envoy.admin('/config_dump?include_eds');
+  assert.equal(dump.status, 200);
+  const ours = biplane(['translate', '--manifests', manifests, '--proxy', pod, '--strategy', strategy, '--output', 'config-dump']);
+  assertSameConfig(JSON.parse(dump.body) as Record<string, unknown>, JSON.parse(ours) as Record<string, unknown>, `${pod} (${strategy}, ${ads})`);
 }
 
 /** One `biplane serve` for a suite, on a Unix socket in a temp folder, ended with the suite. */
@@ -90,7 +96,7 @@ for (const strategy of ['shared', 'per-family']) {
     const served = await servedFor(t, DEMO, strategy);
     const pods = podsOf(DEMO);
     assert.ok(pods.length >= 4);
-    await Promise.all(pods.flatMap((pod) => ADS.map((ads) => t.test(`${pod} over ${ads}`, (st) => accepted(st, served, DEMO, pod, ads)))));
+    await Promise.all(pods.flatMap((pod) => ADS.map((ads) => t.test(`${pod} over ${ads}`, (st) => accepted(st, served, DEMO, pod, strategy, ads)))));
   });
 }
 
@@ -104,7 +110,7 @@ test('every golden case is accepted by a real Envoy over SotW and delta', { skip
     const manifests = path.resolve(GOLDEN, group[0]?.name ?? '', group[0]?.manifests ?? '');
     assert.ok(group.every((s) => path.resolve(GOLDEN, s.name, s.manifests) === manifests), 'golden cases share one mesh');
     const served = await servedFor(t, manifests, strategy);
-    for (const s of group) for (const ads of ADS) runs.push(t.test(`${s.name} over ${ads}`, (st) => accepted(st, served, manifests, s.proxy, ads)));
+    for (const s of group) for (const ads of ADS) runs.push(t.test(`${s.name} over ${ads}`, (st) => accepted(st, served, manifests, s.proxy, strategy, ads)));
   }
   await Promise.all(runs);
 });

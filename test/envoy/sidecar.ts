@@ -86,7 +86,7 @@ export async function waitConverged(envoy: RunningEnvoy, ms = 30_000): Promise<E
       return live && health.ldsSuccess > 0 && health.cdsSuccess > 0 && health.warmingListeners === 0 && health.warmingClusters === 0;
     },
     ms,
-    `${envoy.name} to accept and activate its configuration (last: ${JSON.stringify(health)})`,
+    () => `${envoy.name} to accept and activate its configuration (last: ${JSON.stringify(health)}; log: ${envoy.logTail(5)})`,
   );
   return health as EnvoyHealth;
 }

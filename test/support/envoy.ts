@@ -150,8 +150,8 @@ export async function startEnvoy(t: TestContext, opts: EnvoyOptions): Promise<Ru
   return envoy;
 }
 
-/** Polls `check` every 100 ms until it returns true; throws after `timeoutMs` naming `what`. */
-export async function waitFor(check: () => Promise<boolean> | boolean, timeoutMs: number, what: string): Promise<void> {
+/** Polls `check` every 100 ms until it returns true; throws after `timeoutMs` naming `what` (read at that moment). */
+export async function waitFor(check: () => Promise<boolean> | boolean, timeoutMs: number, what: string | (() => string)): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {
@@ -161,7 +161,10 @@ export async function waitFor(check: () => Promise<boolean> | boolean, timeoutMs
       if (err instanceof Error && / exited /.test(err.message)) throw err;
       last = err;
     }
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+    if (Date.now() > deadline) {
+      const text = typeof what === 'string' ? what : what();
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${text}${last ? `: ${String(last)}` : ''}`);
+    }
     await new Promise((r) => setTimeout(r, 100));
   }
 }
