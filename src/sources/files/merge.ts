@@ -19,19 +19,15 @@ export interface FileContribution {
 }
 
 /**
- * The contribution of a freshly parsed file. An object the previous contribution had and the new text lacks is kept
- * (its last good version) when a bad document still seems to define it: same key when the bad document's key could be
- * read, else same document position. An object whose document is gone, or valid and different, is dropped.
+ * The contribution of a freshly parsed file. While any part of the file is bad (a YAML error, a rejected document or
+ * object), every object the previous contribution had and the new text lacks is kept at its last good version: a
+ * half-written or garbled file never withdraws anything. Only a file that parses cleanly drops what it no longer has.
  */
 export function contributionOf(parsed: ParsedFile, previous: FileContribution | undefined): FileContribution {
   const fresh = parsed.documents.flatMap((d) => d.objects.map((object) => ({ document: d.index, object })));
   const freshKeys = new Set(fresh.map((e) => keyString(e.object.key)));
-  const badKeys = new Set(parsed.documents.flatMap((d) => d.badKeys.map(keyString)));
-  const unreadable = new Set(parsed.documents.filter((d) => d.bad && d.badKeys.length === 0).map((d) => d.index));
-  const held = (previous?.entries ?? []).filter((e) => {
-    const k = keyString(e.object.key);
-    return !freshKeys.has(k) && (badKeys.has(k) || unreadable.has(e.document));
-  });
+  const bad = parsed.documents.some((d) => d.bad) || parsed.problems.some((p) => p.severity === 'error');
+  const held = bad ? (previous?.entries ?? []).filter((e) => !freshKeys.has(keyString(e.object.key))) : [];
   const entries = [...fresh, ...held].sort((a, b) => a.document - b.document);
   return { file: parsed.file, entries, problems: [...parsed.problems, ...held.map(heldProblem)] };
 }
@@ -45,9 +41,15 @@ function heldProblem(entry: FileEntry): Problem {
   };
 }
 
-/** Combines file contributions (in sorted file order) into one object set; later duplicates are reported and skipped. */
-export function combine(files: readonly FileContribution[]): ManifestLoad {
-  const deduped = dedupe(files.flatMap((f) => f.entries.map((e) => e.object)));
+/**
+ * Combines file contributions (in sorted file order) into one object set; later duplicates are reported and skipped.
+ * `owners` (object key → file) names the file that already serves a key: its definition wins over a newcomer's,
+ * whatever the file order, so adding a file can never take over an object that is being served.
+ */
+export function combine(files: readonly FileContribution[], owners?: ReadonlyMap<string, string>): ManifestLoad {
+  const all = files.flatMap((f) => f.entries.map((e) => e.object));
+  const owned = (o: SourceObject): number => (owners?.get(keyString(o.key)) === o.origin.file ? 0 : 1);
+  const deduped = dedupe(owners ? [...all].sort((a, b) => owned(a) - owned(b)) : all);
   const problems = [...files.flatMap((f) => f.problems), ...deduped.problems];
   const objects = deduped.objects.sort((a, b) => compareStrings(keyString(a.key), keyString(b.key)));
   return { objects, problems: sortProblems(problems) };

@@ -6,6 +6,7 @@ import type { Document } from 'yaml';
 import { checkObject } from '../../model/index.ts';
 import type { ObjectKey, Origin, Problem, SourceObject } from '../../model/types.ts';
 import { keyString } from '../store.ts';
+import { toJsWithinBudget } from './aliases.ts';
 import { fieldLine, lineAt } from './field-line.ts';
 
 /** What one YAML document of a file produced: its good objects, or the keys it seems to define when it is bad. */
@@ -46,8 +47,15 @@ export function parseFile(text: string, file: string): ParsedFile {
   const problems: Problem[] = [];
   const documents: ParsedDocument[] = [];
   parseAllDocuments(text, { lineCounter: counter }).forEach((doc, index) => {
-    const parsed = parseDocument(doc, index, file, counter, problems);
-    if (parsed) documents.push(parsed);
+    try {
+      const parsed = parseDocument(doc, index, file, counter, problems);
+      if (parsed) documents.push(parsed);
+    } catch (err) {
+      // Whatever goes wrong in one document (an alias bomb, a parser limit) is that document's problem alone.
+      const line = lineAt(counter, doc.contents?.range[0] ?? doc.range[0]);
+      problems.push(fileProblem('error', firstLine(err instanceof Error ? err.message : String(err)), file, line));
+      documents.push({ index, line, objects: [], bad: true, badKeys: [] });
+    }
   });
   return { file, documents, problems };
 }
@@ -94,22 +102,23 @@ function parseDocument(
       const at = err.linePos?.[0].line ?? lineAt(counter, err.pos[0]);
       problems.push(fileProblem('error', `invalid YAML: ${firstLine(err.message)}`, file, at));
     }
-    return { index, line, objects: [], bad: true, badKeys: keysHint(doc.toJS(), file, line) };
+    return { index, line, objects: [], bad: true, badKeys: keysHint(toJsWithinBudget(doc), file, line) };
   }
   for (const warn of doc.warnings) {
     const at = warn.linePos?.[0].line ?? lineAt(counter, warn.pos[0]);
     problems.push(fileProblem('warning', `YAML: ${firstLine(warn.message)}`, file, at));
   }
-  const value: unknown = doc.toJS();
+  const value: unknown = toJsWithinBudget(doc);
   if (value === null || value === undefined) return undefined;
   if (!isRecord(value)) {
     problems.push(fileProblem('error', 'a manifest document must be a mapping (an object with kind and metadata)', file, line));
     return { index, line, objects: [], bad: true, badKeys: [] };
   }
+  const before = problems.length;
   const items = listItems(value, contents, counter, file, line, problems);
   const objects: SourceObject[] = [];
   const badKeys: ObjectKey[] = [];
-  let bad = items === undefined;
+  let bad = problems.length > before; // a List without a usable `items` sequence
   for (const item of items ?? [{ raw: value, node: contents, line }]) {
     const result = checkOne(item.raw, item.node, item.line, file, counter, problems);
     if (result.object) objects.push(result.object);

@@ -2,15 +2,14 @@
 // document is reported and skipped while everything else, including the last good version of its object, keeps serving.
 import { watch } from 'node:fs';
 import type { FSWatcher } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Problem, SourceObject } from '../../model/types.ts';
-import { ObjectStore } from '../store.ts';
+import { keyString, ObjectStore } from '../store.ts';
 import type { Source, SourceChange } from '../types.ts';
 import { combine, contributionOf } from './merge.ts';
 import type { FileContribution } from './merge.ts';
 import { parseFile } from './parse.ts';
-import { listManifests, readProblem } from './read.ts';
+import { DEFAULT_MAX_FILE_BYTES, listManifests, readManifest, readProblem } from './read.ts';
 
 /** How a `FileSource` is set up. */
 export interface FileSourceOptions {
@@ -22,7 +21,17 @@ export interface FileSourceOptions {
   readonly maxWaitMs?: number;
   /** Called with the whole current problem set whenever it changes. */
   readonly onProblems?: (problems: readonly Problem[]) => void;
+  /**
+   * How long an object must stay absent from the files before it is withdrawn, in ms (default 1000): editors save by
+   * truncating then writing, or deleting then re-creating, and those moments must not withdraw live services.
+   */
+  readonly removalGraceMs?: number;
+  /** Files larger than this are refused (default 16 MiB). */
+  readonly maxFileBytes?: number;
 }
+
+/** Longest `stop()` waits for a re-read in progress. */
+const STOP_WAIT_MS = 2000;
 
 interface FileState {
   readonly text: string;
@@ -35,6 +44,9 @@ export class FileSource implements Source {
   readonly #store = new ObjectStore();
   readonly #watchers = new Map<string, FSWatcher>();
   #files = new Map<string, FileState>();
+  /** Object key → when it was first found missing from the files, while it is still served within the grace. */
+  readonly #missingSince = new Map<string, number>();
+  #graceTimer: NodeJS.Timeout | undefined;
   #problems: readonly Problem[] = [];
   #timer: NodeJS.Timeout | undefined;
   #burstStart = 0;
@@ -54,14 +66,18 @@ export class FileSource implements Source {
     await this.#sync();
   }
 
-  /** Closes every watcher and timer and waits for a re-read in progress. */
+  /** Closes every watcher and timer and waits (bounded) for a re-read in progress. */
   async stop(): Promise<void> {
     this.#stopped = true;
     clearTimeout(this.#timer);
+    clearTimeout(this.#graceTimer);
     this.#timer = undefined;
     for (const w of this.#watchers.values()) w.close();
     this.#watchers.clear();
-    await this.#running;
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<void>((resolve) => (timer = setTimeout(resolve, STOP_WAIT_MS)));
+    await Promise.race([this.#running, late]);
+    clearTimeout(timer);
   }
 
   /** Every good object, sorted by kind, namespace, name. */
@@ -121,13 +137,13 @@ export class FileSource implements Source {
     // A vanished root is watched for from its parent folder, so re-creating it is noticed.
     this.#watch(listing.exists ? listing.dirs : [path.dirname(this.#options.path)]);
     const next = new Map<string, FileState>();
-    const problems: Problem[] = [];
+    const problems: Problem[] = [...listing.problems];
     if (!listing.exists) problems.push(readProblem(this.#options.path, 'no such file or folder'));
     for (const file of listing.files) {
       const previous = this.#files.get(file);
       let text: string;
       try {
-        text = await readFile(file, 'utf8');
+        text = await readManifest(file, this.#options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES);
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code === 'ENOENT') continue;
         problems.push(readProblem(file, err));
@@ -139,9 +155,39 @@ export class FileSource implements Source {
     }
     if (this.#stopped) return;
     this.#files = next;
-    const combined = combine([...next.values()].map((s) => s.contribution));
+    const owners = new Map(this.#store.objects().map((o) => [keyString(o.key), o.origin.file ?? '']));
+    const combined = combine([...next.values()].map((s) => s.contribution), owners);
     this.#setProblems([...problems, ...combined.problems]);
-    this.#store.replaceAll(combined.objects);
+    this.#store.replaceAll([...combined.objects, ...this.#withinGrace(combined.objects)]);
+  }
+
+  /**
+   * The served objects that the files no longer define but that went missing less than the grace period ago: they
+   * keep serving, and a re-read is scheduled for when the oldest grace ends.
+   */
+  #withinGrace(present: readonly SourceObject[]): SourceObject[] {
+    const grace = this.#options.removalGraceMs ?? 1000;
+    const now = Date.now();
+    const keys = new Set(present.map((o) => keyString(o.key)));
+    const kept: SourceObject[] = [];
+    for (const k of [...this.#missingSince.keys()]) if (keys.has(k)) this.#missingSince.delete(k);
+    for (const old of this.#store.objects()) {
+      const k = keyString(old.key);
+      if (keys.has(k)) continue;
+      const since = this.#missingSince.get(k) ?? now;
+      if (now - since >= grace) {
+        this.#missingSince.delete(k);
+        continue;
+      }
+      this.#missingSince.set(k, since);
+      kept.push(old);
+    }
+    clearTimeout(this.#graceTimer);
+    if (kept.length > 0 && !this.#stopped) {
+      const due = Math.min(...[...this.#missingSince.values()]) + grace - now;
+      this.#graceTimer = setTimeout(() => void this.#sync(), Math.max(0, due) + 5);
+    }
+    return kept;
   }
 
   #setProblems(problems: readonly Problem[]): void {
