@@ -12,7 +12,7 @@ import { parse } from 'yaml';
 import { requireOrSkip } from '../support/requirements.ts';
 import { waitFor } from '../support/envoy.ts';
 import { assertSameConfig } from './config-dump.ts';
-import { biplane, serve, sidecar, waitConverged, type Served } from './sidecar.ts';
+import { biplaneInProcess, bootstrapFor, serve, sidecar, waitConverged, type Served } from './sidecar.ts';
 
 const skip = requireOrSkip('real Envoy sidecars', ['envoy', 'unshare']);
 const REPO = path.join(import.meta.dirname, '../..');
@@ -66,18 +66,37 @@ async function serverSaysSynced(served: Served, nodeId: string, kind: 'sotw' | '
   for (const ty of stream.types) assert.equal(ty.status, 'SYNCED', `${ty.type}: ${ty.status} ${ty.error ?? ''}`);
 }
 
-/** One Envoy for `pod` over `ads`: accepted by Envoy, ACKed at the server, running what `translate` prints. */
-async function accepted(t: TestContext, served: Served, manifests: string, pod: string, strategy: string, ads: 'sotw' | 'delta'): Promise<void> {
-  const { envoy, nodeId } = await sidecar(t, manifests, pod, served.socket, ads);
+/** What one sidecar run needs from the CLI, prepared before any Envoy starts. */
+interface Case {
+  readonly manifests: string;
+  readonly pod: string;
+  readonly strategy: string;
+  readonly ads: 'sotw' | 'delta';
+  readonly bootstrap: string;
+  readonly translated: string;
+}
+
+/** Runs `biplane bootstrap` and `biplane translate --output config-dump` for each pod, one after the other. */
+async function prepare(served: Served, manifests: string, strategy: string, pods: readonly string[]): Promise<Case[]> {
+  const cases: Case[] = [];
+  for (const pod of pods) {
+    const translated = await biplaneInProcess(['translate', '--manifests', manifests, '--proxy', pod, '--strategy', strategy, '--output', 'config-dump']);
+    for (const ads of ADS) cases.push({ manifests, pod, strategy, ads, translated, bootstrap: await bootstrapFor(manifests, pod, served.socket, ads) });
+  }
+  return cases;
+}
+
+/** One Envoy for a case: accepted by Envoy, ACKed at the server, running what `translate` prints. */
+async function accepted(t: TestContext, served: Served, c: Case): Promise<void> {
+  const { envoy, nodeId } = await sidecar(t, c.bootstrap, `envoy ${c.pod} (${c.strategy}, ${c.ads})`);
   const health = await waitConverged(envoy);
   assert.deepEqual(health.rejected, {}, `Envoy rejected updates:\n${envoy.logTail(30)}`);
-  await serverSaysSynced(served, nodeId, ads);
+  await serverSaysSynced(served, nodeId, c.ads);
   const after = await waitConverged(envoy);
   assert.deepEqual(after.rejected, {});
   const dump = await envoy.admin('/config_dump?include_eds');
   assert.equal(dump.status, 200);
-  const ours = biplane(['translate', '--manifests', manifests, '--proxy', pod, '--strategy', strategy, '--output', 'config-dump']);
-  assertSameConfig(JSON.parse(dump.body) as Record<string, unknown>, JSON.parse(ours) as Record<string, unknown>, `${pod} (${strategy}, ${ads})`);
+  assertSameConfig(JSON.parse(dump.body) as Record<string, unknown>, JSON.parse(c.translated) as Record<string, unknown>, `${c.pod} (${c.strategy}, ${c.ads})`);
 }
 
 /** One `biplane serve` for a suite, on a Unix socket in a temp folder, ended with the suite. */
@@ -92,25 +111,27 @@ async function servedFor(t: TestContext, manifests: string, strategy: string): P
 }
 
 for (const strategy of ['shared', 'per-family']) {
-  test(`every demo pod's sidecar is accepted by a real Envoy (${strategy}, SotW and delta)`, { skip, timeout: 300_000, concurrency: 6 }, async (t) => {
+  test(`every demo pod's sidecar is accepted by a real Envoy (${strategy}, SotW and delta)`, { skip, timeout: 600_000, concurrency: 6 }, async (t) => {
     const served = await servedFor(t, DEMO, strategy);
     const pods = podsOf(DEMO);
     assert.ok(pods.length >= 4);
-    await Promise.all(pods.flatMap((pod) => ADS.map((ads) => t.test(`${pod} over ${ads}`, (st) => accepted(st, served, DEMO, pod, strategy, ads)))));
+    const cases = await prepare(served, DEMO, strategy, pods);
+    await Promise.all(cases.map((c) => t.test(`${c.pod} over ${c.ads}`, (st) => accepted(st, served, c))));
   });
 }
 
-test('every golden case is accepted by a real Envoy over SotW and delta', { skip, timeout: 300_000, concurrency: 6 }, async (t) => {
-  const cases = readdirSync(GOLDEN, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name).sort();
-  const specs = cases.map((name) => ({ name, ...(parse(readFileSync(path.join(GOLDEN, name, 'case.yaml'), 'utf8')) as { manifests: string; proxy: string; strategy?: string }) }));
-  const byStrategy = new Map<string, typeof specs>();
-  for (const s of specs) byStrategy.set(s.strategy ?? 'shared', [...(byStrategy.get(s.strategy ?? 'shared') ?? []), s]);
+test('every golden case is accepted by a real Envoy over SotW and delta', { skip, timeout: 600_000, concurrency: 6 }, async (t) => {
+  const names = readdirSync(GOLDEN, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name).sort();
+  const specs = names.map((name) => ({ name, ...(parse(readFileSync(path.join(GOLDEN, name, 'case.yaml'), 'utf8')) as { manifests: string; proxy: string; strategy?: string }) }));
   const runs: Promise<unknown>[] = [];
-  for (const [strategy, group] of byStrategy) {
+  for (const strategy of ['shared', 'per-family']) {
+    const group = specs.filter((s) => (s.strategy ?? 'shared') === strategy);
+    if (group.length === 0) continue;
     const manifests = path.resolve(GOLDEN, group[0]?.name ?? '', group[0]?.manifests ?? '');
     assert.ok(group.every((s) => path.resolve(GOLDEN, s.name, s.manifests) === manifests), 'golden cases share one mesh');
     const served = await servedFor(t, manifests, strategy);
-    for (const s of group) for (const ads of ADS) runs.push(t.test(`${s.name} over ${ads}`, (st) => accepted(st, served, manifests, s.proxy, strategy, ads)));
+    const cases = await prepare(served, manifests, strategy, group.map((s) => s.proxy));
+    runs.push(...cases.map((c) => t.test(`${c.pod} (${strategy}) over ${c.ads}`, (st) => accepted(st, served, c))));
   }
   await Promise.all(runs);
 });

@@ -1,18 +1,11 @@
-// A real Envoy sidecar fed by a real `biplane serve`: the bootstrap comes from `biplane bootstrap`, the Envoy runs in
-// a private network namespace (so many can bind 15001/15006 at once) and reaches the server over a Unix socket.
-import { spawnSync } from 'node:child_process';
+// A real Envoy sidecar fed by a real `biplane serve` process: the bootstrap comes from the `biplane bootstrap` command
+// (run in-process, one at a time, since it prints to this process's stdout), the Envoy runs in a private network
+// namespace (so many can bind 15001/15006 at once) and reaches the server over a Unix socket.
 import type { TestContext } from 'node:test';
+import type { Command } from '../../src/cli/main.ts';
+import { captureCli } from '../support/cli-output.ts';
 import { startEnvoy, waitFor, type RunningEnvoy } from '../support/envoy.ts';
 import { ServeProcess, type Listening } from '../support/serve.ts';
-
-const BIN = new URL('../../bin/biplane.js', import.meta.url).pathname;
-
-/** Runs a biplane command to completion and returns its stdout; throws with stderr on a non-zero exit. */
-export function biplane(args: readonly string[]): string {
-  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', timeout: 60_000 });
-  if (r.status !== 0) throw new Error(`biplane ${args.join(' ')} exited ${r.status}: ${r.stderr}`);
-  return r.stdout;
-}
 
 /** A running `biplane serve` on a Unix socket plus an admin port, killed when the test or suite ends. */
 export interface Served {
@@ -45,11 +38,30 @@ export interface Sidecar {
   readonly nodeId: string;
 }
 
-/** A sidecar Envoy for `pod`, bootstrapped by `biplane bootstrap` to reach the server on the Unix socket `socket`. */
-export async function sidecar(t: TestContext, manifests: string, pod: string, socket: string, ads: 'sotw' | 'delta'): Promise<Sidecar> {
-  const text = biplane(['bootstrap', '--manifests', manifests, '--proxy', pod, '--xds-address', `unix:${socket}`, '--ads', ads]);
+/** Runs a biplane command in-process (the same module `bin/biplane.js` runs) and returns what it printed. */
+export async function biplaneInProcess(args: readonly string[]): Promise<string> {
+  const [name, ...rest] = args;
+  const modules: Record<string, () => Promise<{ command: Command }>> = {
+    bootstrap: () => import('../../src/cli/bootstrap.ts'),
+    translate: () => import('../../src/cli/translate.ts'),
+  };
+  const load = modules[name ?? ''];
+  if (!load) throw new Error(`biplaneInProcess: no command ${name}`);
+  const { command } = await load();
+  const run = await captureCli(() => command.run(rest));
+  if (run.code !== 0) throw new Error(`biplane ${args.join(' ')} exited ${run.code}: ${run.err}`);
+  return run.out;
+}
+
+/** The bootstrap `biplane bootstrap` prints for `pod`, reaching the server on the Unix socket `socket`. */
+export function bootstrapFor(manifests: string, pod: string, socket: string, ads: 'sotw' | 'delta'): Promise<string> {
+  return biplaneInProcess(['bootstrap', '--manifests', manifests, '--proxy', pod, '--xds-address', `unix:${socket}`, '--ads', ads]);
+}
+
+/** A sidecar Envoy in a private network namespace, started from the bootstrap JSON `text`. */
+export async function sidecar(t: TestContext, text: string, name: string): Promise<Sidecar> {
   const bootstrap = JSON.parse(text) as { node: { id: string } };
-  const envoy = await startEnvoy(t, { bootstrap, isolated: true, name: `envoy ${pod} (${ads})`, logLevel: 'warning' });
+  const envoy = await startEnvoy(t, { bootstrap, isolated: true, name, logLevel: 'warning' });
   return { envoy, nodeId: bootstrap.node.id };
 }
 

@@ -55,7 +55,7 @@ process.on('exit', () => {
 
 function adminGet(socketPath: string, pathAndQuery: string, method: string): Promise<AdminReply> {
   return new Promise((resolve, reject) => {
-    const req = request({ socketPath, path: pathAndQuery, method, timeout: 10_000 }, (res) => {
+    const req = request({ socketPath, path: pathAndQuery, method, timeout: 30_000 }, (res) => {
       let body = '';
       res.setEncoding('utf8');
       res.on('data', (d: string) => (body += d));
