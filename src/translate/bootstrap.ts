@@ -7,6 +7,7 @@ import type { Proxy } from '../model/types.ts';
 import { dnsLookupFamily } from './clusters.ts';
 import { ROUTER_FILTER } from './filters.ts';
 import { envoyAddress, localhostOf, wildcardAddresses } from './proxy-addresses.ts';
+import { ADMIN_PORT, READINESS_PORT, STATS_PORT } from './proxy-ports.ts';
 
 /** Where the sidecar finds biplane's ADS server. */
 export interface XdsAddress {
@@ -16,8 +17,7 @@ export interface XdsAddress {
 
 /** Name of the bootstrap cluster that reaches the xDS server. */
 export const XDS_CLUSTER = 'xds-grpc';
-/** Envoy admin port (localhost only). */
-export const ADMIN_PORT = 15000;
+export { ADMIN_PORT } from './proxy-ports.ts';
 
 const HCM = 'type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager';
 
@@ -75,10 +75,10 @@ export function sidecarBootstrap(proxy: Proxy, xds: XdsAddress): Record<string, 
         { name: 'prometheus_stats', type: 'STATIC', load_assignment: endpoint('prometheus_stats', localhost, ADMIN_PORT) },
       ],
       listeners: [
-        staticHttpListener(proxy, 'stats', 15090, [
+        staticHttpListener(proxy, 'stats', STATS_PORT, [
           { match: { prefix: '/stats/prometheus' }, route: { cluster: 'prometheus_stats' } },
         ]),
-        staticHttpListener(proxy, 'readiness', 15021, [
+        staticHttpListener(proxy, 'readiness', READINESS_PORT, [
           { match: { prefix: '/healthz/ready' }, direct_response: { status: 200, body: { inline_string: 'ready\n' } } },
         ]),
       ],

@@ -5,7 +5,8 @@ import { passthroughBind, wildcardAddresses } from '../../src/translate/proxy-ad
 import { vipGroups } from '../../src/translate/plan.ts';
 import { dnsLookupFamily } from '../../src/translate/clusters.ts';
 import type { EnvoyResources, Listener } from '../../src/translate/types.ts';
-import { clients, ips, proxyFor } from './fixtures.ts';
+import { validateResources } from '../../src/translate/validate/index.ts';
+import { clients, ips, port, proxyFor, service } from './fixtures.ts';
 import { mesh, webPod } from './mesh.ts';
 
 const all = (l: Listener): string[] => [l.address, ...(l.additional_addresses ?? []).map((a) => a.address)].map((a) => a.socket_address.address);
@@ -100,7 +101,7 @@ test('inbound clusters resolve named target ports and bind the passthrough sourc
   assert.equal(inbound?.upstream_bind_config?.source_address.address, '127.0.0.6');
   assert.equal(inbound?.upstream_bind_config?.extra_source_addresses?.[0]?.address.address, '::6');
   const chains = listener(r, 'virtualInbound').filter_chains;
-  assert.deepEqual(chains.map((c) => c.filter_chain_match?.destination_port?.value), [8080, undefined]);
+  assert.deepEqual(chains.map((c) => c.filter_chain_match?.destination_port?.value), [15006, 8080, undefined]);
   assert.ok(chains.every((c) => c.filter_chain_match?.prefix_ranges === undefined), 'no IP ranges: both families match');
 });
 
@@ -137,4 +138,19 @@ test('translation is deterministic and sorted by name', () => {
     const names = list.map((x) => x.name);
     assert.deepEqual(names, [...names].sort((x, y) => (x < y ? -1 : x > y ? 1 : 0)));
   }
+});
+
+test('a service targeting 15006 gets no inbound chain of its own: the port belongs to the loop guard', () => {
+  const m = mesh();
+  const clash = service('clash', 'apps', ['10.96.0.30'], [port('tcp', 7000, 'TCP', 15006), port('tcp-ok', 7001, 'TCP', 7001)], { selector: { app: 'web' } });
+  const r = translate({ ...m, services: [...m.services, clash] }, proxyFor(webPod));
+  const chains = listener(r, 'virtualInbound').filter_chains;
+  assert.deepEqual(chains.map((c) => [c.name, c.filter_chain_match?.destination_port?.value]), [
+    ['virtualInbound-blackhole', 15006],
+    ['inbound|7001||', 7001],
+    ['inbound|8080||', 8080],
+    ['virtualInbound-passthrough', undefined],
+  ]);
+  assert.ok(!r.clusters.some((c) => c.name === 'inbound|15006||'));
+  assert.deepEqual(validateResources(r), []);
 });

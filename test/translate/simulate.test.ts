@@ -98,3 +98,18 @@ test('native forwarding keeps the client family end to end on a dual proxy', () 
   assert.equal(v6.cluster, 'outbound|80|IPv6|web.apps.svc.cluster.local');
   assert.deepEqual(v6.upstreams, [['fd00:10:244:2::1'], ['fd00:10:244:2::2']]);
 });
+
+test('a connection sent straight to 15001 or 15006 ends in the black hole on both families, never passed through', () => {
+  const r = translate(mesh(), proxyFor(webPod));
+  for (const dst of ['10.244.2.1', 'fd00:10:244:2::1']) {
+    const out = simulate(r, { direction: 'outbound', destination: dst, port: 15001 });
+    assert.equal(out.listener, 'virtualOutbound');
+    assert.equal(out.filterChain, 'virtualOutbound-blackhole');
+    assert.equal(out.cluster, 'BlackHoleCluster');
+    assert.deepEqual(out.upstreams, [], 'no upstream to connect to');
+    const inbound = simulate(r, { direction: 'inbound', destination: dst, port: 15006 });
+    assert.equal(inbound.listener, 'virtualInbound');
+    assert.equal(inbound.filterChain, 'virtualInbound-blackhole');
+    assert.equal(inbound.cluster, 'BlackHoleCluster');
+  }
+});

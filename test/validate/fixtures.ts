@@ -24,6 +24,7 @@ export const Names = {
   http: 'outbound|80||a.default.svc.cluster.local',
   db: 'outbound|5432||db.default.svc.cluster.local',
   passthrough: 'InboundPassthroughCluster',
+  blackhole: 'BlackHoleCluster',
   external: 'outbound|443||api.example.com',
   route: '80',
   grpc: 'outbound|50051||greeter.default.svc.cluster.local',
@@ -90,6 +91,11 @@ function listeners(): Json[] {
           },
           filters: [tcpProxyFilter(Names.passthrough)],
         },
+        {
+          name: 'virtualInbound-blackhole',
+          filter_chain_match: { destination_port: { value: 15006 } },
+          filters: [tcpProxyFilter(Names.blackhole)],
+        },
       ],
       default_filter_chain: { filters: [tcpProxyFilter(Names.passthrough)] },
     },
@@ -123,6 +129,7 @@ function clusters(): Json[] {
         endpoints: [{ lb_endpoints: [{ endpoint: { address: sock('api.example.com', 443) } }] }],
       },
     },
+    { name: Names.blackhole, type: 'STATIC', connect_timeout: { seconds: 10 }, load_assignment: { cluster_name: Names.blackhole, endpoints: [] } },
   ];
 }
 

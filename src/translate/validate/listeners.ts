@@ -1,8 +1,10 @@
 // Listener rules Envoy enforces at load time: an address unless the listener is an api/internal listener, no
 // socket address twice (within the listener or across listeners; port 0 excepted), additional addresses of the
-// primary's protocol, filter-chain prefix ranges covering every family the listener accepts, router filter last.
+// primary's protocol, filter-chain prefix ranges covering every family the listener accepts, filter chains that never
+// overlap, router filter last; and a loop guard on capture listeners (filter-chains.ts).
 import type { IPFamily } from '../../model/types.ts';
 import { asArr, asObj, isSet, type Obj } from './access.ts';
+import { checkChainMatchesUnique, checkLoopGuard } from './filter-chains.ts';
 import { checkRouterLast, filterChainsOf, hcmsOf, type Located } from './http.ts';
 import { cidrFamily, socketInfo, type SocketInfo } from './net.ts';
 import { fieldPath, indexPath, type Report } from './problem.ts';
@@ -81,6 +83,8 @@ function checkPrefixRanges(listener: Obj, report: Report): void {
 export function checkListener(listener: Obj, report: Report): void {
   checkAddresses(listener, report);
   checkPrefixRanges(listener, report);
+  checkChainMatchesUnique(listener, report);
+  checkLoopGuard(listener, report);
   for (const hcm of hcmsOf(listener)) {
     checkRouterLast(hcm, report);
     const inline = asObj(hcm.value['route_config']);
