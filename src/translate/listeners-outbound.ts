@@ -1,9 +1,19 @@
 // Outbound listeners (spec §4): TCP/TLS service ports get a listener per VIP group, named by the primary VIP, with the
 // other family's VIP as additional address; HTTP ports share a wildcard listener per port with RDS. Neither binds a
-// socket: virtualOutbound (15001) hands each original-destination connection to them.
+// socket: virtualOutbound (15001) hands each original-destination connection to them. A wildcard HTTP listener also
+// receives every other connection the pod makes to that port (TLS, raw TCP, servers outside the mesh), so it sniffs
+// as Istio does: the HTTP chain takes only what http_inspector recognised as plaintext HTTP, and everything else falls
+// through to PassthroughCluster on both families.
 import type { Address, IPFamily, Proxy, Service } from '../model/types.ts';
-import type { Listener } from './envoy-types.ts';
-import { httpConnectionManagerFilter, tcpProxyFilter } from './filters.ts';
+import { PASSTHROUGH_CLUSTER } from './clusters.ts';
+import type { FilterChain, Listener } from './envoy-types.ts';
+import {
+  HTTP_INSPECTOR_FILTER,
+  httpConnectionManagerFilter,
+  PROTOCOL_DETECTION_TIMEOUT,
+  tcpProxyFilter,
+  TLS_INSPECTOR_FILTER,
+} from './filters.ts';
 import { forwardedPorts, isHttpProtocol, isNative, outboundClusterName, vipGroups, vipsForProxy, type MeshView } from './plan.ts';
 import { envoyAddress, listenerAddresses, listenerName, proxyFamilies, wildcardAddresses, wildcardOf } from './proxy-addresses.ts';
 import { httpPortFamilies, httpPorts, routeConfigName } from './routes.ts';
@@ -79,7 +89,21 @@ export function tcpVipListeners(view: MeshView, proxy: Pick<Proxy, 'mode'>, stra
   return placeTcpListeners(view.services.map((s) => serviceTcpCandidates(s, proxy, strategy)));
 }
 
-/** The wildcard HTTP listener(s) of one port: both families in one, or one per family in `families`. */
+/** What http_inspector reports for plaintext HTTP that the HTTP chain takes (HTTP/1.0 falls through, as in Istio). */
+export const PLAINTEXT_HTTP_PROTOCOLS: readonly string[] = ['http/1.1', 'h2c'];
+/** Name of the fall-through chain of a sniffing listener (Istio's name). */
+export const PASSTHROUGH_CHAIN = 'PassthroughFilterChain';
+
+/** The fall-through of a sniffing listener: anything not matched goes to its original destination. */
+export function passthroughChain(): FilterChain {
+  return { name: PASSTHROUGH_CHAIN, filters: [tcpProxyFilter(PASSTHROUGH_CLUSTER, PASSTHROUGH_CLUSTER)] };
+}
+
+/**
+ * The wildcard HTTP listener(s) of one port: both families in one, or one per family in `families`. The HTTP chain
+ * matches `raw_buffer` + `http/1.1`/`h2c` as the inspectors detect them; TLS, other TCP, and clients that stay silent
+ * past the detection timeout (server-first protocols) take the default chain to PassthroughCluster.
+ */
 export function httpPortListeners(
   port: number,
   families: readonly (IPFamily | undefined)[],
@@ -89,10 +113,19 @@ export function httpPortListeners(
     const addresses = family ? { address: envoyAddress(wildcardOf(family), port) } : wildcardAddresses(proxy, port);
     const primary = family ?? proxyFamilies(proxy)[0] ?? proxy.primaryFamily;
     const name = listenerName(wildcardOf(primary), port);
+    const http: FilterChain = {
+      name,
+      filter_chain_match: { transport_protocol: 'raw_buffer', application_protocols: PLAINTEXT_HTTP_PROTOCOLS },
+      filters: [httpConnectionManagerFilter(`outbound_${name}`, routeConfigName(port, family))],
+    };
     return {
       name,
       ...addresses,
-      filter_chains: [{ name, filters: [httpConnectionManagerFilter(`outbound_${name}`, routeConfigName(port, family))] }],
+      filter_chains: [http],
+      default_filter_chain: passthroughChain(),
+      listener_filters: [TLS_INSPECTOR_FILTER, HTTP_INSPECTOR_FILTER],
+      listener_filters_timeout: PROTOCOL_DETECTION_TIMEOUT,
+      continue_on_listener_filters_timeout: true,
       bind_to_port: { value: false },
       traffic_direction: 'OUTBOUND',
     };

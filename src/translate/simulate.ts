@@ -1,21 +1,29 @@
 // A small Envoy simulator over EnvoyResources: "which listener, chain, route, cluster and endpoints would this call
 // hit, and which source address would the upstream connection bind?" Used by behaviour tests and debugging tools.
-import { expandIPv6, parseAddress } from '../model/address.ts';
+import { parseAddress } from '../model/address.ts';
 import type { Address, IPFamily } from '../model/types.ts';
 import type {
-  AdditionalAddress, BindConfig, Cluster, EnvoyAddress, FilterChain, HttpConnectionManagerConfig, Listener,
-  TcpProxyConfig, VirtualHost,
+  AdditionalAddress, BindConfig, Cluster, EnvoyAddress, HttpConnectionManagerConfig, Listener, TcpProxyConfig,
+  VirtualHost,
 } from './envoy-types.ts';
 import type { EnvoyResources } from './types.ts';
 import { VIRTUAL_INBOUND_PORT, VIRTUAL_OUTBOUND_PORT } from './listeners-virtual.ts';
 import { wildcardOf } from './proxy-addresses.ts';
+import { detect, matchFilterChain, type FirstBytes } from './simulate-match.ts';
+export { detect, matchFilterChain, type Detected, type FirstBytes } from './simulate-match.ts';
 
-/** A connection the simulated sidecar captured: its original destination and, for HTTP, the Host header. */
+/**
+ * A connection the simulated sidecar captured: its original destination, what the client sends first (plaintext
+ * HTTP/1.1 unless told otherwise) and, for HTTP, the Host header; for TLS the SNI and ALPN it offers.
+ */
 export interface SimulatedCall {
   readonly direction: 'outbound' | 'inbound';
   readonly destination: string;
   readonly port: number;
   readonly host?: string;
+  readonly protocol?: FirstBytes;
+  readonly sni?: string;
+  readonly alpn?: readonly string[];
 }
 
 /** What the simulated Envoy did with a call; `error` says where it stopped. */
@@ -23,6 +31,8 @@ export interface SimulationResult {
   readonly family: IPFamily;
   readonly listener?: string;
   readonly filterChain?: string;
+  /** The listener filters gave up waiting for the client to send first (server-first protocols) and went on. */
+  readonly timedOut?: boolean;
   readonly routeConfig?: string;
   readonly virtualHost?: string;
   readonly cluster?: string;
@@ -48,30 +58,6 @@ function listens(l: Listener, ip: string, port: number): boolean {
 export function matchListener(listeners: readonly Listener[], dst: Address, port: number, bound: boolean): Listener | undefined {
   const pool = listeners.filter((l) => (l.bind_to_port?.value ?? true) === bound);
   return pool.find((l) => listens(l, dst.ip, port)) ?? pool.find((l) => listens(l, wildcardOf(dst.family), port));
-}
-
-function inRange(dst: Address, prefix: string, len: number): boolean {
-  const a = parseAddress(prefix);
-  if (!a || a.family !== dst.family) return false;
-  const bits = (x: Address): string =>
-    x.family === 'IPv4'
-      ? x.ip.split('.').map((o) => Number(o).toString(2).padStart(8, '0')).join('')
-      : expandIPv6(x.ip).map((g) => g.toString(2).padStart(16, '0')).join('');
-  return bits(a).slice(0, len) === bits(dst).slice(0, len);
-}
-
-/** Envoy's filter chain choice, reduced to what biplane sets: destination port, then longest IP prefix, then default. */
-export function matchFilterChain(l: Listener, dst: Address, port: number): FilterChain | undefined {
-  const scored = l.filter_chains.flatMap((c) => {
-    const m = c.filter_chain_match;
-    if (m?.destination_port && m.destination_port.value !== port) return [];
-    const ranges = m?.prefix_ranges ?? [];
-    const hits = ranges.filter((r) => inRange(dst, r.address_prefix, r.prefix_len.value)).map((r) => r.prefix_len.value);
-    if (ranges.length > 0 && hits.length === 0) return [];
-    return [{ c, score: (m?.destination_port ? 1000 : 0) + (hits.length > 0 ? 1 + Math.max(...hits) : 0) }];
-  });
-  scored.sort((a, b) => b.score - a.score);
-  return scored[0]?.c ?? l.default_filter_chain;
 }
 
 /** Envoy's virtual host choice: exact domain, then `*.suffix`, then `prefix*`, then `*` (case-insensitive). */
@@ -127,8 +113,15 @@ export function simulate(r: EnvoyResources, call: SimulatedCall): SimulationResu
   if (!capture) return { family, error: `no ${family} capture listener on port ${capturePort}` };
   const handed = capture.use_original_dst?.value ? matchListener(r.listeners, dst, call.port, false) : undefined;
   const listener = handed ?? capture;
-  const chain = matchFilterChain(listener, dst, call.port);
-  const base: SimulationResult = { family, listener: listener.name, ...(chain?.name ? { filterChain: chain.name } : {}) };
+  const detected = detect(listener, call.protocol ?? 'http/1.1', call.sni, call.alpn);
+  if (detected.error) return { family, listener: listener.name, ...(detected.timedOut ? { timedOut: true } : {}), error: detected.error };
+  const chain = matchFilterChain(listener, dst, call.port, detected);
+  const base: SimulationResult = {
+    family,
+    listener: listener.name,
+    ...(chain?.name ? { filterChain: chain.name } : {}),
+    ...(detected.timedOut ? { timedOut: true } : {}),
+  };
   const filter = chain?.filters[chain.filters.length - 1];
   if (!filter) return { ...base, error: 'no filter chain matched' };
   if (filter.name === 'envoy.filters.network.tcp_proxy') {

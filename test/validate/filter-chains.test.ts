@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { validateResources } from '../../src/translate/validate/index.ts';
-import { dualStack, put, summary, tcpProxyFilter, type Json } from './fixtures.ts';
+import { dualStack, hcmFilter, Names, put, sock, summary, tcpProxyFilter, type Json } from './fixtures.ts';
 
 /** virtualInbound of the fixture: [inbound-pod (both families' ranges), virtualInbound-blackhole (15006)]. */
 const chains = (set: ReturnType<typeof dualStack>): Json[] => set.listeners[2]!['filter_chains'] as Json[];
@@ -66,8 +66,8 @@ test('chains whose matches overlap in one value are rejected, however the prefix
   });
   assert.deepEqual(summary(validateResources(set)), ['listener.filter_chain_match_unique virtualInbound filter_chains[2].filter_chain_match']);
   const protocols = dualStack();
-  const http = (alpn: string[]): Json => ({ filter_chain_match: { destination_port: { value: 80 }, application_protocols: alpn }, filters: [tcpProxyFilter('InboundPassthroughCluster')] });
-  chains(protocols).push(http(['http/1.1', 'h2c']), http(['h2c']));
+  const tls = (alpn: string[]): Json => ({ filter_chain_match: { destination_port: { value: 80 }, application_protocols: alpn }, filters: [tcpProxyFilter('InboundPassthroughCluster')] });
+  chains(protocols).push(tls(['h2', 'http/1.1']), tls(['h2']));
   assert.deepEqual(summary(validateResources(protocols)), ['listener.filter_chain_match_unique virtualInbound filter_chains[3].filter_chain_match']);
 });
 
@@ -78,5 +78,61 @@ test('chains that differ in one criterion, or only in the default chain, are dis
     filters: [tcpProxyFilter('InboundPassthroughCluster')],
   });
   chains(set).push(port(80), port(80, 'tls'), port(81));
+  assert.deepEqual(summary(validateResources(set)), []);
+});
+
+/** A sniffing HTTP wildcard listener as the translator builds it: HTTP chain by ALPN, fall-through default chain. */
+function sniffing(): Json {
+  return {
+    name: '0.0.0.0_8080',
+    address: sock('0.0.0.0', 8080),
+    additional_addresses: [{ address: sock('::', 8080) }],
+    bind_to_port: { value: false },
+    listener_filters: [
+      { name: 'envoy.filters.listener.tls_inspector', typed_config: { '@type': 'type.googleapis.com/envoy.extensions.filters.listener.tls_inspector.v3.TlsInspector' } },
+      { name: 'envoy.filters.listener.http_inspector', typed_config: { '@type': 'type.googleapis.com/envoy.extensions.filters.listener.http_inspector.v3.HttpInspector' } },
+    ],
+    listener_filters_timeout: { seconds: 1 },
+    continue_on_listener_filters_timeout: true,
+    filter_chains: [{ filter_chain_match: { transport_protocol: 'raw_buffer', application_protocols: ['http/1.1', 'h2c'] }, filters: [hcmFilter(Names.route)] }],
+    default_filter_chain: { name: 'PassthroughFilterChain', filters: [tcpProxyFilter('InboundPassthroughCluster')] },
+  };
+}
+
+test('a sniffing listener with an HTTP chain and a fall-through is accepted', () => {
+  const set = dualStack();
+  set.listeners.push(sniffing());
+  assert.deepEqual(summary(validateResources(set)), []);
+});
+
+test('a chain matching plaintext HTTP by application protocol needs http_inspector', () => {
+  const set = dualStack();
+  const listener = sniffing();
+  put(listener, 'listener_filters', (listener['listener_filters'] as Json[]).slice(0, 1));
+  set.listeners.push(listener);
+  const problems = validateResources(set);
+  assert.deepEqual(summary(problems), ['listener.http_inspector_required 0.0.0.0_8080 filter_chains[0].filter_chain_match.application_protocols']);
+  assert.match(problems[0]!.message, /never matches/);
+});
+
+test('a sniffing listener that closes or waits forever on a silent client strands server-first protocols', () => {
+  const closes = dualStack();
+  const closing = sniffing();
+  put(closing, 'continue_on_listener_filters_timeout', undefined);
+  closes.listeners.push(closing);
+  assert.deepEqual(summary(validateResources(closes)), ['listener.sniffing_timeout 0.0.0.0_8080 continue_on_listener_filters_timeout']);
+  const waits = dualStack();
+  const waiting = sniffing();
+  put(waiting, 'listener_filters_timeout', { seconds: 0 });
+  waits.listeners.push(waiting);
+  assert.deepEqual(summary(validateResources(waits)), ['listener.sniffing_timeout 0.0.0.0_8080 listener_filters_timeout']);
+});
+
+test('a sniffing listener without a fall-through chain may close a silent client', () => {
+  const set = dualStack();
+  const listener = sniffing();
+  put(listener, 'default_filter_chain', undefined);
+  put(listener, 'continue_on_listener_filters_timeout', undefined);
+  set.listeners.push(listener);
   assert.deepEqual(summary(validateResources(set)), []);
 });
