@@ -154,3 +154,28 @@ test('a service targeting 15006 gets no inbound chain of its own: the port belon
   assert.ok(!r.clusters.some((c) => c.name === 'inbound|15006||'));
   assert.deepEqual(validateResources(r), []);
 });
+
+test('PassthroughCluster keeps the client’s HTTP protocol; inbound passthrough clusters, behind TCP proxies only, need none', () => {
+  const r = translate(mesh(), proxyFor(webPod));
+  const options = (name: string) => r.clusters.find((c) => c.name === name)?.typed_extension_protocol_options;
+  assert.deepEqual(options('PassthroughCluster')?.['envoy.extensions.upstreams.http.v3.HttpProtocolOptions']?.['use_downstream_protocol_config'], {
+    http_protocol_options: {},
+    http2_protocol_options: {},
+  });
+  assert.equal(options('InboundPassthroughCluster'), undefined);
+  assert.equal(options('inbound|8080||'), undefined);
+  const inbound = listener(r, 'virtualInbound');
+  assert.ok(inbound.filter_chains.every((c) => c.filters.every((f) => f.name === 'envoy.filters.network.tcp_proxy')), 'nothing inbound reads HTTP options');
+});
+
+test('headless HTTP services state their upstream protocol: HTTP/2 for gRPC, HTTP/1.1 for HTTP, none for TCP', () => {
+  const m = mesh();
+  const headless = service('peers', 'apps', [], [port('grpc', 50051, 'GRPC', 50051), port('http', 8081, 'HTTP', 8081), port('tcp', 7000, 'TCP', 7000)]);
+  const r = translate({ ...m, services: [...m.services, headless] }, proxyFor(clients.dual4));
+  const http = (p: number) =>
+    r.clusters.find((c) => c.name === `outbound|${p}||peers.apps.svc.cluster.local`)?.typed_extension_protocol_options?.['envoy.extensions.upstreams.http.v3.HttpProtocolOptions']?.['explicit_http_config'];
+  assert.deepEqual(http(50051), { http2_protocol_options: {} });
+  assert.deepEqual(http(8081), { http_protocol_options: {} });
+  assert.equal(http(7000), undefined);
+  assert.deepEqual(validateResources(r), []);
+});

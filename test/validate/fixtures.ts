@@ -119,6 +119,12 @@ function clusters(): Json[] {
         source_address: { address: '127.0.0.6', port_value: 0 },
         extra_source_addresses: [{ address: { address: '::6', port_value: 0 } }],
       },
+      typed_extension_protocol_options: {
+        'envoy.extensions.upstreams.http.v3.HttpProtocolOptions': {
+          '@type': 'type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions',
+          use_downstream_protocol_config: { http_protocol_options: {}, http2_protocol_options: {} },
+        },
+      },
     },
     {
       name: Names.external,
