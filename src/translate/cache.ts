@@ -112,7 +112,7 @@ export class TranslationCache {
       stamp: state.stamp,
       clusters: serviceClusters(service, endpoints, view, view.strategy),
       endpoints: serviceLoadAssignments(service, endpoints, view, view.strategy),
-      tcp: serviceTcpCandidates(service, view, view.strategy),
+      tcp: serviceTcpCandidates(service, endpoints, view, view.strategy),
       hosts: new Map(),
     };
     byHost.set(service.hostname, fragment);

@@ -6,7 +6,7 @@ import { vipGroups } from '../../src/translate/plan.ts';
 import { dnsLookupFamily } from '../../src/translate/clusters.ts';
 import type { EnvoyResources, Listener } from '../../src/translate/types.ts';
 import { validateResources } from '../../src/translate/validate/index.ts';
-import { clients, ips, port, proxyFor, service } from './fixtures.ts';
+import { clients, endpoint, ips, port, proxyFor, service } from './fixtures.ts';
 import { mesh, webPod } from './mesh.ts';
 
 const all = (l: Listener): string[] => [l.address, ...(l.additional_addresses ?? []).map((a) => a.address)].map((a) => a.socket_address.address);
@@ -178,4 +178,40 @@ test('headless HTTP services state their upstream protocol: HTTP/2 for gRPC, HTT
   assert.deepEqual(http(8081), { http_protocol_options: {} });
   assert.equal(http(7000), undefined);
   assert.deepEqual(validateResources(r), []);
+});
+
+test('two headless services on one pod address and port share no listener address: the first by hostname keeps it', () => {
+  const m = mesh();
+  const a = service('a-peers', 'apps', [], [port('tcp', 7000, 'TCP', 7000)], { selector: { app: 'peer' } });
+  const b = service('b-peers', 'apps', [], [port('tcp', 7000, 'TCP', 7000), port('tcp-admin', 7001, 'TCP', 7001)], { selector: { app: 'peer' } });
+  const pod = (svc: typeof a) => endpoint(svc, 'peer-0', ['10.244.7.1', 'fd00:10:244:7::1'], [{ name: 'tcp', port: 7000 }, { name: 'tcp-admin', port: 7001 }]);
+  const r = translate({ ...m, services: [b, ...m.services, a], endpoints: [...m.endpoints, pod(b), pod(a)] }, proxyFor(clients.dual4));
+  const peers = r.listeners.filter((l) => l.name.startsWith('10.244.7.') || l.name.startsWith('fd00:10:244:7:'));
+  assert.deepEqual(peers.map((l) => [l.name, l.filter_chains[0]?.name]), [
+    ['10.244.7.1_7000', 'outbound|7000||a-peers.apps.svc.cluster.local'],
+    ['10.244.7.1_7001', 'outbound|7001||b-peers.apps.svc.cluster.local'],
+    ['fd00:10:244:7::1_7000', 'outbound|7000||a-peers.apps.svc.cluster.local'],
+    ['fd00:10:244:7::1_7001', 'outbound|7001||b-peers.apps.svc.cluster.local'],
+  ]);
+  assert.deepEqual(validateResources(r), []);
+});
+
+test('a headless port listens on the endpoint port, and HTTP ports stay on the wildcard listener', () => {
+  const m = mesh();
+  const h = service('mapped', 'apps', [], [port('tcp', 80, 'TCP', 'tcp'), port('http', 8088, 'HTTP', 8088)]);
+  const r = translate({ ...m, services: [...m.services, h], endpoints: [...m.endpoints, endpoint(h, 'mapped-0', ['10.244.8.1'], [{ name: 'tcp', port: 9000 }, { name: 'http', port: 8088 }])] }, proxyFor(clients.dual4));
+  const names = r.listeners.map((l) => l.name);
+  assert.ok(names.includes('10.244.8.1_9000'));
+  assert.ok(!names.some((n) => n.startsWith('10.244.8.1_') && n !== '10.244.8.1_9000'));
+  assert.ok(names.includes('0.0.0.0_8088'));
+});
+
+test('a ServiceEntry with resolution NONE and no addresses gets listeners per endpoint address, one with VIPs does not', () => {
+  const m = mesh();
+  const none = service('ext', 'apps', [], [port('tcp', 5000, 'TCP', 5000)], { kind: 'ServiceEntry', hostname: 'db.example.com', resolution: 'NONE', headless: false });
+  const r = translate({ ...m, services: [...m.services, none], endpoints: [...m.endpoints, { ...endpoint(none, 'x', ['192.0.2.50'], []), pod: undefined }] as typeof m.endpoints }, proxyFor(clients.dual4));
+  assert.ok(r.listeners.some((l) => l.name === '192.0.2.50_5000'));
+  const withVip = { ...none, vips: ips('240.240.0.9') };
+  const r2 = translate({ ...m, services: [...m.services, withVip], endpoints: [...m.endpoints, { ...endpoint(withVip, 'x', ['192.0.2.50'], []), pod: undefined }] as typeof m.endpoints }, proxyFor(clients.dual4));
+  assert.deepEqual(r2.listeners.map((l) => l.name).filter((n) => n.endsWith('_5000')), ['240.240.0.9_5000']);
 });

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { translate } from '../../src/translate/index.ts';
 import { detect, matchFilterChain, simulate } from '../../src/translate/simulate.ts';
 import type { FilterChain, FilterChainMatch, Listener } from '../../src/translate/types.ts';
-import { clients, proxyFor } from './fixtures.ts';
+import { clients, endpoint, port, proxyFor, service } from './fixtures.ts';
 import { mesh, webPod } from './mesh.ts';
 
 const WEB = 'outbound|80||web.apps.svc.cluster.local';
@@ -186,4 +186,42 @@ test('the longest destination prefix wins, and a range never matches the other f
   assert.equal(matchFilterChain(l, v4('192.0.2.1'), 80, detect(l, 'tcp'))?.name, 'wide');
   assert.equal(matchFilterChain(l, { ip: '2001:db8::1', family: 'IPv6' }, 80, detect(l, 'tcp'))?.name, 'v6');
   assert.equal(matchFilterChain(l, { ip: '2001:db9::1', family: 'IPv6' }, 80, detect(l, 'tcp')), undefined);
+});
+
+/** The mesh plus a dual-stack headless TCP service `cache` with two pods. */
+function withHeadless() {
+  const m = mesh();
+  const cache = service('cache', 'apps', [], [port('tcp-redis', 6379, 'TCP', 6379)]);
+  return {
+    ...m,
+    services: [...m.services, cache],
+    endpoints: [
+      ...m.endpoints,
+      endpoint(cache, 'cache-0', ['10.244.6.1', 'fd00:10:244:6::1'], [{ name: 'tcp-redis', port: 6379 }]),
+      endpoint(cache, 'cache-1', ['fd00:10:244:6::2', '10.244.6.2'], [{ name: 'tcp-redis', port: 6379 }]),
+    ],
+  };
+}
+
+test('a headless TCP endpoint gets its own listener per family, and keeps the family end to end', () => {
+  const r = translate(withHeadless(), proxyFor(clients.dual6));
+  for (const ip of ['10.244.6.1', 'fd00:10:244:6::1', '10.244.6.2', 'fd00:10:244:6::2']) {
+    const s = simulate(r, { direction: 'outbound', destination: ip, port: 6379, protocol: 'server-first' });
+    assert.equal(s.listener, `${ip}_6379`);
+    assert.equal(s.cluster, 'outbound|6379||cache.apps.svc.cluster.local');
+    assert.equal(s.clusterType, 'ORIGINAL_DST');
+    assert.deepEqual(s.upstreams, [[ip]]);
+    assert.equal(s.timedOut, undefined, 'no sniffing on a TCP listener');
+  }
+  const names = r.listeners.map((l) => l.name).filter((n) => n.endsWith('_6379'));
+  assert.deepEqual(names, ['10.244.6.1_6379', '10.244.6.2_6379', 'fd00:10:244:6::1_6379', 'fd00:10:244:6::2_6379']);
+  assert.ok(r.listeners.filter((l) => names.includes(l.name)).every((l) => l.additional_addresses === undefined), 'never merged');
+});
+
+test('a single-family proxy gets headless listeners of its own family only', () => {
+  const v4 = translate(withHeadless(), proxyFor(clients.v4));
+  assert.deepEqual(v4.listeners.map((l) => l.name).filter((n) => n.endsWith('_6379')), ['10.244.6.1_6379', '10.244.6.2_6379']);
+  const v6 = translate(withHeadless(), proxyFor(clients.v6));
+  assert.deepEqual(v6.listeners.map((l) => l.name).filter((n) => n.endsWith('_6379')), ['fd00:10:244:6::1_6379', 'fd00:10:244:6::2_6379']);
+  assert.equal(simulate(v6, { direction: 'outbound', destination: 'fd00:10:244:6::2', port: 6379 }).listener, 'fd00:10:244:6::2_6379');
 });
