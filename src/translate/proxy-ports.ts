@@ -11,3 +11,6 @@ export const STATS_PORT = 15090;
 export const READINESS_PORT = 15021;
 /** Port of Envoy's admin interface, on the primary family's localhost. */
 export const ADMIN_PORT = 15000;
+
+/** Ports the sidecar binds on its wildcard addresses; a service's wildcard listener there would clash with Envoy's. */
+export const WILDCARD_PORTS: ReadonlySet<number> = new Set([VIRTUAL_OUTBOUND_PORT, VIRTUAL_INBOUND_PORT, STATS_PORT, READINESS_PORT]);

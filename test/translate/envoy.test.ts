@@ -10,6 +10,8 @@ import { loadMesh } from '../../src/cli/translate.ts';
 import { loadManifests } from '../../src/sources/files/index.ts';
 import { translate } from '../../src/translate/index.ts';
 import { envoyBinary, envoyValidate } from './envoy.ts';
+import { clients, port, proxyFor, service } from './fixtures.ts';
+import { mesh } from './mesh.ts';
 
 const DEMO = path.join(import.meta.dirname, '../../examples/demo');
 const GOLDEN = path.join(import.meta.dirname, '../../testdata/translate');
@@ -64,4 +66,14 @@ test('Envoy rejects a translation with two listeners on one address, so an accep
   const verdict = envoyValidate(envoy, mesh.proxy, { ...r, listeners: [...r.listeners, { ...first, name: 'copy' }] });
   assert.equal(verdict.ok, false);
   assert.match(verdict.output, /duplicate address/);
+});
+
+test('Envoy accepts HTTP services on the ports the sidecar binds itself (15001, 15006, 15021, 15090)', (t) => {
+  const envoy = requireEnvoy(t);
+  if (!envoy) return;
+  const m = mesh();
+  const reserved = [15001, 15006, 15021, 15090].map((p, i) => service(`reserved${i}`, 'apps', [`10.96.1.${i + 1}`, `fd00:10:96:1::${i + 1}`], [port('http', p, 'HTTP', p)]));
+  const proxy = proxyFor(clients.dual6);
+  const verdict = envoyValidate(envoy, proxy, translate({ ...m, services: [...m.services, ...reserved] }, proxy));
+  assert.ok(verdict.ok, verdict.output);
 });

@@ -5,6 +5,7 @@ import { passthroughBind, wildcardAddresses } from '../../src/translate/proxy-ad
 import { vipGroups } from '../../src/translate/plan.ts';
 import { dnsLookupFamily } from '../../src/translate/clusters.ts';
 import type { EnvoyResources, Listener } from '../../src/translate/types.ts';
+import { simulate } from '../../src/translate/simulate.ts';
 import { validateResources } from '../../src/translate/validate/index.ts';
 import { clients, endpoint, ips, port, proxyFor, service } from './fixtures.ts';
 import { mesh, webPod } from './mesh.ts';
@@ -214,4 +215,17 @@ test('a ServiceEntry with resolution NONE and no addresses gets listeners per en
   const withVip = { ...none, vips: ips('240.240.0.9') };
   const r2 = translate({ ...m, services: [...m.services, withVip], endpoints: [...m.endpoints, { ...endpoint(withVip, 'x', ['192.0.2.50'], []), pod: undefined }] as typeof m.endpoints }, proxyFor(clients.dual4));
   assert.deepEqual(r2.listeners.map((l) => l.name).filter((n) => n.endsWith('_5000')), ['240.240.0.9_5000']);
+});
+
+test('an HTTP service on a port the sidecar binds itself gets no wildcard listener there; its traffic passes through', () => {
+  const m = mesh();
+  const reserved = [15001, 15006, 15021, 15090].map((p, i) => service(`reserved${i}`, 'apps', [`10.96.1.${i + 1}`], [port('http', p, 'HTTP', p)]));
+  const r = translate({ ...m, services: [...m.services, ...reserved] }, proxyFor(clients.dual4));
+  for (const p of [15001, 15006, 15021, 15090]) {
+    assert.ok(!r.listeners.some((l) => l.name === `0.0.0.0_${p}`), `no wildcard listener on ${p}`);
+    assert.ok(!r.routes.some((rc) => rc.name === String(p)), `no route configuration for ${p}`);
+  }
+  assert.deepEqual(validateResources(r), []);
+  const s = simulate(r, { direction: 'outbound', destination: '10.96.1.3', port: 15021, host: 'reserved2.apps' });
+  assert.equal(s.cluster, 'PassthroughCluster');
 });
