@@ -3,7 +3,7 @@
 // every family the pod has. Built without Duration or wrapper fields so the object is also valid proto3 JSON, which
 // is what Envoy reads from a file; only `node.metadata` (a Struct) needs `toStruct` before encoding.
 import { parseAddress } from '../model/address.ts';
-import type { Proxy } from '../model/types.ts';
+import type { InterceptionMode, Proxy } from '../model/types.ts';
 import { dnsLookupFamily } from './clusters.ts';
 import { ROUTER_FILTER } from './filters.ts';
 import { envoyAddress, localhostOf, wildcardAddresses } from './proxy-addresses.ts';
@@ -31,8 +31,13 @@ function staticHttpListener(proxy: Proxy, name: string, port: number, routes: re
   return { name, ...wildcardAddresses(proxy, port), filter_chains: [{ filters: [{ name: 'envoy.filters.network.http_connection_manager', typed_config: hcm }] }] };
 }
 
-/** The bootstrap of `proxy`'s sidecar, with ADS pointed at `xds` (STATIC for an IP literal, else STRICT_DNS). */
-export function sidecarBootstrap(proxy: Proxy, xds: XdsAddress): Record<string, unknown> {
+/**
+ * The bootstrap of `proxy`'s sidecar, with ADS pointed at `xds` (STATIC for an IP literal, else STRICT_DNS). Node
+ * metadata says `INTERCEPTION_MODE` when the proxy is captured by TPROXY or `interception` states a mode, so the
+ * control plane builds the matching capture listeners.
+ */
+export function sidecarBootstrap(proxy: Proxy, xds: XdsAddress, interception?: InterceptionMode): Record<string, unknown> {
+  const mode = interception ?? (proxy.interception === 'TPROXY' ? 'TPROXY' : undefined);
   const http2 = {
     'envoy.extensions.upstreams.http.v3.HttpProtocolOptions': {
       '@type': 'type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions',
@@ -54,6 +59,7 @@ export function sidecarBootstrap(proxy: Proxy, xds: XdsAddress): Record<string, 
         INSTANCE_IPS: proxy.ips.map((a) => a.ip).join(','),
         NAMESPACE: proxy.namespace,
         ...(proxy.pod ? { NAME: proxy.pod } : {}),
+        ...(mode ? { INTERCEPTION_MODE: mode } : {}),
         LABELS: { ...proxy.labels },
       },
       locality: { ...proxy.locality },

@@ -160,9 +160,13 @@ function modeFor(proxy: ProxyFamilies, family: IPFamily | undefined): IPMode {
   return family ?? proxy.mode;
 }
 
-/** Inbound clusters (`inbound|<port>||`, ORIGINAL_DST, bound to the passthrough source) plus InboundPassthroughCluster. */
-export function inboundClusters(ports: readonly number[], proxy: ProxyFamilies): Cluster[] {
-  const bind = passthroughBind(proxy);
+/**
+ * Inbound clusters (`inbound|<port>||`, ORIGINAL_DST) plus InboundPassthroughCluster, bound to the passthrough source
+ * under REDIRECT; under TPROXY unbound, since original_src gives each upstream connection the client's own address
+ * (a cluster's source address would win over it).
+ */
+export function inboundClusters(ports: readonly number[], proxy: Pick<Proxy, 'mode' | 'primaryFamily' | 'interception'>): Cluster[] {
+  const bind = proxy.interception === 'TPROXY' ? undefined : passthroughBind(proxy);
   return [
     ...ports.map((p) => originalDstCluster(inboundClusterName(p), bind)),
     originalDstCluster(INBOUND_PASSTHROUGH_CLUSTER, bind),

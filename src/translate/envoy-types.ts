@@ -102,6 +102,10 @@ export interface Listener {
   /** On that timeout, go on to filter chain matching instead of closing the connection. */
   readonly continue_on_listener_filters_timeout?: boolean;
   readonly use_original_dst?: Wrapped<boolean>;
+  /** TPROXY: the socket accepts connections to non-local addresses. */
+  readonly transparent?: Wrapped<boolean>;
+  /** Options of the main address's socket (and of additional addresses without their own). */
+  readonly socket_options?: readonly SocketOption[];
   readonly bind_to_port?: Wrapped<boolean>;
   readonly traffic_direction?: 'UNSPECIFIED' | 'INBOUND' | 'OUTBOUND';
 }

@@ -24,6 +24,8 @@ export interface SimulatedCall {
   readonly protocol?: FirstBytes;
   readonly sni?: string;
   readonly alpn?: readonly string[];
+  /** The client's address, which an upstream connection keeps under original_src (TPROXY inbound). */
+  readonly source?: string;
 }
 
 /** What the simulated Envoy did with a call; `error` says where it stopped. */
@@ -86,13 +88,22 @@ function upstreamsOf(r: EnvoyResources, cluster: Cluster, dst: Address): string[
   ).filter((list) => list.length > 0);
 }
 
-function finish(r: EnvoyResources, partial: SimulationResult, clusterName: string, dst: Address): SimulationResult {
+/**
+ * The upstream's source address: the cluster's bind address of the upstream family (it wins), else the client's own
+ * address when the listener runs original_src, else whatever the kernel picks (undefined).
+ */
+function sourceFor(cluster: Cluster, family: IPFamily | undefined, keptSource: string | undefined): string | undefined {
+  const bound = family ? selectSource(cluster.upstream_bind_config, family) : undefined;
+  return bound ?? keptSource;
+}
+
+function finish(r: EnvoyResources, partial: SimulationResult, clusterName: string, dst: Address, keptSource?: string): SimulationResult {
   const cluster = r.clusters.find((c) => c.name === clusterName);
   if (!cluster) return { ...partial, cluster: clusterName, error: `cluster ${clusterName} not found` };
   const upstreams = upstreamsOf(r, cluster, dst);
   const first = upstreams[0]?.[0];
   const upstreamFamily = first === undefined ? undefined : parseAddress(first)?.family;
-  const sourceAddress = upstreamFamily ? selectSource(cluster.upstream_bind_config, upstreamFamily) : undefined;
+  const sourceAddress = sourceFor(cluster, upstreamFamily, keptSource);
   return {
     ...partial,
     cluster: clusterName,
@@ -124,8 +135,9 @@ export function simulate(r: EnvoyResources, call: SimulatedCall): SimulationResu
   };
   const filter = chain?.filters[chain.filters.length - 1];
   if (!filter) return { ...base, error: 'no filter chain matched' };
+  const keptSource = (listener.listener_filters ?? []).some((f) => f.name === 'envoy.filters.listener.original_src') ? call.source : undefined;
   if (filter.name === 'envoy.filters.network.tcp_proxy') {
-    return finish(r, base, (filter.typed_config as TcpProxyConfig).cluster, dst);
+    return finish(r, base, (filter.typed_config as TcpProxyConfig).cluster, dst, keptSource);
   }
   const routeName = (filter.typed_config as HttpConnectionManagerConfig).rds.route_config_name;
   const routes = r.routes.find((rc) => rc.name === routeName);
@@ -134,5 +146,5 @@ export function simulate(r: EnvoyResources, call: SimulatedCall): SimulationResu
   const vhost = matchVirtualHost(routes.virtual_hosts, authority);
   const route = vhost?.routes.find((x) => x.match.prefix === '/');
   if (!vhost || !route) return { ...base, routeConfig: routeName, error: `no virtual host for ${authority}` };
-  return finish(r, { ...base, routeConfig: routeName, virtualHost: vhost.name }, route.route.cluster, dst);
+  return finish(r, { ...base, routeConfig: routeName, virtualHost: vhost.name }, route.route.cluster, dst, keptSource);
 }

@@ -2,12 +2,13 @@
 // socket address twice (within the listener or across listeners; port 0 excepted), additional addresses of the
 // primary's protocol, filter-chain prefix ranges covering every family the listener accepts, filter chains that never
 // overlap, router filter last; a loop guard on capture listeners (filter-chains.ts); sniffing that can match and
-// never strands a server-first client (sniffing.ts).
+// never strands a server-first client (sniffing.ts); socket options of the address's family (socket-options.ts).
 import type { IPFamily } from '../../model/types.ts';
 import { asArr, asObj, isSet, type Obj } from './access.ts';
 import { checkChainMatchesUnique, checkLoopGuard } from './filter-chains.ts';
 import { checkRouterLast, filterChainsOf, hcmsOf, type Located } from './http.ts';
 import { checkSniffing } from './sniffing.ts';
+import { checkSocketOptionFamilies } from './socket-options.ts';
 import { cidrFamily, socketInfo, type SocketInfo } from './net.ts';
 import { fieldPath, indexPath, type Report } from './problem.ts';
 import { checkRouteConfig } from './routes.ts';
@@ -88,6 +89,7 @@ export function checkListener(listener: Obj, report: Report): void {
   checkChainMatchesUnique(listener, report);
   checkLoopGuard(listener, report);
   checkSniffing(listener, report);
+  checkSocketOptionFamilies(listener, report);
   for (const hcm of hcmsOf(listener)) {
     checkRouterLast(hcm, report);
     const inline = asObj(hcm.value['route_config']);
