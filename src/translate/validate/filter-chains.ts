@@ -6,7 +6,7 @@ import { parseAddress } from '../../model/address.ts';
 import { addressBits } from '../../model/cidr.ts';
 import { anyTypeName, asArr, asNum, asObj, asStr, dig, type Obj } from './access.ts';
 import { filterChainsOf, networkFiltersOf, TypeName, type Located } from './http.ts';
-import { listenerAddressesOf } from './listeners.ts';
+import { listenerAddressesOf } from './listener-addresses.ts';
 import { fieldPath, type Report } from './problem.ts';
 
 /** Expanding a chain's match value by value stops here; a match that wide is not compared. */

@@ -9,27 +9,11 @@ import { checkChainMatchesUnique, checkLoopGuard } from './filter-chains.ts';
 import { checkRouterLast, filterChainsOf, hcmsOf, type Located } from './http.ts';
 import { checkSniffing } from './sniffing.ts';
 import { checkSocketOptionFamilies } from './socket-options.ts';
-import { cidrFamily, socketInfo, type SocketInfo } from './net.ts';
+import { listenerAddressesOf } from './listener-addresses.ts';
+import { cidrFamily } from './net.ts';
 import { fieldPath, indexPath, type Report } from './problem.ts';
 import { checkRouteConfig } from './routes.ts';
-
-/** One socket address a listener binds, with its path (`address` or `additional_addresses[i].address`). */
-export interface ListenerAddress {
-  readonly path: string;
-  readonly info: SocketInfo;
-}
-
-/** The listener's socket addresses: its address first, then its additional addresses. */
-export function listenerAddressesOf(listener: Obj): ListenerAddress[] {
-  const out: ListenerAddress[] = [];
-  const primary = socketInfo(listener['address']);
-  if (primary) out.push({ path: 'address', info: primary });
-  asArr(listener['additional_addresses']).forEach((extra, i) => {
-    const info = socketInfo(asObj(extra)?.['address']);
-    if (info) out.push({ path: fieldPath(indexPath('additional_addresses', i), 'address'), info });
-  });
-  return out;
-}
+export { listenerAddressesOf, type ListenerAddress } from './listener-addresses.ts';
 
 function checkAddresses(listener: Obj, report: Report): void {
   const needsAddress = !isSet(listener['api_listener']) && !isSet(listener['internal_listener']);

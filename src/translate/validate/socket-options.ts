@@ -3,7 +3,7 @@
 // real namespace). Each address gets the listener's socket_options unless its AdditionalAddress overrides them (an
 // override replaces them, even when empty).
 import { asArr, asNum, asObj, type Obj } from './access.ts';
-import { listenerAddressesOf } from './listeners.ts';
+import { listenerAddressesOf } from './listener-addresses.ts';
 import { fieldPath, indexPath, type Report } from './problem.ts';
 
 const SOL_IPV6 = 41;
