@@ -22,14 +22,22 @@ export function podProxyType(pod: Pod): Proxy['type'] | undefined {
   return pod.annotations[INJECT_ANNOTATION] === 'false' ? undefined : 'sidecar';
 }
 
-/** The xDS node a pod's proxy sends: an Istio-style id and INSTANCE_IPS from `podIPs` (GENERATOR grpc when proxyless). */
+/** Istio's annotation choosing how a pod's traffic is captured (`REDIRECT` or `TPROXY`); the injector passes it on. */
+export const INTERCEPTION_ANNOTATION = 'sidecar.istio.io/interceptionMode';
+
+/**
+ * The xDS node a pod's proxy sends: an Istio-style id and INSTANCE_IPS from `podIPs` (GENERATOR grpc when proxyless),
+ * and INTERCEPTION_MODE when the pod's annotation names one, as Istio's injector sets it.
+ */
 export function podProxyNode(pod: Pod, type: Proxy['type']): ProxyNode {
   const first = pod.ips[0]?.ip ?? '';
+  const interception = pod.annotations[INTERCEPTION_ANNOTATION];
   const metadata: Record<string, unknown> = {
     NAMESPACE: pod.namespace,
     NAME: pod.name,
     INSTANCE_IPS: pod.ips.map((a) => a.ip).join(','),
     ...(type === 'proxyless' ? { GENERATOR: 'grpc' } : {}),
+    ...(type === 'sidecar' && interception ? { INTERCEPTION_MODE: interception } : {}),
   };
   return { id: `${type}~${first}~${pod.name}.${pod.namespace}~${pod.namespace}.svc.cluster.local`, metadata };
 }

@@ -1,6 +1,7 @@
 // `biplane bootstrap`: the Envoy bootstrap file for one pod's sidecar, read with the real Bootstrap proto and printed
 // as canonical proto3 JSON.
 import { parseArgs } from 'node:util';
+import type { InterceptionMode } from '../model/types.ts';
 import { sidecarBootstrap, type XdsAddress } from '../translate/bootstrap.ts';
 import { fromProto3Json } from '../xds/proto3-json-parse.ts';
 import { toProto3Json, type JsonValue } from '../xds/proto3-json.ts';
@@ -10,6 +11,7 @@ import type { Command } from './main.ts';
 const BOOTSTRAP = 'envoy.config.bootstrap.v3.Bootstrap';
 
 const USAGE = `usage: biplane bootstrap --manifests DIR --proxy NAMESPACE/POD [--xds-address HOST:PORT] [--ads sotw|delta]
+                         [--interception redirect|tproxy]
 
 Prints the Envoy bootstrap (JSON) for the sidecar of one pod: node id and metadata, ADS to biplane, admin on
 localhost, stats (15090) and readiness (15021) listeners on every family the pod has.
@@ -20,7 +22,11 @@ flags:
   --xds-address HOST:PORT  biplane's xDS server (default 127.0.0.1:15010; IPv6 as [::1]:15010; unix:/path for a
                            Unix socket)
   --ads sotw|delta         state-of-the-world or incremental (delta) ADS (default sotw)
+  --interception MODE      how the pod's traffic is captured, sent as node metadata INTERCEPTION_MODE (default: the
+                           pod's sidecar.istio.io/interceptionMode annotation, else redirect, which is left unsaid)
   --help`;
+
+const MODES: Readonly<Record<string, InterceptionMode>> = { redirect: 'REDIRECT', tproxy: 'TPROXY' };
 
 /** Reads `--xds-address`: `unix:/path`, `host:port` or `[v6]:port`. */
 function xdsAddress(text: string): XdsAddress | undefined {
@@ -48,6 +54,7 @@ export const command: Command = {
           proxy: { type: 'string' },
           'xds-address': { type: 'string', default: '127.0.0.1:15010' },
           ads: { type: 'string', default: 'sotw' },
+          interception: { type: 'string' },
           help: { type: 'boolean', default: false },
         },
       }).values;
@@ -60,9 +67,13 @@ export const command: Command = {
       return 0;
     }
     const xds = xdsAddress(values['xds-address']);
-    const problem = !xds ? 'bad --xds-address' : !['sotw', 'delta'].includes(values.ads) ? '--ads must be sotw or delta' : undefined;
-    if (problem || !values.manifests || !values.proxy) {
-      console.error(`biplane bootstrap: ${problem ?? 'need --manifests and --proxy'}\n\n${USAGE}`);
+    const interception = values.interception === undefined ? undefined : MODES[values.interception.toLowerCase()];
+    const problem = !xds ? 'bad --xds-address'
+      : !['sotw', 'delta'].includes(values.ads) ? '--ads must be sotw or delta'
+      : values.interception !== undefined && !interception ? '--interception must be redirect or tproxy'
+      : !values.manifests || !values.proxy ? 'need --manifests and --proxy' : undefined;
+    if (problem || !xds || !values.manifests || !values.proxy) {
+      console.error(`biplane bootstrap: ${problem}\n\n${USAGE}`);
       return 2;
     }
     const mesh = await loadMesh(values.manifests, values.proxy);
@@ -71,7 +82,8 @@ export const command: Command = {
       return 1;
     }
     mesh.warnings.forEach((w) => console.error(w));
-    const bootstrap = sidecarBootstrap(mesh.proxy, xds as XdsAddress, values.ads === 'delta' ? 'DELTA_GRPC' : 'GRPC');
+    const apiType = values.ads === 'delta' ? 'DELTA_GRPC' : 'GRPC';
+    const bootstrap = sidecarBootstrap(mesh.proxy, xds, { apiType, ...(interception ? { interception } : {}) });
     const bytes = fromProto3Json(BOOTSTRAP, bootstrap as JsonValue); // throws on anything the real proto lacks
     process.stdout.write(`${JSON.stringify(toProto3Json(BOOTSTRAP, bytes), null, 2)}\n`);
     return 0;

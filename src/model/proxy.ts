@@ -1,10 +1,11 @@
 // Who is connecting: an xDS node (id, metadata, locality) read with Istio's conventions into a Proxy with an IP mode.
 // Node ids look like `sidecar~<ip>~<pod>.<namespace>~<namespace>.svc.cluster.local`; metadata `INSTANCE_IPS` lists
-// the IPs (first = pod IP), `NAMESPACE`, `NAME`, `LABELS`, and `GENERATOR: grpc` marks a proxyless gRPC client.
+// the IPs (first = pod IP), `NAMESPACE`, `NAME`, `LABELS`, `INTERCEPTION_MODE` (REDIRECT or TPROXY), and
+// `GENERATOR: grpc` marks a proxyless gRPC client.
 import { ipModeOf, parseAddress } from './address.ts';
 import { locality } from './pods.ts';
 import { asString, isRecord, problemAt, stringMap } from './raw.ts';
-import type { Address, Locality, MeshModel, Origin, Pod, Problem, Proxy } from './types.ts';
+import type { Address, InterceptionMode, Locality, MeshModel, Origin, Pod, Problem, Proxy } from './types.ts';
 
 /** The xDS node as a server receives it (metadata already converted from a protobuf Struct to plain JSON). */
 export interface ProxyNode {
@@ -65,6 +66,7 @@ export function parseProxy(node: ProxyNode, model?: MeshModel): ProxyResult {
     ips,
     mode: ipModeOf(ips),
     primaryFamily: first.family,
+    interception: interceptionMode(metadata, origin, problems),
     labels: pod ? pod.labels : stringMap(metadata['LABELS']),
     locality: proxyLocality(node, pod),
     metadata,
@@ -122,4 +124,16 @@ function isProxyless(metadata: Readonly<Record<string, unknown>>, parts: NodeIdP
 function proxyLocality(node: ProxyNode, pod: Pod | undefined): Locality {
   const own = locality(node.locality?.region, node.locality?.zone, node.locality?.sub_zone);
   return Object.keys(own).length > 0 || !pod ? own : pod.locality;
+}
+
+/**
+ * `INTERCEPTION_MODE` as Istio spells it: REDIRECT (also when absent) or TPROXY. NONE (no capture, real listeners
+ * per port) and anything else are not supported: warned about and served as REDIRECT.
+ */
+function interceptionMode(metadata: Readonly<Record<string, unknown>>, origin: Origin, problems: Problem[]): InterceptionMode {
+  const raw = metadata['INTERCEPTION_MODE'];
+  if (raw === 'TPROXY') return 'TPROXY';
+  if (raw === undefined || raw === 'REDIRECT') return 'REDIRECT';
+  problems.push(problemAt(origin, 'warning', 'metadata.INTERCEPTION_MODE', `${JSON.stringify(raw)} is not supported (REDIRECT or TPROXY); using REDIRECT`));
+  return 'REDIRECT';
 }

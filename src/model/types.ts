@@ -153,6 +153,13 @@ export interface MeshModel {
 /** Who is asking for configuration: an Envoy sidecar or a proxyless gRPC application. */
 export type ProxyType = 'sidecar' | 'proxyless';
 
+/**
+ * How the pod's traffic reaches the sidecar (Istio's `INTERCEPTION_MODE`): NAT `REDIRECT` (the default; the upstream
+ * side of inbound connections binds `127.0.0.6` / `::6`) or `TPROXY` (transparent sockets; inbound keeps the client's
+ * own source address).
+ */
+export type InterceptionMode = 'REDIRECT' | 'TPROXY';
+
 /** A connected (or imagined) proxy, as the translator sees it. */
 export interface Proxy {
   /** The xDS node id. */
@@ -166,6 +173,8 @@ export interface Proxy {
   readonly mode: IPMode;
   /** Family of the first IP; the family that goes first everywhere for a dual proxy. */
   readonly primaryFamily: IPFamily;
+  /** From node metadata `INTERCEPTION_MODE`; REDIRECT when absent. */
+  readonly interception: InterceptionMode;
   readonly labels: Readonly<Record<string, string>>;
   readonly locality: Locality;
   /** Node metadata as sent, for generators that need more (e.g. Envoy version). */

@@ -2,10 +2,11 @@
 // the primary family's localhost, and the static stats (15090) and readiness (15021) listeners on the wildcards of
 // every family the pod has. Built as proto3 JSON, which is what Envoy reads from a file; `fromProto3Json` encodes it.
 import { parseAddress } from '../model/address.ts';
-import type { Proxy } from '../model/types.ts';
+import type { InterceptionMode, Proxy } from '../model/types.ts';
 import { dnsLookupFamily } from './clusters.ts';
 import { ROUTER_FILTER } from './filters.ts';
 import { envoyAddress, localhostOf, wildcardAddresses } from './proxy-addresses.ts';
+import { ADMIN_PORT, READINESS_PORT, STATS_PORT } from './proxy-ports.ts';
 
 /** Where the sidecar finds biplane's ADS server: a host (IP literal or DNS name) and port, or a Unix socket path. */
 export type XdsAddress = { readonly host: string; readonly port: number } | { readonly pipe: string };
@@ -42,8 +43,7 @@ function xdsCluster(proxy: Proxy, xds: XdsAddress): object {
 
 /** Name of the bootstrap cluster that reaches the xDS server. */
 export const XDS_CLUSTER = 'xds-grpc';
-/** Envoy admin port (localhost only). */
-export const ADMIN_PORT = 15000;
+export { ADMIN_PORT } from './proxy-ports.ts';
 
 const HCM = 'type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager';
 
@@ -57,8 +57,22 @@ function staticHttpListener(proxy: Proxy, name: string, port: number, routes: re
   return { name, ...wildcardAddresses(proxy, port), filter_chains: [{ filters: [{ name: 'envoy.filters.network.http_connection_manager', typed_config: hcm }] }] };
 }
 
-/** The bootstrap of `proxy`'s sidecar, with ADS (state of the world unless `apiType` says delta) pointed at `xds`. */
-export function sidecarBootstrap(proxy: Proxy, xds: XdsAddress, apiType: AdsApiType = 'GRPC'): Record<string, unknown> {
+/** How the sidecar talks to biplane and how its pod's traffic is captured. */
+export interface BootstrapOptions {
+  /** State of the world (`GRPC`, the default) or incremental (`DELTA_GRPC`) ADS. */
+  readonly apiType?: AdsApiType;
+  /** Sent as node metadata `INTERCEPTION_MODE`; default: TPROXY when the proxy is captured so, else left unsaid. */
+  readonly interception?: InterceptionMode;
+}
+
+/**
+ * The bootstrap of `proxy`'s sidecar, with ADS pointed at `xds`. Node metadata says `INTERCEPTION_MODE` when the
+ * proxy is captured by TPROXY or `options.interception` states a mode, so the control plane builds the matching
+ * capture listeners.
+ */
+export function sidecarBootstrap(proxy: Proxy, xds: XdsAddress, options: BootstrapOptions = {}): Record<string, unknown> {
+  const mode = options.interception ?? (proxy.interception === 'TPROXY' ? 'TPROXY' : undefined);
+  const apiType = options.apiType ?? 'GRPC';
   const localhost = localhostOf(proxy.primaryFamily);
   const ads = { ads: {}, resource_api_version: 'V3' };
   return {
@@ -69,6 +83,7 @@ export function sidecarBootstrap(proxy: Proxy, xds: XdsAddress, apiType: AdsApiT
         INSTANCE_IPS: proxy.ips.map((a) => a.ip).join(','),
         NAMESPACE: proxy.namespace,
         ...(proxy.pod ? { NAME: proxy.pod } : {}),
+        ...(mode ? { INTERCEPTION_MODE: mode } : {}),
         LABELS: { ...proxy.labels },
       },
       locality: { ...proxy.locality },
@@ -84,10 +99,10 @@ export function sidecarBootstrap(proxy: Proxy, xds: XdsAddress, apiType: AdsApiT
         { name: 'prometheus_stats', type: 'STATIC', load_assignment: loadAssignment('prometheus_stats', envoyAddress(localhost, ADMIN_PORT)) },
       ],
       listeners: [
-        staticHttpListener(proxy, 'stats', 15090, [
+        staticHttpListener(proxy, 'stats', STATS_PORT, [
           { match: { prefix: '/stats/prometheus' }, route: { cluster: 'prometheus_stats' } },
         ]),
-        staticHttpListener(proxy, 'readiness', 15021, [
+        staticHttpListener(proxy, 'readiness', READINESS_PORT, [
           { match: { prefix: '/healthz/ready' }, direct_response: { status: 200, body: { inline_string: 'ready\n' } } },
         ]),
       ],

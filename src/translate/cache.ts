@@ -11,8 +11,8 @@ import { serviceClusters } from './clusters.ts';
 import { serviceLoadAssignments } from './endpoints.ts';
 import type { Cluster, ClusterLoadAssignment } from './envoy-types.ts';
 import { serviceTcpCandidates, type TcpCandidate } from './listeners-outbound.ts';
-import { isHttpProtocol, meshView, selectorIndex, type MeshView, type SelectorCandidates } from './plan.ts';
-import { hostCandidate, type HostCandidate } from './routes.ts';
+import { meshView, selectorIndex, type MeshView, type SelectorCandidates } from './plan.ts';
+import { hostCandidate, servesHttpPort, type HostCandidate } from './routes.ts';
 import type { ForwardingStrategy } from './types.ts';
 
 /** What the outbound builders read of a proxy: the cache key part that replaces the proxy's identity. */
@@ -112,7 +112,7 @@ export class TranslationCache {
       stamp: state.stamp,
       clusters: serviceClusters(service, endpoints, view, view.strategy),
       endpoints: serviceLoadAssignments(service, endpoints, view, view.strategy),
-      tcp: serviceTcpCandidates(service, view, view.strategy),
+      tcp: serviceTcpCandidates(service, endpoints, view, view.strategy),
       hosts: new Map(),
     };
     byHost.set(service.hostname, fragment);
@@ -189,7 +189,7 @@ function sameInputs(known: Known, service: Service, endpoints: readonly Endpoint
 function httpServices(states: readonly ServiceState[]): Map<number, ServiceState[]> {
   const byPort = new Map<number, ServiceState[]>();
   for (const state of states) {
-    const ports = new Set(state.service.ports.filter((p) => isHttpProtocol(p.protocol)).map((p) => p.port));
+    const ports = new Set(state.service.ports.filter(servesHttpPort).map((p) => p.port));
     for (const port of ports) {
       const list = byPort.get(port);
       if (list) list.push(state);

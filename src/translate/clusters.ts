@@ -82,14 +82,34 @@ export function originalDstCluster(name: string, bind?: Cluster['upstream_bind_c
   };
 }
 
+const HTTP_PROTOCOL_OPTIONS = 'envoy.extensions.upstreams.http.v3.HttpProtocolOptions';
+
+function protocolOptions(fields: Record<string, unknown>): Pick<Cluster, 'typed_extension_protocol_options'> {
+  const options: TypedConfig = { '@type': `type.googleapis.com/${HTTP_PROTOCOL_OPTIONS}`, ...fields };
+  return { typed_extension_protocol_options: { [HTTP_PROTOCOL_OPTIONS]: options } };
+}
+
 /** HTTP/2 upstream options for HTTP2 and GRPC ports. */
 function http2Options(protocol?: ServicePort['protocol']): Pick<Cluster, 'typed_extension_protocol_options'> {
   if (protocol !== 'HTTP2' && protocol !== 'GRPC') return {};
-  const options: TypedConfig = {
-    '@type': 'type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions',
-    explicit_http_config: { http2_protocol_options: {} },
-  };
-  return { typed_extension_protocol_options: { 'envoy.extensions.upstreams.http.v3.HttpProtocolOptions': options } };
+  return protocolOptions({ explicit_http_config: { http2_protocol_options: {} } });
+}
+
+/**
+ * The upstream protocol of an ORIGINAL_DST service cluster, stated: HTTP/2 for HTTP2 and GRPC ports, HTTP/1.1 for HTTP
+ * ports (HTTP routes reach these clusters, and one without options would quietly turn h2c into HTTP/1.1), none for TCP.
+ */
+function declaredProtocolOptions(protocol: ServicePort['protocol']): Pick<Cluster, 'typed_extension_protocol_options'> {
+  if (protocol === 'HTTP') return protocolOptions({ explicit_http_config: { http_protocol_options: {} } });
+  return http2Options(protocol);
+}
+
+/**
+ * Upstream HTTP speaks what the client spoke (HTTP/1.1 or HTTP/2), as Istio sets on PassthroughCluster: the
+ * `allow_any` route sends requests for hosts outside the mesh there, and h2c or gRPC must not become HTTP/1.1.
+ */
+export function downstreamProtocolOptions(): Pick<Cluster, 'typed_extension_protocol_options'> {
+  return protocolOptions({ use_downstream_protocol_config: { http_protocol_options: {}, http2_protocol_options: {} } });
 }
 
 /** The names a DNS cluster resolves: DNS ServiceEntry endpoints, else the ExternalName, else the host itself. */
@@ -124,7 +144,7 @@ export function serviceClusters(
     for (const family of clusterFamilies(service, proxy, strategy)) {
       const name = outboundClusterName(port.port, service.hostname, family);
       if (kind === 'EDS') out.push(edsCluster(name, port.protocol));
-      else if (kind === 'ORIGINAL_DST') out.push(originalDstCluster(name));
+      else if (kind === 'ORIGINAL_DST') out.push({ ...originalDstCluster(name), ...declaredProtocolOptions(port.protocol) });
       else out.push(dnsCluster(name, dnsHosts(service, port, endpoints), modeFor(proxy, family), port.protocol));
     }
   }
@@ -140,19 +160,27 @@ function modeFor(proxy: ProxyFamilies, family: IPFamily | undefined): IPMode {
   return family ?? proxy.mode;
 }
 
-/** Inbound clusters (`inbound|<port>||`, ORIGINAL_DST, bound to the passthrough source) plus InboundPassthroughCluster. */
-export function inboundClusters(ports: readonly number[], proxy: ProxyFamilies): Cluster[] {
-  const bind = passthroughBind(proxy);
+/**
+ * Inbound clusters (`inbound|<port>||`, ORIGINAL_DST) plus InboundPassthroughCluster, bound to the passthrough source
+ * under REDIRECT; under TPROXY unbound, since original_src gives each upstream connection the client's own address
+ * (a cluster's source address would win over it).
+ */
+export function inboundClusters(ports: readonly number[], proxy: Pick<Proxy, 'mode' | 'primaryFamily' | 'interception'>): Cluster[] {
+  const bind = proxy.interception === 'TPROXY' ? undefined : passthroughBind(proxy);
   return [
     ...ports.map((p) => originalDstCluster(inboundClusterName(p), bind)),
     originalDstCluster(INBOUND_PASSTHROUGH_CLUSTER, bind),
   ];
 }
 
-/** PassthroughCluster (ORIGINAL_DST) and BlackHoleCluster (STATIC, no endpoints). */
+/**
+ * PassthroughCluster (ORIGINAL_DST, keeping the downstream HTTP protocol for the `allow_any` route) and
+ * BlackHoleCluster (STATIC, no endpoints). The inbound passthrough clusters need no HTTP options: every inbound
+ * chain is a TCP proxy, which never reads them.
+ */
 export function fixedClusters(): Cluster[] {
   return [
-    originalDstCluster(PASSTHROUGH_CLUSTER),
+    { ...originalDstCluster(PASSTHROUGH_CLUSTER), ...downstreamProtocolOptions() },
     {
       name: BLACKHOLE_CLUSTER,
       type: 'STATIC',

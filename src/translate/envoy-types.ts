@@ -71,6 +71,7 @@ export interface CidrRange {
 export interface FilterChainMatch {
   readonly destination_port?: Wrapped<number>;
   readonly prefix_ranges?: readonly CidrRange[];
+  readonly server_names?: readonly string[];
   readonly transport_protocol?: string;
   readonly application_protocols?: readonly string[];
 }
@@ -96,7 +97,15 @@ export interface Listener {
   readonly filter_chains: readonly FilterChain[];
   readonly default_filter_chain?: FilterChain;
   readonly listener_filters?: readonly NamedFilter[];
+  /** How long listener filters may wait for the client's first bytes (Envoy's default 15 s; 0 = forever). */
+  readonly listener_filters_timeout?: Duration;
+  /** On that timeout, go on to filter chain matching instead of closing the connection. */
+  readonly continue_on_listener_filters_timeout?: boolean;
   readonly use_original_dst?: Wrapped<boolean>;
+  /** TPROXY: the socket accepts connections to non-local addresses. */
+  readonly transparent?: Wrapped<boolean>;
+  /** Options of the main address's socket (and of additional addresses without their own). */
+  readonly socket_options?: readonly SocketOption[];
   readonly bind_to_port?: Wrapped<boolean>;
   readonly traffic_direction?: 'UNSPECIFIED' | 'INBOUND' | 'OUTBOUND';
 }

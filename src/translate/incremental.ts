@@ -1,6 +1,7 @@
 // `translate` through a TranslationCache: the outbound part of a proxy's configuration is assembled once per (model
 // generation, view) from per-service fragments, and once per namespace for routes; a proxy then only adds what is its
-// own (its inbound ports' clusters and the two virtual listeners) by merging sorted lists. The output equals the
+// own (its inbound ports' clusters and the two virtual listeners, which also follow its interception mode) by merging
+// sorted lists. The output equals the
 // uncached path exactly: the same builders make every resource, and merging two name-sorted lists (ties to the first)
 // equals a stable sort of their concatenation.
 import type { ModelIndex } from '../model/model-index.ts';
@@ -21,10 +22,9 @@ interface Outbound {
   readonly endpoints: readonly ClusterLoadAssignment[];
   /** How each HTTP port splits by family for this view. */
   readonly families: ReadonlyMap<number, readonly (IPFamily | undefined)[]>;
-  readonly virtualOutbound: Listener;
 }
 
-/** A proxy's own part for one view and one set of inbound ports. */
+/** A proxy's own part for one view, interception mode and set of inbound ports. */
 interface Inbound {
   readonly listeners: readonly Listener[];
   readonly clusters: readonly Cluster[];
@@ -37,7 +37,9 @@ export function translateCached(cache: TranslationCache, index: ModelIndex, prox
   const outbound = once(generation, `outbound\n${view.key}`, () => assembleOutbound(cache, generation, view));
   const routes = once(generation, `routes\n${view.key}\n${proxy.namespace}`, () => assembleRoutes(cache, generation, view, outbound, proxy.namespace));
   const ports = inboundPorts(generation.view, proxy, generation.selecting);
-  const own = once(generation, `inbound\n${view.key}\n${ports.join(',')}`, () => inbound(view, outbound, ports));
+  const own = once(generation, `inbound\n${view.key}\n${proxy.interception}\n${ports.join(',')}`, () =>
+    inbound({ ...view, interception: proxy.interception }, ports),
+  );
   return {
     listeners: mergeByName(outbound.listeners, own.listeners, (l) => l.name),
     clusters: mergeByName(outbound.clusters, own.clusters, (c) => c.name),
@@ -69,7 +71,6 @@ function assembleOutbound(cache: TranslationCache, generation: Generation, view:
     clusters: byName(fragments.flatMap((f) => f.clusters)),
     endpoints: fragments.flatMap((f) => f.endpoints).sort((a, b) => compare(a.cluster_name, b.cluster_name)),
     families,
-    virtualOutbound: virtualOutboundListener(view),
   };
 }
 
@@ -90,10 +91,10 @@ function assembleRoutes(
   return byName(out);
 }
 
-function inbound(view: ProxyView, outbound: Outbound, ports: readonly number[]): Inbound {
+function inbound(proxy: ProxyView & Pick<Proxy, 'interception'>, ports: readonly number[]): Inbound {
   return {
-    listeners: byName([outbound.virtualOutbound, virtualInboundListener(view, ports)]),
-    clusters: byName([...inboundClusters(ports, view), ...fixedClusters()]),
+    listeners: byName([virtualOutboundListener(proxy), virtualInboundListener(proxy, ports)]),
+    clusters: byName([...inboundClusters(ports, proxy), ...fixedClusters()]),
   };
 }
 

@@ -1,46 +1,115 @@
 // Outbound listeners (spec §4): TCP/TLS service ports get a listener per VIP group, named by the primary VIP, with the
-// other family's VIP as additional address; HTTP ports share a wildcard listener per port with RDS. Neither binds a
-// socket: virtualOutbound (15001) hands each original-destination connection to them.
-import type { Address, IPFamily, Proxy, Service } from '../model/types.ts';
-import type { Listener } from './envoy-types.ts';
-import { httpConnectionManagerFilter, tcpProxyFilter } from './filters.ts';
-import { forwardedPorts, isHttpProtocol, isNative, outboundClusterName, vipGroups, vipsForProxy, type MeshView } from './plan.ts';
-import { envoyAddress, listenerAddresses, listenerName, proxyFamilies, wildcardAddresses, wildcardOf } from './proxy-addresses.ts';
+// other family's VIP as additional address; a headless service's TCP/TLS ports get one per endpoint address and port
+// (`<podIP>_<port>`, one per family); HTTP ports share a wildcard listener per port with RDS. None of them binds a
+// socket: virtualOutbound (15001) hands each original-destination connection to them. A wildcard HTTP listener also
+// receives every other connection the pod makes to that port (TLS, raw TCP, servers outside the mesh), so it sniffs
+// as Istio does: the HTTP chain takes only what http_inspector recognised as plaintext HTTP, and everything else falls
+// through to PassthroughCluster on both families.
+import { targetPortOf } from '../model/model-index.ts';
+import type { Address, Endpoint, IPFamily, Proxy, Service, ServicePort } from '../model/types.ts';
+import { PASSTHROUGH_CLUSTER } from './clusters.ts';
+import type { FilterChain, Listener } from './envoy-types.ts';
+import {
+  HTTP_INSPECTOR_FILTER,
+  httpConnectionManagerFilter,
+  PROTOCOL_DETECTION_TIMEOUT,
+  tcpProxyFilter,
+  TLS_INSPECTOR_FILTER,
+} from './filters.ts';
+import {
+  compare,
+  forwardedPorts,
+  isHttpProtocol,
+  isNative,
+  outboundClusterName,
+  upstreamKind,
+  vipGroups,
+  vipsForProxy,
+  type MeshView,
+} from './plan.ts';
+import {
+  envoyAddress,
+  listenerAddresses,
+  listenerName,
+  proxyFamilies,
+  usableAddresses,
+  wildcardAddresses,
+  wildcardOf,
+} from './proxy-addresses.ts';
 import { httpPortFamilies, httpPorts, routeConfigName } from './routes.ts';
 import type { ForwardingStrategy } from './types.ts';
 
-/** One would-be TCP listener: a VIP group on one service port, and its listener when none of its addresses is taken. */
+/** One would-be TCP listener: an address group on one port, and its listener when none of its addresses is taken. */
 export interface TcpCandidate {
-  readonly hostname: string;
   readonly port: number;
-  readonly native: boolean;
+  /** The cluster its TCP proxy forwards to. */
+  readonly cluster: string;
   readonly group: readonly Address[];
   /** `ip|port` of every address of the group, the keys `placeTcpListeners` checks for collisions. */
   readonly keys: readonly string[];
   readonly listener: Listener;
 }
 
-/** The TCP (and TLS) listener candidates of one service: one per VIP group per non-HTTP forwarded port. */
-export function serviceTcpCandidates(service: Service, proxy: Pick<Proxy, 'mode'>, strategy: ForwardingStrategy): TcpCandidate[] {
+function candidate(cluster: string, port: number, group: readonly Address[]): TcpCandidate | undefined {
+  const listener = tcpListener(cluster, port, group);
+  return listener && { port, cluster, group, keys: group.map((a) => `${a.ip}|${port}`), listener };
+}
+
+/**
+ * Whether a service is reached by its endpoints' own addresses rather than VIPs: headless Services and ServiceEntries
+ * with resolution NONE and no addresses. Their TCP ports get a listener per endpoint address (Istio's rule for
+ * headless TCP); HTTP ports share the wildcard listener like every HTTP port.
+ */
+export function addressedDirectly(service: Service): boolean {
+  return service.vips.length === 0 && upstreamKind(service) === 'ORIGINAL_DST';
+}
+
+/**
+ * The TCP (and TLS) listener candidates of one service: one per VIP group per non-HTTP forwarded port; for a service
+ * addressed directly, one per endpoint address the proxy can reach, on the endpoint's port (never merged across
+ * families: the addresses of a headless service pair with no VIP), ports in service order, addresses sorted.
+ */
+export function serviceTcpCandidates(
+  service: Service,
+  endpoints: readonly Endpoint[],
+  proxy: Pick<Proxy, 'mode'>,
+  strategy: ForwardingStrategy,
+): TcpCandidate[] {
   const native = isNative(service, proxy, strategy);
   const groups = vipGroups(vipsForProxy(service, proxy), native);
+  const direct = addressedDirectly(service);
   const out: TcpCandidate[] = [];
   for (const port of forwardedPorts(service)) {
     if (isHttpProtocol(port.protocol)) continue;
+    if (direct) {
+      out.push(...endpointCandidates(service, port, endpoints, proxy));
+      continue;
+    }
     for (const group of groups) {
-      const listener = tcpListener(service.hostname, port.port, native, group);
-      if (!listener) continue;
-      out.push({ hostname: service.hostname, port: port.port, native, group, keys: group.map((a) => `${a.ip}|${port.port}`), listener });
+      const c = candidate(outboundClusterName(port.port, service.hostname, native ? group[0]?.family : undefined), port.port, group);
+      if (c) out.push(c);
     }
   }
   return out;
 }
 
-function tcpListener(hostname: string, port: number, native: boolean, addresses: readonly Address[]): Listener | undefined {
+/** One candidate per reachable endpoint address of `port` (IP endpoints only), by address. */
+function endpointCandidates(service: Service, port: ServicePort, endpoints: readonly Endpoint[], proxy: Pick<Proxy, 'mode'>): TcpCandidate[] {
+  const cluster = outboundClusterName(port.port, service.hostname);
+  const found = new Map<string, { address: Address; port: number }>();
+  for (const e of endpoints) {
+    const target = e.hostname === undefined ? targetPortOf(service, port, e) : undefined;
+    if (target === undefined) continue;
+    for (const address of usableAddresses(proxy, e.addresses)) found.set(`${address.ip}|${target}`, { address, port: target });
+  }
+  const sorted = [...found.entries()].sort(([a], [b]) => compare(a, b)).map(([, v]) => v);
+  return sorted.flatMap(({ address, port: target }) => candidate(cluster, target, [address]) ?? []);
+}
+
+function tcpListener(cluster: string, port: number, addresses: readonly Address[]): Listener | undefined {
   const bound = listenerAddresses(addresses.map((a) => a.ip), port);
   const first = addresses[0];
   if (!bound || !first) return undefined;
-  const cluster = outboundClusterName(port, hostname, native ? first.family : undefined);
   return {
     name: listenerName(first.ip, port),
     ...bound,
@@ -65,7 +134,7 @@ export function placeTcpListeners(candidates: Iterable<readonly TcpCandidate[]>)
         continue;
       }
       const fresh = c.group.filter((a) => !used.has(`${a.ip}|${c.port}`));
-      const listener = tcpListener(c.hostname, c.port, c.native, fresh);
+      const listener = tcpListener(c.cluster, c.port, fresh);
       if (!listener) continue;
       fresh.forEach((a) => used.add(`${a.ip}|${c.port}`));
       out.push(listener);
@@ -74,12 +143,26 @@ export function placeTcpListeners(candidates: Iterable<readonly TcpCandidate[]>)
   return out;
 }
 
-/** TCP (and TLS) listeners per VIP group of every service, collisions resolved by `placeTcpListeners`. */
-export function tcpVipListeners(view: MeshView, proxy: Pick<Proxy, 'mode'>, strategy: ForwardingStrategy): Listener[] {
-  return placeTcpListeners(view.services.map((s) => serviceTcpCandidates(s, proxy, strategy)));
+/** TCP (and TLS) listeners of every service (per VIP group, or per endpoint address), collisions resolved in order. */
+export function tcpListeners(view: MeshView, proxy: Pick<Proxy, 'mode'>, strategy: ForwardingStrategy): Listener[] {
+  return placeTcpListeners(view.services.map((s) => serviceTcpCandidates(s, view.endpointsOf(s.hostname), proxy, strategy)));
 }
 
-/** The wildcard HTTP listener(s) of one port: both families in one, or one per family in `families`. */
+/** What http_inspector reports for plaintext HTTP that the HTTP chain takes (HTTP/1.0 falls through, as in Istio). */
+export const PLAINTEXT_HTTP_PROTOCOLS: readonly string[] = ['http/1.1', 'h2c'];
+/** Name of the fall-through chain of a sniffing listener (Istio's name). */
+export const PASSTHROUGH_CHAIN = 'PassthroughFilterChain';
+
+/** The fall-through of a sniffing listener: anything not matched goes to its original destination. */
+export function passthroughChain(): FilterChain {
+  return { name: PASSTHROUGH_CHAIN, filters: [tcpProxyFilter(PASSTHROUGH_CLUSTER, PASSTHROUGH_CLUSTER)] };
+}
+
+/**
+ * The wildcard HTTP listener(s) of one port: both families in one, or one per family in `families`. The HTTP chain
+ * matches `raw_buffer` + `http/1.1`/`h2c` as the inspectors detect them; TLS, other TCP, and clients that stay silent
+ * past the detection timeout (server-first protocols) take the default chain to PassthroughCluster.
+ */
 export function httpPortListeners(
   port: number,
   families: readonly (IPFamily | undefined)[],
@@ -89,10 +172,19 @@ export function httpPortListeners(
     const addresses = family ? { address: envoyAddress(wildcardOf(family), port) } : wildcardAddresses(proxy, port);
     const primary = family ?? proxyFamilies(proxy)[0] ?? proxy.primaryFamily;
     const name = listenerName(wildcardOf(primary), port);
+    const http: FilterChain = {
+      name,
+      filter_chain_match: { transport_protocol: 'raw_buffer', application_protocols: PLAINTEXT_HTTP_PROTOCOLS },
+      filters: [httpConnectionManagerFilter(`outbound_${name}`, routeConfigName(port, family))],
+    };
     return {
       name,
       ...addresses,
-      filter_chains: [{ name, filters: [httpConnectionManagerFilter(`outbound_${name}`, routeConfigName(port, family))] }],
+      filter_chains: [http],
+      default_filter_chain: passthroughChain(),
+      listener_filters: [TLS_INSPECTOR_FILTER, HTTP_INSPECTOR_FILTER],
+      listener_filters_timeout: PROTOCOL_DETECTION_TIMEOUT,
+      continue_on_listener_filters_timeout: true,
       bind_to_port: { value: false },
       traffic_direction: 'OUTBOUND',
     };

@@ -3,6 +3,7 @@
 import { nameKey, type ModelIndex } from '../model/model-index.ts';
 import type { Address, Endpoint, IPFamily, Pod, PortProtocol, Proxy, Service, ServicePort } from '../model/types.ts';
 import { proxyFamilies } from './proxy-addresses.ts';
+import { VIRTUAL_INBOUND_PORT } from './proxy-ports.ts';
 import type { ForwardingStrategy } from './types.ts';
 
 /** What a builder reads of the mesh: services (sorted by hostname), endpoints by service hostname, pods. */
@@ -108,7 +109,8 @@ export type SelectorCandidates = (namespace: string, labels: Readonly<Record<str
 /**
  * The container ports this proxy's pod serves for the services selecting it: numeric targetPorts as they are, named
  * ones resolved through the pod's own endpoint (else any endpoint of the service), no targetPort → the service port.
- * Named targetPorts nothing resolves are left out. Ascending, unique. `candidates` narrows the services scanned.
+ * Named targetPorts nothing resolves are left out, and so is 15006: virtualInbound's own port, whose chain is the
+ * loop guard. Ascending, unique. `candidates` narrows the services scanned.
  */
 export function inboundPorts(view: MeshView, proxy: Proxy, candidates?: SelectorCandidates): number[] {
   const pod = proxy.pod ? view.pod(proxy.namespace, proxy.pod) : undefined;
@@ -127,6 +129,7 @@ export function inboundPorts(view: MeshView, proxy: Proxy, candidates?: Selector
       }
     }
   }
+  ports.delete(VIRTUAL_INBOUND_PORT);
   return [...ports].sort((a, b) => a - b);
 }
 

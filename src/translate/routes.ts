@@ -2,11 +2,12 @@
 // "80|IPv6") when a natively forwarded service uses that port on a dual proxy. One virtual host per service with every
 // name and VIP the proxy sees, each with and without `:port`; a domain is never repeated across virtual hosts.
 import { bracketed } from '../model/address.ts';
-import type { IPFamily, Proxy, Service } from '../model/types.ts';
+import type { IPFamily, Proxy, Service, ServicePort } from '../model/types.ts';
 import type { RouteConfiguration, VirtualHost } from './envoy-types.ts';
 import { PASSTHROUGH_CLUSTER } from './clusters.ts';
 import { isHttpProtocol, isNative, outboundClusterName, vipsForProxy, type MeshView } from './plan.ts';
 import { proxyFamilies } from './proxy-addresses.ts';
+import { WILDCARD_PORTS } from './proxy-ports.ts';
 import type { ForwardingStrategy } from './types.ts';
 
 /** Name of the route configuration of an HTTP port, optionally of one family: `80` or `80|IPv6`. */
@@ -19,9 +20,18 @@ export function httpServicesOn(view: MeshView, port: number): Service[] {
   return view.services.filter((s) => s.ports.some((p) => p.port === port && isHttpProtocol(p.protocol)));
 }
 
-/** Every HTTP port number any service exposes, ascending. */
+/**
+ * Whether HTTP port `port` of a service gets the shared wildcard listener: not on the ports the sidecar binds on its
+ * own wildcards (15001, 15006, 15021, 15090), where Envoy would reject the clash (and with it the whole listener
+ * update); such traffic passes through to its destination instead.
+ */
+export function servesHttpPort(port: ServicePort): boolean {
+  return isHttpProtocol(port.protocol) && !WILDCARD_PORTS.has(port.port);
+}
+
+/** Every HTTP port number any service exposes and the sidecar can listen on, ascending. */
 export function httpPorts(view: MeshView): number[] {
-  const ports = new Set(view.services.flatMap((s) => s.ports.filter((p) => isHttpProtocol(p.protocol)).map((p) => p.port)));
+  const ports = new Set(view.services.flatMap((s) => s.ports.filter(servesHttpPort).map((p) => p.port)));
   return [...ports].sort((a, b) => a - b);
 }
 

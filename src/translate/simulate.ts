@@ -1,21 +1,31 @@
 // A small Envoy simulator over EnvoyResources: "which listener, chain, route, cluster and endpoints would this call
 // hit, and which source address would the upstream connection bind?" Used by behaviour tests and debugging tools.
-import { expandIPv6, parseAddress } from '../model/address.ts';
+import { parseAddress } from '../model/address.ts';
 import type { Address, IPFamily } from '../model/types.ts';
 import type {
-  AdditionalAddress, BindConfig, Cluster, EnvoyAddress, FilterChain, HttpConnectionManagerConfig, Listener,
-  TcpProxyConfig, VirtualHost,
+  AdditionalAddress, BindConfig, Cluster, EnvoyAddress, HttpConnectionManagerConfig, Listener, TcpProxyConfig,
+  VirtualHost,
 } from './envoy-types.ts';
 import type { EnvoyResources } from './types.ts';
 import { VIRTUAL_INBOUND_PORT, VIRTUAL_OUTBOUND_PORT } from './listeners-virtual.ts';
 import { wildcardOf } from './proxy-addresses.ts';
+import { detect, matchFilterChain, type FirstBytes } from './simulate-match.ts';
+export { detect, matchFilterChain, type Detected, type FirstBytes } from './simulate-match.ts';
 
-/** A connection the simulated sidecar captured: its original destination and, for HTTP, the Host header. */
+/**
+ * A connection the simulated sidecar captured: its original destination, what the client sends first (plaintext
+ * HTTP/1.1 unless told otherwise) and, for HTTP, the Host header; for TLS the SNI and ALPN it offers.
+ */
 export interface SimulatedCall {
   readonly direction: 'outbound' | 'inbound';
   readonly destination: string;
   readonly port: number;
   readonly host?: string;
+  readonly protocol?: FirstBytes;
+  readonly sni?: string;
+  readonly alpn?: readonly string[];
+  /** The client's address, which an upstream connection keeps under original_src (TPROXY inbound). */
+  readonly source?: string;
 }
 
 /** What the simulated Envoy did with a call; `error` says where it stopped. */
@@ -23,6 +33,8 @@ export interface SimulationResult {
   readonly family: IPFamily;
   readonly listener?: string;
   readonly filterChain?: string;
+  /** The listener filters gave up waiting for the client to send first (server-first protocols) and went on. */
+  readonly timedOut?: boolean;
   readonly routeConfig?: string;
   readonly virtualHost?: string;
   readonly cluster?: string;
@@ -48,30 +60,6 @@ function listens(l: Listener, ip: string, port: number): boolean {
 export function matchListener(listeners: readonly Listener[], dst: Address, port: number, bound: boolean): Listener | undefined {
   const pool = listeners.filter((l) => (l.bind_to_port?.value ?? true) === bound);
   return pool.find((l) => listens(l, dst.ip, port)) ?? pool.find((l) => listens(l, wildcardOf(dst.family), port));
-}
-
-function inRange(dst: Address, prefix: string, len: number): boolean {
-  const a = parseAddress(prefix);
-  if (!a || a.family !== dst.family) return false;
-  const bits = (x: Address): string =>
-    x.family === 'IPv4'
-      ? x.ip.split('.').map((o) => Number(o).toString(2).padStart(8, '0')).join('')
-      : expandIPv6(x.ip).map((g) => g.toString(2).padStart(16, '0')).join('');
-  return bits(a).slice(0, len) === bits(dst).slice(0, len);
-}
-
-/** Envoy's filter chain choice, reduced to what biplane sets: destination port, then longest IP prefix, then default. */
-export function matchFilterChain(l: Listener, dst: Address, port: number): FilterChain | undefined {
-  const scored = l.filter_chains.flatMap((c) => {
-    const m = c.filter_chain_match;
-    if (m?.destination_port && m.destination_port.value !== port) return [];
-    const ranges = m?.prefix_ranges ?? [];
-    const hits = ranges.filter((r) => inRange(dst, r.address_prefix, r.prefix_len.value)).map((r) => r.prefix_len.value);
-    if (ranges.length > 0 && hits.length === 0) return [];
-    return [{ c, score: (m?.destination_port ? 1000 : 0) + (hits.length > 0 ? 1 + Math.max(...hits) : 0) }];
-  });
-  scored.sort((a, b) => b.score - a.score);
-  return scored[0]?.c ?? l.default_filter_chain;
 }
 
 /** Envoy's virtual host choice: exact domain, then `*.suffix`, then `prefix*`, then `*` (case-insensitive). */
@@ -100,13 +88,22 @@ function upstreamsOf(r: EnvoyResources, cluster: Cluster, dst: Address): string[
   ).filter((list) => list.length > 0);
 }
 
-function finish(r: EnvoyResources, partial: SimulationResult, clusterName: string, dst: Address): SimulationResult {
+/**
+ * The upstream's source address: the cluster's bind address of the upstream family (it wins), else the client's own
+ * address when the listener runs original_src, else whatever the kernel picks (undefined).
+ */
+function sourceFor(cluster: Cluster, family: IPFamily | undefined, keptSource: string | undefined): string | undefined {
+  const bound = family ? selectSource(cluster.upstream_bind_config, family) : undefined;
+  return bound ?? keptSource;
+}
+
+function finish(r: EnvoyResources, partial: SimulationResult, clusterName: string, dst: Address, keptSource?: string): SimulationResult {
   const cluster = r.clusters.find((c) => c.name === clusterName);
   if (!cluster) return { ...partial, cluster: clusterName, error: `cluster ${clusterName} not found` };
   const upstreams = upstreamsOf(r, cluster, dst);
   const first = upstreams[0]?.[0];
   const upstreamFamily = first === undefined ? undefined : parseAddress(first)?.family;
-  const sourceAddress = upstreamFamily ? selectSource(cluster.upstream_bind_config, upstreamFamily) : undefined;
+  const sourceAddress = sourceFor(cluster, upstreamFamily, keptSource);
   return {
     ...partial,
     cluster: clusterName,
@@ -127,12 +124,20 @@ export function simulate(r: EnvoyResources, call: SimulatedCall): SimulationResu
   if (!capture) return { family, error: `no ${family} capture listener on port ${capturePort}` };
   const handed = capture.use_original_dst?.value ? matchListener(r.listeners, dst, call.port, false) : undefined;
   const listener = handed ?? capture;
-  const chain = matchFilterChain(listener, dst, call.port);
-  const base: SimulationResult = { family, listener: listener.name, ...(chain?.name ? { filterChain: chain.name } : {}) };
+  const detected = detect(listener, call.protocol ?? 'http/1.1', call.sni, call.alpn);
+  if (detected.error) return { family, listener: listener.name, ...(detected.timedOut ? { timedOut: true } : {}), error: detected.error };
+  const chain = matchFilterChain(listener, dst, call.port, detected);
+  const base: SimulationResult = {
+    family,
+    listener: listener.name,
+    ...(chain?.name ? { filterChain: chain.name } : {}),
+    ...(detected.timedOut ? { timedOut: true } : {}),
+  };
   const filter = chain?.filters[chain.filters.length - 1];
   if (!filter) return { ...base, error: 'no filter chain matched' };
+  const keptSource = (listener.listener_filters ?? []).some((f) => f.name === 'envoy.filters.listener.original_src') ? call.source : undefined;
   if (filter.name === 'envoy.filters.network.tcp_proxy') {
-    return finish(r, base, (filter.typed_config as TcpProxyConfig).cluster, dst);
+    return finish(r, base, (filter.typed_config as TcpProxyConfig).cluster, dst, keptSource);
   }
   const routeName = (filter.typed_config as HttpConnectionManagerConfig).rds.route_config_name;
   const routes = r.routes.find((rc) => rc.name === routeName);
@@ -141,5 +146,5 @@ export function simulate(r: EnvoyResources, call: SimulatedCall): SimulationResu
   const vhost = matchVirtualHost(routes.virtual_hosts, authority);
   const route = vhost?.routes.find((x) => x.match.prefix === '/');
   if (!vhost || !route) return { ...base, routeConfig: routeName, error: `no virtual host for ${authority}` };
-  return finish(r, { ...base, routeConfig: routeName, virtualHost: vhost.name }, route.route.cluster, dst);
+  return finish(r, { ...base, routeConfig: routeName, virtualHost: vhost.name }, route.route.cluster, dst, keptSource);
 }

@@ -108,3 +108,15 @@ test('a node with no usable IP of its own but a known pod takes the pod IPs', ()
   assert.deepEqual(proxy.ips.map((a) => a.ip), ['10.244.0.5']);
   assert.equal(proxy.mode, 'IPv4');
 });
+
+test('INTERCEPTION_MODE carries TPROXY; absent or REDIRECT is REDIRECT; anything else is warned about and REDIRECT', () => {
+  const withMode = (mode: unknown) => parseProxy({ id: sidecarId('10.244.0.5'), metadata: { INSTANCE_IPS: '10.244.0.5', ...(mode === undefined ? {} : { INTERCEPTION_MODE: mode }) } });
+  assert.equal(proxyOf(withMode('TPROXY')).interception, 'TPROXY');
+  assert.equal(proxyOf(withMode('REDIRECT')).interception, 'REDIRECT');
+  assert.equal(proxyOf(withMode(undefined)).interception, 'REDIRECT');
+  for (const odd of ['NONE', 'tproxy', 7]) {
+    const result = withMode(odd);
+    assert.equal(proxyOf(result).interception, 'REDIRECT');
+    assert.deepEqual(result.problems.map((p) => [p.severity, p.origin.field]), [['warning', 'metadata.INTERCEPTION_MODE']]);
+  }
+});

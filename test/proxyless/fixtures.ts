@@ -71,6 +71,7 @@ export function proxy(namespace: string, ips: readonly string[], extra: Partial<
     ips: addresses,
     mode: families.size === 2 ? 'Dual' : (addresses[0]?.family ?? 'IPv4'),
     primaryFamily: addresses[0]?.family ?? 'IPv4',
+    interception: 'REDIRECT',
     labels: {},
     locality: {},
     metadata: {},

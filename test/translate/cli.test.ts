@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { command as bootstrap } from '../../src/cli/bootstrap.ts';
 import { command as translateCmd } from '../../src/cli/translate.ts';
+import { parseProxy } from '../../src/model/index.ts';
 import { sidecarBootstrap } from '../../src/translate/bootstrap.ts';
 import { fromProto3Json, toProto3Json, type JsonValue } from '../../src/xds/index.ts';
 import { captureCli } from '../support/cli-output.ts';
@@ -48,4 +49,27 @@ test('bootstrap command prints JSON for a pod and rejects a bad xds address', as
   assert.equal(r.code, 0);
   assert.match((JSON.parse(r.out) as { node: { id: string } }).node.id, /^sidecar~fd00:.*~catalog-0\.shop~shop\.svc\.cluster\.local$/);
   assert.equal((await captureCli(() => bootstrap.run(['--manifests', MESH, '--proxy', 'a/b', '--xds-address', 'nope']))).code, 2);
+});
+
+test('bootstrap states INTERCEPTION_MODE from --interception, else from the pod’s annotation, and the proxy reads it back', async () => {
+  const metadata = async (args: string[]): Promise<Record<string, unknown>> => {
+    const r = await captureCli(() => bootstrap.run(['--manifests', MESH, ...args]));
+    assert.equal(r.code, 0, r.err);
+    return (JSON.parse(r.out) as { node: { metadata: Record<string, unknown> } }).node.metadata;
+  };
+  assert.equal((await metadata(['--proxy', 'demo/client-dual']))['INTERCEPTION_MODE'], undefined);
+  assert.equal((await metadata(['--proxy', 'demo/client-dual', '--interception', 'tproxy']))['INTERCEPTION_MODE'], 'TPROXY');
+  assert.equal((await metadata(['--proxy', 'demo/client-tproxy']))['INTERCEPTION_MODE'], 'TPROXY');
+  const stated = await metadata(['--proxy', 'demo/client-tproxy', '--interception', 'redirect']);
+  assert.equal(stated['INTERCEPTION_MODE'], 'REDIRECT');
+  assert.equal(parseProxy({ id: 'sidecar~10.244.3.11~client-tproxy.demo~demo.svc.cluster.local', metadata: stated }).proxy?.interception, 'REDIRECT');
+  const bad = await captureCli(() => bootstrap.run(['--manifests', MESH, '--proxy', 'demo/client-dual', '--interception', 'none']));
+  assert.equal(bad.code, 2);
+  assert.match(bad.err, /redirect or tproxy/);
+});
+
+test('translate honours the pod’s interception annotation', async () => {
+  const r = await captureCli(() => translateCmd.run(['--manifests', MESH, '--proxy', 'demo/client-tproxy']));
+  const listeners = (JSON.parse(r.out) as { listeners: { name: string; transparent?: boolean }[] }).listeners;
+  assert.equal(listeners.find((l) => l.name === 'virtualInbound')?.transparent, true);
 });

@@ -74,6 +74,7 @@ export function proxyFor(p: Pod): Proxy {
     ips: p.ips,
     mode: ipModeOf(p.ips),
     primaryFamily: first.family,
+    interception: 'REDIRECT',
     labels: p.labels,
     locality: {},
     metadata: {},

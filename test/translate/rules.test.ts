@@ -5,7 +5,9 @@ import { passthroughBind, wildcardAddresses } from '../../src/translate/proxy-ad
 import { vipGroups } from '../../src/translate/plan.ts';
 import { dnsLookupFamily } from '../../src/translate/clusters.ts';
 import type { EnvoyResources, Listener } from '../../src/translate/types.ts';
-import { clients, ips, proxyFor } from './fixtures.ts';
+import { simulate } from '../../src/translate/simulate.ts';
+import { validateResources } from '../../src/translate/validate/index.ts';
+import { clients, endpoint, ips, port, proxyFor, service } from './fixtures.ts';
 import { mesh, webPod } from './mesh.ts';
 
 const all = (l: Listener): string[] => [l.address, ...(l.additional_addresses ?? []).map((a) => a.address)].map((a) => a.socket_address.address);
@@ -100,7 +102,7 @@ test('inbound clusters resolve named target ports and bind the passthrough sourc
   assert.equal(inbound?.upstream_bind_config?.source_address.address, '127.0.0.6');
   assert.equal(inbound?.upstream_bind_config?.extra_source_addresses?.[0]?.address.address, '::6');
   const chains = listener(r, 'virtualInbound').filter_chains;
-  assert.deepEqual(chains.map((c) => c.filter_chain_match?.destination_port?.value), [8080, undefined]);
+  assert.deepEqual(chains.map((c) => c.filter_chain_match?.destination_port?.value), [15006, 8080, undefined]);
   assert.ok(chains.every((c) => c.filter_chain_match?.prefix_ranges === undefined), 'no IP ranges: both families match');
 });
 
@@ -137,4 +139,93 @@ test('translation is deterministic and sorted by name', () => {
     const names = list.map((x) => x.name);
     assert.deepEqual(names, [...names].sort((x, y) => (x < y ? -1 : x > y ? 1 : 0)));
   }
+});
+
+test('a service targeting 15006 gets no inbound chain of its own: the port belongs to the loop guard', () => {
+  const m = mesh();
+  const clash = service('clash', 'apps', ['10.96.0.30'], [port('tcp', 7000, 'TCP', 15006), port('tcp-ok', 7001, 'TCP', 7001)], { selector: { app: 'web' } });
+  const r = translate({ ...m, services: [...m.services, clash] }, proxyFor(webPod));
+  const chains = listener(r, 'virtualInbound').filter_chains;
+  assert.deepEqual(chains.map((c) => [c.name, c.filter_chain_match?.destination_port?.value]), [
+    ['virtualInbound-blackhole', 15006],
+    ['inbound|7001||', 7001],
+    ['inbound|8080||', 8080],
+    ['virtualInbound-passthrough', undefined],
+  ]);
+  assert.ok(!r.clusters.some((c) => c.name === 'inbound|15006||'));
+  assert.deepEqual(validateResources(r), []);
+});
+
+test('PassthroughCluster keeps the client’s HTTP protocol; inbound passthrough clusters, behind TCP proxies only, need none', () => {
+  const r = translate(mesh(), proxyFor(webPod));
+  const options = (name: string) => r.clusters.find((c) => c.name === name)?.typed_extension_protocol_options;
+  assert.deepEqual(options('PassthroughCluster')?.['envoy.extensions.upstreams.http.v3.HttpProtocolOptions']?.['use_downstream_protocol_config'], {
+    http_protocol_options: {},
+    http2_protocol_options: {},
+  });
+  assert.equal(options('InboundPassthroughCluster'), undefined);
+  assert.equal(options('inbound|8080||'), undefined);
+  const inbound = listener(r, 'virtualInbound');
+  assert.ok(inbound.filter_chains.every((c) => c.filters.every((f) => f.name === 'envoy.filters.network.tcp_proxy')), 'nothing inbound reads HTTP options');
+});
+
+test('headless HTTP services state their upstream protocol: HTTP/2 for gRPC, HTTP/1.1 for HTTP, none for TCP', () => {
+  const m = mesh();
+  const headless = service('peers', 'apps', [], [port('grpc', 50051, 'GRPC', 50051), port('http', 8081, 'HTTP', 8081), port('tcp', 7000, 'TCP', 7000)]);
+  const r = translate({ ...m, services: [...m.services, headless] }, proxyFor(clients.dual4));
+  const http = (p: number) =>
+    r.clusters.find((c) => c.name === `outbound|${p}||peers.apps.svc.cluster.local`)?.typed_extension_protocol_options?.['envoy.extensions.upstreams.http.v3.HttpProtocolOptions']?.['explicit_http_config'];
+  assert.deepEqual(http(50051), { http2_protocol_options: {} });
+  assert.deepEqual(http(8081), { http_protocol_options: {} });
+  assert.equal(http(7000), undefined);
+  assert.deepEqual(validateResources(r), []);
+});
+
+test('two headless services on one pod address and port share no listener address: the first by hostname keeps it', () => {
+  const m = mesh();
+  const a = service('a-peers', 'apps', [], [port('tcp', 7000, 'TCP', 7000)], { selector: { app: 'peer' } });
+  const b = service('b-peers', 'apps', [], [port('tcp', 7000, 'TCP', 7000), port('tcp-admin', 7001, 'TCP', 7001)], { selector: { app: 'peer' } });
+  const pod = (svc: typeof a) => endpoint(svc, 'peer-0', ['10.244.7.1', 'fd00:10:244:7::1'], [{ name: 'tcp', port: 7000 }, { name: 'tcp-admin', port: 7001 }]);
+  const r = translate({ ...m, services: [b, ...m.services, a], endpoints: [...m.endpoints, pod(b), pod(a)] }, proxyFor(clients.dual4));
+  const peers = r.listeners.filter((l) => l.name.startsWith('10.244.7.') || l.name.startsWith('fd00:10:244:7:'));
+  assert.deepEqual(peers.map((l) => [l.name, l.filter_chains[0]?.name]), [
+    ['10.244.7.1_7000', 'outbound|7000||a-peers.apps.svc.cluster.local'],
+    ['10.244.7.1_7001', 'outbound|7001||b-peers.apps.svc.cluster.local'],
+    ['fd00:10:244:7::1_7000', 'outbound|7000||a-peers.apps.svc.cluster.local'],
+    ['fd00:10:244:7::1_7001', 'outbound|7001||b-peers.apps.svc.cluster.local'],
+  ]);
+  assert.deepEqual(validateResources(r), []);
+});
+
+test('a headless port listens on the endpoint port, and HTTP ports stay on the wildcard listener', () => {
+  const m = mesh();
+  const h = service('mapped', 'apps', [], [port('tcp', 80, 'TCP', 'tcp'), port('http', 8088, 'HTTP', 8088)]);
+  const r = translate({ ...m, services: [...m.services, h], endpoints: [...m.endpoints, endpoint(h, 'mapped-0', ['10.244.8.1'], [{ name: 'tcp', port: 9000 }, { name: 'http', port: 8088 }])] }, proxyFor(clients.dual4));
+  const names = r.listeners.map((l) => l.name);
+  assert.ok(names.includes('10.244.8.1_9000'));
+  assert.ok(!names.some((n) => n.startsWith('10.244.8.1_') && n !== '10.244.8.1_9000'));
+  assert.ok(names.includes('0.0.0.0_8088'));
+});
+
+test('a ServiceEntry with resolution NONE and no addresses gets listeners per endpoint address, one with VIPs does not', () => {
+  const m = mesh();
+  const none = service('ext', 'apps', [], [port('tcp', 5000, 'TCP', 5000)], { kind: 'ServiceEntry', hostname: 'db.example.com', resolution: 'NONE', headless: false });
+  const r = translate({ ...m, services: [...m.services, none], endpoints: [...m.endpoints, { ...endpoint(none, 'x', ['192.0.2.50'], []), pod: undefined }] as typeof m.endpoints }, proxyFor(clients.dual4));
+  assert.ok(r.listeners.some((l) => l.name === '192.0.2.50_5000'));
+  const withVip = { ...none, vips: ips('240.240.0.9') };
+  const r2 = translate({ ...m, services: [...m.services, withVip], endpoints: [...m.endpoints, { ...endpoint(withVip, 'x', ['192.0.2.50'], []), pod: undefined }] as typeof m.endpoints }, proxyFor(clients.dual4));
+  assert.deepEqual(r2.listeners.map((l) => l.name).filter((n) => n.endsWith('_5000')), ['240.240.0.9_5000']);
+});
+
+test('an HTTP service on a port the sidecar binds itself gets no wildcard listener there; its traffic passes through', () => {
+  const m = mesh();
+  const reserved = [15001, 15006, 15021, 15090].map((p, i) => service(`reserved${i}`, 'apps', [`10.96.1.${i + 1}`], [port('http', p, 'HTTP', p)]));
+  const r = translate({ ...m, services: [...m.services, ...reserved] }, proxyFor(clients.dual4));
+  for (const p of [15001, 15006, 15021, 15090]) {
+    assert.ok(!r.listeners.some((l) => l.name === `0.0.0.0_${p}`), `no wildcard listener on ${p}`);
+    assert.ok(!r.routes.some((rc) => rc.name === String(p)), `no route configuration for ${p}`);
+  }
+  assert.deepEqual(validateResources(r), []);
+  const s = simulate(r, { direction: 'outbound', destination: '10.96.1.3', port: 15021, host: 'reserved2.apps' });
+  assert.equal(s.cluster, 'PassthroughCluster');
 });

@@ -24,6 +24,7 @@ export const Names = {
   http: 'outbound|80||a.default.svc.cluster.local',
   db: 'outbound|5432||db.default.svc.cluster.local',
   passthrough: 'InboundPassthroughCluster',
+  blackhole: 'BlackHoleCluster',
   external: 'outbound|443||api.example.com',
   route: '80',
   grpc: 'outbound|50051||greeter.default.svc.cluster.local',
@@ -90,6 +91,11 @@ function listeners(): Json[] {
           },
           filters: [tcpProxyFilter(Names.passthrough)],
         },
+        {
+          name: 'virtualInbound-blackhole',
+          filter_chain_match: { destination_port: { value: 15006 } },
+          filters: [tcpProxyFilter(Names.blackhole)],
+        },
       ],
       default_filter_chain: { filters: [tcpProxyFilter(Names.passthrough)] },
     },
@@ -113,6 +119,12 @@ function clusters(): Json[] {
         source_address: { address: '127.0.0.6', port_value: 0 },
         extra_source_addresses: [{ address: { address: '::6', port_value: 0 } }],
       },
+      typed_extension_protocol_options: {
+        'envoy.extensions.upstreams.http.v3.HttpProtocolOptions': {
+          '@type': 'type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions',
+          use_downstream_protocol_config: { http_protocol_options: {}, http2_protocol_options: {} },
+        },
+      },
     },
     {
       name: Names.external,
@@ -123,6 +135,7 @@ function clusters(): Json[] {
         endpoints: [{ lb_endpoints: [{ endpoint: { address: sock('api.example.com', 443) } }] }],
       },
     },
+    { name: Names.blackhole, type: 'STATIC', connect_timeout: { seconds: 10 }, load_assignment: { cluster_name: Names.blackhole, endpoints: [] } },
   ];
 }
 

@@ -67,7 +67,8 @@ test('per-family chains with otherwise equal matches cover both families togethe
     filter_chain_match: { destination_port: { value: 8080 }, prefix_ranges: [{ address_prefix: prefix, prefix_len: { value: len } }] },
     filters: [{ name: 'tcp', typed_config: { '@type': 'type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy', stat_prefix: 'in', cluster: 'InboundPassthroughCluster' } }],
   });
-  put(set.listeners[2]!, 'filter_chains', [chain('0.0.0.0', 0), chain('::', 0)]);
+  const guard = (set.listeners[2]!['filter_chains'] as object[])[1];
+  put(set.listeners[2]!, 'filter_chains', [chain('0.0.0.0', 0), chain('::', 0), guard]);
   assert.deepEqual(summary(validateResources(set)), []);
   put(set.listeners[2]!, 'filter_chains[1].filter_chain_match.destination_port', { value: 9090 });
   assert.deepEqual(summary(validateResources(set)), [

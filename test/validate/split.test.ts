@@ -5,7 +5,7 @@ import { grpcSet, Names, put, summary, Type } from './fixtures.ts';
 import { allSets, goldenSets } from './sets.ts';
 
 const TYPES = [Type.Listener, Type.RouteConfiguration, Type.Cluster, Type.ClusterLoadAssignment] as const;
-const CROSS_RULES = /^(resource\.|reference\.|listener\.unique_address$|grpc\.authority_domain$|grpc\.server_non_forwarding$)/;
+const CROSS_RULES = /^(resource\.|reference\.|listener\.unique_address$|cluster\.http_passthrough_protocol$|grpc\.authority_domain$|grpc\.server_non_forwarding$)/;
 
 function listOf(set: ReturnType<typeof allSets>[number]['set'], typeUrl: string): readonly object[] {
   if (typeUrl === Type.Listener) return set.listeners;

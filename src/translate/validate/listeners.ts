@@ -1,30 +1,19 @@
 // Listener rules Envoy enforces at load time: an address unless the listener is an api/internal listener, no
 // socket address twice (within the listener or across listeners; port 0 excepted), additional addresses of the
-// primary's protocol, filter-chain prefix ranges covering every family the listener accepts, router filter last.
+// primary's protocol, filter-chain prefix ranges covering every family the listener accepts, filter chains that never
+// overlap, router filter last; a loop guard on capture listeners (filter-chains.ts); sniffing that can match and
+// never strands a server-first client (sniffing.ts); socket options of the address's family (socket-options.ts).
 import type { IPFamily } from '../../model/types.ts';
 import { asArr, asObj, isSet, type Obj } from './access.ts';
+import { checkChainMatchesUnique, checkLoopGuard } from './filter-chains.ts';
 import { checkRouterLast, filterChainsOf, hcmsOf, type Located } from './http.ts';
-import { cidrFamily, socketInfo, type SocketInfo } from './net.ts';
+import { checkSniffing } from './sniffing.ts';
+import { checkSocketOptionFamilies } from './socket-options.ts';
+import { listenerAddressesOf } from './listener-addresses.ts';
+import { cidrFamily } from './net.ts';
 import { fieldPath, indexPath, type Report } from './problem.ts';
 import { checkRouteConfig } from './routes.ts';
-
-/** One socket address a listener binds, with its path (`address` or `additional_addresses[i].address`). */
-export interface ListenerAddress {
-  readonly path: string;
-  readonly info: SocketInfo;
-}
-
-/** The listener's socket addresses: its address first, then its additional addresses. */
-export function listenerAddressesOf(listener: Obj): ListenerAddress[] {
-  const out: ListenerAddress[] = [];
-  const primary = socketInfo(listener['address']);
-  if (primary) out.push({ path: 'address', info: primary });
-  asArr(listener['additional_addresses']).forEach((extra, i) => {
-    const info = socketInfo(asObj(extra)?.['address']);
-    if (info) out.push({ path: fieldPath(indexPath('additional_addresses', i), 'address'), info });
-  });
-  return out;
-}
+export { listenerAddressesOf, type ListenerAddress } from './listener-addresses.ts';
 
 function checkAddresses(listener: Obj, report: Report): void {
   const needsAddress = !isSet(listener['api_listener']) && !isSet(listener['internal_listener']);
@@ -81,6 +70,10 @@ function checkPrefixRanges(listener: Obj, report: Report): void {
 export function checkListener(listener: Obj, report: Report): void {
   checkAddresses(listener, report);
   checkPrefixRanges(listener, report);
+  checkChainMatchesUnique(listener, report);
+  checkLoopGuard(listener, report);
+  checkSniffing(listener, report);
+  checkSocketOptionFamilies(listener, report);
   for (const hcm of hcmsOf(listener)) {
     checkRouterLast(hcm, report);
     const inline = asObj(hcm.value['route_config']);

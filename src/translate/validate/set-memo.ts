@@ -12,6 +12,7 @@ import { hcmsOf } from './http.ts';
 import { checkListenersDisjoint, listenerAddressesOf } from './listeners.ts';
 import { fieldPath, type Report, type ResourceSet, type ValidateOptions, type ValidationProblem } from './problem.ts';
 import { checkNames, listenerClusterRefs } from './references.ts';
+import { checkPassthroughProtocols, downgradesHttp, httpRoutedClusters } from './protocols.ts';
 import { routeClusterRefs, type ClusterRef } from './routes.ts';
 import { sortProblems, validateResource } from './validate.ts';
 
@@ -66,6 +67,8 @@ export class SetValidator {
   readonly #listenerRefs = new WeakMap<Obj, ListenerRefs>();
   readonly #routeRefs = new WeakMap<readonly object[], RouteRefs>();
   readonly #eds = new WeakMap<Obj, EdsNeed>();
+  readonly #routed = new WeakMap<readonly object[], ReadonlySet<string>>();
+  readonly #downgrading = new WeakMap<readonly object[], readonly Obj[]>();
 
   constructor(options: ValidateOptions = {}) {
     this.#options = options;
@@ -95,6 +98,11 @@ export class SetValidator {
     this.#listenerReferences(listeners.plain, clusters.names, routes.names, problems);
     this.#routeReferences(resources.routes, routes.plain, clusters.names, problems);
     this.#edsReferences(clusters.plain, endpoints.names, problems);
+    const downgrading = memo(this.#downgrading, resources.clusters, () => clusters.plain.filter(downgradesHttp));
+    if (downgrading.length > 0) {
+      const routed = memo(this.#routed, resources.routes, () => httpRoutedClusters(routes.plain));
+      checkPassthroughProtocols(downgrading, routed, (c) => reporter(TypeUrl.Cluster, c, problems));
+    }
     return sortProblems(problems);
   }
 

@@ -9,6 +9,7 @@ import { checkAssignment } from './endpoints.ts';
 import { checkGrpcAssignment, checkGrpcCluster, checkGrpcListener, checkGrpcListenerRoutes } from './grpc.ts';
 import { checkListener, checkListenersDisjoint } from './listeners.ts';
 import type { ResourceSet, Report, ValidateOptions, ValidationProblem } from './problem.ts';
+import { checkPassthroughProtocols, httpRoutedClusters } from './protocols.ts';
 import { checkMessage } from './proto-walk.ts';
 import { resourceType } from './proto-types.ts';
 import { checkNames, checkReferences, type Snapshot } from './references.ts';
@@ -95,8 +96,9 @@ function typesOf(resources: ResourceSet): readonly (readonly [string, readonly o
 
 /**
  * The problems only the whole set shows, sorted like `validateResources`: a missing or repeated name, a socket address
- * bound by two listeners, a reference to a cluster, route configuration or assignment the set lacks, and for gRPC
- * the rules that read the route configuration a listener's RDS names.
+ * bound by two listeners, a reference to a cluster, route configuration or assignment the set lacks, a passthrough
+ * cluster HTTP routes use that would downgrade every request to HTTP/1.1, and for gRPC the rules that read the route
+ * configuration a listener's RDS names.
  */
 export function validateSet(resources: ResourceSet, options: ValidateOptions = {}): ValidationProblem[] {
   const snapshot: Snapshot = {
@@ -117,6 +119,7 @@ export function validateSet(resources: ResourceSet, options: ValidateOptions = {
   }
   checkListenersDisjoint(snapshot.listeners, (l) => reportFor(TypeUrl.Listener, l));
   checkReferences(snapshot, reportFor);
+  checkPassthroughProtocols(snapshot.clusters, httpRoutedClusters(snapshot.routes), (c) => reportFor(TypeUrl.Cluster, c));
   return sortProblems(problems);
 }
 
