@@ -1,4 +1,5 @@
-// The only part of capture that does I/O: it runs iptables-save / *-restore / nft in the current network namespace.
+// The only part of capture that does I/O: it runs iptables-save / *-restore / nft (and `ip` for the IPv6
+// passthrough source on lo) in the current network namespace.
 // Each family's change is one restore transaction (old biplane rules removed and new ones added together), and nft
 // applies its file atomically, so a failure leaves the previous state in place.
 import { spawn } from 'node:child_process';
@@ -7,7 +8,7 @@ import { iptablesCleanupLines, withCleanup } from './cleanup.ts';
 import type { CaptureBackend, CaptureConfig } from './config.ts';
 import { natTransaction } from './iptables.ts';
 import { nftablesCleanFile } from './nftables.ts';
-import { captureRules } from './rules.ts';
+import { captureRules, loopbackAddresses } from './rules.ts';
 
 const TOOLS: Readonly<Record<IPFamily, { save: string; restore: string }>> = {
   IPv4: { save: 'iptables-save', restore: 'iptables-restore' },
@@ -40,9 +41,18 @@ async function restoreFamily(family: IPFamily, input: string): Promise<void> {
   await runTool(TOOLS[family].restore, ['--noflush'], withCleanup(input, iptablesCleanupLines(save)));
 }
 
-/** Applies the rules for `config`, replacing any earlier biplane rules; returns the text that was applied. */
+/** Adds the passthrough source addresses lo lacks (`ip addr replace`: adding one that is there already is no error). */
+async function addLoopbackAddresses(config: CaptureConfig): Promise<void> {
+  for (const address of loopbackAddresses(config)) await runTool('ip', ['-6', 'addr', 'replace', address, 'dev', 'lo']);
+}
+
+/**
+ * Applies the rules for `config`, replacing any earlier biplane rules, after putting the passthrough source
+ * addresses on lo; returns the rule text that was applied.
+ */
 export async function applyCapture(config: CaptureConfig): Promise<string[]> {
   const rules = captureRules(config);
+  await addLoopbackAddresses(config);
   if (rules.nftables !== undefined) {
     await runTool('nft', ['-f', '-'], rules.nftables);
     return [rules.nftables];

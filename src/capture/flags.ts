@@ -38,8 +38,10 @@ iptables + ip6tables rules for each family the pod has, or one nftables 'inet' t
   --capture-dns                redirect DNS (UDP and TCP 53, both families) to --dns-port
   --dns-port N                 (default 15053)
   --print                      print the rules (default)
-  --apply                      apply them atomically per family, replacing earlier biplane rules
+  --apply                      apply them atomically per family, replacing earlier biplane rules; a pod with
+                               IPv6 also gets ::6/128 on lo (the sidecar's IPv6 inbound passthrough source)
   --clean                      remove biplane's chains and jumps (iptables) or its table (nftables), nothing else
+                               (::6 stays on lo: it captures nothing, and others may use it)
 
 LISTs are comma-separated. CIDRs of a family the pod does not have are ignored. Explicit flags win over annotations.`;
 

@@ -10,7 +10,7 @@ export { CHAINS, CHAIN_PREFIX } from './iptables.ts';
 export { NFT_TABLE, nftablesCleanFile } from './nftables.ts';
 export { CAPTURE_ANNOTATIONS, podCapture, splitList } from './pod.ts';
 export type { PodCapture } from './pod.ts';
-export { captureRules } from './rules.ts';
+export { captureRules, loopbackAddresses } from './rules.ts';
 export type { CaptureRules } from './rules.ts';
 export { CAPTURE_USAGE, parseCaptureFlags } from './flags.ts';
 export type { CaptureAction, CaptureFlags } from './flags.ts';
