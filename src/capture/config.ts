@@ -8,11 +8,21 @@ import type { Cidr } from './cidr.ts';
 /** Which packet filter the rules are written for. */
 export type CaptureBackend = 'iptables' | 'nftables';
 
+/** How inbound TCP reaches the proxy: NAT `REDIRECT` (Istio's default) or `TPROXY`, which keeps the original
+ * destination on the accepted socket and lets the proxy connect upstream from the client's own address. */
+export type CaptureMode = 'redirect' | 'tproxy';
+
 /** Everything the rule generators read: the pod's IPs, the proxy's identity and ports, and what to leave alone. */
 export interface CaptureConfig {
   /** The pod's IPs; a family gets rules only when the pod has an address of it. */
   readonly ips: readonly Address[];
   readonly backend: CaptureBackend;
+  /** Inbound interception; outbound is always REDIRECT, as in Istio's TPROXY mode. */
+  readonly mode: CaptureMode;
+  /** TPROXY mode: the packet mark of intercepted inbound packets and of the proxy's original-source upstreams. */
+  readonly tproxyMark: number;
+  /** TPROXY mode: the routing table that delivers marked packets locally (`ip rule fwmark MARK lookup TABLE`). */
+  readonly tproxyRouteTable: number;
   /** Traffic from this uid or gid (the proxy itself) is never captured. */
   readonly proxyUid: number;
   readonly proxyGid: number;
@@ -40,6 +50,9 @@ export const PROXY_OWN_PORTS: readonly number[] = [15020, 15021, 15090];
 /** Istio-compatible defaults, so `biplane capture --ips ...` alone is a working sidecar setup. */
 export const DEFAULT_CAPTURE: Omit<CaptureConfig, 'ips'> = {
   backend: 'iptables',
+  mode: 'redirect',
+  tproxyMark: 1337,
+  tproxyRouteTable: 133,
   proxyUid: 1337,
   proxyGid: 1337,
   outboundPort: 15001,
@@ -70,6 +83,9 @@ function isPort(n: number): boolean {
   return Number.isInteger(n) && n >= 1 && n <= 65535;
 }
 
+/** Routing tables the kernel owns (unspec, default, main, local): a TPROXY table must be none of them. */
+const RESERVED_TABLES = new Set([0, 253, 254, 255]);
+
 function isId(n: number): boolean {
   return Number.isInteger(n) && n >= 0 && n <= 0xfffffffe;
 }
@@ -79,6 +95,19 @@ function checkCidrs(field: string, list: readonly string[], allowStar: boolean, 
     if (allowStar && text === '*') continue;
     const r = parseCidr(text);
     if ('error' in r) out.push(problem(field, `'${text}' is not a valid CIDR: ${r.error}`));
+  }
+}
+
+function checkInterception(config: CaptureConfig, out: Problem[]): void {
+  if (config.mode !== 'redirect' && config.mode !== 'tproxy') {
+    out.push(problem('mode', `'${String(config.mode)}' is not one of redirect, tproxy`));
+  }
+  if (!Number.isInteger(config.tproxyMark) || config.tproxyMark < 1 || config.tproxyMark > 0xffffffff) {
+    out.push(problem('tproxyMark', `'${config.tproxyMark}' is not a packet mark (1-4294967295)`));
+  }
+  const table = config.tproxyRouteTable;
+  if (!Number.isInteger(table) || table < 1 || table > 0xffffffff || RESERVED_TABLES.has(table)) {
+    out.push(problem('tproxyRouteTable', `'${table}' is not a free routing table (1-4294967295, not 253, 254 or 255)`));
   }
 }
 
@@ -93,6 +122,7 @@ export function validateCaptureConfig(config: CaptureConfig): Problem[] {
   if (config.backend !== 'iptables' && config.backend !== 'nftables') {
     out.push(problem('backend', `'${String(config.backend)}' is not one of iptables, nftables`));
   }
+  checkInterception(config, out);
   if (!isId(config.proxyUid)) out.push(problem('proxyUid', `'${config.proxyUid}' is not a uid`));
   if (!isId(config.proxyGid)) out.push(problem('proxyGid', `'${config.proxyGid}' is not a gid`));
   for (const field of ['outboundPort', 'inboundPort', 'dnsPort'] as const) {

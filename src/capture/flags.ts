@@ -3,7 +3,7 @@
 import { parseArgs } from 'node:util';
 import { parseAddress } from '../model/address.ts';
 import type { Address } from '../model/types.ts';
-import type { CaptureBackend, CaptureConfig } from './config.ts';
+import type { CaptureBackend, CaptureConfig, CaptureMode } from './config.ts';
 import { splitList } from './pod.ts';
 
 /** What the command should do with the rules. */
@@ -26,8 +26,13 @@ Generates (and optionally applies in the current network namespace) the sidecar 
 iptables + ip6tables rules for each family the pod has, or one nftables 'inet' table for both.
 
   --ips LIST                   the pod's IPs, primary first (IPv4 and/or IPv6)
-  --manifests DIR --pod NS/NAME  take the IPs and traffic.sidecar.istio.io/* annotations from a pod in DIR
+  --manifests DIR --pod NS/NAME  take the IPs, traffic.sidecar.istio.io/* and sidecar.istio.io/interceptionMode
+                               annotations from a pod in DIR
   --backend iptables|nftables  rule flavour (default iptables)
+  --mode redirect|tproxy       inbound interception: NAT REDIRECT, or TPROXY keeping the client's address and the
+                               original destination (mangle table + policy routing); outbound is REDIRECT either way
+  --tproxy-mark N              TPROXY packet mark (default 1337)
+  --tproxy-route-table N       TPROXY routing table delivering marked packets locally (default 133)
   --proxy-uid N, --proxy-gid N the proxy's uid / gid; its own traffic is never captured (default 1337)
   --outbound-port N            where outbound TCP is redirected (default 15001)
   --inbound-port N             where inbound TCP is redirected (default 15006)
@@ -40,8 +45,9 @@ iptables + ip6tables rules for each family the pod has, or one nftables 'inet' t
   --print                      print the rules (default)
   --apply                      apply them atomically per family, replacing earlier biplane rules; a pod with
                                IPv6 also gets ::6/128 on lo (the sidecar's IPv6 inbound passthrough source)
-  --clean                      remove biplane's chains and jumps (iptables) or its table (nftables), nothing else
-                               (::6 stays on lo: it captures nothing, and others may use it)
+  --clean                      remove biplane's chains and jumps (iptables) or its table (nftables) and its TPROXY
+                               policy routes (for --tproxy-mark / --tproxy-route-table), nothing else (::6 stays
+                               on lo: it captures nothing, and others may use it)
 
 LISTs are comma-separated. CIDRs of a family the pod does not have are ignored. Explicit flags win over annotations.`;
 
@@ -50,6 +56,9 @@ const OPTIONS = {
   manifests: { type: 'string' },
   pod: { type: 'string' },
   backend: { type: 'string' },
+  mode: { type: 'string' },
+  'tproxy-mark': { type: 'string' },
+  'tproxy-route-table': { type: 'string' },
   'proxy-uid': { type: 'string' },
   'proxy-gid': { type: 'string' },
   'outbound-port': { type: 'string' },
@@ -71,6 +80,15 @@ function integer(flag: string, text: string, min: number, max: number): number {
     throw new Error(`--${flag}: '${text}' is not a number from ${min} to ${max}`);
   }
   return Number(text);
+}
+
+const BACKENDS: readonly CaptureBackend[] = ['iptables', 'nftables'];
+const MODES: readonly CaptureMode[] = ['redirect', 'tproxy'];
+
+function oneOf<T extends string>(flag: string, text: string, allowed: readonly T[]): T {
+  const found = allowed.find((a) => a === text);
+  if (found === undefined) throw new Error(`--${flag}: '${text}' is not one of ${allowed.join(', ')}`);
+  return found;
 }
 
 function addresses(text: string): Address[] {
@@ -100,12 +118,12 @@ export function parseCaptureFlags(argv: readonly string[]): CaptureFlags {
   const ports = (flag: string, text: string): number[] => splitList(text).map((p) => integer(flag, p, 1, 65535));
   const e: { -readonly [K in keyof CaptureConfig]?: CaptureConfig[K] } = {};
   if (values.ips !== undefined) e.ips = addresses(values.ips);
-  if (values.backend !== undefined) {
-    if (values.backend !== 'iptables' && values.backend !== 'nftables') {
-      throw new Error(`--backend: '${values.backend}' is not one of iptables, nftables`);
-    }
-    e.backend = values.backend satisfies CaptureBackend;
-  }
+  if (values.backend !== undefined) e.backend = oneOf('backend', values.backend, BACKENDS);
+  if (values.mode !== undefined) e.mode = oneOf('mode', values.mode, MODES);
+  const mark = values['tproxy-mark'];
+  if (mark !== undefined) e.tproxyMark = integer('tproxy-mark', mark, 1, 0xffffffff);
+  const table = values['tproxy-route-table'];
+  if (table !== undefined) e.tproxyRouteTable = integer('tproxy-route-table', table, 1, 0xffffffff);
   if (values['proxy-uid'] !== undefined) e.proxyUid = integer('proxy-uid', values['proxy-uid'], 0, 0xfffffffe);
   if (values['proxy-gid'] !== undefined) e.proxyGid = integer('proxy-gid', values['proxy-gid'], 0, 0xfffffffe);
   if (values['outbound-port'] !== undefined) e.outboundPort = integer('outbound-port', values['outbound-port'], 1, 65535);

@@ -1,29 +1,16 @@
-// iptables-restore input for one family. The rules live in biplane's own nat chains, hooked from PREROUTING and
-// OUTPUT by one jump each, so they can be replaced or removed without touching anyone else's rules. Lines are
-// spelled exactly as iptables-save prints them, so applied state can be compared with generated text.
+// iptables-restore input for one family. The rules live in biplane's own chains, hooked from the built-in chains by
+// one jump each, so they can be replaced or removed without touching anyone else's rules: nat chains for outbound
+// (and for inbound in REDIRECT mode), mangle chains for inbound in TPROXY mode. Lines are spelled exactly as
+// iptables-save prints them, so applied state can be compared with generated text.
 import type { IPFamily } from '../model/types.ts';
 import type { CaptureConfig, ResolvedCapture } from './config.ts';
+import { CHAINS, FAMILY_ADDRESSES, TABLES } from './names.ts';
+import type { TableLines } from './names.ts';
+import { tproxyMangleLines } from './tproxy.ts';
 
-/** biplane's chains in the nat table; every name starts with `CHAIN_PREFIX`, which is how `--clean` finds them. */
-export const CHAINS = {
-  inbound: 'BIPLANE_INBOUND',
-  inRedirect: 'BIPLANE_IN_REDIRECT',
-  output: 'BIPLANE_OUTPUT',
-  redirect: 'BIPLANE_REDIRECT',
-  dns: 'BIPLANE_DNS',
-} as const;
-
-/** The prefix shared by every biplane chain. */
-export const CHAIN_PREFIX = 'BIPLANE_';
-
-/** Per-family constants from the spec: inbound passthrough source and loopback destination. */
-export const FAMILY_ADDRESSES: Readonly<Record<IPFamily, { passthrough: string; loopback: string }>> = {
-  IPv4: { passthrough: '127.0.0.6/32', loopback: '127.0.0.1/32' },
-  IPv6: { passthrough: '::6/128', loopback: '::1/128' },
-};
-
-function chainNames(config: CaptureConfig): string[] {
-  const names: string[] = [CHAINS.inbound, CHAINS.inRedirect, CHAINS.output, CHAINS.redirect];
+function natChainNames(config: CaptureConfig): string[] {
+  const names: string[] = [CHAINS.output, CHAINS.redirect];
+  if (config.mode === 'redirect') names.push(CHAINS.inbound, CHAINS.inRedirect);
   if (config.captureDns) names.push(CHAINS.dns);
   return names.sort();
 }
@@ -36,6 +23,7 @@ function ownerReturns(chain: string, config: CaptureConfig): string[] {
 }
 
 function inboundLines(config: CaptureConfig, resolved: ResolvedCapture): string[] {
+  if (config.mode === 'tproxy') return [];
   return [
     ...resolved.excludeInboundPorts.map((p) => `-A ${CHAINS.inbound} -p tcp -m tcp --dport ${p} -j RETURN`),
     `-A ${CHAINS.inbound} -p tcp -j ${CHAINS.inRedirect}`,
@@ -70,18 +58,19 @@ function dnsLines(config: CaptureConfig): string[] {
   ];
 }
 
-/** The jumps from the built-in chains into biplane's chains, in the order they must run. */
+/** The jumps from the built-in nat chains into biplane's chains, in the order they must run. */
 export function hookLines(config: CaptureConfig): string[] {
   const dns = config.captureDns
     ? [`-A OUTPUT -p udp -m udp --dport 53 -j ${CHAINS.dns}`, `-A OUTPUT -p tcp -m tcp --dport 53 -j ${CHAINS.dns}`]
     : [];
-  return [`-A PREROUTING -p tcp -j ${CHAINS.inbound}`, ...dns, `-A OUTPUT -p tcp -j ${CHAINS.output}`];
+  const inbound = config.mode === 'redirect' ? [`-A PREROUTING -p tcp -j ${CHAINS.inbound}`] : [];
+  return [...inbound, ...dns, `-A OUTPUT -p tcp -j ${CHAINS.output}`];
 }
 
-/** The chain declarations and rules for `family`, without the `*nat` / `COMMIT` frame. */
+/** The nat chain declarations and rules for `family`, without the `*nat` / `COMMIT` frame. */
 export function iptablesBody(config: CaptureConfig, resolved: ResolvedCapture, family: IPFamily): string[] {
   return [
-    ...chainNames(config).map((name) => `:${name} - [0:0]`),
+    ...natChainNames(config).map((name) => `:${name} - [0:0]`),
     ...hookLines(config),
     ...inboundLines(config, resolved),
     ...outboundLines(config, resolved, family),
@@ -89,9 +78,20 @@ export function iptablesBody(config: CaptureConfig, resolved: ResolvedCapture, f
   ];
 }
 
-/** A complete `iptables-restore --noflush` input: `lines` (cleanup first, then rules) inside one nat transaction. */
-export function natTransaction(family: IPFamily, lines: readonly string[]): string {
+/** Every table's lines for `family`: nat always, mangle in TPROXY mode. */
+export function iptablesTables(config: CaptureConfig, resolved: ResolvedCapture, family: IPFamily): TableLines {
+  const nat = iptablesBody(config, resolved, family);
+  return config.mode === 'tproxy' ? { mangle: tproxyMangleLines(config, resolved, family), nat } : { nat };
+}
+
+/** A complete `iptables-restore --noflush` input: each table's lines (cleanup first, then rules) in `TABLES` order.
+ * The restore tool commits table by table, so `apply.ts` rolls back when a later table fails. */
+export function restoreInput(family: IPFamily, tables: TableLines): string {
   const tool = family === 'IPv4' ? 'iptables-restore' : 'ip6tables-restore';
   const header = `# biplane traffic capture, ${family}: input for '${tool} --noflush'; 'biplane capture --clean' removes it`;
-  return [header, '*nat', ...lines, 'COMMIT', ''].join('\n');
+  const sections = TABLES.flatMap((t) => {
+    const lines = tables[t];
+    return lines === undefined ? [] : [`*${t}`, ...lines, 'COMMIT'];
+  });
+  return [header, ...sections, ''].join('\n');
 }

@@ -1,12 +1,12 @@
 // One nftables `inet` table that captures both families. The file first declares and deletes the table, then
 // defines it again: nft applies a file as one transaction, so applying twice replaces instead of duplicating.
+// TPROXY mode puts its mangle-priority chains (`tproxy.ts`) in the same table, so it is still one transaction.
 import type { IPFamily } from '../model/types.ts';
 import type { Cidr } from './cidr.ts';
 import type { CaptureConfig, ResolvedCapture } from './config.ts';
-import { FAMILY_ADDRESSES } from './iptables.ts';
-
-/** The table biplane owns; `--clean` deletes exactly this table. */
-export const NFT_TABLE = 'inet biplane';
+import { FAMILY_ADDRESSES, NFT_TABLE } from './names.ts';
+import { tproxyNftChains } from './tproxy.ts';
+import type { NftChain } from './tproxy.ts';
 
 const MATCH: Readonly<Record<IPFamily, { proto: string; nfproto: string }>> = {
   IPv4: { proto: 'ip', nfproto: 'ipv4' },
@@ -25,21 +25,26 @@ function daddr(c: Cidr): string {
   return `${MATCH[c.family].proto} daddr ${hostOrNet(c.text)}`;
 }
 
+function render(c: NftChain): string[] {
+  const b = c.base;
+  const head = b ? [`\t\ttype ${b.type} hook ${b.hook} priority ${b.priority}; policy accept;`] : [];
+  return [`\tchain ${c.name} {`, ...head, ...c.rules.map((r) => `\t\t${r}`), '\t}'];
+}
+
 function chain(name: string, rules: readonly string[], hook?: string): string[] {
-  const head = hook ? [`\t\ttype nat hook ${hook} priority -100; policy accept;`] : [];
-  return [`\tchain ${name} {`, ...head, ...rules.map((r) => `\t\t${r}`), '\t}'];
+  return render({ name, rules, ...(hook ? { base: { type: 'nat', hook, priority: -100 } } : {}) });
 }
 
 function hookChains(config: CaptureConfig, families: readonly IPFamily[]): string[] {
   const only = families.length === 1 && families[0] ? `meta nfproto ${MATCH[families[0]].nfproto} ` : '';
   const dns = config.captureDns ? [`${only}udp dport 53 jump dns_capture`, `${only}tcp dport 53 jump dns_capture`] : [];
-  return [
-    ...chain('nat_prerouting', [`${only}meta l4proto tcp jump inbound`], 'prerouting'),
-    ...chain('nat_output', [...dns, `${only}meta l4proto tcp jump outbound`], 'output'),
-  ];
+  const jumpInbound = [`${only}meta l4proto tcp jump inbound`];
+  const inbound = config.mode === 'redirect' ? chain('nat_prerouting', jumpInbound, 'prerouting') : [];
+  return [...inbound, ...chain('nat_output', [...dns, `${only}meta l4proto tcp jump outbound`], 'output')];
 }
 
 function inboundChains(config: CaptureConfig, resolved: ResolvedCapture): string[] {
+  if (config.mode === 'tproxy') return tproxyNftChains(config, resolved, resolved.families).flatMap(render);
   return [
     ...chain('inbound', [`tcp dport ${portSet(resolved.excludeInboundPorts)} return`, 'jump inbound_redirect']),
     ...chain('inbound_redirect', [`meta l4proto tcp redirect to :${config.inboundPort}`]),

@@ -2,7 +2,7 @@
 // becomes a problem naming the pod, its file and line, and the annotation, instead of a rule that silently differs.
 import type { Pod, Problem } from '../model/types.ts';
 import { parseCidr } from './cidr.ts';
-import type { CaptureConfig } from './config.ts';
+import type { CaptureConfig, CaptureMode } from './config.ts';
 
 /** The Istio annotations biplane honours, and the config field each one sets. */
 export const CAPTURE_ANNOTATIONS = {
@@ -12,9 +12,14 @@ export const CAPTURE_ANNOTATIONS = {
   excludeOutboundPorts: 'traffic.sidecar.istio.io/excludeOutboundPorts',
 } as const;
 
+/** Istio's per-pod interception mode annotation: `REDIRECT` or `TPROXY` (`NONE`, no capture, has no rules to give). */
+export const INTERCEPTION_ANNOTATION = 'sidecar.istio.io/interceptionMode';
+
+const MODES: Readonly<Record<string, CaptureMode>> = { REDIRECT: 'redirect', TPROXY: 'tproxy' };
+
 /** The part of a capture config a pod decides: its IPs and whatever its annotations set. */
 export type PodCapture = Pick<CaptureConfig, 'ips'> &
-  Partial<Pick<CaptureConfig, 'includeCidrs' | 'excludeCidrs' | 'excludeInboundPorts' | 'excludeOutboundPorts'>>;
+  Partial<Pick<CaptureConfig, 'mode' | 'includeCidrs' | 'excludeCidrs' | 'excludeInboundPorts' | 'excludeOutboundPorts'>>;
 
 /** Splits an annotation's comma-separated list, dropping blanks. */
 export function splitList(value: string): string[] {
@@ -44,12 +49,21 @@ export function podCapture(pod: Pod): { capture: PodCapture; problems: Problem[]
     bad.forEach((p) => at(key, `'${p}' is not a port (1-65535)`));
     return bad.length > 0 ? undefined : list.map(Number);
   };
+  const mode = (): CaptureMode | undefined => {
+    const raw = pod.annotations[INTERCEPTION_ANNOTATION];
+    if (raw === undefined) return undefined;
+    const found = MODES[raw.trim()];
+    if (!found) at(INTERCEPTION_ANNOTATION, `'${raw}' is not REDIRECT or TPROXY (NONE means no capture rules at all)`);
+    return found;
+  };
+  const interception = mode();
   const include = cidrs(CAPTURE_ANNOTATIONS.includeCidrs, true);
   const exclude = cidrs(CAPTURE_ANNOTATIONS.excludeCidrs, false);
   const inPorts = ports(CAPTURE_ANNOTATIONS.excludeInboundPorts);
   const outPorts = ports(CAPTURE_ANNOTATIONS.excludeOutboundPorts);
   const capture: PodCapture = {
     ips: pod.ips,
+    ...(interception ? { mode: interception } : {}),
     ...(include ? { includeCidrs: include } : {}),
     ...(exclude ? { excludeCidrs: exclude } : {}),
     ...(inPorts ? { excludeInboundPorts: inPorts } : {}),

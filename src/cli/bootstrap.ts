@@ -1,9 +1,13 @@
-// `biplane bootstrap`: the Envoy bootstrap file for one pod's sidecar, checked against the real Bootstrap proto.
+// `biplane bootstrap`: the Envoy bootstrap file for one pod's sidecar, read with the real Bootstrap proto and printed
+// as canonical proto3 JSON.
 import { parseArgs } from 'node:util';
-import { sidecarBootstrap, encodableBootstrap, type XdsAddress } from '../translate/bootstrap.ts';
-import { encodeMessage } from '../xds/protos.ts';
+import { sidecarBootstrap, type XdsAddress } from '../translate/bootstrap.ts';
+import { fromProto3Json } from '../xds/proto3-json-parse.ts';
+import { toProto3Json, type JsonValue } from '../xds/proto3-json.ts';
 import { loadMesh } from './translate.ts';
 import type { Command } from './main.ts';
+
+const BOOTSTRAP = 'envoy.config.bootstrap.v3.Bootstrap';
 
 const USAGE = `usage: biplane bootstrap --manifests DIR --proxy NAMESPACE/POD [--xds-address HOST:PORT] [--ads sotw|delta]
 
@@ -68,8 +72,8 @@ export const command: Command = {
     }
     mesh.warnings.forEach((w) => console.error(w));
     const bootstrap = sidecarBootstrap(mesh.proxy, xds as XdsAddress, values.ads === 'delta' ? 'DELTA_GRPC' : 'GRPC');
-    encodeMessage('envoy.config.bootstrap.v3.Bootstrap', encodableBootstrap(bootstrap));
-    process.stdout.write(`${JSON.stringify(bootstrap, null, 2)}\n`);
+    const bytes = fromProto3Json(BOOTSTRAP, bootstrap as JsonValue); // throws on anything the real proto lacks
+    process.stdout.write(`${JSON.stringify(toProto3Json(BOOTSTRAP, bytes), null, 2)}\n`);
     return 0;
   },
 };

@@ -1,6 +1,6 @@
 // `biplane capture`: prints, applies or removes a pod's traffic capture rules. Flags (or a pod from a manifest
 // folder) become a CaptureConfig; src/capture turns it into rules and, for --apply / --clean, runs the tools.
-import { applyCapture, captureRules, cleanCapture, DEFAULT_CAPTURE } from '../capture/index.ts';
+import { applyCapture, captureRules, cleanCapture, DEFAULT_CAPTURE, policyRoutingScript } from '../capture/index.ts';
 import type { CaptureConfig, CaptureRules } from '../capture/index.ts';
 import { CAPTURE_USAGE, parseCaptureFlags } from '../capture/flags.ts';
 import type { CaptureFlags } from '../capture/flags.ts';
@@ -8,8 +8,11 @@ import { podCaptureFromManifests } from '../capture/manifests.ts';
 import type { Problem } from '../model/types.ts';
 import type { Command } from './main.ts';
 
-function printable(rules: CaptureRules): string {
+function printable(rules: CaptureRules, config: CaptureConfig): string {
   const parts = [rules.iptables?.v4, rules.iptables?.v6, rules.nftables].filter((t): t is string => t !== undefined);
+  const routes = [...(rules.routes?.v4 ?? []), ...(rules.routes?.v6 ?? [])];
+  const routing = { mark: config.tproxyMark, table: config.tproxyRouteTable };
+  if (routes.length > 0) parts.push(policyRoutingScript(routes, routing));
   return parts.join('\n');
 }
 
@@ -45,12 +48,13 @@ async function run(argv: readonly string[]): Promise<number> {
   }
   try {
     if (flags.action === 'clean') {
-      await cleanCapture(flags.explicit.backend ?? DEFAULT_CAPTURE.backend);
+      const { backend, tproxyMark, tproxyRouteTable } = { ...DEFAULT_CAPTURE, ...flags.explicit };
+      await cleanCapture(backend, { mark: tproxyMark, table: tproxyRouteTable });
       return 0;
     }
     const config = await configFor(flags);
     if (flags.action === 'apply') await applyCapture(config);
-    else process.stdout.write(printable(captureRules(config)));
+    else process.stdout.write(printable(captureRules(config), config));
     return 0;
   } catch (err) {
     console.error(`biplane capture: ${(err as Error).message}`);
@@ -60,6 +64,6 @@ async function run(argv: readonly string[]): Promise<number> {
 
 /** The `capture` command for src/cli/main.ts. */
 export const command: Command = {
-  summary: 'print, apply or remove a pod\'s dual-stack traffic capture rules (iptables / nftables)',
+  summary: 'print, apply or remove a pod\'s dual-stack traffic capture rules (iptables / nftables, REDIRECT / TPROXY)',
   run,
 };

@@ -1,5 +1,5 @@
 // `biplane translate`: runs the same stages the server runs (files → model → translate) for one pod, offline, and
-// prints what its sidecar would get, encoded and decoded by the real Envoy protos.
+// prints what its sidecar would get: encoded by the real Envoy protos, printed as canonical proto3 JSON.
 import { parseArgs } from 'node:util';
 import { podProxyNode } from '../analyze/index.ts';
 import { buildModel, indexModel, parseProxy, type ModelIndex } from '../model/index.ts';

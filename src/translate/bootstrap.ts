@@ -1,7 +1,6 @@
 // The Envoy bootstrap of one sidecar (envoy.config.bootstrap.v3.Bootstrap): node identity, ADS to biplane, admin on
 // the primary family's localhost, and the static stats (15090) and readiness (15021) listeners on the wildcards of
-// every family the pod has. Built without Duration or wrapper fields so the object is also valid proto3 JSON, which
-// is what Envoy reads from a file; only `node.metadata` (a Struct) needs `toStruct` before encoding.
+// every family the pod has. Built as proto3 JSON, which is what Envoy reads from a file; `fromProto3Json` encodes it.
 import { parseAddress } from '../model/address.ts';
 import type { Proxy } from '../model/types.ts';
 import { dnsLookupFamily } from './clusters.ts';
@@ -95,25 +94,4 @@ export function sidecarBootstrap(proxy: Proxy, xds: XdsAddress, apiType: AdsApiT
     },
     admin: { address: envoyAddress(localhost, ADMIN_PORT) },
   };
-}
-
-/** A plain JSON value as a google.protobuf.Value in the encoder's shape. */
-function toValue(v: unknown): object {
-  if (typeof v === 'string') return { string_value: v };
-  if (typeof v === 'number') return { number_value: v };
-  if (typeof v === 'boolean') return { bool_value: v };
-  if (Array.isArray(v)) return { list_value: { values: v.map(toValue) } };
-  if (v !== null && typeof v === 'object') return { struct_value: toStruct(v as Record<string, unknown>) };
-  return { null_value: 'NULL_VALUE' };
-}
-
-/** A plain JSON object as a google.protobuf.Struct in the encoder's shape (`{ fields: { k: Value } }`). */
-export function toStruct(o: Readonly<Record<string, unknown>>): object {
-  return { fields: Object.fromEntries(Object.entries(o).map(([k, v]) => [k, toValue(v)])) };
-}
-
-/** The bootstrap in the encoder's shape (metadata as Struct), for `encodeMessage`. */
-export function encodableBootstrap(bootstrap: Record<string, unknown>): Record<string, unknown> {
-  const node = bootstrap['node'] as Record<string, unknown>;
-  return { ...bootstrap, node: { ...node, metadata: toStruct(node['metadata'] as Record<string, unknown>) } };
 }

@@ -1,9 +1,10 @@
-// EnvoyResources as Envoy itself would print them: each resource encoded with the real protos and decoded back, so
-// what a user (or a golden file) sees is what the encoder produced, `@type` on every Any.
-import { decodeMessage, encodeMessage, TypeUrl } from '../xds/protos.ts';
+// EnvoyResources as Envoy itself would print them: each resource encoded with the real protos, then printed as
+// canonical proto3 JSON (the form Envoy's admin API prints and any proto3 JSON parser, Envoy's included, reads back).
+import { encodeMessage, TypeUrl } from '../xds/protos.ts';
+import { toProto3Json } from '../xds/proto3-json.ts';
 import type { EnvoyResources } from './types.ts';
 
-/** The decoded form of each resource list, keyed as in EnvoyResources. */
+/** The proto3 JSON of each resource list, keyed as in EnvoyResources. */
 export interface RenderedResources {
   readonly listeners: readonly Record<string, unknown>[];
   readonly clusters: readonly Record<string, unknown>[];
@@ -19,26 +20,26 @@ export const RESOURCE_TYPES = {
   endpoints: TypeUrl.ClusterLoadAssignment,
 } as const;
 
-/** Encodes then decodes one message, proving the plain object is a valid instance of its type. */
-export function roundTrip(typeUrl: string, value: object): Record<string, unknown> {
-  return decodeMessage(typeUrl, encodeMessage(typeUrl, value));
+/** One resource encoded, then printed from the bytes, so what is shown is exactly what would be sent. */
+export function renderResource(typeUrl: string, value: object): Record<string, unknown> {
+  return toProto3Json(typeUrl, encodeMessage(typeUrl, value)) as Record<string, unknown>;
 }
 
-/** Every resource through encode → decode. */
+/** Every resource as canonical proto3 JSON. */
 export function renderResources(r: EnvoyResources): RenderedResources {
   return {
-    listeners: r.listeners.map((x) => roundTrip(RESOURCE_TYPES.listeners, x)),
-    clusters: r.clusters.map((x) => roundTrip(RESOURCE_TYPES.clusters, x)),
-    routes: r.routes.map((x) => roundTrip(RESOURCE_TYPES.routes, x)),
-    endpoints: r.endpoints.map((x) => roundTrip(RESOURCE_TYPES.endpoints, x)),
+    listeners: r.listeners.map((x) => renderResource(RESOURCE_TYPES.listeners, x)),
+    clusters: r.clusters.map((x) => renderResource(RESOURCE_TYPES.clusters, x)),
+    routes: r.routes.map((x) => renderResource(RESOURCE_TYPES.routes, x)),
+    endpoints: r.endpoints.map((x) => renderResource(RESOURCE_TYPES.endpoints, x)),
   };
 }
 
 const ADMIN = 'type.googleapis.com/envoy.admin.v3';
 
-/** The resources in the shape of Envoy's admin `/config_dump` (envoy.admin.v3.ConfigDump), encoded and decoded. */
+/** The resources in the shape of Envoy's admin `/config_dump` (envoy.admin.v3.ConfigDump), as proto3 JSON. */
 export function configDump(r: EnvoyResources): Record<string, unknown> {
-  const any = (url: string, value: object): object => ({ '@type': url, ...value });
+  const any = (url: string, value: object): object => ({ type_url: url, value: encodeMessage(url, value) });
   const dump = {
     configs: [
       any(`${ADMIN}.ListenersConfigDump`, {
@@ -53,5 +54,5 @@ export function configDump(r: EnvoyResources): Record<string, unknown> {
       }),
     ],
   };
-  return roundTrip('envoy.admin.v3.ConfigDump', dump);
+  return toProto3Json('envoy.admin.v3.ConfigDump', dump) as Record<string, unknown>;
 }

@@ -34,6 +34,7 @@ const ENTRY_FILES = [
   'envoy/extensions/filters/listener/original_dst/v3/original_dst.proto',
   'envoy/extensions/transport_sockets/tls/v3/tls.proto',
   'envoy/extensions/upstreams/http/v3/http_protocol_options.proto',
+  'google/protobuf/field_mask.proto', // not imported by the files above; Any payloads and proto3 JSON may use it
 ];
 
 /** Folders searched for imports: the four trees grpc-js-xds ships, then protobufjs' own google/protobuf files. */

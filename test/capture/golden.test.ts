@@ -1,10 +1,11 @@
-// Golden tests: testdata/capture/<case>/input.json → the rules for both backends. UPDATE_GOLDEN=1 rewrites the
-// expected files and deletes stale ones; without it (always in CI) a difference fails the test.
+// Golden tests: testdata/capture/<case>/input.json → the rules for both backends, and in TPROXY mode the policy
+// routing script. UPDATE_GOLDEN=1 rewrites the expected files and deletes stale ones; without it (always in CI) a
+// difference fails the test.
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
-import { captureRules, DEFAULT_CAPTURE } from '../../src/capture/index.ts';
+import { captureRules, DEFAULT_CAPTURE, policyRoutingScript } from '../../src/capture/index.ts';
 import type { CaptureBackend, CaptureConfig } from '../../src/capture/index.ts';
 import { parseAddress } from '../../src/model/address.ts';
 
@@ -24,18 +25,25 @@ function configOf(dir: string, backend: CaptureBackend): CaptureConfig {
 
 function expectedFiles(dir: string): Map<string, string> {
   const out = new Map<string, string>();
-  const ipt = captureRules(configOf(dir, 'iptables')).iptables;
-  const nft = captureRules(configOf(dir, 'nftables')).nftables;
+  const config = configOf(dir, 'iptables');
+  const { iptables: ipt, routes } = captureRules(config);
+  const nft = captureRules(configOf(dir, 'nftables'));
   if (ipt?.v4 !== undefined) out.set('iptables-v4.rules', ipt.v4);
   if (ipt?.v6 !== undefined) out.set('iptables-v6.rules', ipt.v6);
-  if (nft !== undefined) out.set('nftables.nft', nft);
+  if (nft.nftables !== undefined) out.set('nftables.nft', nft.nftables);
+  assert.deepEqual(nft.routes, routes, 'policy routing does not depend on the backend');
+  const all = [...(routes?.v4 ?? []), ...(routes?.v6 ?? [])];
+  const routing = { mark: config.tproxyMark, table: config.tproxyRouteTable };
+  if (all.length > 0) out.set('policy-routing.sh', policyRoutingScript(all, routing));
   return out;
 }
 
 const cases = readdirSync(ROOT).filter((name) => existsSync(path.join(ROOT, name, 'input.json'))).sort();
 
-test('there are golden cases for IPv4-only, IPv6-only and dual-stack pods', () => {
-  for (const name of ['ipv4-only', 'ipv6-only', 'dual']) assert.ok(cases.includes(name), `missing case ${name}`);
+test('there are golden cases for IPv4-only, IPv6-only and dual-stack pods, in REDIRECT and TPROXY mode', () => {
+  for (const name of ['ipv4-only', 'ipv6-only', 'dual', 'ipv4-only-tproxy', 'ipv6-only-tproxy', 'dual-tproxy']) {
+    assert.ok(cases.includes(name), `missing case ${name}`);
+  }
 });
 
 for (const name of cases) {

@@ -51,6 +51,17 @@ test('the CLI prints the same rules for --manifests --pod as for the equivalent 
   assert.doesNotMatch(fromPod.stdout, /--dport 9090 -j RETURN/);
 });
 
+test('a pod annotated with interceptionMode TPROXY gets the same rules and routes as --mode tproxy, and flags win', () => {
+  const fromPod = cli(['--manifests', DIR, '--pod', 'shop/tproxy-1']);
+  const fromFlags = cli(['--ips', '198.18.0.23,2001:db8::23', '--exclude-inbound-ports', '8081', '--mode', 'tproxy']);
+  assert.equal(fromPod.code, 0, fromPod.stderr);
+  assert.equal(fromPod.stdout, fromFlags.stdout);
+  assert.match(fromPod.stdout, /-j TPROXY --on-port 15006/);
+  assert.match(fromPod.stdout, /^ip -6 route add local ::\/0 dev lo table 133$/m);
+  const overridden = cli(['--manifests', DIR, '--pod', 'shop/tproxy-1', '--mode', 'redirect']);
+  assert.doesNotMatch(overridden.stdout, /TPROXY|fwmark/);
+});
+
 test('the CLI exits non-zero with the reason for bad input and never prints rules then', () => {
   const broken = cli(['--manifests', DIR, '--pod', 'shop/broken-1']);
   assert.equal(broken.code, 1);

@@ -8,38 +8,10 @@ import { test } from 'node:test';
 import type { TestContext } from 'node:test';
 import { requireOrSkip } from '../support/requirements.ts';
 import { ADDR, answers, createTopology, inNs, must, REPO, startListener } from './netns.ts';
-import type { Target, Topology } from './netns.ts';
+import type { Topology } from './netns.ts';
+import { biplane, byChain, CAPTURE_ARGS, checkOutbound, expect, tcp, udp } from './netns-checks.ts';
 
 const skipReason = requireOrSkip('capture rules in network namespaces', ['root', 'ip', 'iptables', 'ip6tables', 'nft']);
-const PROXY = { uid: 1337, gid: 1337 };
-const tcp = (host: string, port: number): Target => ({ proto: 'tcp', host, port });
-const udp = (host: string, port: number): Target => ({ proto: 'udp', host, port });
-const key = (t: Target): string => `${t.proto} ${t.host.includes(':') ? `[${t.host}]` : t.host}:${t.port}`;
-const expect = (pairs: [Target, string][]): Record<string, string> => Object.fromEntries(pairs.map(([t, v]) => [key(t), v]));
-
-const CAPTURE_ARGS = [
-  '--ips', `${ADDR.pod4},${ADDR.pod6}`,
-  '--exclude-cidrs', `${ADDR.farNet4},${ADDR.farNet6}`,
-  '--exclude-outbound-ports', '9090',
-  '--exclude-inbound-ports', '8081',
-  '--capture-dns',
-];
-
-function biplane(ns: string, args: readonly string[]): Promise<string> {
-  return inNs(ns, [process.execPath, path.join(REPO, 'bin/biplane.js'), 'capture', ...args]);
-}
-
-/** Rule lines grouped by chain, order kept within a chain: comparable between generated text and *-save output. */
-function byChain(text: string, only: (line: string) => boolean): Record<string, string[]> {
-  const out: Record<string, string[]> = {};
-  for (const line of text.split('\n').filter((l) => /^(-A|:)/.test(l) && only(l))) {
-    const chain = line.startsWith(':') ? ':' : (line.split(' ')[1] ?? '');
-    (out[chain] ??= []).push(line);
-  }
-  for (const lines of Object.values(out)) if (lines[0]?.startsWith(':')) lines.sort();
-  return out;
-}
-
 async function withTopology(t: TestContext, body: (topo: Topology) => Promise<void>): Promise<void> {
   const topo = await createTopology();
   const stops: (() => void)[] = [];
@@ -59,10 +31,6 @@ async function withTopology(t: TestContext, body: (topo: Topology) => Promise<vo
 }
 
 async function checkCaptured(t: TestContext, topo: Topology): Promise<void> {
-  await t.test('pod → peer TCP over IPv4 and IPv6 lands on the outbound port 15001, not on the peer', async () => {
-    const targets = [tcp(ADDR.peer4, 8080), tcp(ADDR.peer6, 8080)];
-    assert.deepEqual(await answers(topo.pod, targets), expect(targets.map((x) => [x, 'pod:15001'])));
-  });
   await t.test('peer → pod TCP over IPv4 and IPv6 lands on the inbound port 15006, not on the app port', async () => {
     const targets = [tcp(ADDR.pod4, 8080), tcp(ADDR.pod6, 8080)];
     assert.deepEqual(await answers(topo.peer, targets), expect(targets.map((x) => [x, 'pod:15006'])));
@@ -71,34 +39,7 @@ async function checkCaptured(t: TestContext, topo: Topology): Promise<void> {
     const targets = [tcp(ADDR.pod4, 8081), tcp(ADDR.pod6, 8081), tcp(ADDR.pod4, 15021), tcp(ADDR.pod6, 15021)];
     assert.deepEqual(await answers(topo.peer, targets), expect(targets.map((x) => [x, `pod:${x.port}`])));
   });
-  await t.test('traffic of the proxy uid alone, or of the proxy gid alone, goes straight to the peer', async () => {
-    const targets = [tcp(ADDR.peer4, 8080), tcp(ADDR.peer6, 8080)];
-    const direct = expect(targets.map((x) => [x, 'peer:8080']));
-    assert.deepEqual(await answers(topo.pod, targets, { uid: PROXY.uid, gid: 4242 }), direct);
-    assert.deepEqual(await answers(topo.pod, targets, { uid: 4242, gid: PROXY.gid }), direct);
-    assert.deepEqual(await answers(topo.pod, targets, { uid: 4242, gid: 4242 }), expect(targets.map((x) => [x, 'pod:15001'])));
-  });
-  await t.test('excluded CIDRs and excluded outbound ports go straight to the peer on both families', async () => {
-    const targets = [tcp(ADDR.far4, 8080), tcp(ADDR.far6, 8080), tcp(ADDR.peer4, 9090), tcp(ADDR.peer6, 9090)];
-    assert.deepEqual(await answers(topo.pod, targets), expect(targets.map((x) => [x, `peer:${x.port}`])));
-  });
-  await t.test('pod-local traffic from the passthrough sources 127.0.0.6 / ::6 over lo is not captured', async () => {
-    assert.match(await inNs(topo.pod, ['ip', '-6', 'addr', 'show', 'dev', 'lo']), /inet6 ::6\/128 /, 'apply put ::6 on lo');
-    const app = [tcp(ADDR.pod4, 8080), tcp(ADDR.pod6, 8080)];
-    const other = { uid: 4242, gid: 4242 };
-    assert.deepEqual(await answers(topo.pod, app, other), expect(app.map((x) => [x, 'pod:15001'])));
-    const passthrough = [{ ...tcp(ADDR.pod4, 8080), from: '127.0.0.6' }, { ...tcp(ADDR.pod6, 8080), from: '::6' }];
-    assert.deepEqual(await answers(topo.pod, passthrough, other), expect(passthrough.map((x) => [x, 'pod:8080'])));
-  });
-  await t.test('loopback destinations 127.0.0.1 and ::1 are not captured', async () => {
-    const targets = [tcp('127.0.0.1', 8080), tcp('::1', 8080)];
-    assert.deepEqual(await answers(topo.pod, targets), expect(targets.map((x) => [x, 'pod:8080'])));
-  });
-  await t.test('DNS over UDP and TCP on both families lands on 15053, except for the proxy', async () => {
-    const targets = [udp(ADDR.peer4, 53), udp(ADDR.peer6, 53), tcp(ADDR.peer4, 53), tcp(ADDR.peer6, 53)];
-    assert.deepEqual(await answers(topo.pod, targets), expect(targets.map((x) => [x, 'pod:15053'])));
-    assert.deepEqual(await answers(topo.pod, targets, PROXY), expect(targets.map((x) => [x, 'peer:53'])));
-  });
+  await checkOutbound(t, topo);
 }
 
 async function checkReleased(t: TestContext, topo: Topology): Promise<void> {
@@ -167,6 +108,7 @@ test('every golden rule file is accepted by its tool in a fresh namespace', { sk
     'iptables-v4.rules': ['iptables-restore', '--noflush'],
     'iptables-v6.rules': ['ip6tables-restore', '--noflush'],
     'nftables.nft': ['nft', '-f', '-'],
+    'policy-routing.sh': ['sh', '-e'],
   };
   for (const name of readdirSync(root).sort()) {
     for (const [file, cmd] of Object.entries(tools)) {
@@ -180,6 +122,7 @@ test('every golden rule file is accepted by its tool in a fresh namespace', { sk
         const ns = `bp-golden-${process.pid}-${Math.random().toString(16).slice(2, 8)}`;
         await must('ip', ['netns', 'add', ns]);
         try {
+          await inNs(ns, ['ip', 'link', 'set', 'lo', 'up']);
           await inNs(ns, cmd, text);
         } finally {
           await must('ip', ['netns', 'del', ns]);

@@ -1,5 +1,6 @@
 // Connects (TCP) or sends one datagram (UDP) to each target inside a network namespace and prints, as one JSON
-// array, what answered: the `<label>:<port>` a netns-listen.mjs listener replies with, or the error. Usage:
+// array, what answered: the `<label>:<port>` a netns-listen.mjs listener replies with (plus, for TCP, the local port
+// used and the source the listener saw when it reports one), or the error. Usage:
 // node netns-connect.mjs '<json>' with { targets: [{ proto, host, port, from? }], timeoutMs }; `from` binds the TCP
 // source address. Every attempt is bounded.
 import { connect } from 'node:net';
@@ -18,8 +19,14 @@ function tcp(host, port, from) {
       socket.destroy();
       resolve(result);
     }
+    let localPort;
+    socket.on('connect', () => (localPort = socket.localPort));
     socket.on('data', (d) => (data += d.toString()));
-    socket.on('end', () => finish({ reply: data.trim() }));
+    socket.on('end', () => {
+      const [reply = '', seen] = data.trim().split('\n');
+      const [, address, port] = /^from (\S+) (\d+)$/.exec(seen ?? '') ?? [];
+      finish({ reply, localPort, ...(address ? { seenFrom: { address, port: Number(port) } } : {}) });
+    });
     socket.on('error', (err) => finish({ error: err.code ?? String(err) }));
   });
 }

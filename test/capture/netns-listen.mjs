@@ -1,6 +1,7 @@
 // Listens inside a network namespace and answers every TCP connection and UDP datagram with `<label>:<port>`, so
-// the client learns which listener really got it. Usage: node netns-listen.mjs '<json>' with
-// { label, tcp: [port], udp: [{ host, port }], maxMs }. Prints {"ready":true} once everything listens; exits when
+// the client learns which listener really got it; with `peer: true` a TCP reply has a second line
+// `from <address> <port>`, the connection's source as this listener saw it. Usage: node netns-listen.mjs '<json>' with
+// { label, tcp: [port], udp: [{ host, port }], peer, maxMs }. Prints {"ready":true} once everything listens; exits when
 // stdin closes (the test is done or gone) or after maxMs, whichever comes first.
 import { createServer } from 'node:net';
 import { createSocket } from 'node:dgram';
@@ -12,7 +13,8 @@ function listenTcp(port) {
   return new Promise((resolve, reject) => {
     const server = createServer((socket) => {
       socket.on('error', () => undefined);
-      socket.end(`${spec.label}:${port}\n`);
+      const seen = spec.peer ? `from ${socket.remoteAddress.replace(/^::ffff:/, '')} ${socket.remotePort}\n` : '';
+      socket.end(`${spec.label}:${port}\n${seen}`);
     });
     server.once('error', reject);
     server.listen({ host: '::', port, ipv6Only: false }, () => resolve());

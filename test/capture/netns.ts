@@ -109,16 +109,19 @@ export interface Target {
   readonly from?: string;
 }
 
-/** What answered a probe: the listener's `<label>:<port>`, or an error code. */
+/** What answered a probe: the listener's `<label>:<port>`, or an error code; for TCP also the probe's own source
+ * port and, from a listener started with `peer: true`, the source address and port the listener saw. */
 export interface ProbeResult extends Target {
   readonly reply?: string;
   readonly error?: string;
+  readonly localPort?: number;
+  readonly seenFrom?: { readonly address: string; readonly port: number };
 }
 
 /** Starts netns-listen.mjs in `ns` and resolves once it listens; `stop` ends it (by its own pid). */
 export async function startListener(
   ns: string,
-  spec: { label: string; tcp: number[]; udp?: { host: string; port: number }[] },
+  spec: { label: string; tcp: number[]; udp?: { host: string; port: number }[]; peer?: boolean },
 ): Promise<{ stop(): void }> {
   const script = path.join(HERE, 'netns-listen.mjs');
   const json = JSON.stringify({ ...spec, maxMs: 120_000 });

@@ -106,3 +106,43 @@ test('parseCidr clears host bits, compresses IPv6 and reads a bare address as on
   assert.ok('error' in parseCidr('2001:db8::/129'));
   assert.ok('error' in parseCidr('198.18.0.0/x'));
 });
+
+test('TPROXY mode moves inbound capture to the mangle table of each family and keeps outbound REDIRECT in nat', () => {
+  const rules = captureRules(config(['198.18.0.1', '2001:db8::1'], { mode: 'tproxy', excludeInboundPorts: [8081] }));
+  for (const [text, loopback, onIp] of [[rules.iptables?.v4, '127.0.0.1/32', '0.0.0.0'], [rules.iptables?.v6, '::1/128', '::']] as const) {
+    const all = lines(text);
+    const nat = all.slice(all.indexOf('*nat'));
+    const mangle = all.slice(all.indexOf('*mangle'), all.indexOf('*nat'));
+    assert.ok(all.indexOf('*mangle') >= 0 && all.indexOf('*mangle') < all.indexOf('*nat'), 'mangle, then nat');
+    assert.ok(mangle.includes(`-A BIPLANE_TPROXY ! -d ${loopback} -p tcp -j TPROXY --on-port 15006 --on-ip ${onIp} --tproxy-mark 0x539/0xffffffff`));
+    assert.ok(mangle.includes('-A BIPLANE_INBOUND -p tcp -m tcp --dport 8081 -j RETURN'));
+    assert.ok(mangle.indexOf('-A BIPLANE_INBOUND -i lo -j RETURN') < mangle.indexOf('-A BIPLANE_INBOUND -p tcp -j BIPLANE_TPROXY'));
+    assert.ok(mangle.includes('-A OUTPUT -p tcp -j BIPLANE_RESTORE_MARK'));
+    assert.ok(nat.includes('-A BIPLANE_REDIRECT -p tcp -j REDIRECT --to-ports 15001'));
+    assert.ok(!nat.some((l) => l.includes('PREROUTING') || l.includes('15006')), 'no nat inbound capture in TPROXY mode');
+  }
+});
+
+test('TPROXY mode gives each family of the pod its policy rule and local route, whichever backend', () => {
+  const dual = config(['2001:db8::1', '198.18.0.1'], { mode: 'tproxy', tproxyMark: 7, tproxyRouteTable: 70 });
+  const routes = captureRules(dual).routes;
+  assert.deepEqual(routes?.v4?.map((r) => r.add.join(' ')), ['-4 rule add fwmark 7 lookup 70', '-4 route add local 0.0.0.0/0 dev lo table 70']);
+  assert.deepEqual(routes?.v6?.map((r) => r.add.join(' ')), ['-6 rule add fwmark 7 lookup 70', '-6 route add local ::/0 dev lo table 70']);
+  assert.deepEqual(captureRules({ ...dual, backend: 'nftables' }).routes, routes);
+  assert.deepEqual(Object.keys(captureRules(config(['2001:db8::1'], { mode: 'tproxy' })).routes ?? {}), ['v6']);
+  assert.equal(captureRules(config(['198.18.0.1'])).routes, undefined, 'REDIRECT mode needs no policy routing');
+});
+
+test('TPROXY with nftables adds mangle-priority chains to the one table, with a route-type output chain', () => {
+  const nft = captureRules(config(['198.18.0.1', '2001:db8::1'], { mode: 'tproxy', backend: 'nftables' })).nftables ?? '';
+  assert.match(nft, /type filter hook prerouting priority -150;/);
+  assert.match(nft, /type route hook output priority -150; policy accept;\n\t\tmeta l4proto tcp ct mark 1337 meta mark set ct mark/);
+  assert.match(nft, /ip daddr != 127\.0\.0\.1 meta l4proto tcp tproxy ip to :15006 meta mark set 1337 accept/);
+  assert.match(nft, /ip6 daddr != ::1 meta l4proto tcp tproxy ip6 to :15006 meta mark set 1337 accept/);
+  assert.doesNotMatch(nft, /nat_prerouting|redirect to :15006/);
+});
+
+test('a TPROXY mark, routing table or mode out of range is an error naming the field', () => {
+  const problems = validateCaptureConfig(config(['198.18.0.1'], { tproxyMark: 0, tproxyRouteTable: 254, mode: 'nat' as never }));
+  assert.deepEqual(problems.map((p) => p.origin.field).sort(), ['mode', 'tproxyMark', 'tproxyRouteTable']);
+});

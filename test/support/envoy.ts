@@ -18,7 +18,7 @@ export interface EnvoyOptions {
   readonly netns?: string;
   /** Run inside a fresh private network namespace with only loopback up (`unshare --net`). */
   readonly isolated?: boolean;
-  /** Run as this uid/gid (a sidecar runs as the proxy user, whose traffic capture exempts). */
+  /** Run as this uid and/or gid (a sidecar runs as the proxy user or group, whose traffic capture exempts). */
   readonly uid?: number;
   readonly gid?: number;
   /** Envoy's log level (default info). */
@@ -69,7 +69,11 @@ function adminGet(socketPath: string, pathAndQuery: string, method: string): Pro
 
 function launchArgs(opts: EnvoyOptions, bin: string, config: string, log: string): [string, string[]] {
   const envoy = [bin, '-c', config, '--use-dynamic-base-id', '--log-path', log, '-l', opts.logLevel ?? 'info', '--concurrency', '1'];
-  const drop = opts.uid !== undefined ? ['setpriv', `--reuid=${opts.uid}`, `--regid=${opts.gid ?? opts.uid}`, '--clear-groups'] : [];
+  const ids = [
+    ...(opts.uid !== undefined ? [`--reuid=${opts.uid}`] : []),
+    ...(opts.gid !== undefined || opts.uid !== undefined ? [`--regid=${opts.gid ?? opts.uid}`, '--clear-groups'] : []),
+  ];
+  const drop = ids.length > 0 ? ['setpriv', ...ids] : [];
   if (opts.netns) return ['ip', ['netns', 'exec', opts.netns, ...drop, ...envoy]];
   if (opts.isolated) {
     const script = 'ip link set lo up && exec "$@"';

@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { command as bootstrap } from '../../src/cli/bootstrap.ts';
 import { command as translateCmd } from '../../src/cli/translate.ts';
-import { encodableBootstrap, sidecarBootstrap } from '../../src/translate/bootstrap.ts';
-import { decodeMessage, encodeMessage } from '../../src/xds/protos.ts';
+import { sidecarBootstrap } from '../../src/translate/bootstrap.ts';
+import { fromProto3Json, toProto3Json, type JsonValue } from '../../src/xds/index.ts';
 import { captureCli } from '../support/cli-output.ts';
 import { clients, proxyFor } from './fixtures.ts';
 
@@ -30,8 +30,10 @@ test('translate exits 1 naming an unknown pod and 2 on usage errors', async () =
 
 test('the bootstrap encodes as a real Bootstrap with admin on the primary localhost and both wildcards', () => {
   const b = sidecarBootstrap(proxyFor(clients.dual6), { host: '::1', port: 15010 });
-  const decoded = decodeMessage('envoy.config.bootstrap.v3.Bootstrap', encodeMessage('envoy.config.bootstrap.v3.Bootstrap', encodableBootstrap(b))) as any;
+  const type = 'envoy.config.bootstrap.v3.Bootstrap';
+  const decoded = toProto3Json(type, fromProto3Json(type, b as JsonValue)) as any;
   assert.equal(decoded.admin.address.socket_address.address, '::1');
+  assert.deepEqual(decoded.node.metadata, (b['node'] as { metadata: object }).metadata, 'the Struct metadata survives encoding');
   const stats = decoded.static_resources.listeners.find((l: any) => l.name === 'stats');
   assert.equal(stats.address.socket_address.address, '::');
   assert.equal(stats.additional_addresses[0].address.socket_address.address, '0.0.0.0');

@@ -1,5 +1,5 @@
 // Golden tests: testdata/translate/<case>/case.yaml names manifests, a pod and a strategy; the translated resources,
-// after encode → decode with Envoy's protos, must equal <case>/{listeners,clusters,routes,endpoints}.json.
+// encoded with Envoy's protos and printed as canonical proto3 JSON, must equal <case>/{listeners,clusters,routes,endpoints}.json.
 // UPDATE_GOLDEN=1 rewrites them (and deletes stale ones); never in CI.
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
