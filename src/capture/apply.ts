@@ -9,7 +9,7 @@ import type { IPFamily } from '../model/types.ts';
 import { biplaneRules, iptablesCleanup, joinTables } from './cleanup.ts';
 import type { CaptureBackend, CaptureConfig } from './config.ts';
 import { restoreInput } from './iptables.ts';
-import { TABLES } from './names.ts';
+import { FAMILY_ADDRESSES, TABLES } from './names.ts';
 import type { TableLines } from './names.ts';
 import { nftablesCleanFile } from './nftables.ts';
 import { policyRoutes } from './routing.ts';
@@ -99,6 +99,13 @@ async function addLoopbackAddresses(config: CaptureConfig): Promise<void> {
   for (const address of loopbackAddresses(config)) await runTool('ip', ['-6', 'addr', 'replace', address, 'dev', 'lo']);
 }
 
+/** Removes the `::6` that `--apply` puts on lo; nothing to do when it is absent. */
+async function removeLoopbackAddresses(): Promise<void> {
+  const address = FAMILY_ADDRESSES.IPv6.passthrough;
+  const shown = await runTool('ip', ['-6', 'addr', 'show', 'dev', 'lo', 'to', address]).catch(() => '');
+  if (shown.trim() !== '') await runTool('ip', ['-6', 'addr', 'del', address, 'dev', 'lo']);
+}
+
 /**
  * Applies the rules for `config`, replacing any earlier biplane rules (and routes), after putting the passthrough
  * source addresses on lo; returns the text applied.
@@ -121,7 +128,7 @@ export async function applyCapture(config: CaptureConfig): Promise<string[]> {
 }
 
 /** Removes biplane's chains and jumps (iptables: mangle and nat, both families) or its table (nftables), then its
- * policy routes for `routing`; leaves all else alone, and does nothing the second time. */
+ * policy routes for `routing` and the `::6` apply put on lo; leaves all else alone, and does nothing the second time. */
 export async function cleanCapture(backend: CaptureBackend, routing: PolicyRouting): Promise<void> {
   if (backend === 'nftables') {
     await runTool('nft', ['-f', '-'], nftablesCleanFile());
@@ -132,4 +139,5 @@ export async function cleanCapture(backend: CaptureBackend, routing: PolicyRouti
     }
   }
   await removeRoutes(routing);
+  await removeLoopbackAddresses();
 }

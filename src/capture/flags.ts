@@ -46,8 +46,8 @@ iptables + ip6tables rules for each family the pod has, or one nftables 'inet' t
   --apply                      apply them atomically per family, replacing earlier biplane rules; a pod with
                                IPv6 also gets ::6/128 on lo (the sidecar's IPv6 inbound passthrough source)
   --clean                      remove biplane's chains and jumps (iptables) or its table (nftables) and its TPROXY
-                               policy routes (for --tproxy-mark / --tproxy-route-table), nothing else (::6 stays
-                               on lo: it captures nothing, and others may use it)
+                               policy routes (for --tproxy-mark / --tproxy-route-table) and ::6 from lo, nothing
+                               else
 
 LISTs are comma-separated. CIDRs of a family the pod does not have are ignored. Explicit flags win over annotations.`;
 
