@@ -1,19 +1,20 @@
 // The only part of capture that does I/O: it runs iptables-save / *-restore / nft / ip in the current network
-// namespace. Each family's change is one restore input (old biplane rules removed and new ones added together, in
-// every table biplane writes); the tool commits it table by table, so a failure puts biplane's previous rules back.
-// nft applies its file atomically. TPROXY's policy routes go in before the marks that use them and are removed
-// after them, so no marked packet ever misses its route.
+// namespace. A pod with IPv6 first gets `::6/128` on lo, the sidecar's IPv6 inbound passthrough source. Each
+// family's change is one restore input (old biplane rules removed and new ones added together, in every table
+// biplane writes); the tool commits it table by table, so a failure puts biplane's previous rules back. nft applies
+// its file atomically. TPROXY's policy routes go in before the marks that use them and are removed after them, so no
+// marked packet ever misses its route.
 import { spawn } from 'node:child_process';
 import type { IPFamily } from '../model/types.ts';
 import { biplaneRules, iptablesCleanup, joinTables } from './cleanup.ts';
 import type { CaptureBackend, CaptureConfig } from './config.ts';
 import { restoreInput } from './iptables.ts';
-import { TABLES } from './names.ts';
+import { FAMILY_ADDRESSES, TABLES } from './names.ts';
 import type { TableLines } from './names.ts';
 import { nftablesCleanFile } from './nftables.ts';
 import { policyRoutes } from './routing.ts';
 import type { PolicyRoute, PolicyRouting } from './routing.ts';
-import { captureRules, iptablesFamilies } from './rules.ts';
+import { captureRules, iptablesFamilies, loopbackAddresses } from './rules.ts';
 
 const TOOLS: Readonly<Record<IPFamily, { save: string; restore: string }>> = {
   IPv4: { save: 'iptables-save', restore: 'iptables-restore' },
@@ -93,9 +94,25 @@ async function removeRoutes(routing: PolicyRouting, keep: readonly IPFamily[] = 
   }
 }
 
-/** Applies the rules for `config`, replacing any earlier biplane rules (and routes); returns the text applied. */
+/** Adds the passthrough source addresses lo lacks (`ip addr replace`: adding one that is there already is no error). */
+async function addLoopbackAddresses(config: CaptureConfig): Promise<void> {
+  for (const address of loopbackAddresses(config)) await runTool('ip', ['-6', 'addr', 'replace', address, 'dev', 'lo']);
+}
+
+/** Removes the `::6` that `--apply` puts on lo; nothing to do when it is absent. */
+async function removeLoopbackAddresses(): Promise<void> {
+  const address = FAMILY_ADDRESSES.IPv6.passthrough;
+  const shown = await runTool('ip', ['-6', 'addr', 'show', 'dev', 'lo', 'to', address]).catch(() => '');
+  if (shown.trim() !== '') await runTool('ip', ['-6', 'addr', 'del', address, 'dev', 'lo']);
+}
+
+/**
+ * Applies the rules for `config`, replacing any earlier biplane rules (and routes), after putting the passthrough
+ * source addresses on lo; returns the text applied.
+ */
 export async function applyCapture(config: CaptureConfig): Promise<string[]> {
   const rules = captureRules(config);
+  await addLoopbackAddresses(config);
   const routes = [...(rules.routes?.v4 ?? []), ...(rules.routes?.v6 ?? [])];
   for (const route of routes) await ensureRoute(route);
   const applied: string[] = [];
@@ -111,7 +128,7 @@ export async function applyCapture(config: CaptureConfig): Promise<string[]> {
 }
 
 /** Removes biplane's chains and jumps (iptables: mangle and nat, both families) or its table (nftables), then its
- * policy routes for `routing`; leaves all else alone, and does nothing the second time. */
+ * policy routes for `routing` and the `::6` apply put on lo; leaves all else alone, and does nothing the second time. */
 export async function cleanCapture(backend: CaptureBackend, routing: PolicyRouting): Promise<void> {
   if (backend === 'nftables') {
     await runTool('nft', ['-f', '-'], nftablesCleanFile());
@@ -122,4 +139,5 @@ export async function cleanCapture(backend: CaptureBackend, routing: PolicyRouti
     }
   }
   await removeRoutes(routing);
+  await removeLoopbackAddresses();
 }

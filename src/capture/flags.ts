@@ -43,9 +43,11 @@ iptables + ip6tables rules for each family the pod has, or one nftables 'inet' t
   --capture-dns                redirect DNS (UDP and TCP 53, both families) to --dns-port
   --dns-port N                 (default 15053)
   --print                      print the rules (default)
-  --apply                      apply them atomically per family, replacing earlier biplane rules
+  --apply                      apply them atomically per family, replacing earlier biplane rules; a pod with
+                               IPv6 also gets ::6/128 on lo (the sidecar's IPv6 inbound passthrough source)
   --clean                      remove biplane's chains and jumps (iptables) or its table (nftables) and its TPROXY
-                               policy routes (for --tproxy-mark / --tproxy-route-table), nothing else
+                               policy routes (for --tproxy-mark / --tproxy-route-table) and ::6 from lo, nothing
+                               else
 
 LISTs are comma-separated. CIDRs of a family the pod does not have are ignored. Explicit flags win over annotations.`;
 

@@ -14,7 +14,7 @@ export { CAPTURE_ANNOTATIONS, INTERCEPTION_ANNOTATION, podCapture, splitList } f
 export type { PodCapture } from './pod.ts';
 export { policyRoutes, policyRoutingScript } from './routing.ts';
 export type { PolicyRoute, PolicyRouting } from './routing.ts';
-export { captureRules, iptablesFamilies, routesOf } from './rules.ts';
+export { captureRules, iptablesFamilies, loopbackAddresses, routesOf } from './rules.ts';
 export type { CaptureRules, FamilyTables } from './rules.ts';
 export { CAPTURE_USAGE, parseCaptureFlags } from './flags.ts';
 export type { CaptureAction, CaptureFlags } from './flags.ts';

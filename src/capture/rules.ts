@@ -4,6 +4,7 @@ import type { IPFamily } from '../model/types.ts';
 import type { CaptureConfig } from './config.ts';
 import { resolveCapture } from './config.ts';
 import { iptablesTables, restoreInput } from './iptables.ts';
+import { FAMILY_ADDRESSES } from './names.ts';
 import type { TableLines } from './names.ts';
 import { nftablesFile } from './nftables.ts';
 import { policyRoutes } from './routing.ts';
@@ -38,6 +39,15 @@ export function routesOf(config: CaptureConfig): CaptureRules['routes'] {
     ...(families.includes('IPv4') ? { v4: policyRoutes('IPv4', routing) } : {}),
     ...(families.includes('IPv6') ? { v6: policyRoutes('IPv6', routing) } : {}),
   };
+}
+
+/**
+ * Loopback addresses the sidecar binds as its inbound passthrough source and the kernel does not already provide:
+ * `::6/128` when the pod has IPv6 (`127.0.0.6` lies in `127.0.0.0/8`, which lo always holds). Without it every
+ * IPv6 connection from the sidecar to its app fails to bind.
+ */
+export function loopbackAddresses(config: Pick<CaptureConfig, 'ips'>): string[] {
+  return config.ips.some((a) => a.family === 'IPv6') ? [FAMILY_ADDRESSES.IPv6.passthrough] : [];
 }
 
 /** Generates the capture rules for `config`; throws one error naming every invalid field and value. */

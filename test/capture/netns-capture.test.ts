@@ -73,6 +73,7 @@ test('iptables backend: dual-stack capture in real namespaces, idempotent apply,
         assert.doesNotMatch(saved, /BIPLANE_/);
         assert.match(saved, /^-A OUTPUT -p tcp -m tcp --dport 7 -j RETURN$/m);
       }
+      assert.doesNotMatch(await inNs(topo.pod, ['ip', '-6', 'addr', 'show', 'dev', 'lo']), /::6\//, '::6 left on lo');
     });
     await checkReleased(t, topo);
   });

@@ -70,6 +70,7 @@ export async function checkOutbound(t: TestContext, topo: Topology): Promise<voi
     assert.deepEqual(await answers(topo.pod, targets), expect(targets.map((x) => [x, `peer:${x.port}`])));
   });
   await t.test('pod-local traffic from the passthrough sources 127.0.0.6 / ::6 over lo is not captured', async () => {
+    assert.match(await inNs(topo.pod, ['ip', '-6', 'addr', 'show', 'dev', 'lo']), /inet6 ::6\/128 /, 'apply put ::6 on lo');
     const app = [tcp(ADDR.pod4, 8080), tcp(ADDR.pod6, 8080)];
     const other = { uid: 4242, gid: 4242 };
     assert.deepEqual(await answers(topo.pod, app, other), expect(app.map((x) => [x, 'pod:15001'])));

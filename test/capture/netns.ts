@@ -63,8 +63,8 @@ export const ADDR = {
   farNet6: '2001:db8:1::/64',
 } as const;
 
-/** Creates pod and peer namespaces joined by a veth pair, both families configured without DAD delay; the pod's lo
- * also holds ::6, the IPv6 inbound passthrough source (127.0.0.6 is on lo already). */
+/** Creates pod and peer namespaces joined by a veth pair, both families configured without DAD delay. The pod's lo
+ * does not hold ::6 (the IPv6 inbound passthrough source): `biplane capture --apply` must add it. */
 export async function createTopology(): Promise<Topology> {
   const id = randomBytes(4).toString('hex');
   const pod = `bp-pod-${id}`;
@@ -87,7 +87,6 @@ export async function createTopology(): Promise<Topology> {
       [peer, ['addr', 'add', `${ADDR.far4}/24`, 'dev', 'eth0']],
       [peer, ['-6', 'addr', 'add', `${ADDR.peer6}/64`, 'dev', 'eth0', 'nodad']],
       [peer, ['-6', 'addr', 'add', `${ADDR.far6}/64`, 'dev', 'eth0', 'nodad']],
-      [pod, ['-6', 'addr', 'add', '::6/128', 'dev', 'lo', 'nodad']],
       [pod, ['link', 'set', 'eth0', 'up']],
       [peer, ['link', 'set', 'eth0', 'up']],
       [pod, ['route', 'add', ADDR.farNet4, 'via', ADDR.peer4]],

@@ -1,7 +1,7 @@
 // Behaviour of the pure generator: families, CIDR handling, determinism and error messages.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { captureRules, DEFAULT_CAPTURE, parseCidr, validateCaptureConfig } from '../../src/capture/index.ts';
+import { captureRules, DEFAULT_CAPTURE, loopbackAddresses, parseCidr, validateCaptureConfig } from '../../src/capture/index.ts';
 import type { CaptureConfig } from '../../src/capture/index.ts';
 import { parseAddress } from '../../src/model/address.ts';
 
@@ -31,6 +31,12 @@ test('a single-family pod gets rules for its family only', () => {
   const nft = captureRules(config(['2001:db8::1'], { backend: 'nftables' })).nftables ?? '';
   assert.match(nft, /meta nfproto ipv6 meta l4proto tcp jump outbound/);
   assert.doesNotMatch(nft, /\bip (saddr|daddr)/);
+});
+
+test('a pod with IPv6 needs ::6 on lo for its passthrough source; an IPv4-only pod already has 127.0.0.6', () => {
+  assert.deepEqual(loopbackAddresses(config(['198.18.0.1', '2001:db8::1'])), ['::6/128']);
+  assert.deepEqual(loopbackAddresses(config(['2001:db8::1'])), ['::6/128']);
+  assert.deepEqual(loopbackAddresses(config(['198.18.0.1'])), []);
 });
 
 test('the nftables backend covers both families in one inet table that replaces itself', () => {
