@@ -11,7 +11,6 @@ import { clusterStat, fqdn, grew, outcome, outcomes, target } from './expect.ts'
 import { startMesh, type ClientRequest, type Mesh, type MeshPodSpec, type MeshSpec } from './mesh.ts';
 
 const skip = requireOrSkip('the namespace mesh', ['root', 'ip', 'iptables', 'ip6tables', 'envoy']);
-const TODO = { todo: 'needs the translation fixes' };
 
 const IPS = {
   cd: ['198.18.0.41', '2001:db8::41'],
@@ -124,26 +123,22 @@ test('real sidecars in a namespace mesh carry traffic that is not service-by-VIP
   const mesh = await startMesh(t, SPEC);
   await t.test(
     'plain TCP and TLS from a captured pod reach an outside host over both families, on a mesh HTTP port and on a free port',
-    TODO,
     () => outsideTrafficPassesThrough(mesh),
   );
   await t.test(
     'gRPC (h2c) through the passthrough route reaches its outside upstream as HTTP/2 over both families',
-    TODO,
     () => h2cStaysHttp2(mesh),
   );
   await t.test(
     'headless TCP services are reached by pod IP through their own cluster over every family the proxy has',
-    TODO,
     () => headlessReachedByPodIp(mesh),
   );
   await t.test("a DNS ServiceEntry and an ExternalName service are resolved by the sidecar and reached over the proxy's family", () =>
     dnsDestinationsReached(mesh),
   );
-  // Last: before the fixes each attempt loops inside this pod's Envoy, which must not disturb the other scenarios.
+  // Last: without the loop guards each attempt loops inside this pod's Envoy, which must not disturb the others.
   await t.test(
     "connections to the pod's own 15001 and 15006 (loopback or pod IP, both families) end at once instead of looping through Envoy",
-    TODO,
     () => ownPortsEndAtOnce(mesh),
   );
 });
