@@ -85,7 +85,7 @@ export function missing(needs: readonly Requirement[]): string[] {
 export function requireOrSkip(suite: string, needs: readonly Requirement[]): string | false {
   const gaps = missing(needs);
   if (gaps.length === 0) return false;
-  const reason = `${suite} needs ${gaps.join(', ')}; .ci/run installs all of it`;
+  const reason = `${suite} needs ${gaps.join(', ')} (.ci/run, as root, sets all of it up)`;
   if (underCi()) {
     test(`${suite}: what it needs is installed (CI)`, () => {
       throw new Error(reason);
