@@ -5,12 +5,12 @@ import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdir, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, it } from 'node:test';
+import { beforeEach, describe, it } from 'node:test';
 import { aliasExpansion } from '../../src/sources/files/aliases.ts';
 import { parseFile } from '../../src/sources/files/parse.ts';
 import { loadManifests } from '../../src/sources/files/index.ts';
 import { parseAllDocuments } from 'yaml';
-import { Watched, serviceYaml, tempDir } from './helpers.ts';
+import { Watched, serviceYaml, watchedFolder } from './helpers.ts';
 
 /** An EndpointSlice whose `n` endpoints all share one anchored `conditions` block. */
 function aliasedSlice(n: number): string {
@@ -65,25 +65,12 @@ describe('aliases', () => {
 });
 
 describe('FileSource under hostile input', () => {
+  const folder = watchedFolder();
   let dir = '';
-  let cleanup: () => Promise<void> = async () => undefined;
-  let watched: Watched | undefined;
-
-  beforeEach(async () => {
-    ({ dir, cleanup } = await tempDir());
+  beforeEach(() => {
+    dir = folder.dir();
   });
-  afterEach(async () => {
-    await watched?.source.stop();
-    watched = undefined;
-    await cleanup();
-  });
-
-  async function start(): Promise<Watched> {
-    watched = new Watched(dir);
-    await watched.source.start();
-    watched.changes.length = 0;
-    return watched;
-  }
+  const start = (): Promise<Watched> => folder.start();
 
   /** Names every object the source withdrew since it started. */
   const withdrawn = (w: Watched): string[] => w.changes.flatMap((c) => c.deleted.map((k) => `${k.kind}/${k.namespace}/${k.name}`));

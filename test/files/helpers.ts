@@ -1,5 +1,6 @@
 // Shared by the manifest-source tests: temp folders that clean up, and bounded waits on a source's notifications.
 import { mkdtemp, rm } from 'node:fs/promises';
+import { afterEach, beforeEach } from 'node:test';
 import os from 'node:os';
 import path from 'node:path';
 import type { Problem } from '../../src/model/types.ts';
@@ -68,4 +69,31 @@ export function serviceYaml(name: string, ip = '10.96.0.10', namespace = 'demo')
     '    - { name: http, port: 80 }',
     '',
   ].join('\n');
+}
+
+/**
+ * Registers hooks giving each test of the enclosing `describe` a fresh temp folder, and a `start()` that watches it
+ * (the initial load cleared from `changes`); the source is stopped and the folder removed after each test.
+ */
+export function watchedFolder(): { dir: () => string; start: (target?: string) => Promise<Watched> } {
+  let dir = '';
+  let cleanup: () => Promise<void> = async () => undefined;
+  let watched: Watched | undefined;
+  beforeEach(async () => {
+    ({ dir, cleanup } = await tempDir());
+  });
+  afterEach(async () => {
+    await watched?.source.stop();
+    watched = undefined;
+    await cleanup();
+  });
+  return {
+    dir: () => dir,
+    async start(target = dir) {
+      watched = new Watched(target);
+      await watched.source.start();
+      watched.changes.length = 0; // the initial load is a change too; tests look at what follows it
+      return watched;
+    },
+  };
 }

@@ -2,30 +2,17 @@
 import assert from 'node:assert/strict';
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, it } from 'node:test';
+import { beforeEach, describe, it } from 'node:test';
 import { FileSource } from '../../src/sources/files/index.ts';
-import { Watched, serviceYaml, tempDir } from './helpers.ts';
+import { Watched, serviceYaml, watchedFolder } from './helpers.ts';
 
 describe('FileSource', () => {
+  const folder = watchedFolder();
   let dir = '';
-  let cleanup: () => Promise<void> = async () => undefined;
-  let watched: Watched | undefined;
-
-  beforeEach(async () => {
-    ({ dir, cleanup } = await tempDir());
+  beforeEach(() => {
+    dir = folder.dir();
   });
-  afterEach(async () => {
-    await watched?.source.stop();
-    watched = undefined;
-    await cleanup();
-  });
-
-  async function start(target = dir): Promise<Watched> {
-    watched = new Watched(target);
-    await watched.source.start();
-    watched.changes.length = 0; // the initial load is a change too; tests look at what follows it
-    return watched;
-  }
+  const start = (target = dir): Promise<Watched> => folder.start(target);
 
   it('loads every manifest file of a folder tree in sorted order, ignoring other files', async () => {
     await mkdir(path.join(dir, 'sub'));
