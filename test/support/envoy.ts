@@ -8,7 +8,7 @@ import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { TestContext } from 'node:test';
-import { envoyBinary } from './requirements.ts';
+import { envoyBinary, unshareFlags } from './requirements.ts';
 
 /** How to run one Envoy. */
 export interface EnvoyOptions {
@@ -77,7 +77,7 @@ function launchArgs(opts: EnvoyOptions, bin: string, config: string, log: string
   if (opts.netns) return ['ip', ['netns', 'exec', opts.netns, ...drop, ...envoy]];
   if (opts.isolated) {
     const script = 'ip link set lo up && exec "$@"';
-    return ['unshare', ['--net', '--', 'sh', '-c', script, 'sh', ...drop, ...envoy]];
+    return ['unshare', [...unshareFlags(), '--', 'sh', '-c', script, 'sh', ...drop, ...envoy]];
   }
   return drop.length > 0 ? [drop[0] as string, [...drop.slice(1), ...envoy]] : [bin, envoy.slice(1)];
 }

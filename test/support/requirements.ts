@@ -44,6 +44,11 @@ export function envoyBinary(): string | undefined {
   return executable(local) ? local : onPath('envoy');
 }
 
+/** `unshare` flags for a private network namespace: root needs only `--net`; others map themselves to root in a user namespace. */
+export function unshareFlags(): string[] {
+  return process.getuid?.() === 0 ? ['--net'] : ['--user', '--map-root-user', '--net'];
+}
+
 /** Why `need` is not met here, or undefined when it is. */
 function gap(need: Requirement): string | undefined {
   switch (need) {
@@ -65,8 +70,8 @@ function gap(need: Requirement): string | undefined {
       return onPath('nft') ? undefined : '`nft` (Debian package nftables)';
     case 'unshare': {
       if (!onPath('unshare')) return '`unshare` (Debian package util-linux)';
-      const r = spawnSync('unshare', ['--net', 'true'], { encoding: 'utf8', timeout: 10_000 });
-      return r.status === 0 ? undefined : `a private network namespace (\`unshare --net\` failed: ${r.stderr.trim()}; run as root)`;
+      const r = spawnSync('unshare', [...unshareFlags(), 'true'], { encoding: 'utf8', timeout: 10_000 });
+      return r.status === 0 ? undefined : `a private network namespace (\`unshare ${unshareFlags().join(' ')}\` failed: ${r.stderr.trim()}; run as root)`;
     }
     case 'curl':
       return onPath('curl') ? undefined : '`curl` (Debian package curl)';
