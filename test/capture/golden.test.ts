@@ -8,9 +8,10 @@ import { test } from 'node:test';
 import { captureRules, DEFAULT_CAPTURE, policyRoutingScript } from '../../src/capture/index.ts';
 import type { CaptureBackend, CaptureConfig } from '../../src/capture/index.ts';
 import { parseAddress } from '../../src/model/address.ts';
+import { underCi } from '../support/requirements.ts';
 
 const ROOT = path.join(import.meta.dirname, '../../testdata/capture');
-const UPDATE = process.env.UPDATE_GOLDEN === '1';
+const UPDATE = process.env.UPDATE_GOLDEN === '1' && !underCi();
 
 function configOf(dir: string, backend: CaptureBackend): CaptureConfig {
   const raw = JSON.parse(readFileSync(path.join(dir, 'input.json'), 'utf8')) as Record<string, unknown>;
