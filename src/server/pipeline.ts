@@ -1,7 +1,7 @@
 // `biplane serve` wired: sources → debounce → buildModel → for each connected proxy: parseProxy, translate, validate →
 // snapshot → the xDS cache pushes it. Admin pages and metrics read the same state. `startServer` runs it in-process.
-import { createModelBuilder, reindexModel } from '../model/index.ts';
-import type { MeshModel, Problem } from '../model/index.ts';
+import { checkModel, createModelBuilder, reindexModel, servableModel } from '../model/index.ts';
+import type { MeshModel, ModelCheck, Problem } from '../model/index.ts';
 import type { Source, SourceChange } from '../sources/types.ts';
 import type { ForwardingStrategy } from '../translate/index.ts';
 import { SnapshotCache, TypeUrl, XdsServer } from '../xds/index.ts';
@@ -76,6 +76,8 @@ export async function startServer(options: ServerOptions): Promise<ServerHandle>
   let ctx: BuildContext | undefined;
   let modelProblems: readonly Problem[] = [];
   let builds = 0;
+  let lastRejected: ReadonlySet<string> = new Set();
+  const reported = new Set<string>();
   let admin: AdminServer | undefined;
 
   const registry = new ProxyRegistry(cache, {
@@ -96,9 +98,16 @@ export async function startServer(options: ServerOptions): Promise<ServerHandle>
   const rebuild = (change: MergedChange | undefined): void => {
     const started = performance.now();
     try {
-      const { model, problems, changedServices } = builder.update(options.source.objects());
-      ctx = buildContext(model, reindexModel(model, ctx?.index, changedServices), strategy, shared);
-      modelProblems = problems;
+      const { model: built, problems, changedServices } = builder.update(options.source.objects());
+      // One validation for serve and analyze: services and endpoints with an error in it are not served.
+      const check = checkModel(built);
+      const model = servableModel(built, check);
+      const rejected = rejectedHosts(check);
+      const changed = changedServices === 'all' ? 'all' : new Set([...changedServices, ...rejected, ...lastRejected]);
+      ctx = buildContext(model, reindexModel(model, ctx?.index, changed), strategy, shared);
+      lastRejected = rejected;
+      logNewErrors(check.problems, reported, log);
+      modelProblems = [...problems, ...check.problems];
       builds += 1;
       metrics.inc('biplane_model_builds');
       metrics.set('pilot_services', model.services.length);
@@ -172,6 +181,24 @@ export async function startServer(options: ServerOptions): Promise<ServerHandle>
     await stop();
     throw err;
   }
+}
+
+/** The hostnames whose services or endpoints `check` keeps out of the served model. */
+function rejectedHosts(check: ModelCheck): Set<string> {
+  return new Set([...[...check.rejectedServices].map((s) => s.hostname), ...[...check.rejectedEndpoints].map((e) => e.service)]);
+}
+
+/** The most validation errors one rebuild logs; the rest are counted (all are in /debug/problems). */
+const MAX_LOGGED_ERRORS = 20;
+
+/** Logs the validation errors not logged by the previous rebuild (so an unchanged problem is logged once). */
+function logNewErrors(problems: readonly Problem[], reported: Set<string>, log: (line: string) => void): void {
+  const now = problems.filter((p) => p.severity === 'error').map((p) => `${p.origin.object ?? p.origin.file ?? 'model'}: ${p.message}`);
+  const fresh = now.filter((line) => !reported.has(line));
+  for (const line of fresh.slice(0, MAX_LOGGED_ERRORS)) log(`model error, not served: ${line}`);
+  if (fresh.length > MAX_LOGGED_ERRORS) log(`${fresh.length - MAX_LOGGED_ERRORS} more model errors (see /debug/problems)`);
+  reported.clear();
+  for (const line of now) reported.add(line);
 }
 
 /** Polls until the debouncer has nothing pending or running (bounded by the debounce cap plus a rebuild). */
