@@ -6,7 +6,7 @@ import type { Source, SourceChange } from '../sources/types.ts';
 import type { ForwardingStrategy } from '../translate/index.ts';
 import { SnapshotCache, TypeUrl, XdsServer } from '../xds/index.ts';
 import { startAdmin } from './admin.ts';
-import type { AdminServer } from './admin.ts';
+import type { AdminServer, Readiness } from './admin.ts';
 import { configDump } from './config-dump.ts';
 import { Debouncer } from './debounce.ts';
 import type { MergedChange } from './debounce.ts';
@@ -77,6 +77,8 @@ export async function startServer(options: ServerOptions): Promise<ServerHandle>
   let modelProblems: readonly Problem[] = [];
   let builds = 0;
   let lastRejected: ReadonlySet<string> = new Set();
+  let appliedAt: number | undefined;
+  let buildFailure: string | undefined;
   const reported = new Set<string>();
   let admin: AdminServer | undefined;
 
@@ -113,9 +115,12 @@ export async function startServer(options: ServerOptions): Promise<ServerHandle>
       metrics.set('pilot_services', model.services.length);
       registry.pushAll(ctx, change?.since);
       metrics.observe('pilot_xds_push_time', (performance.now() - started) / 1000);
+      appliedAt = Date.now();
+      buildFailure = undefined;
       log(`model ${builds}: ${model.services.length} services, ${model.endpoints.length} endpoints, ${model.pods.length} pods, ${problems.length} problems; ${registry.size} proxies`);
     } catch (err) {
       builder = createModelBuilder(); // start over from scratch next time; `ctx` keeps the last good model
+      buildFailure = (err as Error).message ?? String(err);
       log(`model build failed, keeping the previous one: ${(err as Error).stack ?? String(err)}`);
     }
   };
@@ -139,7 +144,7 @@ export async function startServer(options: ServerOptions): Promise<ServerHandle>
     });
     if (options.adminAddress !== false) {
       admin = await startAdmin(options.adminAddress ?? DEFAULT_ADMIN_ADDRESS, {
-        ready: () => ctx !== undefined,
+        readiness: () => readiness(ctx !== undefined, buildFailure, options.source),
         syncz: () => syncz(registry.entries(), xds.streams(), sync),
         configDump: (id) => {
           const entry = registry.get(id);
@@ -149,6 +154,7 @@ export async function startServer(options: ServerOptions): Promise<ServerHandle>
         problems: () => problemsView(options.source.problems(), modelProblems, registry.entries()),
         metrics: () => {
           metrics.set('pilot_xds', xds.streams().length);
+          if (appliedAt !== undefined) metrics.set('biplane_last_applied_seconds', (Date.now() - appliedAt) / 1000);
           metrics.set('biplane_shared_resources', shared.stats().alive);
           const current = problemsView(options.source.problems(), modelProblems, registry.entries()) as { counts: { errors: number; warnings: number } };
           metrics.set('biplane_problems', current.counts.errors, { severity: 'error' });
@@ -181,6 +187,15 @@ export async function startServer(options: ServerOptions): Promise<ServerHandle>
     await stop();
     throw err;
   }
+}
+
+/** Ready means: a model was built, the newest build did not fail, and the source is synced and applying. */
+function readiness(built: boolean, buildFailure: string | undefined, source: Source): Readiness {
+  if (!built) return { ready: false, reason: 'the first model has not been built yet' };
+  if (buildFailure !== undefined) return { ready: false, reason: `the last model build failed (the previous model keeps serving): ${buildFailure}` };
+  const health = source.health?.();
+  if (health && !health.ok) return { ready: false, reason: `the source is not applying changes: ${health.reason}` };
+  return { ready: true };
 }
 
 /** The hostnames whose services or endpoints `check` keeps out of the served model. */
