@@ -16,6 +16,8 @@ import { ProxyRegistry } from './proxies.ts';
 import { buildContext } from './proxy-build.ts';
 import type { BuildContext } from './proxy-build.ts';
 import { SharedResources } from './shared-resources.ts';
+import { DEFAULT_SIZE_LIMITS } from './size-guard.ts';
+import type { SizeLimits } from './size-guard.ts';
 import type { SharingStats } from './shared-resources.ts';
 import { SyncStatus } from './sync-status.ts';
 import { problemsView, registryz, syncz } from './views.ts';
@@ -39,6 +41,8 @@ export interface ServerOptions {
   readonly debounceMaxMs?: number;
   /** Where log lines go (default: nowhere). */
   readonly log?: (line: string) => void;
+  /** Size limits per client (`envoy`, `grpc`) over the defaults; a service whose resources exceed them is not sent. */
+  readonly sizeLimits?: { readonly envoy?: Partial<SizeLimits>; readonly grpc?: Partial<SizeLimits> };
 }
 
 /** A running server: its bound addresses, its state for tests and benchmarks, and `stop`. */
@@ -73,6 +77,11 @@ export async function startServer(options: ServerOptions): Promise<ServerHandle>
   const shared = new SharedResources();
   const sync = new SyncStatus();
   const strategy = options.strategy ?? 'shared';
+  const limits = {
+    envoy: { ...DEFAULT_SIZE_LIMITS.envoy, ...options.sizeLimits?.envoy },
+    grpc: { ...DEFAULT_SIZE_LIMITS.grpc, ...options.sizeLimits?.grpc },
+  };
+  const loggedDrops = new Set<string>();
   let ctx: BuildContext | undefined;
   let modelProblems: readonly Problem[] = [];
   let builds = 0;
@@ -86,6 +95,7 @@ export async function startServer(options: ServerOptions): Promise<ServerHandle>
     published(entry, since) {
       if (since !== undefined) metrics.observe('pilot_proxy_convergence_time', (performance.now() - since) / 1000);
       log(`push ${entry.nodeId}: ${[...(entry.published?.types.values() ?? [])].reduce((n, t) => n + t.resources.size, 0)} resources`);
+      logOnce(entry.problems.filter((p) => p.severity === 'error').map((p) => `${entry.nodeId}: ${p.message}`), loggedDrops, log);
     },
     rejected(entry) {
       metrics.inc('biplane_snapshot_rejections');
@@ -106,7 +116,7 @@ export async function startServer(options: ServerOptions): Promise<ServerHandle>
       const model = servableModel(built, check);
       const rejected = rejectedHosts(check);
       const changed = changedServices === 'all' ? 'all' : new Set([...changedServices, ...rejected, ...lastRejected]);
-      ctx = buildContext(model, reindexModel(model, ctx?.index, changed), strategy, shared);
+      ctx = buildContext(model, reindexModel(model, ctx?.index, changed), strategy, shared, limits);
       lastRejected = rejected;
       logNewErrors(check.problems, reported, log);
       modelProblems = [...problems, ...check.problems];
@@ -196,6 +206,16 @@ function readiness(built: boolean, buildFailure: string | undefined, source: Sou
   const health = source.health?.();
   if (health && !health.ok) return { ready: false, reason: `the source is not applying changes: ${health.reason}` };
   return { ready: true };
+}
+
+/** Logs each line not logged before; the memory of what was logged is bounded (forgotten past 1,000 lines). */
+function logOnce(lines: readonly string[], logged: Set<string>, log: (line: string) => void): void {
+  for (const line of lines) {
+    if (logged.has(line)) continue;
+    if (logged.size >= 1000) logged.clear();
+    logged.add(line);
+    log(line);
+  }
 }
 
 /** The hostnames whose services or endpoints `check` keeps out of the served model. */
