@@ -83,7 +83,8 @@ function validateService(service: Service): Problem[] {
   const error = (field: string | undefined, message: string): void => {
     problems.push(problemAt(service.origin, 'error', field, `${service.hostname}: ${message}`));
   };
-  const twice = sameFamilyTwice(service.vips);
+  // Kubernetes allows one cluster IP per family; a ServiceEntry may list several addresses of one (one listener each).
+  const twice = service.kind === 'Service' ? sameFamilyTwice(service.vips) : undefined;
   if (twice) error(vipField(service), `two ${twice} VIPs`);
   if ((service.headless || service.externalName !== undefined) && service.vips.length > 0) {
     error(vipField(service), `${service.headless ? 'a headless' : 'an ExternalName'} service has VIPs`);

@@ -193,3 +193,10 @@ test('the servable model leaves out the services and endpoints validation found 
   const clean = model([a, c], [good]);
   assert.equal(servableModel(clean, checkModel(clean)), clean, 'a clean model is served as it is');
 });
+
+test('a ServiceEntry may list several addresses of one family: no problem, and it is served', () => {
+  const entry = serviceEntry('ext', 'apis', { hosts: ['a.example.com'], addresses: ['192.0.2.1', '192.0.2.2'], ports: [{ number: 443, name: 'tls' }] });
+  const built = buildModel([entry]).model;
+  assert.deepEqual(validate(built), []);
+  assert.equal(servableModel(built, checkModel(built)).services.length, 1);
+});

@@ -65,3 +65,29 @@ test('services with a model error are not served, are reported, and the rest kee
   assert.ok(lines.some((l) => l.includes('zz-thief') && l.includes('not served')), `the log names it: ${lines.join('\n')}`);
   assert.equal(body.model.filter((p) => p.origin.object === 'Service/e2e/fine').length, 0, 'the good service has no problem');
 });
+
+test('a Service with a 1 MiB name is refused where it is read; streams keep working and the report stays short', { timeout: 30_000 }, async (t) => {
+  const manifests = await Manifests.create();
+  const huge = `s${'a'.repeat(1024 * 1024)}`;
+  await writeFile(path.join(manifests.dir, 'huge.yaml'), `${[service(huge, ['10.96.8.7'], ['IPv4'], 80), service('fine', ['10.96.8.9'], ['IPv4'], 80)].join('\n---\n')}\n`);
+  const server = await startServer({
+    source: new FileSource({ path: manifests.dir, debounceMs: 10 }),
+    xdsAddresses: ['127.0.0.1:0'],
+    adminAddress: '127.0.0.1:0',
+  });
+  const stream = openSotw(server.xdsAddresses[0] as string);
+  t.after(async () => {
+    stream.close();
+    await server.stop();
+    await manifests.remove();
+  });
+  stream.send({ node: NODE, type_url: TypeUrl.Listener });
+  const response = await stream.next();
+  const names = sotwNames(response);
+  assert.ok(names.includes('10.96.8.9_80') && !names.includes('10.96.8.7_80'), names.join(' '));
+  const page = (await getText(server.adminAddress as string, '/debug/problems')).body;
+  assert.ok(page.length < 20_000, `the problems page stays small: ${page.length} characters`);
+  const body = JSON.parse(page) as { source: { severity: string; message: string; origin: { file?: string } }[] };
+  const found = body.source.find((p) => p.origin.file?.endsWith('huge.yaml') && p.severity === 'error');
+  assert.match(found?.message ?? '', /metadata\.name: must be at most 63 characters, got 1048577/);
+});
