@@ -1,6 +1,6 @@
 // `biplane analyze`'s pure core: (manifest objects and load problems, options) → sorted findings. It runs the stages
 // the server runs (model build, validate, per-proxy translate and xDS validation) and adds dual-stack warnings.
-import { buildModel, indexModel, validate } from '../model/index.ts';
+import { buildModel, checkModel, indexModel, servableModel } from '../model/index.ts';
 import type { Problem } from '../model/index.ts';
 import { dualStackFindings } from './dual-stack.ts';
 import { sortFindings } from './format.ts';
@@ -30,14 +30,16 @@ export function findingOf(problem: Problem, code: FindingCode): Finding {
 /** Every finding about a set of manifests, sorted, with counts; `input.texts` sharpens lines to fields. */
 export function analyze(input: AnalyzeInput, options: AnalyzeOptions = {}): AnalyzeResult {
   const built = buildModel(input.objects);
-  const index = indexModel(built.model);
+  // The server's validation, acted on the same way: services and endpoints with a model error are not translated.
+  const check = checkModel(built.model);
+  const index = indexModel(servableModel(built.model, check));
   const names = options.pods ?? [];
   const selected = selectPods(built.model, names);
   const checked = checkProxies(index, selected.pods, options.strategy ?? 'shared', names.length > 0);
   const all: Finding[] = [
     ...input.problems.map((p) => findingOf(p, 'input')),
     ...built.problems.map((p) => findingOf(p, 'model')),
-    ...validate(built.model).map((p) => findingOf(p, 'model')),
+    ...check.problems.map((p) => findingOf(p, 'model')),
     ...selected.findings,
     ...checked.findings,
     ...dualStackFindings(index, input.objects, checked.proxies),

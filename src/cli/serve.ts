@@ -2,7 +2,7 @@
 // Envoy sidecars and proxyless gRPC apps, and admin pages, until SIGINT/SIGTERM.
 import { parseArgs } from 'node:util';
 import { DEFAULT_ADMIN_ADDRESS, DEFAULT_XDS_ADDRESSES, startServer } from '../server/pipeline.ts';
-import type { ServerHandle } from '../server/pipeline.ts';
+import type { ServerHandle, ServerOptions } from '../server/pipeline.ts';
 import { serveSummary } from '../server/summary.ts';
 import { FileSource } from '../sources/files/index.ts';
 import { KubeSource } from '../sources/kube/index.ts';
@@ -26,6 +26,10 @@ flags:
                            how dual-stack services are forwarded (default shared)
   --debounce-ms N          quiet time before a rebuild (default 100)
   --debounce-max-ms N      longest a burst of changes may delay a rebuild (default 1000)
+  --max-resource-bytes N   largest single resource sent to any client (default 16 MiB for Envoy, 4 MiB - 64 KiB
+                           for gRPC); a service whose resource is bigger is left out of that proxy's configuration
+  --max-response-bytes N   largest response (one type's resources together) sent to any client (default 64 MiB
+                           for Envoy, 4 MiB - 64 KiB for gRPC), enforced the same way
   --quiet                  no per-push log lines on stderr
   --help
 
@@ -41,6 +45,7 @@ interface ServeFlags {
   readonly debounceMs: number;
   readonly debounceMaxMs: number;
   readonly quiet: boolean;
+  readonly sizeLimits: NonNullable<ServerOptions['sizeLimits']>;
 }
 
 /** Reads the flags into a source and server options; a string is the error to print. */
@@ -57,6 +62,8 @@ function readFlags(argv: readonly string[]): ServeFlags | string | 'help' {
       'debounce-ms': { type: 'string', default: '100' },
       'debounce-max-ms': { type: 'string', default: '1000' },
       quiet: { type: 'boolean', default: false },
+      'max-resource-bytes': { type: 'string' },
+      'max-response-bytes': { type: 'string' },
       help: { type: 'boolean', default: false },
     },
   });
@@ -68,6 +75,17 @@ function readFlags(argv: readonly string[]): ServeFlags | string | 'help' {
   const debounceMaxMs = Number(values['debounce-max-ms']);
   if (!(Number.isInteger(debounceMs) && debounceMs >= 0)) return '--debounce-ms must be a whole number of milliseconds';
   if (!(Number.isInteger(debounceMaxMs) && debounceMaxMs >= debounceMs)) return '--debounce-max-ms must be a whole number ≥ --debounce-ms';
+  const limit = (flag: 'max-resource-bytes' | 'max-response-bytes'): number | undefined | string => {
+    const text = values[flag];
+    if (text === undefined) return undefined;
+    const n = Number(text);
+    return Number.isInteger(n) && n >= 1024 ? n : `--${flag} must be a whole number of bytes, at least 1024`;
+  };
+  const resourceBytes = limit('max-resource-bytes');
+  const responseBytes = limit('max-response-bytes');
+  if (typeof resourceBytes === 'string') return resourceBytes;
+  if (typeof responseBytes === 'string') return responseBytes;
+  const overrides = { ...(resourceBytes !== undefined ? { resourceBytes } : {}), ...(responseBytes !== undefined ? { responseBytes } : {}) };
   const source: Source = values.manifests !== undefined
     ? new FileSource({ path: values.manifests })
     : new KubeSource(values.kubeconfig !== undefined ? { kubeconfig: values.kubeconfig } : { inCluster: true });
@@ -84,6 +102,7 @@ function readFlags(argv: readonly string[]): ServeFlags | string | 'help' {
     debounceMs,
     debounceMaxMs,
     quiet: values.quiet,
+    sizeLimits: { envoy: overrides, grpc: overrides },
   };
 }
 
@@ -128,6 +147,7 @@ export const command: Command = {
         strategy: flags.strategy,
         debounceMs: flags.debounceMs,
         debounceMaxMs: flags.debounceMaxMs,
+        sizeLimits: flags.sizeLimits,
         ...(flags.quiet ? {} : { log: (line: string) => console.error(`${new Date().toISOString()} ${line}`) }),
       });
     } catch (err) {

@@ -14,6 +14,7 @@ import {
   describe,
 } from './check-fields.ts';
 import type { Sink } from './check-fields.ts';
+import { MAX_SUBDOMAIN, checkLabels, dns1123Label, dns1123Subdomain, hostName } from './check-limits.ts';
 import { parseAddress } from './address.ts';
 import { FORWARDING_ANNOTATION, SERVICE_NAME_LABEL } from './names.ts';
 import { asRecord, metadataOf, path, stringMap } from './raw.ts';
@@ -31,23 +32,26 @@ export function checkService(raw: Raw, sink: Sink): void {
   const spec = requireSpec(raw, sink);
   if (!spec) return;
   const type = optEnum(sink, spec, 'type', 'spec', SERVICE_TYPES);
-  if (type === 'ExternalName' && !optString(sink, spec, 'externalName', 'spec')) {
+  if (type === 'ExternalName' && !spec['externalName']) {
     fail(sink, 'spec.externalName', 'is required for type ExternalName');
   }
+  const externalName = type === 'ExternalName' ? optString(sink, spec, 'externalName', 'spec') : undefined;
+  const externalProblem = externalName ? hostName(externalName) : undefined;
+  if (externalProblem) fail(sink, 'spec.externalName', externalProblem);
   const clusterIP = optString(sink, spec, 'clusterIP', 'spec');
-  if (clusterIP !== undefined && clusterIP !== '' && clusterIP !== 'None') ipLiteral(sink, clusterIP, 'spec.clusterIP');
+  const single = clusterIP !== undefined && clusterIP !== '' && clusterIP !== 'None' ? ipLiteral(sink, clusterIP, 'spec.clusterIP') : undefined;
   const clusterIPs = optList(sink, spec, 'clusterIPs', 'spec') ?? [];
-  clusterIPs.forEach((ip, i) => {
-    if (ip === 'None' && i === 0 && clusterIPs.length === 1) return;
-    ipLiteral(sink, ip, `spec.clusterIPs[${i}]`);
-  });
+  const vips = clusterIPs.map((ip, i) => (ip === 'None' && i === 0 && clusterIPs.length === 1 ? undefined : ipLiteral(sink, ip, `spec.clusterIPs[${i}]`)));
   if (clusterIPs.length > 2) fail(sink, 'spec.clusterIPs', `at most two addresses, got ${clusterIPs.length}`);
   if (clusterIP && typeof clusterIPs[0] === 'string' && clusterIPs[0] !== clusterIP) {
     fail(sink, 'spec.clusterIPs[0]', `must equal spec.clusterIP ${JSON.stringify(clusterIP)}`);
   }
-  checkFamilies(spec, sink);
-  optEnum(sink, spec, 'ipFamilyPolicy', 'spec', POLICIES);
+  const families = checkFamilies(spec, sink);
+  checkVipFamilies(sink, clusterIPs.length > 0 ? vips : [single], clusterIPs.length > 0 ? 'spec.clusterIPs' : 'spec.clusterIP', families);
+  const policy = optEnum(sink, spec, 'ipFamilyPolicy', 'spec', POLICIES);
+  if (policy === 'SingleStack' && families.length > 1) fail(sink, 'spec.ipFamilyPolicy', `SingleStack allows one IP family, spec.ipFamilies lists ${families.length}`);
   stringMapField(sink, spec, 'selector', 'spec');
+  checkLabels(sink, spec['selector'], 'spec.selector');
   for (const { item, at } of eachRecord(sink, spec, 'ports', 'spec')) checkServicePort(item, at, sink);
   const forwarding = stringMap(metadataOf(raw)['annotations'])[FORWARDING_ANNOTATION];
   if (forwarding !== undefined && forwarding !== 'native' && forwarding !== 'shared') {
@@ -55,9 +59,32 @@ export function checkService(raw: Raw, sink: Sink): void {
   }
 }
 
-/** `spec.ipFamilies`: known values, no family twice. */
-function checkFamilies(spec: Raw, sink: Sink): void {
+/**
+ * The VIPs against `spec.ipFamilies`, as the API server matches them: one family per VIP in the same order, and at
+ * most one VIP of each family. `vips` holds the parsed addresses (undefined where one did not parse, or `None`).
+ */
+function checkVipFamilies(sink: Sink, vips: readonly (Address | undefined)[], at: string, families: readonly IPFamily[]): void {
+  const parsed = vips.filter((v): v is Address => v !== undefined);
+  if (parsed.length === 0) return;
+  const field = (i: number): string => (at === 'spec.clusterIP' ? at : `${at}[${i}]`);
+  const seen = new Map<IPFamily, string>();
+  vips.forEach((vip, i) => {
+    if (!vip) return;
+    const earlier = seen.get(vip.family);
+    if (earlier !== undefined) fail(sink, field(i), `a second ${vip.family} address (the service already has ${earlier}); at most one per family`);
+    seen.set(vip.family, vip.ip);
+    const family = families[i];
+    if (family !== undefined && family !== vip.family) fail(sink, field(i), `${vip.ip} is ${vip.family} but spec.ipFamilies[${i}] is ${family}`);
+  });
+  if (families.length > 0 && at === 'spec.clusterIPs' && families.length !== vips.length) {
+    fail(sink, 'spec.ipFamilies', `lists ${families.length} families for ${vips.length} cluster IPs; each cluster IP needs its family, in order`);
+  }
+}
+
+/** `spec.ipFamilies`: known values, no family twice; returns the valid ones in order. */
+function checkFamilies(spec: Raw, sink: Sink): IPFamily[] {
   const families = optList(sink, spec, 'ipFamilies', 'spec') ?? [];
+  const out: IPFamily[] = [];
   const seen = new Set<unknown>();
   families.forEach((family, i) => {
     const at = `spec.ipFamilies[${i}]`;
@@ -65,21 +92,49 @@ function checkFamilies(spec: Raw, sink: Sink): void {
       fail(sink, at, `unknown IP family ${describe(family)} (expected IPv4 or IPv6)`);
     } else if (seen.has(family)) {
       fail(sink, at, `${family} is listed twice`);
+    } else {
+      out.push(family as IPFamily);
     }
     seen.add(family);
   });
+  return out;
 }
 
 /** One entry of `spec.ports`. */
 function checkServicePort(port: Raw, at: string, sink: Sink): void {
   portField(sink, port, 'port', at, true);
-  optString(sink, port, 'name', at);
+  portName(sink, port, at);
   optEnum(sink, port, 'protocol', at, L4_PROTOCOLS);
-  optString(sink, port, 'appProtocol', at);
+  appProtocol(sink, port, at);
   const target = port['targetPort'];
-  if (target === undefined || target === null || (typeof target === 'string' && target !== '')) return;
+  if (typeof target === 'string' && target !== '') {
+    const why = target.length > MAX_PORT_NAME ? `a port name is at most ${MAX_PORT_NAME} characters, got ${target.length}` : dns1123Label(target);
+    if (why) fail(sink, path(at, 'targetPort'), why);
+    return;
+  }
+  if (target === undefined || target === null) return;
   portField(sink, port, 'targetPort', at, false);
 }
+
+/** The longest container port name a Service's `targetPort` can name (IANA service names). */
+const MAX_PORT_NAME = 15;
+
+/** A port's optional `name`: a DNS label. */
+function portName(sink: Sink, port: Raw, at: string): void {
+  const name = optString(sink, port, 'name', at);
+  const why = name ? dns1123Label(name) : undefined;
+  if (why) fail(sink, path(at, 'name'), why);
+}
+
+/** A port's optional `appProtocol`: a qualified name, at most a subdomain's length. */
+function appProtocol(sink: Sink, port: Raw, at: string): void {
+  const value = optString(sink, port, 'appProtocol', at);
+  if (value !== undefined && value.length > MAX_SUBDOMAIN) fail(sink, path(at, 'appProtocol'), `must be at most ${MAX_SUBDOMAIN} characters, got ${value.length}`);
+}
+
+/** The API server's caps on one EndpointSlice. */
+const MAX_SLICE_ENDPOINTS = 1000;
+const MAX_SLICE_PORTS = 100;
 
 /** Checks an EndpointSlice: address type, endpoints (addresses of that type, conditions, targetRef) and ports. */
 export function checkEndpointSlice(raw: Raw, sink: Sink): void {
@@ -89,12 +144,16 @@ export function checkEndpointSlice(raw: Raw, sink: Sink): void {
   const addressType = raw['addressType'];
   if (addressType === undefined) fail(sink, 'addressType', 'is required');
   const type = optEnum(sink, raw, 'addressType', '', ADDRESS_TYPES);
-  for (const { item, at } of eachRecord(sink, raw, 'endpoints', '')) checkSliceEndpoint(item, at, type, sink);
-  for (const { item, at } of eachRecord(sink, raw, 'ports', '')) {
-    optString(sink, item, 'name', at);
+  const endpoints = eachRecord(sink, raw, 'endpoints', '');
+  if (endpoints.length > MAX_SLICE_ENDPOINTS) fail(sink, 'endpoints', `at most ${MAX_SLICE_ENDPOINTS} endpoints per slice, got ${endpoints.length}`);
+  else for (const { item, at } of endpoints) checkSliceEndpoint(item, at, type, sink);
+  const ports = eachRecord(sink, raw, 'ports', '');
+  if (ports.length > MAX_SLICE_PORTS) fail(sink, 'ports', `at most ${MAX_SLICE_PORTS} ports per slice, got ${ports.length}`);
+  else for (const { item, at } of ports) {
+    portName(sink, item, at);
     portField(sink, item, 'port', at, false);
     optEnum(sink, item, 'protocol', at, L4_PROTOCOLS);
-    optString(sink, item, 'appProtocol', at);
+    appProtocol(sink, item, at);
   }
 }
 
@@ -115,9 +174,16 @@ function checkSliceEndpoint(endpoint: Raw, at: string, type: string | undefined,
   if (targetRef) {
     for (const name of ['kind', 'name', 'namespace']) optString(sink, targetRef, name, path(at, 'targetRef'));
   }
-  optString(sink, endpoint, 'nodeName', at);
-  optString(sink, endpoint, 'zone', at);
-  optString(sink, endpoint, 'hostname', at);
+  for (const [name, rule] of [['nodeName', dns1123Subdomain], ['zone', zoneName], ['hostname', dns1123Label]] as const) {
+    const value = optString(sink, endpoint, name, at);
+    const why = value ? rule(value) : undefined;
+    if (why) fail(sink, path(at, name), why);
+  }
+}
+
+/** A zone is a label value in Kubernetes; only its length matters to biplane. */
+function zoneName(value: string): string | undefined {
+  return value.length > MAX_SUBDOMAIN ? `must be at most ${MAX_SUBDOMAIN} characters, got ${value.length}` : undefined;
 }
 
 /** Checks a Pod's node name and IPs: `status.podIP`, `status.podIPs` (one per family, first equal to podIP). */

@@ -15,6 +15,7 @@ import {
   warn,
 } from './check-fields.ts';
 import type { Sink } from './check-fields.ts';
+import { MAX_SUBDOMAIN, checkLabels, hostName } from './check-limits.ts';
 import { parseAutoAllocate } from './vip-alloc.ts';
 import { AUTO_ALLOCATE_ANNOTATION } from './names.ts';
 import { isPort, metadataOf, path, stringMap } from './raw.ts';
@@ -31,6 +32,7 @@ export function checkServiceEntry(raw: Raw, sink: Sink): void {
   if (!hosts || hosts.length === 0) fail(sink, 'spec.hosts', 'needs at least one host');
   (hosts ?? []).forEach((host, i) => {
     if (typeof host !== 'string' || host === '') fail(sink, `spec.hosts[${i}]`, `must be a host name, got ${describe(host)}`);
+    else if (hostName(host)) fail(sink, `spec.hosts[${i}]`, hostName(host) ?? '');
   });
   (optList(sink, spec, 'addresses', 'spec') ?? []).forEach((address, i) => {
     if (typeof address !== 'string' || !parsePrefix(address)) {
@@ -61,6 +63,8 @@ function checkWorkloadEntry(entry: Raw, at: string, resolution: string | undefin
   const address = optString(sink, entry, 'address', at);
   if (address === undefined || address === '') {
     fail(sink, path(at, 'address'), 'is required');
+  } else if (address.length > MAX_SUBDOMAIN && !address.startsWith('unix://')) {
+    fail(sink, path(at, 'address'), `must be at most ${MAX_SUBDOMAIN} characters, got ${address.length}`);
   } else if (resolution === 'STATIC' && !address.startsWith('unix://') && !parseAddress(address)) {
     fail(sink, path(at, 'address'), `${JSON.stringify(address)} is not an IP address (resolution STATIC needs one)`);
   }
@@ -70,6 +74,7 @@ function checkWorkloadEntry(entry: Raw, at: string, resolution: string | undefin
     if (!isPort(value)) fail(sink, path(path(at, 'ports'), name), `must be a port number 1..65535, got ${describe(value)}`);
   }
   stringMapField(sink, entry, 'labels', at);
+  checkLabels(sink, entry['labels'], path(at, 'labels'));
   optString(sink, entry, 'locality', at);
   optString(sink, entry, 'network', at);
   const weight = entry['weight'];

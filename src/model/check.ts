@@ -4,6 +4,7 @@
 import { checkEndpointSlice, checkNode, checkPod, checkService } from './check-kinds.ts';
 import { checkServiceEntry } from './check-service-entry.ts';
 import { describe, fail, optString, stringMapField, warn } from './check-fields.ts';
+import { MAX_SUBDOMAIN, checkAnnotations, checkLabels, dns1035Label, dns1123Label, dns1123Subdomain, quote } from './check-limits.ts';
 import type { Sink } from './check-fields.ts';
 import { isRecord, objectRef, problemAt } from './raw.ts';
 import type { Raw } from './raw.ts';
@@ -27,6 +28,16 @@ const KIND_CHECKS: Readonly<Record<ObjectKind, (raw: Raw, sink: Sink) => void>> 
   Namespace: () => undefined,
   EndpointSlice: checkEndpointSlice,
   ServiceEntry: checkServiceEntry,
+};
+
+/** What the API server requires of each kind's name: Services DNS-1035 labels, Namespaces labels, the rest subdomains. */
+const NAME_RULES: Readonly<Record<ObjectKind, (name: string) => string | undefined>> = {
+  Service: dns1035Label,
+  Namespace: dns1123Label,
+  Pod: dns1123Subdomain,
+  Node: dns1123Subdomain,
+  EndpointSlice: dns1123Subdomain,
+  ServiceEntry: dns1123Subdomain,
 };
 
 /** Kinds without a namespace. */
@@ -53,7 +64,9 @@ export function checkObject(raw: unknown, origin: Origin): CheckResult {
     return { problems: [problemAt(origin, 'error', undefined, `expected an object, got ${describe(raw)}`)] };
   }
   const problems: Problem[] = [];
-  const identity = readIdentity(raw, { base: origin, problems });
+  // A source labels the object before it is checked; an over-long name must not be repeated in every message.
+  const base = origin.object !== undefined && origin.object.length > 2 * MAX_SUBDOMAIN ? { ...origin, object: quote(origin.object) } : origin;
+  const identity = readIdentity(raw, { base, problems });
   if (!identity) return { problems };
   const { key } = identity;
   const sink: Sink = { base: { ...origin, object: objectRef(key) }, problems };
@@ -64,7 +77,9 @@ export function checkObject(raw: unknown, origin: Origin): CheckResult {
   }
   const metadata = raw['metadata'] as Raw;
   stringMapField(sink, metadata, 'labels', 'metadata');
+  checkLabels(sink, metadata['labels'], 'metadata.labels');
   stringMapField(sink, metadata, 'annotations', 'metadata');
+  checkAnnotations(sink, metadata);
   optString(sink, metadata, 'resourceVersion', 'metadata');
   KIND_CHECKS[key.kind](raw, sink);
   return { key, problems };
@@ -93,9 +108,13 @@ function readIdentity(raw: Raw, sink: Sink): { key: ObjectKey } | undefined {
     fail(sink, 'metadata.name', name === undefined ? 'is required' : `must be a non-empty string, got ${describe(name)}`);
     return undefined;
   }
-  const key: ObjectKey = { kind, namespace: readNamespace(kind, metadata, sink), name };
+  const nameProblem = NAME_RULES[kind](name);
+  if (nameProblem) fail(sink, 'metadata.name', nameProblem);
+  const namespace = readNamespace(kind, metadata, sink);
   checkApiVersion(raw, kind, sink);
-  return { key };
+  // A name no object can have is no key a previous good version could be kept under.
+  if (name.length > MAX_SUBDOMAIN || namespace.length > MAX_SUBDOMAIN) return undefined;
+  return { key: { kind, namespace, name } };
 }
 
 /** The namespace for the key: '' for cluster-scoped kinds, `default` when a namespaced object names none. */
@@ -108,7 +127,11 @@ function readNamespace(kind: ObjectKind, metadata: Raw, sink: Sink): string {
     return '';
   }
   if (namespace === undefined || namespace === null || namespace === '') return 'default';
-  if (typeof namespace === 'string') return namespace;
+  if (typeof namespace === 'string') {
+    const why = dns1123Label(namespace);
+    if (why) fail(sink, 'metadata.namespace', why);
+    return namespace;
+  }
   fail(sink, 'metadata.namespace', `must be a string, got ${describe(namespace)}`);
   return 'default';
 }

@@ -1,34 +1,70 @@
 // Consistency checks over a whole model, built or written by hand: every problem, each with the origin of the
-// object it is about. The translator skips what these report; nothing here throws.
+// object it is about. `checkModel` also says which services and endpoints an error makes unservable, and
+// `servableModel` leaves those out, so `serve` and `analyze` act on one validation. Nothing here throws.
 import { problemAt } from './raw.ts';
 import type { Address, Endpoint, MeshModel, Pod, Problem, Service } from './types.ts';
 
+/** Every problem in a model, and the services and endpoints an error was found in (they must not be served). */
+export interface ModelCheck {
+  readonly problems: Problem[];
+  readonly rejectedServices: ReadonlySet<Service>;
+  readonly rejectedEndpoints: ReadonlySet<Endpoint>;
+}
+
 /** Every problem in a model: duplicates, family mismatches, VIPs shared between services, unusable endpoints. */
 export function validate(model: MeshModel): Problem[] {
+  return checkModel(model).problems;
+}
+
+/** `validate`, plus which services and endpoints carry an error (the later of two claiming a hostname or VIP). */
+export function checkModel(model: MeshModel): ModelCheck {
   const problems: Problem[] = [];
+  const rejectedServices = new Set<Service>();
+  const rejectedEndpoints = new Set<Endpoint>();
   const hostnames = new Map<string, Service>();
   const vipOwners = new Map<string, Service>();
+  const add = (found: readonly Problem[]): boolean => {
+    problems.push(...found);
+    return found.some((p) => p.severity === 'error');
+  };
   for (const service of model.services) {
+    const found: Problem[] = [];
     const earlier = hostnames.get(service.hostname);
     if (earlier) {
       const message = `hostname ${service.hostname} is also defined by ${earlier.origin.object ?? earlier.name}`;
-      problems.push(problemAt(service.origin, 'error', undefined, message));
+      found.push(problemAt(service.origin, 'error', undefined, message));
     } else {
       hostnames.set(service.hostname, service);
     }
     for (const vip of service.vips) {
       const owner = vipOwners.get(vip.ip);
       if (owner && owner.hostname !== service.hostname && !sameEntry(owner, service)) {
-        problems.push(problemAt(service.origin, 'error', vipField(service), `VIP ${vip.ip} is also used by ${owner.hostname}`));
+        found.push(problemAt(service.origin, 'error', vipField(service), `VIP ${vip.ip} is also used by ${owner.hostname}`));
       }
       if (!owner) vipOwners.set(vip.ip, service);
     }
-    problems.push(...validateService(service));
+    found.push(...validateService(service));
+    if (add(found)) rejectedServices.add(service);
   }
-  for (const endpoint of model.endpoints) problems.push(...validateEndpoint(endpoint, hostnames));
+  for (const endpoint of model.endpoints) {
+    if (add(validateEndpoint(endpoint, hostnames))) rejectedEndpoints.add(endpoint);
+  }
   problems.push(...duplicateEndpointPorts(model.endpoints));
   for (const pod of model.pods) problems.push(...validatePod(pod));
-  return problems;
+  return { problems, rejectedServices, rejectedEndpoints };
+}
+
+/**
+ * The model without the services and endpoints `check` rejected (and without the endpoints of a hostname no service
+ * is left for); the same object when nothing was rejected, so an unchanged model stays identical.
+ */
+export function servableModel(model: MeshModel, check: ModelCheck): MeshModel {
+  if (check.rejectedServices.size === 0 && check.rejectedEndpoints.size === 0) return model;
+  const services = model.services.filter((s) => !check.rejectedServices.has(s));
+  const kept = new Set(services.map((s) => s.hostname));
+  const dropped = new Set([...check.rejectedServices].map((s) => s.hostname).filter((h) => !kept.has(h)));
+  const endpoints = model.endpoints.filter((e) => !check.rejectedEndpoints.has(e) && !dropped.has(e.service));
+  return { ...model, services, endpoints };
 }
 
 /** Whether two services are hosts of one ServiceEntry, which share its `addresses` by design. */
@@ -47,7 +83,8 @@ function validateService(service: Service): Problem[] {
   const error = (field: string | undefined, message: string): void => {
     problems.push(problemAt(service.origin, 'error', field, `${service.hostname}: ${message}`));
   };
-  const twice = sameFamilyTwice(service.vips);
+  // Kubernetes allows one cluster IP per family; a ServiceEntry may list several addresses of one (one listener each).
+  const twice = service.kind === 'Service' ? sameFamilyTwice(service.vips) : undefined;
   if (twice) error(vipField(service), `two ${twice} VIPs`);
   if ((service.headless || service.externalName !== undefined) && service.vips.length > 0) {
     error(vipField(service), `${service.headless ? 'a headless' : 'an ExternalName'} service has VIPs`);

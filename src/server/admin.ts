@@ -2,9 +2,12 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
+/** Whether the server is ready, and why not when it is not (the `/ready` body). */
+export type Readiness = { readonly ready: true } | { readonly ready: false; readonly reason: string };
+
 /** What the admin pages show; each call reads the current state. */
 export interface AdminView {
-  ready(): boolean;
+  readiness(): Readiness;
   syncz(): unknown;
   /** undefined: no connected proxy has that id. */
   configDump(proxyId: string): unknown;
@@ -26,7 +29,7 @@ export const ADMIN_PATHS: readonly (readonly [string, string])[] = [
   ['/debug/config_dump?proxyID=<node id>', 'what one proxy was sent, as Envoy admin ConfigDump JSON'],
   ['/debug/registryz', 'the mesh model: services, endpoints, pods'],
   ['/debug/problems', 'current input, proxy and validation problems'],
-  ['/ready', '200 once the sources synced and the first model was built, else 503'],
+  ['/ready', '200 while the sources are synced and applying and the last model build succeeded, else 503 with the reason'],
   ['/metrics', 'Prometheus text format (istiod names: pilot_xds, pilot_xds_pushes, ...)'],
 ];
 
@@ -61,8 +64,10 @@ function handle(view: AdminView, req: http.IncomingMessage, res: http.ServerResp
   try {
     if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'text/plain', 'only GET\n');
     switch (url.pathname) {
-      case '/ready':
-        return view.ready() ? send(res, 200, 'text/plain', 'ready\n') : send(res, 503, 'text/plain', 'not ready\n');
+      case '/ready': {
+        const state = view.readiness();
+        return state.ready ? send(res, 200, 'text/plain', 'ready\n') : send(res, 503, 'text/plain', `not ready: ${state.reason}\n`);
+      }
       case '/metrics':
         return send(res, 200, 'text/plain; version=0.0.4; charset=utf-8', view.metrics());
       case '/debug/syncz':

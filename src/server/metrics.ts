@@ -165,6 +165,7 @@ export function serverMetrics(): MetricsRegistry {
   r.define('pilot_services', 'gauge', 'Total services known to the control plane.');
   r.define('biplane_snapshot_rejections', 'counter', 'Snapshots not published because they failed validation.');
   r.define('biplane_model_builds', 'counter', 'Mesh models built from the sources.');
+  r.define('biplane_last_applied_seconds', 'gauge', 'Seconds since the sources\' state was last applied (the last successful model build).');
   r.define('biplane_problems', 'gauge', 'Current input and validation problems, by severity.');
   r.define('biplane_shared_resources', 'gauge', 'Encoded xDS resources alive in the shared content-keyed cache.');
   return r;

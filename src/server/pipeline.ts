@@ -1,12 +1,12 @@
 // `biplane serve` wired: sources → debounce → buildModel → for each connected proxy: parseProxy, translate, validate →
 // snapshot → the xDS cache pushes it. Admin pages and metrics read the same state. `startServer` runs it in-process.
-import { createModelBuilder, reindexModel } from '../model/index.ts';
-import type { MeshModel, Problem } from '../model/index.ts';
+import { checkModel, createModelBuilder, reindexModel, servableModel } from '../model/index.ts';
+import type { MeshModel, ModelCheck, Problem } from '../model/index.ts';
 import type { Source, SourceChange } from '../sources/types.ts';
 import type { ForwardingStrategy } from '../translate/index.ts';
 import { SnapshotCache, TypeUrl, XdsServer } from '../xds/index.ts';
 import { startAdmin } from './admin.ts';
-import type { AdminServer } from './admin.ts';
+import type { AdminServer, Readiness } from './admin.ts';
 import { configDump } from './config-dump.ts';
 import { Debouncer } from './debounce.ts';
 import type { MergedChange } from './debounce.ts';
@@ -16,6 +16,8 @@ import { ProxyRegistry } from './proxies.ts';
 import { buildContext } from './proxy-build.ts';
 import type { BuildContext } from './proxy-build.ts';
 import { SharedResources } from './shared-resources.ts';
+import { DEFAULT_SIZE_LIMITS } from './size-guard.ts';
+import type { SizeLimits } from './size-guard.ts';
 import type { SharingStats } from './shared-resources.ts';
 import { SyncStatus } from './sync-status.ts';
 import { problemsView, registryz, syncz } from './views.ts';
@@ -39,6 +41,8 @@ export interface ServerOptions {
   readonly debounceMaxMs?: number;
   /** Where log lines go (default: nowhere). */
   readonly log?: (line: string) => void;
+  /** Size limits per client (`envoy`, `grpc`) over the defaults; a service whose resources exceed them is not sent. */
+  readonly sizeLimits?: { readonly envoy?: Partial<SizeLimits>; readonly grpc?: Partial<SizeLimits> };
 }
 
 /** A running server: its bound addresses, its state for tests and benchmarks, and `stop`. */
@@ -73,15 +77,25 @@ export async function startServer(options: ServerOptions): Promise<ServerHandle>
   const shared = new SharedResources();
   const sync = new SyncStatus();
   const strategy = options.strategy ?? 'shared';
+  const limits = {
+    envoy: { ...DEFAULT_SIZE_LIMITS.envoy, ...options.sizeLimits?.envoy },
+    grpc: { ...DEFAULT_SIZE_LIMITS.grpc, ...options.sizeLimits?.grpc },
+  };
+  const loggedDrops = new Set<string>();
   let ctx: BuildContext | undefined;
   let modelProblems: readonly Problem[] = [];
   let builds = 0;
+  let lastRejected: ReadonlySet<string> = new Set();
+  let appliedAt: number | undefined;
+  let buildFailure: string | undefined;
+  const reported = new Set<string>();
   let admin: AdminServer | undefined;
 
   const registry = new ProxyRegistry(cache, {
     published(entry, since) {
       if (since !== undefined) metrics.observe('pilot_proxy_convergence_time', (performance.now() - since) / 1000);
       log(`push ${entry.nodeId}: ${[...(entry.published?.types.values() ?? [])].reduce((n, t) => n + t.resources.size, 0)} resources`);
+      logOnce(entry.problems.filter((p) => p.severity === 'error').map((p) => `${entry.nodeId}: ${p.message}`), loggedDrops, log);
     },
     rejected(entry) {
       metrics.inc('biplane_snapshot_rejections');
@@ -96,17 +110,27 @@ export async function startServer(options: ServerOptions): Promise<ServerHandle>
   const rebuild = (change: MergedChange | undefined): void => {
     const started = performance.now();
     try {
-      const { model, problems, changedServices } = builder.update(options.source.objects());
-      ctx = buildContext(model, reindexModel(model, ctx?.index, changedServices), strategy, shared);
-      modelProblems = problems;
+      const { model: built, problems, changedServices } = builder.update(options.source.objects());
+      // One validation for serve and analyze: services and endpoints with an error in it are not served.
+      const check = checkModel(built);
+      const model = servableModel(built, check);
+      const rejected = rejectedHosts(check);
+      const changed = changedServices === 'all' ? 'all' : new Set([...changedServices, ...rejected, ...lastRejected]);
+      ctx = buildContext(model, reindexModel(model, ctx?.index, changed), strategy, shared, limits);
+      lastRejected = rejected;
+      logNewErrors(check.problems, reported, log);
+      modelProblems = [...problems, ...check.problems];
       builds += 1;
       metrics.inc('biplane_model_builds');
       metrics.set('pilot_services', model.services.length);
       registry.pushAll(ctx, change?.since);
       metrics.observe('pilot_xds_push_time', (performance.now() - started) / 1000);
+      appliedAt = Date.now();
+      buildFailure = undefined;
       log(`model ${builds}: ${model.services.length} services, ${model.endpoints.length} endpoints, ${model.pods.length} pods, ${problems.length} problems; ${registry.size} proxies`);
     } catch (err) {
       builder = createModelBuilder(); // start over from scratch next time; `ctx` keeps the last good model
+      buildFailure = (err as Error).message ?? String(err);
       log(`model build failed, keeping the previous one: ${(err as Error).stack ?? String(err)}`);
     }
   };
@@ -130,7 +154,7 @@ export async function startServer(options: ServerOptions): Promise<ServerHandle>
     });
     if (options.adminAddress !== false) {
       admin = await startAdmin(options.adminAddress ?? DEFAULT_ADMIN_ADDRESS, {
-        ready: () => ctx !== undefined,
+        readiness: () => readiness(ctx !== undefined, buildFailure, options.source),
         syncz: () => syncz(registry.entries(), xds.streams(), sync),
         configDump: (id) => {
           const entry = registry.get(id);
@@ -140,6 +164,7 @@ export async function startServer(options: ServerOptions): Promise<ServerHandle>
         problems: () => problemsView(options.source.problems(), modelProblems, registry.entries()),
         metrics: () => {
           metrics.set('pilot_xds', xds.streams().length);
+          if (appliedAt !== undefined) metrics.set('biplane_last_applied_seconds', (Date.now() - appliedAt) / 1000);
           metrics.set('biplane_shared_resources', shared.stats().alive);
           const current = problemsView(options.source.problems(), modelProblems, registry.entries()) as { counts: { errors: number; warnings: number } };
           metrics.set('biplane_problems', current.counts.errors, { severity: 'error' });
@@ -172,6 +197,43 @@ export async function startServer(options: ServerOptions): Promise<ServerHandle>
     await stop();
     throw err;
   }
+}
+
+/** Ready means: a model was built, the newest build did not fail, and the source is synced and applying. */
+function readiness(built: boolean, buildFailure: string | undefined, source: Source): Readiness {
+  if (!built) return { ready: false, reason: 'the first model has not been built yet' };
+  if (buildFailure !== undefined) return { ready: false, reason: `the last model build failed (the previous model keeps serving): ${buildFailure}` };
+  const health = source.health?.();
+  if (health && !health.ok) return { ready: false, reason: `the source is not applying changes: ${health.reason}` };
+  return { ready: true };
+}
+
+/** Logs each line not logged before; the memory of what was logged is bounded (forgotten past 1,000 lines). */
+function logOnce(lines: readonly string[], logged: Set<string>, log: (line: string) => void): void {
+  for (const line of lines) {
+    if (logged.has(line)) continue;
+    if (logged.size >= 1000) logged.clear();
+    logged.add(line);
+    log(line);
+  }
+}
+
+/** The hostnames whose services or endpoints `check` keeps out of the served model. */
+function rejectedHosts(check: ModelCheck): Set<string> {
+  return new Set([...[...check.rejectedServices].map((s) => s.hostname), ...[...check.rejectedEndpoints].map((e) => e.service)]);
+}
+
+/** The most validation errors one rebuild logs; the rest are counted (all are in /debug/problems). */
+const MAX_LOGGED_ERRORS = 20;
+
+/** Logs the validation errors not logged by the previous rebuild (so an unchanged problem is logged once). */
+function logNewErrors(problems: readonly Problem[], reported: Set<string>, log: (line: string) => void): void {
+  const now = problems.filter((p) => p.severity === 'error').map((p) => `${p.origin.object ?? p.origin.file ?? 'model'}: ${p.message}`);
+  const fresh = now.filter((line) => !reported.has(line));
+  for (const line of fresh.slice(0, MAX_LOGGED_ERRORS)) log(`model error, not served: ${line}`);
+  if (fresh.length > MAX_LOGGED_ERRORS) log(`${fresh.length - MAX_LOGGED_ERRORS} more model errors (see /debug/problems)`);
+  reported.clear();
+  for (const line of now) reported.add(line);
 }
 
 /** Polls until the debouncer has nothing pending or running (bounded by the debounce cap plus a rebuild). */

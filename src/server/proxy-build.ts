@@ -1,7 +1,7 @@
 // One proxy's snapshot from the current model: read the node into a Proxy, translate (Envoy sidecar or proxyless gRPC),
 // encode through the shared content cache, validate, and say whether it may be published. Proxies that read the same
 // (everything but their node id) share one build per model, so 1,000 alike proxies cost one translation.
-import { parseProxy } from '../model/index.ts';
+import { indexModel, parseProxy } from '../model/index.ts';
 import type { MeshModel, ModelIndex, Problem, Proxy, ProxyNode } from '../model/index.ts';
 import { TranslationCache, translate } from '../translate/index.ts';
 import type { EnvoyResources, ForwardingStrategy } from '../translate/index.ts';
@@ -13,6 +13,8 @@ import { TypeUrl } from '../xds/index.ts';
 import type { Resource, Snapshot, SnapshotType } from '../xds/index.ts';
 import { typeLabel } from './metrics.ts';
 import { sameSnapshot } from './shared-resources.ts';
+import { DEFAULT_SIZE_LIMITS, describeOversize, heaviestHost, oversize, resourceName } from './size-guard.ts';
+import type { Oversize, SizeLimits } from './size-guard.ts';
 import type { SharedResources } from './shared-resources.ts';
 
 /** The four types every snapshot carries, present even when empty (SotW clients then learn all are gone). */
@@ -37,6 +39,8 @@ export interface BuildContext {
   readonly encoded: Map<string, WeakMap<readonly object[], EncodedArray>>;
   /** Per client, the validator that remembers per array and per object what this generation's proxies share. */
   readonly validators: Map<ValidationClient, SetValidator>;
+  /** Per client, the largest resource and response it is sent; bigger ones cost the service behind them. */
+  readonly limits: Readonly<Record<ValidationClient, SizeLimits>>;
 }
 
 /** One translated array encoded: its Resources (or the encoding error) and, once asked, its interned SnapshotType. */
@@ -64,9 +68,15 @@ export interface ProxyBuild {
 }
 
 /** A new build context for a freshly built model. */
-export function buildContext(model: MeshModel, index: ModelIndex, strategy: ForwardingStrategy, shared: SharedResources): BuildContext {
+export function buildContext(
+  model: MeshModel,
+  index: ModelIndex,
+  strategy: ForwardingStrategy,
+  shared: SharedResources,
+  limits: Readonly<Record<ValidationClient, SizeLimits>> = DEFAULT_SIZE_LIMITS,
+): BuildContext {
   const translations = translationCacheOf(shared);
-  return { model, index, strategy, shared, memo: new Map(), translations, encoded: new Map(), validators: new Map() };
+  return { model, index, strategy, shared, memo: new Map(), translations, encoded: new Map(), validators: new Map(), limits };
 }
 
 const translationCaches = new WeakMap<SharedResources, TranslationCache>();
@@ -107,29 +117,76 @@ export function buildProxy(
 
 /** Translates, encodes and validates one proxy (the memoised part of `buildProxy`). */
 function translateOne(ctx: BuildContext, proxy: Proxy, extras: readonly string[]): TranslatedProxy {
+  const client: ValidationClient = proxy.type === 'proxyless' ? 'grpc' : 'envoy';
+  const dropped: Problem[] = [];
+  let without = new Set<string>();
   let plain: EnvoyResources | ProxylessResources;
-  try {
-    plain = proxy.type === 'proxyless' ? proxylessResources(ctx, proxy, extras) : translate(ctx.index, proxy, { strategy: ctx.strategy, cache: ctx.translations });
-  } catch (err) {
-    return { problems: [generated('error', `translation failed: ${(err as Error).message}`)] };
-  }
   let snapshot: Snapshot;
-  try {
-    snapshot = snapshotOf(ctx, plain);
-  } catch (err) {
-    return { plain, problems: [generated('error', `encoding failed: ${(err as Error).message}`)] };
+  for (let round = 0; ; round++) {
+    const index = without.size === 0 ? ctx.index : indexWithout(ctx, without);
+    try {
+      plain = proxy.type === 'proxyless'
+        ? proxylessResources(index, proxy, extras)
+        : translate(index, proxy, { strategy: ctx.strategy, ...(without.size === 0 ? { cache: ctx.translations } : {}) });
+    } catch (err) {
+      return { problems: [...dropped, generated('error', `translation failed: ${(err as Error).message}`)] };
+    }
+    try {
+      snapshot = snapshotOf(ctx, plain);
+    } catch (err) {
+      return { plain, problems: [...dropped, generated('error', `encoding failed: ${(err as Error).message}`)] };
+    }
+    const over = oversize(snapshot, ctx.limits[client])[0];
+    if (!over) break;
+    const host = round < MAX_DROPPED ? heaviestHost(oversizedValues(plain, over), servedHosts(index)) : undefined;
+    if (host === undefined) {
+      const why = round < MAX_DROPPED ? 'no service could be found behind it' : `${MAX_DROPPED} services were left out already`;
+      return { plain, problems: [...dropped, generated('error', `${describeOversize(over)} for ${client} clients and ${why}; the last good configuration stays`)] };
+    }
+    dropped.push(droppedProblem(ctx, host, over, client));
+    without = new Set([...without, host]);
   }
   // Every resource was just encoded by makeResource, so the validator's own encoder round trip would repeat it.
-  const invalid = validatorOf(ctx, proxy.type === 'proxyless' ? 'grpc' : 'envoy').validate(plain);
-  if (invalid.length > 0) return { plain, problems: invalid.map(validationProblem) };
-  return { plain, snapshot, problems: [] };
+  const invalid = validatorOf(ctx, client).validate(plain);
+  if (invalid.length > 0) return { plain, problems: [...dropped, ...invalid.map(validationProblem)] };
+  return { plain, snapshot, problems: dropped };
+}
+
+/** The most services one proxy's build leaves out for size before it gives up and keeps the last good snapshot. */
+const MAX_DROPPED = 16;
+
+/** The index of this generation's model without the services of `hosts` (and their endpoints). */
+function indexWithout(ctx: BuildContext, hosts: ReadonlySet<string>): ModelIndex {
+  const model = ctx.model;
+  return indexModel({
+    ...model,
+    services: model.services.filter((s) => !hosts.has(s.hostname)),
+    endpoints: model.endpoints.filter((e) => !hosts.has(e.service)),
+  });
+}
+
+function servedHosts(index: ModelIndex): Set<string> {
+  return new Set(index.servicesByHostname.keys());
+}
+
+/** The translated values behind an oversize: the one resource, or every resource of its type. */
+function oversizedValues(plain: EnvoyResources | ProxylessResources, over: Oversize): readonly object[] {
+  const list = typeLists(plain).find(([url]) => url === over.typeUrl)?.[1] ?? [];
+  return over.name === undefined ? list : list.filter((value) => resourceName(value) === over.name);
+}
+
+/** The problem a service left out for size is reported as: where the service comes from, and what was too big. */
+function droppedProblem(ctx: BuildContext, host: string, over: Oversize, client: ValidationClient): Problem {
+  const origin = ctx.index.servicesByHostname.get(host)?.origin ?? {};
+  const message = `service ${host} is not sent to this proxy: ${describeOversize(over)} for ${client} clients`;
+  return { severity: 'error', message, origin: { ...origin, source: origin.source ?? 'generated' } };
 }
 
 /** The proxyless resources plus any subscribed listener (e.g. a server on an ephemeral port) the full set lacks. */
-function proxylessResources(ctx: BuildContext, proxy: Proxy, extras: readonly string[]): ProxylessResources {
-  const base = translateProxyless(ctx.index, proxy);
+function proxylessResources(index: ModelIndex, proxy: Proxy, extras: readonly string[]): ProxylessResources {
+  const base = translateProxyless(index, proxy);
   const have = new Set(base.listeners.map((l) => l.name));
-  const added = extras.filter((name) => !have.has(name)).flatMap((name) => proxylessListener(ctx.index, proxy, name) ?? []);
+  const added = extras.filter((name) => !have.has(name)).flatMap((name) => proxylessListener(index, proxy, name) ?? []);
   if (added.length === 0) return base;
   const listeners = [...base.listeners, ...added].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   return { ...base, listeners };

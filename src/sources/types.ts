@@ -8,6 +8,9 @@ export interface SourceChange {
   readonly deleted: readonly ObjectKey[];
 }
 
+/** Whether a source is keeping `objects()` current: synced and applying, or why not (a failing request, a stuck read). */
+export type SourceHealth = { readonly ok: true } | { readonly ok: false; readonly reason: string };
+
 /** A running source of Kubernetes-shaped objects. */
 export interface Source {
   /** Loads (lists) everything once and begins watching; resolves when the first full view is in `objects()`. */
@@ -18,6 +21,8 @@ export interface Source {
   objects(): readonly SourceObject[];
   /** Problems found in the input now (bad documents, failed requests): current, not a log. */
   problems(): readonly Problem[];
+  /** Whether the source is synced and applying changes now; absent means always healthy once started. */
+  health?(): SourceHealth;
   /** Called after each change is applied to `objects()`. Returns an unsubscribe function. */
   onChange(listener: (change: SourceChange) => void): () => void;
 }

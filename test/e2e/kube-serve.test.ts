@@ -139,12 +139,16 @@ test('an API server fault does not erase what is served, and changes arrive agai
     return p.source.some((x) => /endpointslices failed: HTTP 500/.test(x.message)) ? p : undefined;
   }, '/debug/problems to report the failing EndpointSlice list', 8000);
   assert.ok(during.errors >= 1);
-  assert.equal((await getText(listening.admin, '/ready')).status, 200, 'still serving the last good state');
+  // Not ready while a list fails, saying why; the last good state keeps serving meanwhile (checked below).
+  const ready = await getText(listening.admin, '/ready');
+  assert.equal(ready.status, 503);
+  assert.match(ready.body, /not applying changes: .*endpointslices failed: HTTP 500/);
 
   // A change made during the outage arrives once the list works again; pod b's slices come only from that list.
   cluster.setPods([POD_A, POD_B]);
   await sidecar.next(TypeUrl.ClusterLoadAssignment, 'EDS with pods a and b after the outage', endpointsOf([POD_A, POD_B]));
   await poll(async () => ((await sourceProblems(listening.admin)).source.length === 0 ? true : undefined), 'the source problems to clear', 8000);
+  assert.equal((await getText(listening.admin, '/ready')).status, 200, 'ready again once the lists work');
   assertNothingRemoved(sidecar.received.slice(before));
 
   // The watches opened after the outage carry the next change.

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { buildModel, indexModel, nameKey, parseAddress, servicePortKey, validate } from '../../src/model/index.ts';
+import { buildModel, checkModel, indexModel, nameKey, parseAddress, servableModel, servicePortKey, validate } from '../../src/model/index.ts';
 import type { Address, Endpoint, MeshModel, Service } from '../../src/model/index.ts';
 import { dualService, ep, pod, service, serviceEntry, slice } from './fixtures.ts';
 
@@ -174,4 +174,29 @@ test('validate reports a headless service with VIPs, an endpoint of an unknown s
     'endpoint of unknown service nowhere.example.com',
     'endpoint of nowhere.example.com has neither address nor hostname',
   ]);
+});
+
+test('the servable model leaves out the services and endpoints validation found errors in, and nothing else', () => {
+  const a = svc('a.example.com', ['10.0.0.1']);
+  const thief = svc('b.example.com', ['10.0.0.1']);
+  const c = svc('c.example.com', ['10.0.0.3']);
+  const good = endpoint('a.example.com', ['10.1.0.1']);
+  const ofThief = endpoint('b.example.com', ['10.1.0.2']);
+  const twoV4 = endpoint('c.example.com', ['10.1.0.3', '10.1.0.4']);
+  const whole = model([a, thief, c], [good, ofThief, twoV4]);
+  const check = checkModel(whole);
+  assert.deepEqual([...check.rejectedServices], [thief]);
+  assert.deepEqual([...check.rejectedEndpoints], [twoV4]);
+  const served = servableModel(whole, check);
+  assert.deepEqual(served.services, [a, c]);
+  assert.deepEqual(served.endpoints, [good], 'the endpoints of a service left out go with it');
+  const clean = model([a, c], [good]);
+  assert.equal(servableModel(clean, checkModel(clean)), clean, 'a clean model is served as it is');
+});
+
+test('a ServiceEntry may list several addresses of one family: no problem, and it is served', () => {
+  const entry = serviceEntry('ext', 'apis', { hosts: ['a.example.com'], addresses: ['192.0.2.1', '192.0.2.2'], ports: [{ number: 443, name: 'tls' }] });
+  const built = buildModel([entry]).model;
+  assert.deepEqual(validate(built), []);
+  assert.equal(servableModel(built, checkModel(built)).services.length, 1);
 });

@@ -5,7 +5,7 @@ import type { FSWatcher } from 'node:fs';
 import path from 'node:path';
 import type { Problem, SourceObject } from '../../model/types.ts';
 import { keyString, ObjectStore } from '../store.ts';
-import type { Source, SourceChange } from '../types.ts';
+import type { Source, SourceChange, SourceHealth } from '../types.ts';
 import { combine, contributionOf } from './merge.ts';
 import type { FileContribution } from './merge.ts';
 import { parseFile } from './parse.ts';
@@ -28,7 +28,12 @@ export interface FileSourceOptions {
   readonly removalGraceMs?: number;
   /** Files larger than this are refused (default 16 MiB). */
   readonly maxFileBytes?: number;
+  /** A re-read running longer than this makes the source unhealthy, in ms (default 10 s). */
+  readonly stuckMs?: number;
 }
+
+/** How long a re-read may run before the source reports itself stuck. */
+const DEFAULT_STUCK_MS = 10_000;
 
 /** Longest `stop()` waits for a re-read in progress. */
 const STOP_WAIT_MS = 2000;
@@ -53,6 +58,9 @@ export class FileSource implements Source {
   #running: Promise<void> | undefined;
   #again = false;
   #stopped = false;
+  /** When the re-read in progress started (undefined when none runs), and why the last one could not read the root. */
+  #readingSince: number | undefined;
+  #failure: string | undefined;
 
   constructor(options: FileSourceOptions) {
     this.#options = options;
@@ -90,6 +98,17 @@ export class FileSource implements Source {
     return this.#problems;
   }
 
+  /** Unhealthy while the folder cannot be read or a re-read has been running for longer than `stuckMs`. */
+  health(): SourceHealth {
+    const stuckMs = this.#options.stuckMs ?? DEFAULT_STUCK_MS;
+    const since = this.#readingSince;
+    if (since !== undefined && Date.now() - since > stuckMs) {
+      return { ok: false, reason: `reading ${this.#options.path} has not finished after ${Math.round((Date.now() - since) / 1000)} s` };
+    }
+    if (this.#failure !== undefined) return { ok: false, reason: this.#failure };
+    return { ok: true };
+  }
+
   /** Called once per applied edit that really changed an object. */
   onChange(listener: (change: SourceChange) => void): () => void {
     return this.#store.onChange(listener);
@@ -123,7 +142,12 @@ export class FileSource implements Source {
     this.#running = (async () => {
       do {
         this.#again = false;
-        await this.#readAll().catch((err: unknown) => this.#setProblems([readProblem(this.#options.path, err)]));
+        this.#readingSince = Date.now();
+        await this.#readAll().catch((err: unknown) => {
+          this.#failure = `cannot read ${this.#options.path}: ${(err as Error).message ?? String(err)}`;
+          this.#setProblems([readProblem(this.#options.path, err)]);
+        });
+        this.#readingSince = undefined;
       } while (this.#again && !this.#stopped);
     })().finally(() => {
       this.#running = undefined;
@@ -139,6 +163,7 @@ export class FileSource implements Source {
     const next = new Map<string, FileState>();
     const problems: Problem[] = [...listing.problems];
     if (!listing.exists) problems.push(readProblem(this.#options.path, 'no such file or folder'));
+    this.#failure = listing.exists ? undefined : `cannot read ${this.#options.path}: no such file or folder`;
     for (const file of listing.files) {
       const previous = this.#files.get(file);
       let text: string;

@@ -3,7 +3,7 @@
 import { checkObject, hasErrors } from '../../model/index.ts';
 import type { ObjectKey, Origin, Problem, SourceObject } from '../../model/types.ts';
 import { keyString, ObjectStore } from '../store.ts';
-import type { Source, SourceChange } from '../types.ts';
+import type { Source, SourceChange, SourceHealth } from '../types.ts';
 import { ApisApi, type KubeConfig } from './client.ts';
 import { loadKubeConfig } from './kubeconfig.ts';
 import { Reflector, describeError } from './reflector.ts';
@@ -83,6 +83,14 @@ export class KubeSource implements Source {
   problems(): readonly Problem[] {
     const all = [...this.#scopeProblems.values(), ...this.#objectProblems.values()].flat();
     return all.sort((a, b) => compare(a.origin.object ?? '', b.origin.object ?? '') || compare(a.message, b.message));
+  }
+
+  /** Unhealthy while a list, watch or discovery request fails (objects of bad content do not count). */
+  health(): SourceHealth {
+    const failing = [...this.#scopeProblems].filter(([scope]) => !scope.endsWith('#objects')).flatMap(([, problems]) => problems);
+    if (failing.length === 0) return { ok: true };
+    const shown = failing.slice(0, 3).map((p) => p.message).join('; ');
+    return { ok: false, reason: failing.length > 3 ? `${shown}; and ${failing.length - 3} more failing requests` : shown };
   }
 
   /** Informational notes (not problems), e.g. that ServiceEntries are not served by this cluster. */
