@@ -7,6 +7,23 @@ RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY src ./src
 RUN npm run build && npm prune --omit=dev
 
+# The sidecar image `biplane inject` refers to (`docker build --target proxy -t biplane-proxy:0.1.0 .`): biplane,
+# Envoy, and iptables / nftables / iproute2 for `biplane capture`. No USER: the capture init container runs as root,
+# the injected sidecar sets runAsUser 1337 itself.
+FROM envoyproxy/envoy:v1.40.0 AS envoy
+
+FROM node:20-bookworm-slim AS proxy
+RUN apt-get update && apt-get install -y --no-install-recommends iptables nftables iproute2 \
+  && rm -rf /var/lib/apt/lists/*
+COPY --from=envoy /usr/local/bin/envoy /usr/local/bin/envoy
+WORKDIR /app
+COPY --from=build /build/package.json ./package.json
+COPY --from=build /build/node_modules ./node_modules
+COPY --from=build /build/dist ./dist
+COPY bin ./bin
+RUN ln -s /app/bin/biplane.js /usr/local/bin/biplane
+
+# The control plane (the default target): dist/ and production dependencies only, as an unprivileged user.
 FROM node:20-bookworm-slim
 ENV NODE_ENV=production
 WORKDIR /app

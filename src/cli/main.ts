@@ -31,6 +31,10 @@ export const COMMANDS: Readonly<Record<string, CommandEntry>> = {
     summary: 'check manifests offline: model, per-proxy xDS and dual-stack findings',
     load: () => import('./analyze.ts'),
   },
+  inject: {
+    summary: 'add capture init container and Envoy sidecar to workloads in a manifest file (like istioctl kube-inject)',
+    load: () => import('./inject.ts'),
+  },
 };
 
 async function load(name: string): Promise<Command | undefined> {

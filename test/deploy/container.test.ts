@@ -2,6 +2,7 @@
 // ports are the ones serve binds, and run for real (manifests instead of the cluster, ephemeral ports) they serve
 // /ready and xDS on both families. The Dockerfile is multi-stage, non-root, and ships only the compiled dist/.
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { readFlags } from '../../src/cli/serve.ts';
 import { ServeProcess } from '../support/serve.ts';
@@ -62,4 +63,16 @@ test('the Dockerfile builds in one stage and runs the compiled dist/ as the Depl
   const entrypoint = JSON.parse(final.steps.find(([k]) => k === 'ENTRYPOINT')?.[1] ?? '[]') as string[];
   assert.deepEqual(entrypoint.slice(-1), ['/app/bin/biplane.js']);
   assert.ok(stages[0]!.steps.some(([k, a]) => k === 'RUN' && a.includes('npm run build')), 'the build stage compiles');
+});
+
+test("the Dockerfile's proxy target has what the injected containers run: biplane, envoy, iptables, nft and ip", async () => {
+  const { DEFAULT_INJECT } = await import('../../src/inject/index.ts');
+  const proxy = dockerStages().find((s) => s.name === 'proxy');
+  assert.ok(proxy, 'a stage named proxy');
+  const text = proxy.steps.map(([k, a]) => `${k} ${a}`).join('\n');
+  for (const pkg of ['iptables', 'nftables', 'iproute2']) assert.match(text, new RegExp(`apt-get install .*\\b${pkg}\\b`));
+  assert.match(text, /COPY --from=\S+ \S*\/envoy \/usr\/local\/bin\/envoy/);
+  assert.match(text, /ln -s \/app\/bin\/biplane\.js \/usr\/local\/bin\/biplane/);
+  assert.match(text, /COPY --from=build \S*dist/);
+  assert.match(readFileSync(new URL('../../Dockerfile', import.meta.url), 'utf8'), new RegExp(`--target proxy -t ${DEFAULT_INJECT.image.replace(/[.]/g, '\\.')}`));
 });
