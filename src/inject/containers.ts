@@ -73,6 +73,22 @@ export function initContainer(captureFlags: readonly string[], options: InjectOp
   };
 }
 
+/**
+ * The proxy's identity. Under TPROXY Envoy's transparent listeners and original-source upstreams need NET_ADMIN,
+ * which only a root process keeps, so (as in Istio) it runs as uid 0 in the proxy's group; capture exempts that gid.
+ */
+function proxySecurity(interception: Interception, options: InjectOptions): Json {
+  const tproxy = interception === 'TPROXY';
+  return {
+    runAsUser: tproxy ? 0 : options.proxyUid,
+    runAsGroup: options.proxyUid,
+    runAsNonRoot: !tproxy,
+    allowPrivilegeEscalation: false,
+    readOnlyRootFilesystem: true,
+    capabilities: tproxy ? { add: ['NET_ADMIN'], drop: ['ALL'] } : { drop: ['ALL'] },
+  };
+}
+
 /** The Envoy sidecar, as a native sidecar (`restartPolicy: Always`), so Jobs complete and init containers are meshed. */
 export function proxyContainer(interception: Interception, options: InjectOptions): Json {
   const probe = { httpGet: { path: '/healthz/ready', port: READINESS_PORT }, periodSeconds: 2, failureThreshold: 30 };
@@ -86,14 +102,6 @@ export function proxyContainer(interception: Interception, options: InjectOption
     startupProbe: probe,
     readinessProbe: { ...probe, failureThreshold: 3 },
     resources: { requests: { cpu: '100m', memory: '128Mi' }, limits: { memory: '1Gi' } },
-    securityContext: {
-      runAsUser: options.proxyUid,
-      runAsGroup: options.proxyUid,
-      runAsNonRoot: true,
-      allowPrivilegeEscalation: false,
-      readOnlyRootFilesystem: true,
-      // TPROXY: Envoy's transparent listeners and original-source upstreams need IP_TRANSPARENT.
-      capabilities: interception === 'TPROXY' ? { add: ['NET_ADMIN'], drop: ['ALL'] } : { drop: ['ALL'] },
-    },
+    securityContext: proxySecurity(interception, options),
   };
 }

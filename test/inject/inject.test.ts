@@ -94,3 +94,14 @@ test('biplane inject reads a file or stdin, reports on stderr, and exits 1 on a 
   assert.equal(usage.status, 2);
   assert.ok(parse(fromFile.stdout.split('---\n')[0] ?? ''), 'output parses');
 });
+
+test('the proxy runs as uid 1337 without capabilities, except under TPROXY: uid 0 in group 1337 with NET_ADMIN', () => {
+  const specs = podSpecs(injectManifests(input('annotations'), 'a', DEFAULT_INJECT).yaml ?? '');
+  const security = (key: string): Json => specs.get(key)?.['initContainers'][1]['securityContext'] ?? {};
+  assert.deepEqual([security('Deployment/redirect')['runAsUser'], security('Deployment/redirect')['runAsGroup']], [1337, 1337]);
+  assert.deepEqual(security('Deployment/redirect')['capabilities'], { drop: ['ALL'] });
+  assert.deepEqual([security('Deployment/tproxy')['runAsUser'], security('Deployment/tproxy')['runAsGroup']], [0, 1337]);
+  assert.deepEqual(security('Deployment/tproxy')['capabilities'], { add: ['NET_ADMIN'], drop: ['ALL'] });
+  const init = specs.get('Deployment/tproxy')?.['initContainers'][0]['command'] as string[];
+  assert.equal(init[init.indexOf('--proxy-gid') + 1], '1337', 'capture exempts the group the TPROXY proxy runs in');
+});
