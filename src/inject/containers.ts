@@ -3,12 +3,14 @@
 // runs Envoy with the bootstrap `biplane bootstrap` prints for the pod.
 import type { Interception } from './settings.ts';
 
-/** Names injection owns: anything by these names is replaced on every run, which keeps injection idempotent. */
+/** The capture init container's name; injection owns it and replaces it on every run (so a rerun is a no-op). */
 export const INIT_NAME = 'biplane-init';
+/** The sidecar's name; owned and replaced like INIT_NAME. */
 export const PROXY_NAME = 'biplane-proxy';
 
-/** Envoy's readiness listener (`biplane bootstrap`'s 15021) and Prometheus listener (15090). */
+/** Envoy's readiness listener in `biplane bootstrap`, probed before the pod's other containers start. */
 export const READINESS_PORT = 15021;
+/** Envoy's Prometheus listener in `biplane bootstrap`, declared as a container port for scrapers. */
 export const STATS_PORT = 15090;
 
 /** Cluster-wide choices: the proxy image, where biplane's xDS is, the rule flavour, the proxy's uid and gid. */

@@ -9,7 +9,7 @@ import { DEFAULT_INJECT, INIT_NAME, PROXY_NAME, WORKLOAD_KINDS, injectManifests 
 
 const ROOT = new URL('../../testdata/inject/', import.meta.url).pathname;
 const BIN = new URL('../../bin/biplane.js', import.meta.url).pathname;
-const input = (name: string): string => readFileSync(`${ROOT}${name}.yaml`, 'utf8');
+const input = (name: string): string => readFileSync(`${ROOT}${name}/input.yaml`, 'utf8');
 
 type Json = Record<string, any>;
 
@@ -80,9 +80,9 @@ test('the backend, image and xDS address options reach the init container and th
 });
 
 test('biplane inject reads a file or stdin, reports on stderr, and exits 1 on a bad annotation', () => {
-  const fromFile = spawnSync(process.execPath, [BIN, 'inject', '-f', `${ROOT}workloads.yaml`], { encoding: 'utf8' });
+  const fromFile = spawnSync(process.execPath, [BIN, 'inject', '-f', `${ROOT}workloads/input.yaml`], { encoding: 'utf8' });
   assert.equal(fromFile.status, 0, fromFile.stderr);
-  assert.equal(fromFile.stdout, readFileSync(`${ROOT}workloads.out.yaml`, 'utf8'));
+  assert.equal(fromFile.stdout, readFileSync(`${ROOT}workloads/output.yaml`, 'utf8'));
   assert.match(fromFile.stderr, /^injected {2}.*Deployment\/shop\/web$/m);
   const fromStdin = spawnSync(process.execPath, [BIN, 'inject', '-f', '-'], { encoding: 'utf8', input: input('workloads') });
   assert.equal(fromStdin.stdout, fromFile.stdout);
