@@ -44,6 +44,23 @@ console.log('consumer-listening ' + JSON.stringify(bound));
 process.on('SIGTERM', () => void server.close().then(() => process.exit(0)));
 `;
 
+/** The README's offline-pipeline import: a pod's sidecar resources from manifest text, printed as counts. */
+const PIPELINE_TS = `import { buildModel, parseManifests, parseProxy, translate, validateResources } from 'biplane';
+
+const text = JSON.stringify({ apiVersion: 'v1', kind: 'List', items: [
+  { apiVersion: 'v1', kind: 'Service', metadata: { name: 'web', namespace: 'shop' },
+    spec: { ipFamilies: ['IPv4', 'IPv6'], ipFamilyPolicy: 'RequireDualStack', clusterIPs: ['198.18.10.1', '2001:db8:10::1'],
+      selector: { app: 'web' }, ports: [{ name: 'http', port: 80, targetPort: 8080 }] } },
+  { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'client', namespace: 'shop' },
+    status: { podIP: '198.18.0.5', podIPs: [{ ip: '198.18.0.5' }, { ip: '2001:db8::5' }] } },
+] });
+const { model } = buildModel(parseManifests(text, 'inline').objects);
+const { proxy } = parseProxy({ id: 'sidecar~198.18.0.5~client.shop~shop.svc.cluster.local', metadata: {} }, model);
+if (!proxy) throw new Error('no proxy');
+const resources = translate(model, proxy);
+console.log(JSON.stringify({ listeners: resources.listeners.length, problems: validateResources(resources).length, mode: proxy.mode }));
+`;
+
 function run(cmd: string, args: readonly string[], cwd: string): string {
   return execFileSync(cmd, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 300_000 });
 }
@@ -68,6 +85,7 @@ export function makeConsumer(dir: string, tarball: string): void {
   mkdirSync(path.join(dir, 'src'));
   writeFileSync(path.join(dir, 'src/embed.ts'), readmeEmbedExample());
   writeFileSync(path.join(dir, 'src/serve.ts'), SERVE_TS);
+  writeFileSync(path.join(dir, 'src/pipeline.ts'), PIPELINE_TS);
 }
 
 /** Type-checks and compiles the consumer with the repository's TypeScript; throws with tsc's output on errors. */
@@ -78,6 +96,11 @@ export function compileConsumer(dir: string): void {
     const e = err as { stdout?: string; stderr?: string };
     throw new Error(`tsc failed in the consumer project:\n${e.stdout ?? ''}${e.stderr ?? ''}`);
   }
+}
+
+/** Runs the compiled pipeline file of the consumer project and returns what it printed, parsed. */
+export function runPipeline(dir: string): { listeners: number; problems: number; mode: string } {
+  return JSON.parse(run(process.execPath, ['out/pipeline.js'], dir)) as { listeners: number; problems: number; mode: string };
 }
 
 /** Runs `npx biplane ...` in the consumer project. */

@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { ECHO_PROTO } from '../xds/grpc-xds-run.ts';
-import { compileConsumer, installedFiles, makeConsumer, npxBiplane, packRepo, startConsumer } from './consumer.ts';
+import { compileConsumer, installedFiles, makeConsumer, npxBiplane, packRepo, runPipeline, startConsumer } from './consumer.ts';
 
 type EchoClient = grpc.Client & {
   Say(req: { text: string }, opts: grpc.CallOptions, cb: (err: grpc.ServiceError | null, res?: { text: string }) => void): void;
@@ -33,6 +33,10 @@ test('the packed tarball installs into a fresh project where npx biplane and the
   for (const name of ['serve', 'translate', 'bootstrap', 'capture', 'analyze']) assert.match(help, new RegExp(`\\n  ${name} `));
 
   compileConsumer(project);
+  const pipeline = runPipeline(project);
+  assert.equal(pipeline.mode, 'Dual');
+  assert.ok(pipeline.listeners > 0, 'the offline pipeline from the root export translates a pod');
+  assert.equal(pipeline.problems, 0);
 
   const protoFile = path.join(dir, 'echo.proto');
   writeFileSync(protoFile, ECHO_PROTO);
