@@ -5,19 +5,23 @@ import type { InterceptionMode } from '../model/types.ts';
 import { sidecarBootstrap, type XdsAddress } from '../translate/bootstrap.ts';
 import { fromProto3Json } from '../xds/proto3-json-parse.ts';
 import { toProto3Json, type JsonValue } from '../xds/proto3-json.ts';
-import { loadMesh } from './translate.ts';
+import { parseManifests } from '../sources/files/index.ts';
+import { loadMesh, meshOf, type LoadedMesh } from './translate.ts';
 import type { Command } from './main.ts';
 
 const BOOTSTRAP = 'envoy.config.bootstrap.v3.Bootstrap';
 
 const USAGE = `usage: biplane bootstrap --manifests DIR --proxy NAMESPACE/POD [--xds-address HOST:PORT] [--ads sotw|delta]
                          [--interception redirect|tproxy]
+       biplane bootstrap --ips IP[,IP] --proxy NAMESPACE/POD [flags]     (inside the pod: no manifests needed)
 
 Prints the Envoy bootstrap (JSON) for the sidecar of one pod: node id and metadata, ADS to biplane, admin on
 localhost, stats (15090) and readiness (15021) listeners on every family the pod has.
 
 flags:
   --manifests DIR          folder (or file) of manifests
+  --ips LIST               instead of --manifests: the pod's IPs, primary first (what an injected sidecar knows
+                           from the downward API)
   --proxy NAMESPACE/POD    the pod
   --xds-address HOST:PORT  biplane's xDS server (default 127.0.0.1:15010; IPv6 as [::1]:15010; unix:/path for a
                            Unix socket)
@@ -41,6 +45,20 @@ export function splitHostPort(text: string): { host: string; port: number } | un
   return m?.[1] && port > 0 && port < 65536 ? { host: m[1], port } : undefined;
 }
 
+/** The mesh of a single pod known only by name and IPs: what a sidecar needs to bootstrap without the cluster. */
+export function podOnlyMesh(target: string, ips: string): LoadedMesh {
+  const [namespace, name, ...rest] = target.split('/');
+  if (!namespace || !name || rest.length > 0) return { error: `--proxy must be NAMESPACE/POD, got ${JSON.stringify(target)}` };
+  const list = ips.split(',').map((ip) => ip.trim()).filter((ip) => ip !== '');
+  const pod = {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name, namespace },
+    status: { podIP: list[0], podIPs: list.map((ip) => ({ ip })) },
+  };
+  return meshOf(parseManifests(JSON.stringify(pod), '--ips'), namespace, name, '--ips');
+}
+
 /** `bootstrap` command. */
 export const command: Command = {
   summary: 'print the Envoy bootstrap of one pod’s sidecar',
@@ -51,6 +69,7 @@ export const command: Command = {
         args: [...argv],
         options: {
           manifests: { type: 'string' },
+          ips: { type: 'string' },
           proxy: { type: 'string' },
           'xds-address': { type: 'string', default: '127.0.0.1:15010' },
           ads: { type: 'string', default: 'sotw' },
@@ -71,12 +90,13 @@ export const command: Command = {
     const problem = !xds ? 'bad --xds-address'
       : !['sotw', 'delta'].includes(values.ads) ? '--ads must be sotw or delta'
       : values.interception !== undefined && !interception ? '--interception must be redirect or tproxy'
-      : !values.manifests || !values.proxy ? 'need --manifests and --proxy' : undefined;
-    if (problem || !xds || !values.manifests || !values.proxy) {
+      : (values.manifests === undefined) === (values.ips === undefined) ? 'need exactly one of --manifests and --ips'
+      : !values.proxy ? 'need --proxy' : undefined;
+    if (problem || !xds || !values.proxy) {
       console.error(`biplane bootstrap: ${problem}\n\n${USAGE}`);
       return 2;
     }
-    const mesh = await loadMesh(values.manifests, values.proxy);
+    const mesh = values.manifests !== undefined ? await loadMesh(values.manifests, values.proxy) : podOnlyMesh(values.proxy, values.ips ?? '');
     if ('error' in mesh) {
       console.error(`biplane bootstrap: ${mesh.error}`);
       return 1;

@@ -7,32 +7,44 @@ export interface Command {
   run(argv: readonly string[]): Promise<number>;
 }
 
-const COMMANDS: Readonly<Record<string, string>> = {
-  serve: './serve.ts',
-  translate: './translate.ts',
-  bootstrap: './bootstrap.ts',
-  capture: './capture.ts',
-  analyze: './analyze.ts',
+/** One entry of the command table: the summary `--help` prints, and the loader of the command's module. */
+export interface CommandEntry {
+  readonly summary: string;
+  load(): Promise<{ command: Command }>;
+}
+
+// Summaries live here so `biplane --help` loads no command; literal import specifiers, so the compiler rewrites `.ts`
+// to `.js` in dist/. A test checks each summary equals its module's.
+/** Every command: name → summary and module. */
+export const COMMANDS: Readonly<Record<string, CommandEntry>> = {
+  serve: {
+    summary: 'serve xDS to Envoy sidecars and proxyless gRPC, live from manifests or a cluster',
+    load: () => import('./serve.ts'),
+  },
+  translate: { summary: 'print the Envoy resources one pod’s sidecar gets', load: () => import('./translate.ts') },
+  bootstrap: { summary: 'print the Envoy bootstrap of one pod’s sidecar', load: () => import('./bootstrap.ts') },
+  capture: {
+    summary: "print, apply or remove a pod's dual-stack traffic capture rules (iptables / nftables, REDIRECT / TPROXY)",
+    load: () => import('./capture.ts'),
+  },
+  analyze: {
+    summary: 'check manifests offline: model, per-proxy xDS and dual-stack findings',
+    load: () => import('./analyze.ts'),
+  },
+  inject: {
+    summary: 'add capture init container and Envoy sidecar to workloads in a manifest file (like istioctl kube-inject)',
+    load: () => import('./inject.ts'),
+  },
 };
 
 async function load(name: string): Promise<Command | undefined> {
-  const file = COMMANDS[name];
-  if (!file) return undefined;
-  try {
-    const mod = (await import(new URL(file, import.meta.url).href)) as { command: Command };
-    return mod.command;
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND' && String(err).includes(file.slice(2))) return undefined;
-    throw err;
-  }
+  const entry = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
+  return entry ? (await entry.load()).command : undefined;
 }
 
-async function usage(): Promise<string> {
+function usage(): string {
   const lines = ['usage: biplane <command> [flags]', '', 'commands:'];
-  for (const name of Object.keys(COMMANDS)) {
-    const cmd = await load(name);
-    if (cmd) lines.push(`  ${name.padEnd(10)} ${cmd.summary}`);
-  }
+  for (const [name, entry] of Object.entries(COMMANDS)) lines.push(`  ${name.padEnd(10)} ${entry.summary}`);
   lines.push('', "run 'biplane <command> --help' for a command's flags");
   return lines.join('\n');
 }
@@ -41,17 +53,18 @@ async function usage(): Promise<string> {
 export async function main(argv: readonly string[]): Promise<number> {
   const [name, ...rest] = argv;
   if (!name || name === '--help' || name === '-h' || name === 'help') {
-    console.log(await usage());
+    console.log(usage());
     return name ? 0 : 2;
   }
   const cmd = await load(name);
   if (!cmd) {
-    console.error(`biplane: unknown command '${name}'\n\n${await usage()}`);
+    console.error(`biplane: unknown command '${name}'\n\n${usage()}`);
     return 2;
   }
   return cmd.run(rest);
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href || process.argv[1]?.endsWith('biplane.js')) {
+// `bin/biplane.js` calls `main` itself; this runs the file directly (`node --import tsx src/cli/main.ts`).
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   process.exitCode = await main(process.argv.slice(2));
 }

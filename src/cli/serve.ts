@@ -35,7 +35,8 @@ flags:
 
 Once listening it prints one line "biplane-listening {json}" with the bound addresses (for scripts and tests).`;
 
-interface ServeFlags {
+/** `serve`'s flags, read: the source (not started) and the server options. */
+export interface ServeFlags {
   readonly source: Source;
   readonly origin: string;
   readonly manifests?: string;
@@ -48,8 +49,8 @@ interface ServeFlags {
   readonly sizeLimits: NonNullable<ServerOptions['sizeLimits']>;
 }
 
-/** Reads the flags into a source and server options; a string is the error to print. */
-function readFlags(argv: readonly string[]): ServeFlags | string | 'help' {
+/** Reads the flags into a source (not started) and server options; a string is the error to print. */
+export function readFlags(argv: readonly string[]): ServeFlags | string | 'help' {
   const { values } = parseArgs({
     args: [...argv],
     options: {

@@ -4,7 +4,7 @@ import { parseArgs } from 'node:util';
 import { podProxyNode } from '../analyze/index.ts';
 import { buildModel, indexModel, parseProxy, type ModelIndex } from '../model/index.ts';
 import type { MeshModel, Pod, Problem, Proxy } from '../model/types.ts';
-import { loadManifests } from '../sources/files/index.ts';
+import { loadManifests, type ManifestLoad } from '../sources/files/index.ts';
 import { translate } from '../translate/index.ts';
 import { configDump, renderResources } from '../translate/render.ts';
 import { stringify } from 'yaml';
@@ -40,7 +40,11 @@ export type LoadedMesh =
 export async function loadMesh(manifests: string, target: string): Promise<LoadedMesh> {
   const [namespace, name] = target.split('/');
   if (!namespace || !name) return { error: `--proxy must be NAMESPACE/POD, got ${JSON.stringify(target)}` };
-  const loaded = await loadManifests(manifests);
+  return meshOf(await loadManifests(manifests), namespace, name, manifests);
+}
+
+/** The model of already loaded objects and the sidecar proxy of pod `namespace/name` in it (`manifests` names the input). */
+export function meshOf(loaded: ManifestLoad, namespace: string, name: string, manifests: string): LoadedMesh {
   const built = buildModel(loaded.objects);
   const problems = [...loaded.problems, ...built.problems];
   const errors = problems.filter((p) => p.severity === 'error');

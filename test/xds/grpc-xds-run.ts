@@ -8,7 +8,8 @@ import * as protoLoader from '@grpc/proto-loader';
 import { SnapshotCache, TypeUrl, XdsServer, consistent, makeResource, makeSnapshot } from '../../src/xds/index.ts';
 import type { Snapshot } from '../../src/xds/index.ts';
 
-const ECHO_PROTO = `syntax = "proto3";
+/** The echo service both gRPC tests call. */
+export const ECHO_PROTO = `syntax = "proto3";
 package echo;
 message Msg { string text = 1; }
 service Echo { rpc Say (Msg) returns (Msg); }

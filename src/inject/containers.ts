@@ -1,0 +1,109 @@
+// The two containers injection adds, as plain Kubernetes objects: `biplane-init` runs `biplane capture --apply` with
+// the pod's IPs from the downward API, and `biplane-proxy` (a native sidecar: an init container that keeps running)
+// runs Envoy with the bootstrap `biplane bootstrap` prints for the pod.
+import type { Interception } from './settings.ts';
+
+/** The capture init container's name; injection owns it and replaces it on every run (so a rerun is a no-op). */
+export const INIT_NAME = 'biplane-init';
+/** The sidecar's name; owned and replaced like INIT_NAME. */
+export const PROXY_NAME = 'biplane-proxy';
+
+/** Envoy's readiness listener in `biplane bootstrap`, probed before the pod's other containers start. */
+export const READINESS_PORT = 15021;
+/** Envoy's Prometheus listener in `biplane bootstrap`, declared as a container port for scrapers. */
+export const STATS_PORT = 15090;
+
+/** Cluster-wide choices: the proxy image, where biplane's xDS is, the rule flavour, the proxy's uid and gid. */
+export interface InjectOptions {
+  /** An image with `biplane` and `envoy` on PATH, and iptables / nft / ip for the init container. */
+  readonly image: string;
+  readonly xdsAddress: string;
+  readonly backend: 'iptables' | 'nftables';
+  readonly proxyUid: number;
+}
+
+/** The defaults match deploy/: the `biplane` Service in `biplane-system`, and the Dockerfile's `proxy` target. */
+export const DEFAULT_INJECT: InjectOptions = {
+  image: 'biplane-proxy:0.1.0',
+  xdsAddress: 'biplane.biplane-system.svc:15010',
+  backend: 'iptables',
+  proxyUid: 1337,
+};
+
+type Json = Record<string, unknown>;
+
+const fieldEnv = (name: string, fieldPath: string): Json => ({ name, valueFrom: { fieldRef: { fieldPath } } });
+
+/** What the sidecar reads from its environment (and what `biplane agent` will read): who and where the pod is. */
+export function proxyEnv(interception: Interception, options: InjectOptions): Json[] {
+  return [
+    fieldEnv('POD_NAME', 'metadata.name'),
+    fieldEnv('POD_NAMESPACE', 'metadata.namespace'),
+    fieldEnv('POD_IPS', 'status.podIPs'),
+    fieldEnv('SERVICE_ACCOUNT', 'spec.serviceAccountName'),
+    { name: 'BIPLANE_XDS_ADDRESS', value: options.xdsAddress },
+    { name: 'BIPLANE_INTERCEPTION', value: interception },
+  ];
+}
+
+/**
+ * The sidecar's command: bootstrap from the environment, then Envoy. The one place to change when `biplane agent`
+ * takes over (it would become `['biplane', 'agent']`). `$$(` is Kubernetes' escape for a literal `$(`.
+ */
+export function sidecarCommand(interception: Interception): string[] {
+  const mode = interception === 'NONE' ? '' : ` --interception ${interception.toLowerCase()}`;
+  const bootstrap = `biplane bootstrap --proxy "$POD_NAMESPACE/$POD_NAME" --ips "$POD_IPS" --xds-address "$BIPLANE_XDS_ADDRESS"${mode}`;
+  return ['sh', '-c', `set -e\nconfig="$$(${bootstrap})"\nexec envoy --config-yaml "$config" --disable-hot-restart\n`];
+}
+
+/** The init container that installs the pod's capture rules, both families, before anything else starts. */
+export function initContainer(captureFlags: readonly string[], options: InjectOptions): Json {
+  const uid = String(options.proxyUid);
+  return {
+    name: INIT_NAME,
+    image: options.image,
+    command: ['biplane', 'capture', '--apply', '--ips', '$(POD_IPS)', '--backend', options.backend, '--proxy-uid', uid, '--proxy-gid', uid, ...captureFlags],
+    env: [fieldEnv('POD_IPS', 'status.podIPs')],
+    resources: { requests: { cpu: '10m', memory: '32Mi' }, limits: { memory: '128Mi' } },
+    securityContext: {
+      runAsUser: 0,
+      runAsGroup: 0,
+      runAsNonRoot: false,
+      allowPrivilegeEscalation: false,
+      capabilities: { add: ['NET_ADMIN', 'NET_RAW'], drop: ['ALL'] },
+    },
+  };
+}
+
+/**
+ * The proxy's identity. Under TPROXY Envoy's transparent listeners and original-source upstreams need NET_ADMIN,
+ * which only a root process keeps, so (as in Istio) it runs as uid 0 in the proxy's group; capture exempts that gid.
+ */
+function proxySecurity(interception: Interception, options: InjectOptions): Json {
+  const tproxy = interception === 'TPROXY';
+  return {
+    runAsUser: tproxy ? 0 : options.proxyUid,
+    runAsGroup: options.proxyUid,
+    runAsNonRoot: !tproxy,
+    allowPrivilegeEscalation: false,
+    readOnlyRootFilesystem: true,
+    capabilities: tproxy ? { add: ['NET_ADMIN'], drop: ['ALL'] } : { drop: ['ALL'] },
+  };
+}
+
+/** The Envoy sidecar, as a native sidecar (`restartPolicy: Always`), so Jobs complete and init containers are meshed. */
+export function proxyContainer(interception: Interception, options: InjectOptions): Json {
+  const probe = { httpGet: { path: '/healthz/ready', port: READINESS_PORT }, periodSeconds: 2, failureThreshold: 30 };
+  return {
+    name: PROXY_NAME,
+    image: options.image,
+    restartPolicy: 'Always',
+    command: sidecarCommand(interception),
+    env: proxyEnv(interception, options),
+    ports: [{ name: 'http-envoy-prom', containerPort: STATS_PORT }],
+    startupProbe: probe,
+    readinessProbe: { ...probe, failureThreshold: 3 },
+    resources: { requests: { cpu: '100m', memory: '128Mi' }, limits: { memory: '1Gi' } },
+    securityContext: proxySecurity(interception, options),
+  };
+}

@@ -1,0 +1,78 @@
+// The image and the Deployment agree with the CLI: the container's arguments are flags `biplane serve` accepts, its
+// ports are the ones serve binds, and run for real (manifests instead of the cluster, ephemeral ports) they serve
+// /ready and xDS on both families. The Dockerfile is multi-stage, non-root, and ships only the compiled dist/.
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { test } from 'node:test';
+import { readFlags } from '../../src/cli/serve.ts';
+import { ServeProcess } from '../support/serve.ts';
+import { dockerStages, one } from './manifests.ts';
+
+const container = (): Record<string, any> => one('Deployment')['spec']['template']['spec']['containers'][0];
+
+function portOf(address: string): number {
+  return Number(address.slice(address.lastIndexOf(':') + 1));
+}
+
+test("the container's arguments are valid `biplane serve` flags binding the ports the pod declares", () => {
+  const args = container()['args'] as string[];
+  assert.equal(args[0], 'serve');
+  const flags = readFlags(args.slice(1));
+  assert.ok(typeof flags === 'object', `serve rejects the Deployment's args: ${String(flags)}`);
+  assert.match(flags.origin, /in-cluster/);
+  const ports = new Map<string, number>(container()['ports'].map((p: { name: string; containerPort: number }) => [p.name, p.containerPort]));
+  assert.deepEqual(flags.xdsAddresses.map(portOf), [ports.get('grpc-xds')]);
+  assert.equal(flags.adminAddress && portOf(flags.adminAddress), ports.get('http-admin'));
+  assert.equal(container()['command'], undefined, "the image's ENTRYPOINT runs biplane; the Deployment only passes args");
+});
+
+test("run with the Deployment's args (demo manifests, ephemeral ports), serve answers /ready and xDS over IPv4 and IPv6", async (t) => {
+  const args = (container()['args'] as string[]).slice(1).flatMap((a) => (a === '--in-cluster' ? ['--manifests', 'examples/demo'] : [a.replace(/:150\d\d$/, ':0')]));
+  const serve = ServeProcess.start(args);
+  t.after(() => serve.kill());
+  const listening = await serve.listening;
+  const admin = portOf(listening.admin);
+  for (const host of ['127.0.0.1', '[::1]']) {
+    const res = await fetch(`http://${host}:${admin}/ready`);
+    assert.equal(res.status, 200, `/ready over ${host}`);
+  }
+  assert.equal(listening.xds.length, 1);
+  const net = await import('node:net');
+  for (const host of ['127.0.0.1', '::1']) {
+    await new Promise<void>((resolve, reject) => {
+      const socket = net.connect({ host, port: portOf(listening.xds[0]!) }, () => {
+        socket.destroy();
+        resolve();
+      });
+      socket.on('error', reject);
+    });
+  }
+});
+
+test('the Dockerfile builds in one stage and runs the compiled dist/ as the Deployment\'s non-root user in another', () => {
+  const stages = dockerStages();
+  assert.ok(stages.length >= 2, 'multi-stage');
+  const final = stages.at(-1)!;
+  const copies = final.steps.filter(([k]) => k === 'COPY').map(([, a]) => a);
+  assert.ok(copies.some((c) => /--from=\S+ \S*dist\b/.test(c)), 'dist/ comes from the build stage');
+  assert.ok(!copies.some((c) => /(^|[\s/])(src|test)(\/|\s|$)|tsconfig/.test(c)), `no sources in the image: ${copies.join(' | ')}`);
+  const user = final.steps.filter(([k]) => k === 'USER').at(-1)?.[1] ?? 'root';
+  const uid = Number(user.split(':')[0]);
+  assert.ok(Number.isInteger(uid) && uid > 0, `numeric non-root USER, not ${user}`);
+  assert.equal(one('Deployment')['spec']['template']['spec']['securityContext']['runAsUser'], uid);
+  const entrypoint = JSON.parse(final.steps.find(([k]) => k === 'ENTRYPOINT')?.[1] ?? '[]') as string[];
+  assert.deepEqual(entrypoint.slice(-1), ['/app/bin/biplane.js']);
+  assert.ok(stages[0]!.steps.some(([k, a]) => k === 'RUN' && a.includes('npm run build')), 'the build stage compiles');
+});
+
+test("the Dockerfile's proxy target has what the injected containers run: biplane, envoy, iptables, nft and ip", async () => {
+  const { DEFAULT_INJECT } = await import('../../src/inject/index.ts');
+  const proxy = dockerStages().find((s) => s.name === 'proxy');
+  assert.ok(proxy, 'a stage named proxy');
+  const text = proxy.steps.map(([k, a]) => `${k} ${a}`).join('\n');
+  for (const pkg of ['iptables', 'nftables', 'iproute2']) assert.match(text, new RegExp(`apt-get install .*\\b${pkg}\\b`));
+  assert.match(text, /COPY --from=\S+ \S*\/envoy \/usr\/local\/bin\/envoy/);
+  assert.match(text, /ln -s \/app\/bin\/biplane\.js \/usr\/local\/bin\/biplane/);
+  assert.match(text, /COPY --from=build \S*dist/);
+  assert.match(readFileSync(new URL('../../Dockerfile', import.meta.url), 'utf8'), new RegExp(`--target proxy -t ${DEFAULT_INJECT.image.replace(/[.]/g, '\\.')}`));
+});

@@ -1,0 +1,92 @@
+// The ClusterRole grants exactly what the kube source does, derived from its code: which collections it reads
+// (KUBE_RESOURCES), which client calls it makes on them (list*, Watch), and API discovery. A new call in
+// src/sources/kube/ (say a patch) changes the derived set and fails this test until deploy/ follows.
+import assert from 'node:assert/strict';
+import { readFileSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+import { test } from 'node:test';
+import { KUBE_RESOURCES } from '../../src/sources/kube/resources.ts';
+import { one } from './manifests.ts';
+
+const SRC = new URL('../../src/', import.meta.url).pathname;
+const KUBE = path.join(SRC, 'sources/kube');
+
+/** The verb a client-node typed call needs, from its method name. */
+const VERB_OF_PREFIX: readonly (readonly [RegExp, string])[] = [
+  [/^list/, 'list'],
+  [/^read/, 'get'],
+  [/^create/, 'create'],
+  [/^patch/, 'patch'],
+  [/^replace/, 'update'],
+  [/^delete/, 'delete'],
+];
+
+function sources(dir: string): { file: string; text: string }[] {
+  return readdirSync(dir, { recursive: true, encoding: 'utf8' })
+    .filter((f) => f.endsWith('.ts'))
+    .map((f) => ({ file: path.join(dir, f), text: readFileSync(path.join(dir, f), 'utf8') }));
+}
+
+/** What the kube source's code needs: verbs per group and resource, and non-resource URLs it reads. */
+function derivedNeeds(): { resources: Map<string, Set<string>>; nonResource: string[] } {
+  const files = sources(KUBE);
+  const all = files.map((f) => f.text).join('\n');
+  const resourceVerbs = new Set<string>();
+  const nonResource: string[] = [];
+  for (const [, method = ''] of all.matchAll(/\bapi\.(\w+)\(/g)) {
+    if (method === 'getAPIVersions') {
+      nonResource.push('/apis', '/apis/');
+      continue;
+    }
+    const verb = VERB_OF_PREFIX.find(([re]) => re.test(method))?.[1];
+    assert.ok(verb, `no RBAC verb known for client call ${method}: extend the test and deploy/clusterrole.yaml`);
+    resourceVerbs.add(verb);
+  }
+  if (/new Watch\(/.test(all) && /\.watch\(/.test(all)) resourceVerbs.add('watch');
+  const lister = files.find((f) => f.file.endsWith('resources.ts'))?.text ?? '';
+  const resources = new Map<string, Set<string>>();
+  for (const r of KUBE_RESOURCES) {
+    assert.match(lister, new RegExp(`case '${r.kind}':`), `makeLister lists ${r.kind}`);
+    const group = r.apiVersion.includes('/') ? r.apiVersion.split('/')[0]! : '';
+    resources.set(`${group}/${r.plural}`, new Set(resourceVerbs));
+  }
+  return { resources, nonResource: [...new Set(nonResource)].sort() };
+}
+
+/** The ClusterRole's grants in the same shape. */
+function granted(): { resources: Map<string, Set<string>>; nonResource: string[] } {
+  const resources = new Map<string, Set<string>>();
+  const nonResource: string[] = [];
+  for (const rule of one('ClusterRole')['rules'] as Record<string, string[]>[]) {
+    if (rule['nonResourceURLs']) {
+      assert.deepEqual(rule['verbs'], ['get']);
+      nonResource.push(...rule['nonResourceURLs']);
+      continue;
+    }
+    for (const group of rule['apiGroups'] ?? []) {
+      for (const resource of rule['resources'] ?? []) {
+        const key = `${group}/${resource}`;
+        const verbs = resources.get(key) ?? new Set<string>();
+        for (const v of rule['verbs'] ?? []) verbs.add(v);
+        resources.set(key, verbs);
+      }
+    }
+  }
+  return { resources, nonResource: nonResource.sort() };
+}
+
+const plain = (m: Map<string, Set<string>>): Record<string, string[]> =>
+  Object.fromEntries([...m].sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => [k, [...v].sort()]));
+
+test('the ClusterRole grants exactly the verbs and resources the kube source uses, and API discovery', () => {
+  const need = derivedNeeds();
+  const have = granted();
+  assert.deepEqual(plain(have.resources), plain(need.resources));
+  assert.deepEqual(have.nonResource, need.nonResource);
+  assert.ok(need.resources.size >= 6 && [...need.resources.values()].every((v) => v.has('list') && v.has('watch')));
+});
+
+test('no code outside src/sources/kube/ talks to the Kubernetes API, so the kube source is all RBAC has to cover', () => {
+  const outside = sources(SRC).filter((f) => !f.file.startsWith(KUBE) && /makeApiClient\(|new Watch\(|@kubernetes\/client-node/.test(f.text));
+  assert.deepEqual(outside.map((f) => path.relative(SRC, f.file)), []);
+});
