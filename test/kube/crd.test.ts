@@ -71,4 +71,16 @@ describe('kube source and the ServiceEntry CRD', () => {
     await waitInSync(s, fake);
     assert.deepEqual(s.problems(), []);
   });
+
+  it('reports forbidden discovery with the missing non-resource rule, keeping what it watches', async () => {
+    const s = await started(true);
+    fake.faults.denyDiscovery();
+    const rule = /API discovery failed: HTTP 403.*missing RBAC permission: verb "get" on nonResourceURLs \["\/apis"\]/;
+    await waitUntil('the refused discovery is reported', () => s.problems().some((p) => rule.test(p.message)));
+    assert.ok(view(s).has('ServiceEntry/shop/payments'), 'a failed discovery stops nothing');
+    fake.faults.allowAll();
+    fake.apply(serviceEntry('default', 'maps'));
+    await waitInSync(s, fake);
+    await waitUntil('the problem clears', () => s.problems().length === 0);
+  });
 });

@@ -182,9 +182,9 @@ export class FakeApiServer {
     return this.#watches.bookmark(this.#rv);
   }
 
-  /** Sends an ERROR event (a Status with `code`, 410 by default) to every open watch, then ends them. */
+  /** Sends an ERROR event (Status `code`: 410 by default, 504 too large resource version) to every open watch and ends them. */
   errorWatches(code = 410): number {
-    return this.#watches.error(code);
+    return this.#watches.error(code, this.#rv);
   }
 
   /** Destroys the connection of every open watch mid-stream (no clean end). */
@@ -237,7 +237,10 @@ export class FakeApiServer {
       return answer(401, { kind: 'Status', apiVersion: 'v1', status: 'Failure', message: 'Unauthorized', reason: 'Unauthorized', code: 401 });
     }
     if (url.pathname === '/api') return answer(200, { kind: 'APIVersions', versions: ['v1'] });
-    if (url.pathname === '/apis') return answer(200, apiGroups(this.serviceEntryCrd));
+    if (url.pathname === '/apis') {
+      const refusal = this.faults.discoveryRefusal();
+      return refusal ? answer(refusal.code, refusal.body) : answer(200, apiGroups(this.serviceEntryCrd));
+    }
     const target = this.#route(url.pathname);
     if (!target) return answer(404, status(404, 'NotFound'));
     const verb: Verb = watch ? 'watch' : 'list';

@@ -1,7 +1,7 @@
 // The faults the fake API server can be told to inject, and the answers they give: refused requests (401, 403 by RBAC
 // rule, 429 with Retry-After, 504 too large resource version, any status), list bodies cut mid-way, and damaged
 // event delivery (malformed lines, lines cut by a connection reset, events out of resourceVersion order).
-import { forbidden, status, tooLargeResourceVersion, tooManyRequests, unauthorized, type FakeResource } from './fake-protocol.ts';
+import { forbidden, forbiddenPath, status, tooLargeResourceVersion, tooManyRequests, unauthorized, type FakeResource } from './fake-protocol.ts';
 
 type Json = Record<string, unknown>;
 export type Verb = 'list' | 'watch';
@@ -36,6 +36,17 @@ export class FakeFaults {
   /** `verb` on `kind` answers 403 until allowed again. */
   deny(verb: Verb, kind: string): void {
     this.#denied.add(`${verb} ${kind}`);
+  }
+
+  /** API discovery (`GET /apis`) answers 403 until allowed again. */
+  denyDiscovery(): void {
+    this.#denied.add('get /apis');
+  }
+
+  /** The 403 for discovery, while it is denied. */
+  discoveryRefusal(): Refusal | undefined {
+    if (!this.#denied.has('get /apis')) return undefined;
+    return { code: 403, body: forbiddenPath('/apis'), headers: {} };
   }
 
   /** Lifts every denial. */

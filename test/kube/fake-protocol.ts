@@ -74,6 +74,11 @@ export function forbidden(verb: string, resource: FakeResource, namespace: strin
   return base(403, 'Forbidden', message, { group, kind: resource.plural });
 }
 
+/** 403 for a non-resource URL such as `/apis`, as the RBAC authorizer words it. */
+export function forbiddenPath(path: string): Json {
+  return base(403, 'Forbidden', `forbidden: User "${FAKE_USER}" cannot get path "${path}"`, {});
+}
+
 /** 504 for a resourceVersion ahead of what the server has (a lagging or restored server). */
 export function tooLargeResourceVersion(asked: number, current: number): Json {
   const causes = [{ reason: 'ResourceVersionTooLarge', message: 'Too large resource version' }];

@@ -2,7 +2,7 @@
 // and ERROR events, and the ways a watch can end (its timeout, a clean end, a dropped connection, a stall).
 import type http from 'node:http';
 import { corruptLine, type Delivery } from './fake-faults.ts';
-import { FAKE_RESOURCES, status } from './fake-protocol.ts';
+import { FAKE_RESOURCES, status, tooLargeResourceVersion } from './fake-protocol.ts';
 
 type Json = Record<string, unknown>;
 
@@ -83,11 +83,12 @@ export class OpenWatches {
     return sent;
   }
 
-  /** An ERROR event with `code` to every open watch, which then ends; returns how many. */
-  error(code: number): number {
+  /** An ERROR event with `code` (504: too large resource version) to every open watch, which ends; returns how many. */
+  error(code: number, rv: number): number {
     const n = this.#all.size;
+    const object = code === 504 ? tooLargeResourceVersion(rv + 1, rv) : status(code, code === 410 ? 'Expired' : 'InternalError');
     for (const w of [...this.#all]) {
-      this.write(w, { type: 'ERROR', object: status(code, code === 410 ? 'Expired' : 'InternalError') });
+      this.write(w, { type: 'ERROR', object });
       this.end(w);
     }
     return n;

@@ -108,4 +108,14 @@ describe('kube source with refused requests', () => {
     await waitUntil('the problem clears', () => s.problems().length === 0);
     assert.ok(requestsTo(fake, SERVICES).lists >= 2, 'a too-large resourceVersion is dropped for a fresh list');
   });
+
+  it('lists afresh when the too-large answer comes as an ERROR event in the watch stream', async () => {
+    const s = await started();
+    fake.errorWatches(504);
+    await waitUntil('the too-large event is reported', () => problemsMatching(/Too large resource version/));
+    fake.apply(service('default', 'after-504-event'));
+    await waitInSync(s, fake);
+    await waitUntil('every list was taken again', () => requestsTo(fake, SERVICES).lists >= 2);
+    await waitUntil('the problem clears', () => s.problems().length === 0);
+  });
 });

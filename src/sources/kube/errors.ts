@@ -50,7 +50,8 @@ export function toFailure(err: unknown): RequestFailure {
     return { status: err.statusCode, body: err.body, headers: err.headers, cause: err.message };
   }
   if (isRecord(err) && typeof err['code'] === 'number') {
-    return { status: err['code'], body: parseBody(err['body']), headers: lowerCase(err['headers']), cause: String(err['message'] ?? '') };
+    const cause = String(err['message'] ?? '');
+    return { status: err['code'], body: parseBody(err['body']), headers: lowerCase(err['headers']), cause };
   }
   return { status: undefined, body: undefined, headers: {}, cause: err instanceof Error ? err.message : String(err) };
 }
@@ -79,11 +80,12 @@ export function classify(failure: RequestFailure, scope: RequestScope): Classifi
     return { action: 'too-large', retryAfterMs, message: `${what}: HTTP 504${serverMessage}; listing again` };
   }
   if (status === 401) {
-    const rule = rbacRule(scope);
-    return { action: 'retry', retryAfterMs, message: `${what}: HTTP 401 Unauthorized: the API server rejected the credentials (token or client certificate expired or invalid); once they are valid biplane needs ${rule}` };
+    const why = 'the API server rejected the credentials (token or client certificate expired or invalid)';
+    return { action: 'retry', retryAfterMs, message: `${what}: HTTP 401 Unauthorized: ${why}; biplane also needs ${rbacRule(scope)}` };
   }
   if (status === 403) {
-    return { action: 'retry', retryAfterMs, message: `${what}: HTTP 403 Forbidden${serverMessage}; missing RBAC permission: ${rbacRule(scope)}` };
+    const message = `${what}: HTTP 403 Forbidden${serverMessage}; missing RBAC permission: ${rbacRule(scope)}`;
+    return { action: 'retry', retryAfterMs, message };
   }
   if (status === 429) {
     const wait = retryAfterMs === undefined ? '' : `; retrying after ${retryAfterMs / 1000} s as the server asked`;
@@ -96,7 +98,9 @@ export function classify(failure: RequestFailure, scope: RequestScope): Classifi
 /** The RBAC rule a request needs, as a ClusterRole (cluster-wide) or Role (one namespace) would grant it. */
 export function rbacRule(scope: Pick<RequestScope, 'verb' | 'resource' | 'group' | 'namespace'>): string {
   const where = scope.namespace === undefined ? 'a ClusterRole (cluster-wide)' : `a Role in namespace ${scope.namespace}`;
-  return `verb "${scope.verb}" on resource "${scope.resource}" in API group "${scope.group}" (apiGroups: ["${scope.group}"], resources: ["${scope.resource}"], verbs: ["${scope.verb}"]) through ${where}`;
+  const { verb, resource, group } = scope;
+  const rule = `apiGroups: ["${group}"], resources: ["${resource}"], verbs: ["${verb}"]`;
+  return `verb "${verb}" on resource "${resource}" in API group "${group}" (${rule}) through ${where}`;
 }
 
 /** A short description of a failed request: HTTP status and the Status message when there is one. */

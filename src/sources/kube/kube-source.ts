@@ -8,7 +8,7 @@ import { keyString, ObjectStore } from '../store.ts';
 import type { Source, SourceChange } from '../types.ts';
 import { ApisApi, type KubeConfig } from './client.ts';
 import { loadKubeConfig } from './kubeconfig.ts';
-import { describeError } from './errors.ts';
+import { describeError, toFailure } from './errors.ts';
 import { Reflector } from './reflector.ts';
 import { KUBE_RESOURCES, SERVICE_ENTRY_GROUP_VERSION, makeLister, type KubeResource } from './resources.ts';
 import { DEFAULT_KUBE_TIMING, backoffDelay, type KubeTiming } from './timing.ts';
@@ -151,7 +151,10 @@ export class KubeSource implements Source {
       this.#scopeProblems.delete('/apis');
       return groups.groups.some((g) => g.versions.some((v) => v.groupVersion === SERVICE_ENTRY_GROUP_VERSION));
     } catch (err) {
-      this.#scopeProblems.set('/apis', [requestProblem('/apis', `API discovery failed: ${describeError(err)}`)]);
+      // Discovery is a non-resource URL: RBAC grants it by path, not by resource.
+      const forbidden = toFailure(err).status === 403;
+      const rule = forbidden ? '; missing RBAC permission: verb "get" on nonResourceURLs ["/apis"] through a ClusterRole' : '';
+      this.#scopeProblems.set('/apis', [requestProblem('/apis', `API discovery failed: ${describeError(err)}${rule}`)]);
       return undefined;
     }
   }
