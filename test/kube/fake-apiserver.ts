@@ -1,67 +1,36 @@
 // A small Kubernetes API server of our own that speaks the list/watch protocol over plain HTTP on loopback, so the
-// real @kubernetes/client-node talks to it. One global resourceVersion, a bounded event history, discovery, and
-// fault injection (410 Gone, ERROR events, bookmarks, failing lists, stalled and dropped watches).
+// real @kubernetes/client-node talks to it. One global resourceVersion, a bounded event history, discovery, paginated
+// lists (`limit`/`continue`), a ServiceEntry CRD that can come and go, and fault injection: 410 Gone, ERROR events,
+// bookmarks, stalled and dropped watches, and through `faults` (fake-faults.ts) 401, 403 per RBAC rule, 429 with
+// Retry-After, 504 too large resource version, cut lists, malformed, cut and reordered watch lines.
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { FakeFaults, type Verb } from './fake-faults.ts';
+import { Pager } from './fake-pages.ts';
+import {
+  FAKE_RESOURCES,
+  apiGroups,
+  continueExpired,
+  identity,
+  keyPrefix,
+  kubeconfigFor,
+  status,
+  tooLargeResourceVersion,
+  type FakeResource,
+} from './fake-protocol.ts';
+import { OpenWatches, matches, type HistoryEvent, type OpenWatch } from './fake-watches.ts';
 
-/** A served collection: where it lives and what its objects are. */
-export interface FakeResource {
-  readonly kind: string;
-  readonly apiVersion: string;
-  /** `/api/v1` or `/apis/<group>/<version>`. */
-  readonly prefix: string;
-  readonly plural: string;
-  readonly namespaced: boolean;
-}
-
-/** The collections the fake serves (ServiceEntries only while the CRD is installed). */
-export const FAKE_RESOURCES: readonly FakeResource[] = [
-  { kind: 'Service', apiVersion: 'v1', prefix: '/api/v1', plural: 'services', namespaced: true },
-  { kind: 'Pod', apiVersion: 'v1', prefix: '/api/v1', plural: 'pods', namespaced: true },
-  { kind: 'Node', apiVersion: 'v1', prefix: '/api/v1', plural: 'nodes', namespaced: false },
-  { kind: 'Namespace', apiVersion: 'v1', prefix: '/api/v1', plural: 'namespaces', namespaced: false },
-  {
-    kind: 'EndpointSlice',
-    apiVersion: 'discovery.k8s.io/v1',
-    prefix: '/apis/discovery.k8s.io/v1',
-    plural: 'endpointslices',
-    namespaced: true,
-  },
-  {
-    kind: 'ServiceEntry',
-    apiVersion: 'networking.istio.io/v1',
-    prefix: '/apis/networking.istio.io/v1',
-    plural: 'serviceentries',
-    namespaced: true,
-  },
-];
+export { FAKE_RESOURCES, type FakeResource };
 
 type Json = Record<string, unknown>;
-type EventType = 'ADDED' | 'MODIFIED' | 'DELETED';
-
-interface HistoryEvent {
-  readonly rv: number;
-  readonly type: EventType;
-  readonly kind: string;
-  readonly namespace: string;
-  readonly object: Json;
-}
-
-interface OpenWatch {
-  readonly res: http.ServerResponse;
-  readonly kind: string;
-  readonly namespace: string | undefined;
-  readonly bookmarks: boolean;
-  stalled: boolean;
-  timer?: NodeJS.Timeout;
-}
-
 /** One request as the fake saw it, for assertions about what the client asked. */
 export interface SeenRequest {
   readonly path: string;
   readonly query: Readonly<Record<string, string>>;
   readonly watch: boolean;
   readonly status: number;
+  /** When it was answered (Date.now()), to check that waits the server asked for were kept. */
+  readonly at: number;
 }
 
 /** Options of a fake server. */
@@ -79,9 +48,9 @@ export class FakeApiServer {
   readonly #server: http.Server;
   readonly #objects = new Map<string, Json>();
   readonly #history: HistoryEvent[] = [];
-  readonly #watches = new Set<OpenWatch>();
+  readonly #watches = new OpenWatches();
   readonly #sockets = new Set<Socket>();
-  readonly #listFailures = new Map<string, number>();
+  readonly #pager = new Pager();
   readonly #historyLimit: number;
   readonly #goneStyle: 'http' | 'event';
   #rv = 100;
@@ -89,6 +58,10 @@ export class FakeApiServer {
   #stallNext = 0;
   /** Whether the ServiceEntry CRD is installed (discovery and the serviceentries endpoints). */
   serviceEntryCrd: boolean;
+  /** What the server is told to break (see fake-faults.ts). */
+  readonly faults = new FakeFaults();
+  /** Called before each list request (page) is answered, to change the server between pages. */
+  onListPage: ((path: string, query: Readonly<Record<string, string>>) => void) | undefined;
   /** Every request served, in order. */
   readonly requests: SeenRequest[] = [];
 
@@ -129,26 +102,7 @@ export class FakeApiServer {
 
   /** A kubeconfig (YAML) whose current context points at this server. */
   kubeconfigYaml(): string {
-    return [
-      'apiVersion: v1',
-      'kind: Config',
-      'clusters:',
-      '- name: fake',
-      '  cluster:',
-      `    server: ${this.url}`,
-      '    insecure-skip-tls-verify: true',
-      'users:',
-      '- name: tester',
-      '  user:',
-      '    token: fake-token',
-      'contexts:',
-      '- name: fake',
-      '  context:',
-      '    cluster: fake',
-      '    user: tester',
-      'current-context: fake',
-      '',
-    ].join('\n');
+    return kubeconfigFor(this.url);
   }
 
   /** Creates or replaces an object (ADDED or MODIFIED), stamping a new resourceVersion; returns the stored copy. */
@@ -187,56 +141,60 @@ export class FakeApiServer {
   compact(): void {
     this.#history.length = 0;
     this.#compactedRv = this.#rv;
+    this.#pager.expireAll();
+  }
+
+  /** Every continue token handed out so far expires (its next page answers 410 Expired). */
+  expireContinueTokens(): void {
+    this.#pager.expireAll();
   }
 
   /** The next `count` list requests for `kind` answer with `status` (500 by default). */
   failNextLists(kind: string, count = 1, status = 500): void {
-    this.#listFailures.set(kind, count * 1000 + status);
+    this.faults.failNext('list', kind, count, status);
   }
 
-  /** Lists answer normally again. */
+  /** Lists (and watches) answer normally again. */
   clearListFailures(): void {
-    this.#listFailures.clear();
+    this.faults.clearPlanned();
+  }
+
+  /** Installs the ServiceEntry CRD: discovery lists networking.istio.io/v1 and its collections are served. */
+  installServiceEntryCrd(): void {
+    this.serviceEntryCrd = true;
+  }
+
+  /**
+   * Removes the ServiceEntry CRD as kube-apiserver does: every ServiceEntry is deleted first (DELETED events), then
+   * the open ServiceEntry watches end and the group leaves discovery (its paths answer 404).
+   */
+  removeServiceEntryCrd(): void {
+    for (const key of [...this.#objects.keys()].filter((k) => k.startsWith('ServiceEntry/'))) {
+      const [, namespace = '', name = ''] = key.split('/');
+      this.delete('ServiceEntry', namespace, name);
+    }
+    this.#watches.endKind('ServiceEntry');
+    this.serviceEntryCrd = false;
   }
 
   /** Sends a BOOKMARK at the current resourceVersion to every open watch that asked for bookmarks. */
   bookmark(): number {
-    let sent = 0;
-    for (const w of this.#watches) {
-      if (!w.bookmarks || w.stalled) continue;
-      const r = FAKE_RESOURCES.find((x) => x.kind === w.kind);
-      const object = { kind: w.kind, apiVersion: r?.apiVersion, metadata: { resourceVersion: String(this.#rv) } };
-      write(w, { type: 'BOOKMARK', object });
-      sent++;
-    }
-    return sent;
+    return this.#watches.bookmark(this.#rv);
   }
 
-  /** Sends an ERROR event (a Status with `code`, 410 by default) to every open watch, then ends them. */
+  /** Sends an ERROR event (Status `code`: 410 by default, 504 too large resource version) to every open watch and ends them. */
   errorWatches(code = 410): number {
-    const n = this.#watches.size;
-    for (const w of [...this.#watches]) {
-      write(w, { type: 'ERROR', object: status(code, code === 410 ? 'Expired' : 'InternalError') });
-      this.#endWatch(w);
-    }
-    return n;
+    return this.#watches.error(code, this.#rv);
   }
 
   /** Destroys the connection of every open watch mid-stream (no clean end). */
   dropWatches(): number {
-    const n = this.#watches.size;
-    for (const w of [...this.#watches]) {
-      this.#watches.delete(w);
-      if (w.timer) clearTimeout(w.timer);
-      w.res.socket?.destroy();
-    }
-    return n;
+    return this.#watches.drop();
   }
 
   /** Every open watch stays open but receives nothing more. */
   stallWatches(): number {
-    for (const w of this.#watches) w.stalled = true;
-    return this.#watches.size;
+    return this.#watches.stall();
   }
 
   /** The next `count` watch requests get headers and then nothing at all. */
@@ -246,12 +204,11 @@ export class FakeApiServer {
 
   /** Number of watches currently streaming (not stalled). */
   liveWatches(kind?: string): number {
-    return [...this.#watches].filter((w) => !w.stalled && (kind === undefined || w.kind === kind)).length;
+    return this.#watches.live(kind);
   }
 
   /** Closes the server and every connection. */
   async close(): Promise<void> {
-    for (const w of this.#watches) if (w.timer) clearTimeout(w.timer);
     this.#watches.clear();
     for (const s of this.#sockets) s.destroy();
     await new Promise<void>((resolve) => this.#server.close(() => resolve()));
@@ -263,44 +220,42 @@ export class FakeApiServer {
       const dropped = this.#history.splice(0, this.#history.length - this.#historyLimit);
       this.#compactedRv = dropped[dropped.length - 1]?.rv ?? this.#compactedRv;
     }
-    for (const w of this.#watches) {
-      if (!w.stalled && matches(w, event)) write(w, { type: event.type, object: event.object });
-    }
-  }
-
-  #endWatch(w: OpenWatch): void {
-    this.#watches.delete(w);
-    if (w.timer) clearTimeout(w.timer);
-    w.res.end();
+    for (const e of this.faults.order(event)) this.#watches.deliver(e, this.faults.nextDelivery());
   }
 
   private handle(req: http.IncomingMessage, res: http.ServerResponse): void {
     const url = new URL(req.url ?? '/', 'http://fake');
     const query = Object.fromEntries(url.searchParams.entries());
     const watch = query['watch'] === 'true' || query['watch'] === '1';
-    const answer = (code: number, body: unknown): void => {
-      this.requests.push({ path: url.pathname, query, watch, status: code });
-      res.writeHead(code, { 'content-type': 'application/json' });
+    const answer = (code: number, body: unknown, headers: Readonly<Record<string, string>> = {}): void => {
+      this.requests.push({ path: url.pathname, query, watch, status: code, at: Date.now() });
+      res.writeHead(code, { 'content-type': 'application/json', ...headers });
       res.end(JSON.stringify(body));
     };
     if (req.method !== 'GET') return answer(405, status(405, 'MethodNotAllowed'));
+    if (this.faults.rejectCredentials || req.headers.authorization !== 'Bearer fake-token') {
+      return answer(401, { kind: 'Status', apiVersion: 'v1', status: 'Failure', message: 'Unauthorized', reason: 'Unauthorized', code: 401 });
+    }
     if (url.pathname === '/api') return answer(200, { kind: 'APIVersions', versions: ['v1'] });
-    if (url.pathname === '/apis') return answer(200, this.#groups());
+    if (url.pathname === '/apis') {
+      const refusal = this.faults.discoveryRefusal();
+      return refusal ? answer(refusal.code, refusal.body) : answer(200, apiGroups(this.serviceEntryCrd));
+    }
     const target = this.#route(url.pathname);
     if (!target) return answer(404, status(404, 'NotFound'));
-    if (!watch) return this.#list(target.resource, target.namespace, answer);
-    const seen = (code: number): void => void this.requests.push({ path: url.pathname, query, watch, status: code });
+    const verb: Verb = watch ? 'watch' : 'list';
+    const asked = Number(query['resourceVersion'] ?? '0') || 0;
+    const refusal = this.faults.refusal(verb, target.resource, target.namespace, asked, this.#rv);
+    if (refusal) return answer(refusal.code, refusal.body, refusal.headers);
+    if (watch && asked > this.#rv) {
+      return answer(504, tooLargeResourceVersion(asked, this.#rv));
+    }
+    if (!watch) {
+      this.onListPage?.(url.pathname, query);
+      return this.#list(target.resource, target.namespace, query, answer, res);
+    }
+    const seen = (code: number): void => void this.requests.push({ path: url.pathname, query, watch, status: code, at: Date.now() });
     this.#watch(target.resource, target.namespace, query, res, seen);
-  }
-
-  #groups(): Json {
-    const group = (name: string, version: string): Json => {
-      const gv = { groupVersion: `${name}/${version}`, version };
-      return { name, versions: [gv], preferredVersion: gv };
-    };
-    const groups = [group('apiextensions.k8s.io', 'v1'), group('discovery.k8s.io', 'v1')];
-    if (this.serviceEntryCrd) groups.push(group('networking.istio.io', 'v1'));
-    return { kind: 'APIGroupList', apiVersion: 'v1', groups };
   }
 
   #route(path: string): { resource: FakeResource; namespace: string | undefined } | undefined {
@@ -315,21 +270,39 @@ export class FakeApiServer {
     return undefined;
   }
 
-  #list(resource: FakeResource, namespace: string | undefined, answer: (code: number, body: unknown) => void): void {
-    const failure = this.#listFailures.get(resource.kind);
-    if (failure !== undefined) {
-      const left = Math.floor(failure / 1000) - 1;
-      if (left > 0) this.#listFailures.set(resource.kind, left * 1000 + (failure % 1000));
-      else this.#listFailures.delete(resource.kind);
-      return answer(failure % 1000, status(failure % 1000, 'InternalError'));
-    }
-    const items = [...this.#objects.entries()]
-      .filter(([key]) => key.startsWith(keyPrefix(resource.kind, namespace)))
+  #list(
+    resource: FakeResource,
+    namespace: string | undefined,
+    query: Record<string, string>,
+    answer: (code: number, body: unknown) => void,
+    res: http.ServerResponse,
+  ): void {
+    const limit = Number(query['limit'] ?? '0') || 0;
+    const token = query['continue'];
+    const page = token
+      ? this.#pager.next(token, limit)
+      : this.#pager.first(this.#items(resource.kind, namespace), this.#rv, limit);
+    if (!page) return answer(410, continueExpired(this.#pager.inconsistent(token ?? '')));
+    const metadata = {
+      resourceVersion: String(page.rv),
+      ...(page.continueToken ? { continue: page.continueToken, remainingItemCount: page.remaining } : {}),
+    };
+    const body = { kind: `${resource.kind}List`, apiVersion: resource.apiVersion, metadata, items: page.items };
+    if (!this.faults.cutThisList(resource.kind)) return answer(200, body);
+    // Half the body, then a reset: the client sees a list cut in the middle of a chunk.
+    this.requests.push({ path: `${resource.prefix}/${resource.plural}`, query, watch: false, status: 200, at: Date.now() });
+    const text = JSON.stringify(body);
+    res.writeHead(200, { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(text)) });
+    res.write(text.slice(0, Math.floor(text.length / 2)));
+    setImmediate(() => res.socket?.destroy());
+  }
+
+  /** The current objects of a collection in key order, without kind and apiVersion as a real list sends them. */
+  #items(kind: string, namespace: string | undefined): Json[] {
+    return [...this.#objects.entries()]
+      .filter(([key]) => key.startsWith(keyPrefix(kind, namespace)))
       .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-      // A real API server omits kind and apiVersion on the items of a list.
       .map(([, { kind: _k, apiVersion: _a, ...rest }]) => rest);
-    const kind = `${resource.kind}List`;
-    answer(200, { kind, apiVersion: resource.apiVersion, metadata: { resourceVersion: String(this.#rv) }, items });
   }
 
   #watch(
@@ -357,52 +330,19 @@ export class FakeApiServer {
       stalled: this.#stallNext > 0,
     };
     if (this.#stallNext > 0) this.#stallNext--;
-    this.#watches.add(w);
-    res.on('close', () => {
-      this.#watches.delete(w);
-      if (w.timer) clearTimeout(w.timer);
-    });
-    const seconds = Number(query['timeoutSeconds'] ?? '0');
-    if (seconds > 0) w.timer = setTimeout(() => this.#endWatch(w), seconds * 1000);
+    this.#watches.add(w, Number(query['timeoutSeconds'] ?? '0'));
     if (w.stalled) return;
     if (from !== 0 && from < this.#compactedRv) {
-      write(w, { type: 'ERROR', object: status(410, 'Expired') });
-      return this.#endWatch(w);
+      this.#watches.write(w, { type: 'ERROR', object: status(410, 'Expired') });
+      return this.#watches.end(w);
     }
     if (from === 0) {
       for (const [key, object] of this.#objects) {
-        if (key.startsWith(keyPrefix(resource.kind, namespace))) write(w, { type: 'ADDED', object });
+        if (key.startsWith(keyPrefix(resource.kind, namespace))) this.#watches.write(w, { type: 'ADDED', object });
       }
       return;
     }
-    for (const e of this.#history) if (e.rv > from && matches(w, e)) write(w, { type: e.type, object: e.object });
+    // Replayed events go through the same faults as live ones (a damaged line stays damaged on every try).
+    for (const e of this.#history) if (e.rv > from && matches(w, e)) this.#watches.send(w, e, this.faults.nextDelivery());
   }
-}
-
-function keyPrefix(kind: string, namespace: string | undefined): string {
-  return namespace === undefined ? `${kind}/` : `${kind}/${namespace}/`;
-}
-
-function matches(w: OpenWatch, e: HistoryEvent): boolean {
-  return w.kind === e.kind && (w.namespace === undefined || w.namespace === e.namespace);
-}
-
-function write(w: OpenWatch, event: Json): void {
-  if (!w.res.writableEnded) w.res.write(`${JSON.stringify(event)}\n`);
-}
-
-function status(code: number, reason: string): Json {
-  const message = code === 410 ? 'too old resource version' : `fake failure ${code}`;
-  return { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason, code };
-}
-
-function identity(object: Json): { kind: string; namespace: string; name: string } {
-  const kind = object['kind'];
-  const meta = object['metadata'] as Json | undefined;
-  const name = meta?.['name'];
-  if (typeof kind !== 'string' || typeof name !== 'string') throw new Error('fake object needs kind and metadata.name');
-  const resource = FAKE_RESOURCES.find((r) => r.kind === kind);
-  if (!resource) throw new Error(`fake server does not serve kind ${kind}`);
-  const namespace = resource.namespaced ? String(meta?.['namespace'] ?? 'default') : '';
-  return { kind, namespace, name };
 }

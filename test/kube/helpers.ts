@@ -12,6 +12,9 @@ export const FAST: KubeTiming = {
   stallMs: 1000,
   watchTimeoutSeconds: 300,
   listTimeoutMs: 2000,
+  listPageSize: 500,
+  retryAfterMaxMs: 1500,
+  discoveryIntervalMs: 300,
   startTimeoutMs: 5000,
 };
 

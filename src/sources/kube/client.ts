@@ -1,4 +1,5 @@
-// The one door to @kubernetes/client-node: what the kube source uses, in one place. (package.json pins undici 7
+// The one door to @kubernetes/client-node: what the kube source uses, in one place (watches go through its
+// authentication and HTTP dispatcher, see watch-stream.ts). (package.json pins undici 7
 // through `overrides`, because client-node 2.0.1 pulls undici 8, which needs Node >= 22.19.)
 
 export {
@@ -7,6 +8,7 @@ export {
   CoreV1Api,
   CustomObjectsApi,
   DiscoveryV1Api,
+  HttpMethod,
   KubeConfig,
-  Watch,
+  RequestContext,
 } from '@kubernetes/client-node';

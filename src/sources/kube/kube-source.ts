@@ -1,18 +1,24 @@
 // The live-cluster source: one reflector per watched collection feeding an ObjectStore. Each object is schema-checked
 // by the model before it is stored; a rejected object keeps its previous good version and is reported in problems().
+// API discovery runs at start and then every `discoveryIntervalMs` (sooner when a ServiceEntry request answers 404),
+// starting the ServiceEntry reflectors when their CRD appears and stopping them, dropping their objects, when it goes.
 import { checkObject, hasErrors } from '../../model/index.ts';
 import type { ObjectKey, Origin, Problem, SourceObject } from '../../model/types.ts';
 import { keyString, ObjectStore } from '../store.ts';
 import type { Source, SourceChange, SourceHealth } from '../types.ts';
 import { ApisApi, type KubeConfig } from './client.ts';
 import { loadKubeConfig } from './kubeconfig.ts';
-import { Reflector, describeError } from './reflector.ts';
+import { describeError, toFailure } from './errors.ts';
+import { Reflector } from './reflector.ts';
 import { KUBE_RESOURCES, SERVICE_ENTRY_GROUP_VERSION, makeLister, type KubeResource } from './resources.ts';
 import { DEFAULT_KUBE_TIMING, backoffDelay, type KubeTiming } from './timing.ts';
 
 type Json = Record<string, unknown>;
 
 const MAX_UNKEYED_PROBLEMS = 100;
+const MAX_NOTES = 100;
+
+const SERVICE_ENTRIES = KUBE_RESOURCES.find((r) => r.kind === 'ServiceEntry') as KubeResource;
 
 /** How to reach the cluster and what to watch. */
 export interface KubeSourceOptions {
@@ -38,6 +44,11 @@ export class KubeSource implements Source {
   readonly #timing: KubeTiming;
   readonly #store: ObjectStore;
   readonly #reflectors: Reflector[] = [];
+  /** The ServiceEntry reflectors while the cluster serves ServiceEntries, else undefined. */
+  #serviceEntries: Reflector[] | undefined;
+  #kc: KubeConfig | undefined;
+  #discovery: NodeJS.Timeout | undefined;
+  #discovering = false;
   /** Problems of objects, by key string; problems of unkeyable objects and requests, by reflector path. */
   readonly #objectProblems = new Map<string, readonly Problem[]>();
   readonly #scopeProblems = new Map<string, readonly Problem[]>();
@@ -54,24 +65,33 @@ export class KubeSource implements Source {
   /** Connects, discovers whether ServiceEntries are served, lists everything and starts watching. */
   async start(): Promise<void> {
     const kc = this.#options.kubeConfig ?? loadKubeConfig(this.#options);
+    this.#kc = kc;
     const deadline = setTimeout(() => void this.stop(), this.#timing.startTimeoutMs);
     try {
-      const resources = await this.#resourcesToWatch(kc);
-      for (const resource of resources) this.#addReflectors(kc, resource);
-      for (const r of this.#reflectors) r.start();
-      const stopped = new Promise<void>((resolve) => (this.#wake = resolve));
-      await Promise.race([Promise.all(this.#reflectors.map((r) => r.synced)), stopped]);
+      const served = await this.#discoverAtStart(kc);
       if (this.#stopped) throw new Error(this.#startFailure());
+      for (const resource of KUBE_RESOURCES) {
+        if (resource.kind !== 'ServiceEntry') this.#reflectors.push(...this.#makeReflectors(kc, resource));
+      }
+      if (served) this.#serviceEntries = this.#makeReflectors(kc, SERVICE_ENTRIES);
+      else this.#note(`ServiceEntries are not watched: the cluster does not serve ${SERVICE_ENTRY_GROUP_VERSION}`);
+      const all = [...this.#reflectors, ...(this.#serviceEntries ?? [])];
+      for (const r of all) r.start();
+      const stopped = new Promise<void>((resolve) => (this.#wake = resolve));
+      await Promise.race([Promise.all(all.map((r) => r.synced)), stopped]);
+      if (this.#stopped) throw new Error(this.#startFailure());
+      this.#scheduleDiscovery(this.#timing.discoveryIntervalMs);
     } finally {
       clearTimeout(deadline);
     }
   }
 
-  /** Stops every reflector; the objects stay readable. */
+  /** Stops every reflector and the rediscovery; the objects stay readable. */
   async stop(): Promise<void> {
     this.#stopped = true;
     this.#wake?.();
-    await Promise.all(this.#reflectors.map((r) => r.stop()));
+    clearTimeout(this.#discovery);
+    await Promise.all([...this.#reflectors, ...(this.#serviceEntries ?? [])].map((r) => r.stop()));
   }
 
   /** Every good object, sorted by kind, namespace, name. */
@@ -105,6 +125,8 @@ export class KubeSource implements Source {
 
   #note(line: string): void {
     this.#notes.push(line);
+    // A CRD that keeps coming and going must not grow the notes forever.
+    if (this.#notes.length > MAX_NOTES) this.#notes.splice(0, this.#notes.length - MAX_NOTES);
     this.#options.log?.(line);
   }
 
@@ -114,42 +136,95 @@ export class KubeSource implements Source {
     return `kube source did not sync within ${this.#timing.startTimeoutMs} ms (or was stopped)${detail}`;
   }
 
-  /** The core collections, plus ServiceEntries when discovery lists networking.istio.io/v1. */
-  async #resourcesToWatch(kc: KubeConfig): Promise<readonly KubeResource[]> {
-    const api = kc.makeApiClient(ApisApi);
+  /** Whether the cluster serves ServiceEntries; retries discovery (with backoff) until it answers or the source stops. */
+  async #discoverAtStart(kc: KubeConfig): Promise<boolean> {
     for (let attempt = 0; !this.#stopped; attempt++) {
-      try {
-        const groups = await api.getAPIVersions();
-        const served = groups.groups.some((g) => g.versions.some((v) => v.groupVersion === SERVICE_ENTRY_GROUP_VERSION));
-        this.#scopeProblems.delete('/apis');
-        if (!served) this.#note(`ServiceEntries are not watched: the cluster does not serve ${SERVICE_ENTRY_GROUP_VERSION}`);
-        return KUBE_RESOURCES.filter((r) => served || r.kind !== 'ServiceEntry');
-      } catch (err) {
-        this.#scopeProblems.set('/apis', [requestProblem('/apis', `API discovery failed: ${describeError(err)}`)]);
-        await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, backoffDelay(attempt, this.#timing));
-          this.#wake = () => {
-            clearTimeout(timer);
-            resolve();
-          };
-        });
-      }
+      const served = await this.#servesServiceEntries(kc);
+      if (served !== undefined) return served;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, backoffDelay(attempt, this.#timing));
+        this.#wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
     }
-    return [];
+    return false;
   }
 
-  #addReflectors(kc: KubeConfig, resource: KubeResource): void {
+  /** One discovery request: whether `/apis` lists networking.istio.io/v1; undefined (and a problem) when it failed. */
+  async #servesServiceEntries(kc: KubeConfig): Promise<boolean | undefined> {
+    try {
+      const groups = await kc.makeApiClient(ApisApi).getAPIVersions();
+      this.#scopeProblems.delete('/apis');
+      return groups.groups.some((g) => g.versions.some((v) => v.groupVersion === SERVICE_ENTRY_GROUP_VERSION));
+    } catch (err) {
+      // Discovery is a non-resource URL: RBAC grants it by path, not by resource.
+      const forbidden = toFailure(err).status === 403;
+      const rule = forbidden ? '; missing RBAC permission: verb "get" on nonResourceURLs ["/apis"] through a ClusterRole' : '';
+      this.#scopeProblems.set('/apis', [requestProblem('/apis', `API discovery failed: ${describeError(err)}${rule}`)]);
+      return undefined;
+    }
+  }
+
+  /** Runs discovery again after `ms` (unless one is already due sooner or running). */
+  #scheduleDiscovery(ms: number): void {
+    if (this.#stopped || this.#discovering) return;
+    clearTimeout(this.#discovery);
+    this.#discovery = setTimeout(() => void this.#rediscover(), ms);
+  }
+
+  /** Starts or stops the ServiceEntry reflectors as the cluster starts or stops serving ServiceEntries. */
+  async #rediscover(): Promise<void> {
+    const kc = this.#kc;
+    if (this.#stopped || !kc) return;
+    this.#discovering = true;
+    try {
+      const served = await this.#servesServiceEntries(kc);
+      if (this.#stopped) return;
+      if (served === true && !this.#serviceEntries) {
+        this.#serviceEntries = this.#makeReflectors(kc, SERVICE_ENTRIES);
+        for (const r of this.#serviceEntries) r.start();
+        this.#note(`ServiceEntries are now watched: the cluster serves ${SERVICE_ENTRY_GROUP_VERSION}`);
+      } else if (served === false && this.#serviceEntries) {
+        const stopping = this.#serviceEntries;
+        this.#serviceEntries = undefined;
+        await Promise.all(stopping.map((r) => r.stop()));
+        this.#dropServiceEntries(stopping);
+        this.#note(`ServiceEntries are no longer watched: the cluster stopped serving ${SERVICE_ENTRY_GROUP_VERSION}`);
+      }
+    } finally {
+      this.#discovering = false;
+      this.#scheduleDiscovery(this.#timing.discoveryIntervalMs);
+    }
+  }
+
+  /** Forgets every ServiceEntry and the problems of the stopped reflectors: the CRD, and with it the objects, is gone. */
+  #dropServiceEntries(stopped: readonly Reflector[]): void {
+    for (const r of stopped) {
+      this.#scopeProblems.delete(r.name);
+      this.#scopeProblems.delete(`${r.name}#objects`);
+    }
+    for (const k of [...this.#objectProblems.keys()]) if (k.startsWith('ServiceEntry/')) this.#objectProblems.delete(k);
+    const gone = this.#store.objects().filter((o) => o.origin.source === 'kube' && o.key.kind === 'ServiceEntry');
+    if (gone.length > 0) this.#store.apply([], gone.map((o) => o.key));
+  }
+
+  /** The reflectors of one resource: one cluster-wide, or one per configured namespace. */
+  #makeReflectors(kc: KubeConfig, resource: KubeResource): Reflector[] {
     const lister = makeLister(kc, resource);
     const scopes = resource.namespaced && this.#options.namespaces ? [...new Set(this.#options.namespaces)] : [undefined];
-    for (const namespace of scopes) {
+    return scopes.map((namespace) => {
       const reflector: Reflector = new Reflector(kc, resource, namespace, lister, this.#timing, {
         replace: (items) => this.#replace(reflector.name, resource, namespace, items),
         upsert: (item) => this.#upsert(reflector.name, item),
         remove: (item) => this.#remove(item),
         failure: (message) => this.#failure(reflector.name, message),
+        // A collection that is no longer served: the CRD may be gone, so ask discovery now rather than later.
+        notFound: () => this.#scheduleDiscovery(0),
       });
-      this.#reflectors.push(reflector);
-    }
+      return reflector;
+    });
   }
 
   /** A relist: store every good item, keep the previous version of rejected ones, delete what is gone. */

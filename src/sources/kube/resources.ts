@@ -30,66 +30,94 @@ export function collectionPath(r: KubeResource, namespace?: string): string {
   return namespace === undefined ? `${prefix}/${r.plural}` : `${prefix}/namespaces/${encodeURIComponent(namespace)}/${r.plural}`;
 }
 
-/** One list answer in wire form: the list's resourceVersion and its items as JSON objects. */
+/** One page of a list in wire form: the list's resourceVersion, its items as JSON objects, the next page's token. */
 export interface RawList {
   readonly resourceVersion: string;
   readonly items: readonly Record<string, unknown>[];
+  /** Token for the next page; '' or undefined on the last page. */
+  readonly continue?: string | undefined;
 }
 
-/** Lists one collection (all namespaces when `namespace` is undefined). */
-export type Lister = (namespace: string | undefined) => Promise<RawList>;
+/** Which page to ask for: at most `limit` items, after the page that returned `continueToken`. */
+export interface PageRequest {
+  readonly limit?: number | undefined;
+  readonly continueToken?: string | undefined;
+}
+
+/** Lists one page of one collection (all namespaces when `namespace` is undefined). */
+export type Lister = (namespace: string | undefined, page?: PageRequest) => Promise<RawList>;
 
 interface TypedList {
-  readonly metadata?: { readonly resourceVersion?: string | undefined } | undefined;
+  readonly metadata?: { readonly resourceVersion?: string | undefined; readonly _continue?: string | undefined } | undefined;
   readonly items: readonly unknown[];
 }
 
 // The typed APIs turn timestamps into Date objects; a JSON round trip gives the wire form back.
 function wire(list: TypedList): RawList {
   const items = JSON.parse(JSON.stringify(list.items ?? [])) as Record<string, unknown>[];
-  return { resourceVersion: list.metadata?.resourceVersion ?? '', items };
+  const raw = list.metadata as Record<string, unknown> | undefined;
+  // Typed lists name the token `_continue`; custom objects come as plain JSON with `continue`.
+  const token = raw?.['_continue'] ?? raw?.['continue'];
+  return { resourceVersion: list.metadata?.resourceVersion ?? '', items, continue: typeof token === 'string' ? token : undefined };
 }
 
 /** A lister for `r` over `kc`, using the client's typed list calls (custom objects API for ServiceEntries). */
 export function makeLister(kc: KubeConfig, r: KubeResource): Lister {
   const core = (): CoreV1Api => kc.makeApiClient(CoreV1Api);
+  const paging = (page: PageRequest | undefined): { limit?: number; _continue?: string } => ({
+    ...(page?.limit ? { limit: page.limit } : {}),
+    ...(page?.continueToken ? { _continue: page.continueToken } : {}),
+  });
   switch (r.kind) {
     case 'Namespace': {
       const api = core();
-      return async () => wire(await api.listNamespace({}));
+      return async (_ns, page) => wire(await api.listNamespace(paging(page)));
     }
     case 'Node': {
       const api = core();
-      return async () => wire(await api.listNode({}));
+      return async (_ns, page) => wire(await api.listNode(paging(page)));
     }
     case 'Service': {
       const api = core();
-      return async (namespace) =>
-        wire(namespace === undefined ? await api.listServiceForAllNamespaces({}) : await api.listNamespacedService({ namespace }));
+      return async (namespace, page) =>
+        wire(
+          namespace === undefined
+            ? await api.listServiceForAllNamespaces(paging(page))
+            : await api.listNamespacedService({ namespace, ...paging(page) }),
+        );
     }
     case 'Pod': {
       const api = core();
-      return async (namespace) =>
-        wire(namespace === undefined ? await api.listPodForAllNamespaces({}) : await api.listNamespacedPod({ namespace }));
+      return async (namespace, page) =>
+        wire(
+          namespace === undefined
+            ? await api.listPodForAllNamespaces(paging(page))
+            : await api.listNamespacedPod({ namespace, ...paging(page) }),
+        );
     }
     case 'EndpointSlice': {
       const api = kc.makeApiClient(DiscoveryV1Api);
-      return async (namespace) =>
+      return async (namespace, page) =>
         wire(
           namespace === undefined
-            ? await api.listEndpointSliceForAllNamespaces({})
-            : await api.listNamespacedEndpointSlice({ namespace }),
+            ? await api.listEndpointSliceForAllNamespaces(paging(page))
+            : await api.listNamespacedEndpointSlice({ namespace, ...paging(page) }),
         );
     }
     case 'ServiceEntry': {
       const api = kc.makeApiClient(CustomObjectsApi);
       const [group = '', version = ''] = r.apiVersion.split('/');
-      return async (namespace) =>
+      return async (namespace, page) =>
         wire(
           (namespace === undefined
-            ? await api.listClusterCustomObject({ group, version, plural: r.plural })
-            : await api.listNamespacedCustomObject({ group, version, namespace, plural: r.plural })) as TypedList,
+            ? await api.listClusterCustomObject({ group, version, plural: r.plural, ...paging(page) })
+            : await api.listNamespacedCustomObject({ group, version, namespace, plural: r.plural, ...paging(page) })) as TypedList,
         );
     }
   }
+}
+
+/** The API group of a resource ('' for the core group), as RBAC rules name it. */
+export function apiGroup(r: KubeResource): string {
+  return r.apiVersion.includes('/') ? (r.apiVersion.split('/')[0] ?? '') : '';
 }

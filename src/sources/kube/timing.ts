@@ -12,6 +12,12 @@ export interface KubeTiming {
   readonly watchTimeoutSeconds: number;
   /** A list that has not answered after this long is abandoned and retried. */
   readonly listTimeoutMs: number;
+  /** Items asked for per list page (`limit`); the rest follows with the `continue` token. */
+  readonly listPageSize: number;
+  /** Longest wait honoured from a server's Retry-After (429, 504) before retrying anyway. */
+  readonly retryAfterMaxMs: number;
+  /** How often API discovery is asked again, to start or stop watching ServiceEntries as their CRD comes and goes. */
+  readonly discoveryIntervalMs: number;
   /** `start()` gives up (and stops) when the first full view has not arrived after this long. */
   readonly startTimeoutMs: number;
 }
@@ -23,6 +29,9 @@ export const DEFAULT_KUBE_TIMING: KubeTiming = {
   stallMs: 90_000,
   watchTimeoutSeconds: 300,
   listTimeoutMs: 60_000,
+  listPageSize: 500,
+  retryAfterMaxMs: 60_000,
+  discoveryIntervalMs: 60_000,
   startTimeoutMs: 120_000,
 };
 
