@@ -137,24 +137,30 @@ async function happyEyeballsFallsBack(mesh: Mesh): Promise<void> {
   ];
   const [he4, he6] = requests.map(target) as [string, string];
   const primary = { [he4]: seenFrom('sd4', 'IPv4', 'cd4'), [he6]: seenFrom('sd6', 'IPv6', 'cd4') };
-  // Envoy counts every connection attempt of a Happy Eyeballs race in upstream_cx_total.
+  // The client's Envoy counts every connection attempt of a Happy Eyeballs race in upstream_cx_total,
+  // and each server's Envoy counts what its transparent 15006 listener (both families' addresses) accepted.
+  const cd4 = mesh.pod('cd4');
   const watched = {
-    he4Attempts: clusterStat(`outbound|${HE_PORT}||${fqdn('he4')}`, 'upstream_cx_total'),
-    he6Attempts: clusterStat(`outbound|${HE_PORT}||${fqdn('he6')}`, 'upstream_cx_total'),
-    lds: /^listener_manager\.lds\.update_success$/,
-    cds: /^cluster_manager\.cds\.update_success$/,
+    he4Attempts: { pod: cd4, stat: clusterStat(`outbound|${HE_PORT}||${fqdn('he4')}`, 'upstream_cx_total') },
+    he6Attempts: { pod: cd4, stat: clusterStat(`outbound|${HE_PORT}||${fqdn('he6')}`, 'upstream_cx_total') },
+    lds: { pod: cd4, stat: /^listener_manager\.lds\.update_success$/ },
+    cds: { pod: cd4, stat: /^cluster_manager\.cds\.update_success$/ },
+    sd4Inbound: { pod: mesh.pod('sd4'), stat: listenerStat('0.0.0.0', 15006, 'downstream_cx_total') },
+    sd6Inbound: { pod: mesh.pod('sd6'), stat: listenerStat('::', 15006, 'downstream_cx_total') },
   };
-  const before = await grew(mesh.pod('cd4'), watched, () => mesh.request('cd4', requests));
+  const before = await deltas(watched, () => mesh.request('cd4', requests));
   assert.deepEqual(outcomes(before.value), primary, 'before');
-  assert.deepEqual(before.delta, { he4Attempts: 1, he6Attempts: 1, lds: 0, cds: 0 }, 'one attempt each before');
+  const once = { he4Attempts: 1, he6Attempts: 1, lds: 0, cds: 0, sd4Inbound: 1, sd6Inbound: 1 };
+  assert.deepEqual(before.delta, once, 'one attempt each before');
   // sd4 (IPv4 first) stops accepting IPv4, and the reverse: sd6 (IPv6 first) stops accepting IPv6.
   const undo = [await refuseFamily(mesh, 'sd4', 'IPv4', HE_PORT), await refuseFamily(mesh, 'sd6', 'IPv6', HE_PORT)];
   try {
-    const { value, delta } = await grew(mesh.pod('cd4'), watched, () => mesh.request('cd4', requests));
+    const { value, delta } = await deltas(watched, () => mesh.request('cd4', requests));
     // The endpoint's additional address, the other family: the server's Envoy takes it on its other transparent
-    // address and the app sees the client's own address of that family.
+    // address and the app sees the client's own address of that family. The refused attempt never reached it.
     assert.deepEqual(outcomes(value), { [he4]: seenFrom('sd4', 'IPv6', 'cd4'), [he6]: seenFrom('sd6', 'IPv4', 'cd4') }, 'while refused');
-    assert.deepEqual(delta, { he4Attempts: 2, he6Attempts: 2, lds: 0, cds: 0 }, 'a refused attempt and a second one, no configuration change');
+    const twice = { ...once, he4Attempts: 2, he6Attempts: 2 };
+    assert.deepEqual(delta, twice, 'a refused attempt and a second one through the server Envoy, no configuration change');
   } finally {
     for (const u of undo) await u();
   }
