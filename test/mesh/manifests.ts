@@ -1,4 +1,4 @@
-// The mesh's cluster as Kubernetes manifests: Pods with `podIPs`, Services with `ipFamilies` / `clusterIPs` (or
+// The mesh's cluster as Kubernetes manifests: Pods with `podIPs` (and Istio's interception annotation), Services with `ipFamilies` / `clusterIPs` (or
 // headless, or ExternalName), one EndpointSlice per service and family whose endpoints point at their pod
 // (`targetRef`), and ServiceEntries. Written into the folder `biplane serve --manifests` watches; a rewrite goes
 // through a hidden temporary file and a rename, so the server never reads half a file.
@@ -10,11 +10,15 @@ import { isV6 } from './net.ts';
 /** The Kubernetes namespace of every mesh object. */
 export const NAMESPACE = 'mesh';
 
-/** A pod of the mesh: its addresses (primary first) and labels. */
+/** Istio's pod annotation choosing how the sidecar intercepts inbound traffic. */
+export const INTERCEPTION_ANNOTATION = 'sidecar.istio.io/interceptionMode';
+
+/** A pod of the mesh: its addresses (primary first), labels, and its interception mode (annotated when set). */
 export interface PodSpec {
   readonly name: string;
   readonly ips: readonly string[];
   readonly labels: Readonly<Record<string, string>>;
+  readonly interception?: 'REDIRECT' | 'TPROXY';
 }
 
 /** One port of a service: `protocol` picks Istio's port protocol through the port name (`http-`, `tcp-`, ...). */
@@ -63,7 +67,12 @@ function podObject(pod: PodSpec): object {
   return {
     apiVersion: 'v1',
     kind: 'Pod',
-    metadata: { name: pod.name, namespace: NAMESPACE, labels: { ...pod.labels } },
+    metadata: {
+      name: pod.name,
+      namespace: NAMESPACE,
+      labels: { ...pod.labels },
+      ...(pod.interception ? { annotations: { [INTERCEPTION_ANNOTATION]: pod.interception } } : {}),
+    },
     spec: { containers: [{ name: 'app', image: 'mesh-app' }] },
     status: {
       phase: 'Running',

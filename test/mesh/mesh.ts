@@ -1,7 +1,9 @@
 // A running mesh for traffic tests: the network of net.ts, the manifests of manifests.ts served by one real
 // `biplane serve` (xDS on a Unix socket every namespace reaches), and in each pod what a real sidecar injection does:
 // `biplane capture --ips ... --apply` inside the pod, a real Envoy bootstrapped by `biplane bootstrap` running as
-// the proxy user 1337, and the test app (mesh-app.mjs) as an ordinary user. Outside hosts run only the app. Every
+// the proxy user 1337, and the test app (mesh-app.mjs) as an ordinary user. A pod whose spec says TPROXY is
+// annotated so, captured with `--mode tproxy`, and its Envoy (still uid 1337) keeps CAP_NET_ADMIN as an ambient
+// capability, as Istio grants it, for its transparent listeners and original_src upstream sockets. Outside hosts run only the app. Every
 // process and namespace is ended by `t.after`, pass or fail; `converged` waits (bounded) until every Envoy has
 // accepted its configuration and the server has seen every type ACKed, before a test asserts any traffic.
 import { spawn } from 'node:child_process';
@@ -49,6 +51,8 @@ export interface MeshSpec extends Omit<ClusterSpec, 'pods'> {
 export interface MeshPod extends Host {
   readonly envoy: RunningEnvoy;
   readonly nodeId: string;
+  /** The node metadata its bootstrap gave it (`INTERCEPTION_MODE` among it). */
+  readonly metadata: Readonly<Record<string, unknown>>;
 }
 
 /** One request of mesh-client.mjs. */
@@ -147,17 +151,20 @@ function familiesOf(ips: readonly string[]): string[] {
   return ips.map((ip) => (ip.includes(':') ? 'IPv6' : 'IPv4'));
 }
 
-/** The real CLI in the pod: capture rules for the pod's IPs, applied inside its namespace. */
-async function capture(ns: string, ips: readonly string[]): Promise<void> {
-  await must('ip', ['netns', 'exec', ns, process.execPath, BIN, 'capture', '--ips', ips.join(','), '--apply']);
+/** The real CLI in the pod: capture rules for the pod's IPs (in its interception mode), applied inside its namespace. */
+async function capture(ns: string, pod: MeshPodSpec): Promise<void> {
+  const mode = pod.interception === 'TPROXY' ? ['--mode', 'tproxy'] : [];
+  await must('ip', ['netns', 'exec', ns, process.execPath, BIN, 'capture', '--ips', pod.ips.join(','), ...mode, '--apply']);
 }
 
-async function sidecar(t: TestContext, mesh: { bootstrap: string; socket: string }, pod: Host): Promise<MeshPod> {
+/** `biplane bootstrap` for the pod (its interception mode comes from its annotation) and its Envoy, as uid 1337. */
+async function sidecar(t: TestContext, mesh: { bootstrap: string; socket: string }, pod: Host, spec: MeshPodSpec): Promise<MeshPod> {
   const r = await run(process.execPath, [BIN, 'bootstrap', '--manifests', mesh.bootstrap, '--proxy', `${NAMESPACE}/${pod.name}`, '--xds-address', `unix:${mesh.socket}`]);
   if (r.code !== 0) throw new Error(`biplane bootstrap for ${pod.name} exited ${r.code}: ${r.stderr}`);
-  const bootstrap = JSON.parse(r.stdout) as { node: { id: string } };
-  const envoy = await startEnvoy(t, { bootstrap, netns: pod.ns, uid: PROXY_UID, gid: PROXY_UID, name: `envoy ${pod.name}`, logLevel: 'warning' });
-  return { ...pod, envoy, nodeId: bootstrap.node.id };
+  const bootstrap = JSON.parse(r.stdout) as { node: { id: string; metadata: Record<string, unknown> } };
+  const caps = spec.interception === 'TPROXY' ? { ambientCaps: ['net_admin'] } : {};
+  const envoy = await startEnvoy(t, { bootstrap, netns: pod.ns, uid: PROXY_UID, gid: PROXY_UID, ...caps, name: `envoy ${pod.name}`, logLevel: 'warning' });
+  return { ...pod, envoy, nodeId: bootstrap.node.id, metadata: bootstrap.node.metadata };
 }
 
 /** Where the mesh's server reads and listens: the served manifest folder, the sidecars' bootstrap folder, the socket. */
@@ -196,9 +203,9 @@ async function startHosts(t: TestContext, net: Network, spec: MeshSpec, all: rea
   await Promise.all([
     ...all.map(async (p) => {
       const host = net.host(p.name);
-      await capture(host.ns, p.ips);
+      await capture(host.ns, p);
       await spawnApp(t, host.ns, p.name, p.appPorts, familiesOf(p.ips), true);
-      pods.set(p.name, await sidecar(t, server, host));
+      pods.set(p.name, await sidecar(t, server, host, p));
     }),
     ...(spec.outside ?? []).map((o) => spawnApp(t, net.host(o.name).ns, o.name, o.appPorts, familiesOf(o.ips), false)),
   ]);
@@ -291,6 +298,19 @@ export async function converged(mesh: Pick<Mesh, 'served'>, pods: readonly MeshP
   });
   const nacked = rows.filter((r) => r.nacks > 0);
   if (nacked.length > 0) throw new Error(`NACKs: ${JSON.stringify(nacked)}`);
+}
+
+/**
+ * Makes pod `name` refuse (TCP reset) new connections of one family to `port` arriving on eth0, as a server that
+ * stops accepting on that family; returns the undo.
+ */
+export async function refuseFamily(mesh: Pick<Mesh, 'exec'>, name: string, family: 'IPv4' | 'IPv6', port: number): Promise<() => Promise<void>> {
+  const tool = family === 'IPv4' ? 'iptables' : 'ip6tables';
+  const rule = ['INPUT', '-i', 'eth0', '-p', 'tcp', '-m', 'conntrack', '--ctorigdstport', String(port), '-j', 'REJECT', '--reject-with', 'tcp-reset'];
+  await mesh.exec(name, [tool, '-I', ...rule]);
+  return async () => {
+    await mesh.exec(name, [tool, '-D', ...rule]);
+  };
 }
 
 /** Envoy counters of `pod` whose names match `pattern` (a regex over the full stat name), summed. */

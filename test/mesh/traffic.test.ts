@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { requireOrSkip } from '../support/requirements.ts';
 import { clusterStat, deltas, fqdn, grew, listenerStat, outcomes, target } from './expect.ts';
-import { startMesh, type ClientRequest, type Mesh, type MeshSpec } from './mesh.ts';
+import { refuseFamily, startMesh, type ClientRequest, type Mesh, type MeshSpec } from './mesh.ts';
 
 const skip = requireOrSkip('the namespace mesh', ['root', 'ip', 'iptables', 'ip6tables', 'envoy']);
 
@@ -133,16 +133,6 @@ async function everyModeReachesWhatItCan(mesh: Mesh): Promise<void> {
   }
 }
 
-/** Makes the server pod refuse (TCP reset) new connections of one family to `port` arriving on eth0; returns the undo. */
-async function refuse(mesh: Mesh, server: string, family: 'IPv4' | 'IPv6', port: number): Promise<() => Promise<void>> {
-  const tool = family === 'IPv4' ? 'iptables' : 'ip6tables';
-  const rule = ['INPUT', '-i', 'eth0', '-p', 'tcp', '-m', 'conntrack', '--ctorigdstport', String(port), '-j', 'REJECT', '--reject-with', 'tcp-reset'];
-  await mesh.exec(server, [tool, '-I', ...rule]);
-  return async () => {
-    await mesh.exec(server, [tool, '-D', ...rule]);
-  };
-}
-
 async function happyEyeballsFallsBack(mesh: Mesh): Promise<void> {
   const requests: ClientRequest[] = [
     { kind: 'tcp', host: VIP.he4[0], port: HE_PORT },
@@ -160,7 +150,7 @@ async function happyEyeballsFallsBack(mesh: Mesh): Promise<void> {
   const before = await grew(mesh.pod('cd4'), watched, () => mesh.request('cd4', requests));
   assert.deepEqual(outcomes(before.value), primary, 'before');
   assert.deepEqual(before.delta, { he4Attempts: 1, he6Attempts: 1, lds: 0, cds: 0 }, 'one attempt each before');
-  const undo = [await refuse(mesh, 'sd4', 'IPv4', HE_PORT), await refuse(mesh, 'sd6', 'IPv6', HE_PORT)];
+  const undo = [await refuseFamily(mesh, 'sd4', 'IPv4', HE_PORT), await refuseFamily(mesh, 'sd6', 'IPv6', HE_PORT)];
   try {
     const { value, delta } = await grew(mesh.pod('cd4'), watched, () => mesh.request('cd4', requests));
     // Primary family refused → the endpoint's additional address, the other family, with its passthrough source.

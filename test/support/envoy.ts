@@ -21,6 +21,8 @@ export interface EnvoyOptions {
   /** Run as this uid and/or gid (a sidecar runs as the proxy user or group, whose traffic capture exempts). */
   readonly uid?: number;
   readonly gid?: number;
+  /** Capabilities Envoy keeps as a non-root `uid` (ambient, e.g. `net_admin` for TPROXY's transparent sockets). */
+  readonly ambientCaps?: readonly string[];
   /** Envoy's log level (default info). */
   readonly logLevel?: string;
   /** A label for messages (default "envoy"). */
@@ -73,7 +75,9 @@ function launchArgs(opts: EnvoyOptions, bin: string, config: string, log: string
     ...(opts.uid !== undefined ? [`--reuid=${opts.uid}`] : []),
     ...(opts.gid !== undefined || opts.uid !== undefined ? [`--regid=${opts.gid ?? opts.uid}`, '--clear-groups'] : []),
   ];
-  const drop = ids.length > 0 ? ['setpriv', ...ids] : [];
+  const caps = (opts.ambientCaps ?? []).map((c) => `+${c}`).join(',');
+  const keep = caps ? [`--inh-caps=${caps}`, `--ambient-caps=${caps}`] : [];
+  const drop = ids.length > 0 || keep.length > 0 ? ['setpriv', ...ids, ...keep] : [];
   if (opts.netns) return ['ip', ['netns', 'exec', opts.netns, ...drop, ...envoy]];
   if (opts.isolated) {
     const script = 'ip link set lo up && exec "$@"';
