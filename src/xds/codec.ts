@@ -113,6 +113,31 @@ export function encodeDeltaResponse(r: {
   return asBuffer(wire().dres.encode(message).finish());
 }
 
+/** Field 5 (`nonce`) of both DiscoveryResponse and DeltaDiscoveryResponse, length-delimited: tag (5 << 3) | 2. */
+const NONCE_TAG = 0x2a;
+
+/**
+ * A response encoded without a nonce, plus this stream's nonce as one more field at the end. Protobuf readers accept
+ * fields in any order, so the shared body stays shared and only the few nonce bytes are per stream.
+ */
+export function withNonce(body: Buffer, nonce: string): Buffer {
+  const text = Buffer.from(nonce, 'utf8');
+  const length: number[] = [];
+  for (let n = text.length; ; n >>>= 7) {
+    if (n < 0x80) {
+      length.push(n);
+      break;
+    }
+    length.push((n & 0x7f) | 0x80);
+  }
+  const out = Buffer.allocUnsafe(body.length + 1 + length.length + text.length);
+  body.copy(out, 0);
+  out[body.length] = NONCE_TAG;
+  Buffer.from(length).copy(out, body.length + 1);
+  text.copy(out, body.length + 1 + length.length);
+  return out;
+}
+
 function asBuffer(u8: Uint8Array): Buffer {
   return Buffer.isBuffer(u8) ? u8 : Buffer.from(u8.buffer, u8.byteOffset, u8.byteLength);
 }

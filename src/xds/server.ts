@@ -1,6 +1,7 @@
 // The gRPC ADS server: AggregatedDiscoveryService with both SotW and delta streams, on any number of addresses.
 import * as grpc from '@grpc/grpc-js';
 import type { SnapshotCache } from './cache.ts';
+import { withNonce } from './codec.ts';
 import { DeltaStream } from './delta.ts';
 import { XdsEvents } from './hooks.ts';
 import { SotwStream } from './sotw.ts';
@@ -152,8 +153,8 @@ export class XdsServer {
       cache: this.cache,
       events: this.events,
       limits: { maxNames: this.#maxNames },
-      send: (bytes) => {
-        if (!ended) call.write(bytes);
+      send: (body, nonce) => {
+        if (!ended) call.write(withNonce(body, nonce));
       },
       fail: (code, details) => {
         if (ended) return;

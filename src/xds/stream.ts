@@ -4,7 +4,7 @@ import type { XdsNode } from './codec.ts';
 import type { StreamKind, StreamRef, XdsEvents } from './hooks.ts';
 import { TypeUrl } from './protos.ts';
 import type { Resource } from './resource.ts';
-import { nonceOf } from './shared-response.ts';
+import { randomBytes } from 'node:crypto';
 import type { Snapshot, SnapshotType } from './snapshot.ts';
 
 /** gRPC status codes the streams end with (numbers from the gRPC spec, so this file needs no grpc import). */
@@ -23,7 +23,8 @@ export interface StreamIo {
   readonly cache: SnapshotCache;
   readonly events: XdsEvents;
   readonly limits: StreamLimits;
-  send(bytes: Buffer): void;
+  /** Writes a response: `body` is encoded without a nonce (and may be shared by many streams), `nonce` is this stream's. */
+  send(body: Buffer, nonce: string): void;
   /** Ends the call with a gRPC status; the stream is dead afterwards. */
   fail(code: number, details: string): void;
 }
@@ -64,8 +65,6 @@ export interface TypeStateBase {
   names: ReadonlySet<string>;
   pendingNonce: string | undefined;
   lastNonce: string;
-  /** `lastNonce` as a number (0 before the first response): a stream's nonces only grow. */
-  lastSeq: number;
   sentVersion: string;
   ackedVersion: string;
   ackedNonce: string;
@@ -85,7 +84,6 @@ export function newTypeState(): TypeStateBase {
     names: NO_NAMES,
     pendingNonce: undefined,
     lastNonce: '',
-    lastSeq: 0,
     sentVersion: '',
     ackedVersion: '',
     ackedNonce: '',
@@ -137,6 +135,9 @@ export abstract class StreamBase<S extends TypeStateBase> implements StreamInfo 
   closed = false;
   protected readonly types = new Map<string, S>();
   #unwatch: (() => void) | undefined;
+  /** Random per stream, so no other stream can know (and ACK) this stream's nonces. */
+  readonly #nonceToken = randomBytes(6).toString('base64url');
+  #nonceCount = 0;
 
   constructor(protected readonly io: StreamIo) {}
 
@@ -224,17 +225,18 @@ export abstract class StreamBase<S extends TypeStateBase> implements StreamInfo 
     this.io.events.emit('ack', { ...this.ref(), typeUrl, version: state.sentVersion, nonce });
   }
 
-  /** Records a sent response and reports it. */
-  protected sent(typeUrl: string, state: S, version: string, seq: number, bytes: Buffer, count: number, removed: number): void {
-    const nonce = nonceOf(seq);
+  /** Records a sent response (its shared body gets this stream's next nonce) and reports it. */
+  protected sent(typeUrl: string, state: S, version: string, body: Buffer, count: number, removed: number): void {
+    this.#nonceCount += 1;
+    const nonce = `${this.#nonceCount.toString(36)}.${this.#nonceToken}`;
     state.pendingNonce = nonce;
     state.lastNonce = nonce;
-    state.lastSeq = seq;
     state.sentVersion = version;
     state.dirty = false;
-    this.io.send(bytes);
+    this.io.send(body, nonce);
     if (this.io.events.has('response')) {
-      this.io.events.emit('response', { ...this.ref(), typeUrl, version, nonce, resourceCount: count, removedCount: removed, bytes: bytes.length });
+      const bytes = body.length + nonce.length + 2;
+      this.io.events.emit('response', { ...this.ref(), typeUrl, version, nonce, resourceCount: count, removedCount: removed, bytes });
     }
   }
 
