@@ -12,7 +12,7 @@ import { Debouncer } from './debounce.ts';
 import type { MergedChange } from './debounce.ts';
 import { serverMetrics, typeLabel } from './metrics.ts';
 import type { MetricsRegistry } from './metrics.ts';
-import { ProxyRegistry } from './proxies.ts';
+import { ProxyRegistry, proxyKey } from './proxies.ts';
 import { buildContext } from './proxy-build.ts';
 import type { BuildContext } from './proxy-build.ts';
 import { SharedResources } from './shared-resources.ts';
@@ -69,7 +69,7 @@ export async function startServer(options: ServerOptions): Promise<ServerHandle>
   const log = options.log ?? ((): void => undefined);
   const metrics = serverMetrics();
   const cache = new SnapshotCache();
-  const xds = new XdsServer({ cache });
+  const xds = new XdsServer({ cache, snapshotKey: proxyKey });
   const shared = new SharedResources();
   const sync = new SyncStatus();
   const strategy = options.strategy ?? 'shared';
@@ -133,7 +133,7 @@ export async function startServer(options: ServerOptions): Promise<ServerHandle>
         ready: () => ctx !== undefined,
         syncz: () => syncz(registry.entries(), xds.streams(), sync),
         configDump: (id) => {
-          const entry = registry.get(id);
+          const entry = registry.byNodeId(id)[0];
           return entry?.published ? configDump(entry.published, new Date(entry.publishedAt ?? Date.now())) : undefined;
         },
         registryz: () => registryz(ctx?.model),
@@ -199,18 +199,19 @@ function wireEvents(
     if (ctx) registry.push(ctx, entry);
   });
   xds.events.on('streamClose', (e) => {
-    registry.close(e.streamId, e.node.id);
+    registry.close(e.streamId, e.node);
     sync.onClose(e.streamId);
     metrics.set('pilot_xds', Math.max(0, xds.streams().length - 1));
     log(`disconnect ${e.node.id} (stream ${e.streamId}${e.error ? `: ${e.error}` : ''})`);
   });
   xds.events.on('request', (e) => {
     if (e.typeUrl !== TypeUrl.Listener || e.stale) return;
-    if (!registry.subscribe(e.streamId, e.node.id, { kind: e.kind, names: e.names, unsubscribe: e.unsubscribe })) return;
-    const entry = registry.get(e.node.id);
+    const key = proxyKey(e.node);
+    if (!registry.subscribe(e.streamId, key, { kind: e.kind, names: e.names, unsubscribe: e.unsubscribe })) return;
+    const entry = registry.get(key);
     const ctx = current();
     // A proxyless application names its own server listener (any port): build it before the stream answers.
-    if (ctx && entry && entry.proxy?.type !== 'sidecar' && registry.missesListener(e.node.id)) registry.push(ctx, entry);
+    if (ctx && entry && entry.proxy?.type !== 'sidecar' && registry.missesListener(key)) registry.push(ctx, entry);
   });
   xds.events.on('response', (e) => {
     sync.onResponse(e);

@@ -2,6 +2,7 @@
 import * as grpc from '@grpc/grpc-js';
 import type { SnapshotCache } from './cache.ts';
 import { withNonce } from './codec.ts';
+import type { XdsNode } from './codec.ts';
 import { DeltaStream } from './delta.ts';
 import { XdsEvents } from './hooks.ts';
 import { SotwStream } from './sotw.ts';
@@ -16,6 +17,11 @@ export interface XdsServerOptions {
   readonly maxMessageBytes?: number;
   /** Most resource names one stream may subscribe to, over all types (default 100000). */
   readonly maxNamesPerStream?: number;
+  /**
+   * The SnapshotCache key a stream's node reads (default: the node id). A server that builds per node content can
+   * key by id plus metadata, so two streams claiming one id never read each other's snapshot.
+   */
+  readonly snapshotKey?: (node: XdsNode) => string;
   /** Extra grpc-js server options (keepalive and such); the size limits above win. */
   readonly grpcOptions?: grpc.ServerOptions;
   /** An existing grpc-js server to add the ADS service to, instead of a new one. */
@@ -56,12 +62,14 @@ export class XdsServer {
   /** The grpc-js server, e.g. to add a health service on the same ports. */
   readonly grpcServer: grpc.Server;
   readonly #maxNames: number;
+  readonly #snapshotKey: ((node: XdsNode) => string) | undefined;
   readonly #live = new Map<number, Live>();
   #nextId = 0;
 
   constructor(options: XdsServerOptions) {
     this.cache = options.cache;
     this.#maxNames = options.maxNamesPerStream ?? 100_000;
+    this.#snapshotKey = options.snapshotKey;
     const limits = {
       'grpc.max_receive_message_length': options.maxMessageBytes ?? 4 * 1024 * 1024,
       'grpc.max_send_message_length': options.maxMessageBytes ?? 64 * 1024 * 1024,
@@ -153,6 +161,7 @@ export class XdsServer {
       cache: this.cache,
       events: this.events,
       limits: { maxNames: this.#maxNames },
+      ...(this.#snapshotKey ? { snapshotKey: this.#snapshotKey } : {}),
       send: (body, nonce) => {
         if (!ended) call.write(withNonce(body, nonce));
       },

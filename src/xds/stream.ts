@@ -23,6 +23,8 @@ export interface StreamIo {
   readonly cache: SnapshotCache;
   readonly events: XdsEvents;
   readonly limits: StreamLimits;
+  /** Which snapshot of the cache a node reads (by default its id; a server may tell apart same-id nodes). */
+  readonly snapshotKey?: (node: XdsNode) => string;
   /** Writes a response: `body` is encoded without a nonce (and may be shared by many streams), `nonce` is this stream's. */
   send(body: Buffer, nonce: string): void;
   /** Ends the call with a gRPC status; the stream is dead afterwards. */
@@ -54,6 +56,8 @@ export interface StreamInfo {
   readonly kind: StreamKind;
   readonly peer: string;
   readonly node: XdsNode | undefined;
+  /** The cache key this stream's snapshot is read from (undefined until the node is known). */
+  readonly snapshotKey: string | undefined;
   subscriptions(): Subscription[];
   status(): TypeStatus[];
 }
@@ -131,6 +135,7 @@ export function typeValues(type: SnapshotType): readonly Resource[] {
 export abstract class StreamBase<S extends TypeStateBase> implements StreamInfo {
   abstract readonly kind: StreamKind;
   node: XdsNode | undefined;
+  snapshotKey: string | undefined;
   snapshot: Snapshot | undefined;
   closed = false;
   protected readonly types = new Map<string, S>();
@@ -159,9 +164,11 @@ export abstract class StreamBase<S extends TypeStateBase> implements StreamInfo 
     if (this.node === undefined) {
       if (!node || node.id === '') return this.reject('the first request must carry node.id');
       this.node = node;
+      const key = this.io.snapshotKey?.(node) ?? node.id;
+      this.snapshotKey = key;
       this.io.events.emit('streamOpen', { ...this.ref(), peer: this.io.peer });
-      this.#unwatch = this.io.cache.watch(node.id, (snapshot) => this.onSnapshot(snapshot));
-      this.snapshot = this.io.cache.getSnapshot(node.id);
+      this.#unwatch = this.io.cache.watch(key, (snapshot) => this.onSnapshot(snapshot));
+      this.snapshot = this.io.cache.getSnapshot(key);
     }
     if (typeUrl === '') return this.reject('request has no type_url');
     let total = addedNames;
