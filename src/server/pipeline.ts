@@ -5,12 +5,15 @@ import type { MeshModel, Problem } from '../model/index.ts';
 import type { Source, SourceChange } from '../sources/types.ts';
 import type { ForwardingStrategy } from '../translate/index.ts';
 import { SnapshotCache, TypeUrl, XdsServer } from '../xds/index.ts';
+import type { StreamLimits } from '../xds/index.ts';
 import { startAdmin } from './admin.ts';
 import type { AdminServer } from './admin.ts';
 import { configDump } from './config-dump.ts';
 import { Debouncer } from './debounce.ts';
 import type { MergedChange } from './debounce.ts';
-import { serverMetrics, typeLabel } from './metrics.ts';
+import { LogLimiter } from './log-limit.ts';
+import type { LogLimitOptions } from './log-limit.ts';
+import { metricTypeLabel, serverMetrics, typeLabel } from './metrics.ts';
 import type { MetricsRegistry } from './metrics.ts';
 import { ProxyRegistry, proxyKey } from './proxies.ts';
 import { buildContext } from './proxy-build.ts';
@@ -22,6 +25,8 @@ import { problemsView, registryz, syncz } from './views.ts';
 
 /** istiod's plaintext xDS port, on both loopback families. */
 export const DEFAULT_XDS_ADDRESSES: readonly string[] = ['127.0.0.1:15010', '[::1]:15010'];
+/** Largest response one stream is sent by default (a bigger one ends it with RESOURCE_EXHAUSTED). */
+export const DEFAULT_MAX_RESPONSE_BYTES = 32 * 1024 * 1024;
 /** istiod's monitoring port, loopback. */
 export const DEFAULT_ADMIN_ADDRESS = '127.0.0.1:15014';
 
@@ -39,6 +44,10 @@ export interface ServerOptions {
   readonly debounceMaxMs?: number;
   /** Where log lines go (default: nowhere). */
   readonly log?: (line: string) => void;
+  /** Per-stream limits (node id and metadata size, type URLs, NACK error length, response size); see StreamLimits. */
+  readonly streamLimits?: Omit<StreamLimits, 'maxNames'>;
+  /** Budget of log lines about one client (default 20 per minute per node id). */
+  readonly logLimits?: LogLimitOptions;
 }
 
 /** A running server: its bound addresses, its state for tests and benchmarks, and `stop`. */
@@ -69,9 +78,12 @@ export async function startServer(options: ServerOptions): Promise<ServerHandle>
   const log = options.log ?? ((): void => undefined);
   const metrics = serverMetrics();
   const cache = new SnapshotCache();
-  const xds = new XdsServer({ cache, snapshotKey: proxyKey });
+  const streamLimits = { maxResponseBytes: DEFAULT_MAX_RESPONSE_BYTES, ...options.streamLimits };
+  const xds = new XdsServer({ cache, snapshotKey: proxyKey, streamLimits });
   const shared = new SharedResources();
   const sync = new SyncStatus();
+  // Lines about one client (connects, NACKs, pushes) are budgeted per node id, so no client can flood the log.
+  const clientLog = new LogLimiter(log, options.logLimits);
   const strategy = options.strategy ?? 'shared';
   let ctx: BuildContext | undefined;
   let modelProblems: readonly Problem[] = [];
@@ -81,15 +93,15 @@ export async function startServer(options: ServerOptions): Promise<ServerHandle>
   const registry = new ProxyRegistry(cache, {
     published(entry, since) {
       if (since !== undefined) metrics.observe('pilot_proxy_convergence_time', (performance.now() - since) / 1000);
-      log(`push ${entry.nodeId}: ${[...(entry.published?.types.values() ?? [])].reduce((n, t) => n + t.resources.size, 0)} resources`);
+      clientLog.log(entry.nodeId, `push ${entry.nodeId}: ${[...(entry.published?.types.values() ?? [])].reduce((n, t) => n + t.resources.size, 0)} resources`);
     },
     rejected(entry) {
       metrics.inc('biplane_snapshot_rejections');
       const first = entry.problems.find((p) => p.severity === 'error');
-      log(`snapshot for ${entry.nodeId} failed validation, keeping the last good one: ${first?.message ?? 'unknown problem'}`);
+      clientLog.log(entry.nodeId, `snapshot for ${entry.nodeId} failed validation, keeping the last good one: ${first?.message ?? 'unknown problem'}`);
     },
   });
-  wireEvents(xds, registry, sync, metrics, log, () => ctx);
+  wireEvents(xds, registry, sync, metrics, clientLog, () => ctx);
 
   // Incremental: only objects whose instance changed are converted again, only affected services re-merged/re-indexed.
   let builder = createModelBuilder();
@@ -188,13 +200,13 @@ function wireEvents(
   registry: ProxyRegistry,
   sync: SyncStatus,
   metrics: MetricsRegistry,
-  log: (line: string) => void,
+  clientLog: LogLimiter,
   current: () => BuildContext | undefined,
 ): void {
   xds.events.on('streamOpen', (e) => {
     const entry = registry.open(e.streamId, e.node);
     metrics.set('pilot_xds', xds.streams().length);
-    log(`connect ${e.node.id} (${e.kind} stream ${e.streamId} from ${e.peer})`);
+    clientLog.log(e.node.id, `connect ${e.node.id} (${e.kind} stream ${e.streamId} from ${e.peer})`);
     const ctx = current();
     if (ctx) registry.push(ctx, entry);
   });
@@ -202,7 +214,7 @@ function wireEvents(
     registry.close(e.streamId, e.node);
     sync.onClose(e.streamId);
     metrics.set('pilot_xds', Math.max(0, xds.streams().length - 1));
-    log(`disconnect ${e.node.id} (stream ${e.streamId}${e.error ? `: ${e.error}` : ''})`);
+    clientLog.log(e.node.id, `disconnect ${e.node.id} (stream ${e.streamId}${e.error ? `: ${e.error}` : ''})`);
   });
   xds.events.on('request', (e) => {
     if (e.typeUrl !== TypeUrl.Listener || e.stale) return;
@@ -215,12 +227,12 @@ function wireEvents(
   });
   xds.events.on('response', (e) => {
     sync.onResponse(e);
-    metrics.inc('pilot_xds_pushes', { type: typeLabel(e.typeUrl) });
-    metrics.observe('pilot_xds_config_size_bytes', e.bytes, { type: typeLabel(e.typeUrl) });
+    metrics.inc('pilot_xds_pushes', { type: metricTypeLabel(e.typeUrl) });
+    metrics.observe('pilot_xds_config_size_bytes', e.bytes, { type: metricTypeLabel(e.typeUrl) });
   });
   xds.events.on('nack', (e) => {
     sync.onNack(e);
-    metrics.inc('pilot_total_xds_rejects', { type: typeLabel(e.typeUrl) });
-    log(`NACK from ${e.node.id} for ${typeLabel(e.typeUrl)} version ${e.version}: ${e.error.message}`);
+    metrics.inc('pilot_total_xds_rejects', { type: metricTypeLabel(e.typeUrl) });
+    clientLog.log(e.node.id, `NACK from ${e.node.id} for ${typeLabel(e.typeUrl)} version ${e.version}: ${e.error.message}`);
   });
 }

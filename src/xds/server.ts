@@ -6,7 +6,7 @@ import type { XdsNode } from './codec.ts';
 import { DeltaStream } from './delta.ts';
 import { XdsEvents } from './hooks.ts';
 import { SotwStream } from './sotw.ts';
-import type { StreamInfo, StreamIo } from './stream.ts';
+import type { StreamInfo, StreamIo, StreamLimits } from './stream.ts';
 
 const SERVICE = '/envoy.service.discovery.v3.AggregatedDiscoveryService/';
 
@@ -17,6 +17,8 @@ export interface XdsServerOptions {
   readonly maxMessageBytes?: number;
   /** Most resource names one stream may subscribe to, over all types (default 100000). */
   readonly maxNamesPerStream?: number;
+  /** The other per-stream limits: type URLs, node id and metadata size, NACK error length, response size. */
+  readonly streamLimits?: Omit<StreamLimits, 'maxNames'>;
   /**
    * The SnapshotCache key a stream's node reads (default: the node id). A server that builds per node content can
    * key by id plus metadata, so two streams claiming one id never read each other's snapshot.
@@ -61,14 +63,14 @@ export class XdsServer {
   readonly cache: SnapshotCache;
   /** The grpc-js server, e.g. to add a health service on the same ports. */
   readonly grpcServer: grpc.Server;
-  readonly #maxNames: number;
+  readonly #limits: StreamLimits;
   readonly #snapshotKey: ((node: XdsNode) => string) | undefined;
   readonly #live = new Map<number, Live>();
   #nextId = 0;
 
   constructor(options: XdsServerOptions) {
     this.cache = options.cache;
-    this.#maxNames = options.maxNamesPerStream ?? 100_000;
+    this.#limits = { ...options.streamLimits, maxNames: options.maxNamesPerStream ?? 100_000 };
     this.#snapshotKey = options.snapshotKey;
     const limits = {
       'grpc.max_receive_message_length': options.maxMessageBytes ?? 4 * 1024 * 1024,
@@ -160,7 +162,7 @@ export class XdsServer {
       peer: call.getPeer(),
       cache: this.cache,
       events: this.events,
-      limits: { maxNames: this.#maxNames },
+      limits: this.#limits,
       ...(this.#snapshotKey ? { snapshotKey: this.#snapshotKey } : {}),
       send: (body, nonce) => {
         if (!ended) call.write(withNonce(body, nonce));

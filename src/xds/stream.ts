@@ -9,11 +9,35 @@ import type { Snapshot, SnapshotType } from './snapshot.ts';
 
 /** gRPC status codes the streams end with (numbers from the gRPC spec, so this file needs no grpc import). */
 export const INVALID_ARGUMENT = 3;
+/** The status for a stream whose response would exceed its budget. */
+export const RESOURCE_EXHAUSTED = 8;
 
 /** Limits one stream enforces. */
 export interface StreamLimits {
   /** Most resource names one stream may subscribe to, over all types. */
   readonly maxNames: number;
+  /** Most type URLs one stream may subscribe to (default 64). */
+  readonly maxTypes?: number;
+  /** Longest node id in UTF-8 bytes (default 1 KiB). */
+  readonly maxNodeIdBytes?: number;
+  /** Largest node metadata, as JSON, in bytes (default 64 KiB). */
+  readonly maxMetadataBytes?: number;
+  /** Longest NACK error message kept and reported; longer ones are cut (default 1 KiB). */
+  readonly maxErrorBytes?: number;
+  /** Largest response this stream may be sent; a bigger one ends it with RESOURCE_EXHAUSTED (default: no limit). */
+  readonly maxResponseBytes?: number;
+}
+
+/** The limits' defaults, for callers that show them. */
+export const DEFAULT_LIMITS = { maxTypes: 64, maxNodeIdBytes: 1024, maxMetadataBytes: 64 * 1024, maxErrorBytes: 1024 } as const;
+
+/** `text` cut to at most `max` UTF-8 bytes (on a character boundary), saying how much was cut. */
+export function truncateText(text: string, max: number): string {
+  if (text.length * 3 <= max || Buffer.byteLength(text) <= max) return text;
+  const note = ` … (${Buffer.byteLength(text)} bytes, cut)`;
+  let cut = Buffer.from(text).subarray(0, Math.max(0, max - Buffer.byteLength(note))).toString('utf8');
+  if (cut.endsWith('\uFFFD')) cut = cut.slice(0, -1);
+  return cut + note;
 }
 
 /** How a stream talks to its transport. */
@@ -131,6 +155,17 @@ export function typeValues(type: SnapshotType): readonly Resource[] {
   return values;
 }
 
+/** Why a node is refused for its size, or undefined when it fits the limits. */
+function nodeTooBig(node: XdsNode, limits: StreamLimits): string | undefined {
+  const maxId = limits.maxNodeIdBytes ?? DEFAULT_LIMITS.maxNodeIdBytes;
+  const idBytes = Buffer.byteLength(node.id);
+  if (idBytes > maxId) return `node.id is ${idBytes} bytes, more than the limit of ${maxId}`;
+  const maxMeta = limits.maxMetadataBytes ?? DEFAULT_LIMITS.maxMetadataBytes;
+  const metaBytes = Buffer.byteLength(JSON.stringify(node.metadata));
+  if (metaBytes > maxMeta) return `node.metadata is ${metaBytes} bytes as JSON, more than the limit of ${maxMeta}`;
+  return undefined;
+}
+
 /** Shared node handling: the first request must name the node; later ones may omit it. */
 export abstract class StreamBase<S extends TypeStateBase> implements StreamInfo {
   abstract readonly kind: StreamKind;
@@ -163,6 +198,8 @@ export abstract class StreamBase<S extends TypeStateBase> implements StreamInfo 
   protected admit(node: XdsNode | undefined, typeUrl: string, addedNames: number): boolean {
     if (this.node === undefined) {
       if (!node || node.id === '') return this.reject('the first request must carry node.id');
+      const tooBig = nodeTooBig(node, this.io.limits);
+      if (tooBig) return this.reject(tooBig);
       this.node = node;
       const key = this.io.snapshotKey?.(node) ?? node.id;
       this.snapshotKey = key;
@@ -171,6 +208,10 @@ export abstract class StreamBase<S extends TypeStateBase> implements StreamInfo 
       this.snapshot = this.io.cache.getSnapshot(key);
     }
     if (typeUrl === '') return this.reject('request has no type_url');
+    const maxTypes = this.io.limits.maxTypes ?? DEFAULT_LIMITS.maxTypes;
+    if (!this.types.has(typeUrl) && this.types.size >= maxTypes) {
+      return this.reject(`stream would subscribe to more than ${maxTypes} type URLs`);
+    }
     let total = addedNames;
     for (const state of this.types.values()) total += state.names.size;
     if (total > this.io.limits.maxNames) {
@@ -222,8 +263,10 @@ export abstract class StreamBase<S extends TypeStateBase> implements StreamInfo 
   protected settle(typeUrl: string, state: S, nonce: string, error: { code: number; message: string } | undefined): void {
     state.pendingNonce = undefined;
     if (error) {
-      state.lastError = error.message;
-      this.io.events.emit('nack', { ...this.ref(), typeUrl, version: state.sentVersion, acceptedVersion: state.ackedVersion, nonce, error });
+      const message = truncateText(error.message, this.io.limits.maxErrorBytes ?? DEFAULT_LIMITS.maxErrorBytes);
+      state.lastError = message;
+      const detail = { code: error.code, message };
+      this.io.events.emit('nack', { ...this.ref(), typeUrl, version: state.sentVersion, acceptedVersion: state.ackedVersion, nonce, error: detail });
       return;
     }
     state.ackedVersion = state.sentVersion;
@@ -234,6 +277,13 @@ export abstract class StreamBase<S extends TypeStateBase> implements StreamInfo 
 
   /** Records a sent response (its shared body gets this stream's next nonce) and reports it. */
   protected sent(typeUrl: string, state: S, version: string, body: Buffer, count: number, removed: number): void {
+    const budget = this.io.limits.maxResponseBytes;
+    if (budget !== undefined && body.length > budget) {
+      const details = `the ${typeUrl} response (${count} resources, ${body.length} bytes) exceeds this stream's budget of ${budget} bytes; subscribe to fewer resources`;
+      this.io.fail(RESOURCE_EXHAUSTED, details);
+      this.close(details);
+      return;
+    }
     this.#nonceCount += 1;
     const nonce = `${this.#nonceCount.toString(36)}.${this.#nonceToken}`;
     state.pendingNonce = nonce;

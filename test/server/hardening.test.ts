@@ -86,3 +86,36 @@ test('a stream claiming a sidecar’s node id as a gRPC client never changes the
   assert.equal(next.type_url, TypeUrl.Cluster);
   assert.deepEqual(sotwNames(next), [...clusters, 'outbound|9901||who.e2e.svc.cluster.local'].sort(), 'still the sidecar’s clusters, plus the new port');
 });
+
+test('a client reconnecting in a loop logs at most its budget, and another client’s lines still appear', { timeout: 30_000 }, async (t) => {
+  const s = await setup(t, { logLimits: { perKey: 5, windowMs: 600_000 } });
+  for (let i = 0; i < 10; i++) {
+    const loop = s.sotw();
+    loop.send({ node: node('looper', { NAMESPACE: 'e2e', INSTANCE_IPS: '10.244.0.7' }), type_url: TypeUrl.Cluster });
+    await loop.next();
+    loop.close();
+    await poll(() => (s.server.xds.streamsOfNode('looper').length === 0 ? true : undefined), 'the looper gone');
+  }
+  const other = s.sotw();
+  other.send({ node: SIDECAR, type_url: TypeUrl.Cluster });
+  await other.next();
+  const about = (id: string): string[] => s.logs.filter((l) => l.includes(id));
+  assert.equal(about('looper').length, 5, about('looper').join('\n'));
+  assert.ok(about(SIDECAR_ID).some((l) => l.startsWith(`connect ${SIDECAR_ID}`)));
+});
+
+test('streams naming made-up type URLs add no metric series beyond type="other"', { timeout: 30_000 }, async (t) => {
+  const s = await setup(t);
+  const c = s.sotw();
+  c.send({ node: SIDECAR, type_url: TypeUrl.Cluster });
+  await c.next();
+  for (let i = 0; i < 20; i++) c.send({ type_url: `type.googleapis.com/made.up.Type${i}`, resource_names: ['x'] });
+  c.send({ type_url: TypeUrl.Listener });
+  const seen: string[] = [];
+  for (let i = 0; i < 21 && !seen.includes(TypeUrl.Listener); i++) seen.push((await c.next()).type_url);
+  assert.equal(seen.length, 21, 'every made-up type was answered (with nothing), then LDS');
+  const text = s.server.metrics.render();
+  const types = new Set([...text.matchAll(/type="([^"]*)"/g)].map((m) => m[1]));
+  assert.ok(!text.includes('made.up'), 'no series names a made-up type');
+  assert.ok([...types].every((x) => ['cds', 'eds', 'lds', 'rds', 'other'].includes(x ?? '')), [...types].join(', '));
+});
