@@ -4,6 +4,8 @@ import { createModelBuilder, reindexModel } from '../model/index.ts';
 import type { MeshModel, Problem } from '../model/index.ts';
 import type { Source, SourceChange } from '../sources/types.ts';
 import type { ForwardingStrategy } from '../translate/index.ts';
+import * as grpc from '@grpc/grpc-js';
+import { SERVER_LISTENER_PREFIX } from '../translate/proxyless/index.ts';
 import { SnapshotCache, TypeUrl, XdsServer } from '../xds/index.ts';
 import type { StreamLimits } from '../xds/index.ts';
 import { startAdmin } from './admin.ts';
@@ -27,6 +29,8 @@ import { problemsView, registryz, syncz } from './views.ts';
 export const DEFAULT_XDS_ADDRESSES: readonly string[] = ['127.0.0.1:15010', '[::1]:15010'];
 /** Largest response one stream is sent by default (a bigger one ends it with RESOURCE_EXHAUSTED). */
 export const DEFAULT_MAX_RESPONSE_BYTES = 32 * 1024 * 1024;
+/** Most on-demand server listener names one stream may subscribe to by default (RESOURCE_EXHAUSTED past it). */
+export const DEFAULT_MAX_SERVER_LISTENERS = 256;
 /** istiod's monitoring port, loopback. */
 export const DEFAULT_ADMIN_ADDRESS = '127.0.0.1:15014';
 
@@ -46,6 +50,8 @@ export interface ServerOptions {
   readonly log?: (line: string) => void;
   /** Per-stream limits (node id and metadata size, type URLs, NACK error length, response size); see StreamLimits. */
   readonly streamLimits?: Omit<StreamLimits, 'maxNames'>;
+  /** Most proxyless server listener names (`grpc/server?...`, built on demand) one stream may subscribe to (default 256). */
+  readonly maxServerListeners?: number;
   /** Budget of log lines about one client (default 20 per minute per node id). */
   readonly logLimits?: LogLimitOptions;
 }
@@ -101,7 +107,7 @@ export async function startServer(options: ServerOptions): Promise<ServerHandle>
       clientLog.log(entry.nodeId, `snapshot for ${entry.nodeId} failed validation, keeping the last good one: ${first?.message ?? 'unknown problem'}`);
     },
   });
-  wireEvents(xds, registry, sync, metrics, clientLog, () => ctx);
+  wireEvents(xds, registry, sync, metrics, clientLog, options.maxServerListeners ?? DEFAULT_MAX_SERVER_LISTENERS, () => ctx);
 
   // Incremental: only objects whose instance changed are converted again, only affected services re-merged/re-indexed.
   let builder = createModelBuilder();
@@ -201,6 +207,7 @@ function wireEvents(
   sync: SyncStatus,
   metrics: MetricsRegistry,
   clientLog: LogLimiter,
+  maxServerListeners: number,
   current: () => BuildContext | undefined,
 ): void {
   xds.events.on('streamOpen', (e) => {
@@ -220,6 +227,13 @@ function wireEvents(
     if (e.typeUrl !== TypeUrl.Listener || e.stale) return;
     const key = proxyKey(e.node);
     if (!registry.subscribe(e.streamId, key, { kind: e.kind, names: e.names, unsubscribe: e.unsubscribe })) return;
+    const servers = registry.serverListenerCount(e.streamId, key);
+    if (servers > maxServerListeners) {
+      // Each server listener name is built on demand: past the budget the stream is refused before anything is built.
+      const details = `stream subscribes to ${servers} server listeners (${SERVER_LISTENER_PREFIX}...), more than the limit of ${maxServerListeners}`;
+      xds.endStream(e.streamId, grpc.status.RESOURCE_EXHAUSTED, details);
+      return;
+    }
     const entry = registry.get(key);
     const ctx = current();
     // A proxyless application names its own server listener (any port): build it before the stream answers.

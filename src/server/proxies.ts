@@ -3,6 +3,7 @@
 import { createHash } from 'node:crypto';
 import type { Problem, Proxy } from '../model/index.ts';
 import type { SnapshotCache, Snapshot, XdsNode } from '../xds/index.ts';
+import { SERVER_LISTENER_PREFIX } from '../translate/proxyless/index.ts';
 import { buildProxy } from './proxy-build.ts';
 import type { BuildContext } from './proxy-build.ts';
 
@@ -109,6 +110,13 @@ export class ProxyRegistry {
     if (request.kind === 'delta') for (const n of request.unsubscribe) next.delete(n);
     entry.streams.set(streamId, next);
     return [...listenerNames(entry)].some((n) => !before.has(n));
+  }
+
+  /** How many proxyless server listener names (built on demand, one per name) one stream subscribed to. */
+  serverListenerCount(streamId: number, key: string): number {
+    let count = 0;
+    for (const name of this.#entries.get(key)?.streams.get(streamId) ?? []) if (name.startsWith(SERVER_LISTENER_PREFIX)) count += 1;
+    return count;
   }
 
   /** Whether the proxy's published snapshot lacks one of its subscribed listener names. */

@@ -148,6 +148,17 @@ export class XdsServer {
     return this.#live.get(id)?.stream;
   }
 
+  /**
+   * Ends one live stream with a gRPC status, e.g. when a caller's own budget for it is exceeded (safe from inside an
+   * event listener of that stream); false when no such stream is open.
+   */
+  endStream(streamId: number, code: grpc.status, details: string): boolean {
+    const live = this.#live.get(streamId);
+    if (!live) return false;
+    live.stream.end(code, details);
+    return true;
+  }
+
   /** The live streams of one node id. */
   streamsOfNode(nodeId: string): StreamInfo[] {
     return this.streams().filter((s) => s.node?.id === nodeId);

@@ -222,7 +222,12 @@ export abstract class StreamBase<S extends TypeStateBase> implements StreamInfo 
 
   /** Ends the stream with INVALID_ARGUMENT. */
   reject(details: string): false {
-    this.io.fail(INVALID_ARGUMENT, details);
+    return this.end(INVALID_ARGUMENT, details);
+  }
+
+  /** Ends the stream with a gRPC status code and details (a broken rule or an exceeded budget). */
+  end(code: number, details: string): false {
+    this.io.fail(code, details);
     this.close(details);
     return false;
   }
@@ -279,9 +284,7 @@ export abstract class StreamBase<S extends TypeStateBase> implements StreamInfo 
   protected sent(typeUrl: string, state: S, version: string, body: Buffer, count: number, removed: number): void {
     const budget = this.io.limits.maxResponseBytes;
     if (budget !== undefined && body.length > budget) {
-      const details = `the ${typeUrl} response (${count} resources, ${body.length} bytes) exceeds this stream's budget of ${budget} bytes; subscribe to fewer resources`;
-      this.io.fail(RESOURCE_EXHAUSTED, details);
-      this.close(details);
+      this.end(RESOURCE_EXHAUSTED, `the ${typeUrl} response (${count} resources, ${body.length} bytes) exceeds this stream's budget of ${budget} bytes; subscribe to fewer resources`);
       return;
     }
     this.#nonceCount += 1;

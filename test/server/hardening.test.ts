@@ -119,3 +119,29 @@ test('streams naming made-up type URLs add no metric series beyond type="other"'
   assert.ok(!text.includes('made.up'), 'no series names a made-up type');
   assert.ok([...types].every((x) => ['cds', 'eds', 'lds', 'rds', 'other'].includes(x ?? '')), [...types].join(', '));
 });
+
+const GRPC_POD = node('grpc-app', { NAMESPACE: 'e2e', INSTANCE_IPS: '10.244.0.9', GENERATOR: 'grpc' });
+const serverName = (port: number): string => `grpc/server?xds.resource.listening_address=0.0.0.0:${port}`;
+
+test('a proxyless client naming 5,000 server listeners is refused with RESOURCE_EXHAUSTED; others keep getting their pushes', { timeout: 30_000 }, async (t) => {
+  const s = await setup(t);
+  const sidecar = s.sotw();
+  sidecar.send({ node: SIDECAR, type_url: TypeUrl.Cluster });
+  const cds = await sidecar.next();
+  sidecar.send({ type_url: TypeUrl.Cluster, version_info: cds.version_info, response_nonce: cds.nonce });
+
+  const server = s.sotw();
+  server.send({ node: GRPC_POD, type_url: TypeUrl.Listener, resource_names: [50051, 50052, 8080].map(serverName) });
+  assert.deepEqual(sotwNames(await server.next()), [50051, 50052, 8080].map(serverName).sort(), 'a few server listeners are built on demand');
+
+  const hog = s.sotw();
+  hog.send({ node: node('hog', { NAMESPACE: 'e2e', INSTANCE_IPS: '10.244.0.8', GENERATOR: 'grpc' }), type_url: TypeUrl.Listener, resource_names: Array.from({ length: 5000 }, (_, i) => serverName(10_000 + i)) });
+  const status = await hog.status(10_000);
+  assert.equal(status.code, 8, `RESOURCE_EXHAUSTED, got ${status.code} ${status.details}`);
+  assert.match(status.details, /5000 server listeners .* more than the limit of 256/);
+
+  await addServicePort(s);
+  const pushed = await sidecar.next();
+  assert.ok(sotwNames(pushed).includes('outbound|9901||who.e2e.svc.cluster.local'), 'the sidecar’s push arrives');
+  assert.equal(s.server.stats().proxies, 2, 'the hog left nothing behind');
+});
