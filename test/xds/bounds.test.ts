@@ -18,7 +18,7 @@ async function waitFor(check: () => boolean): Promise<void> {
 describe('per-stream bounds', () => {
   let run: Running;
   before(async () => {
-    run = await start('127.0.0.1:0', { streamLimits: { maxTypes: 3, maxResponseBytes: 4096 } });
+    run = await start('127.0.0.1:0', { maxNamesPerStream: 10, streamLimits: { maxTypes: 3, maxResponseBytes: 4096 } });
     run.cache.setSnapshot('ok', world(2));
     run.cache.setSnapshot('big', makeBig(40));
   });
@@ -95,6 +95,16 @@ describe('per-stream bounds', () => {
     const status = run.server.streamsOfNode('nacker')[0]?.status()[0];
     assert.equal(status?.lastError, message);
     s.close();
+  });
+
+  test('the name limit counts listener names too, such as a proxyless server’s on-demand listeners', async () => {
+    const s = openSotw(run.address);
+    const names = Array.from({ length: 11 }, (_, i) => `grpc/server?xds.resource.listening_address=0.0.0.0:${9000 + i}`);
+    s.send({ node: node('ok'), type_url: TypeUrl.Listener, resource_names: names });
+    const status = await s.status();
+    s.close();
+    assert.equal(status.code, grpc.status.INVALID_ARGUMENT);
+    assert.match(status.details, /11 resource names, more than the limit of 10/);
   });
 
   test('a response over the stream’s budget ends only that stream with RESOURCE_EXHAUSTED', async () => {
