@@ -1,7 +1,7 @@
 // The gRPC ADS server: AggregatedDiscoveryService with both SotW and delta streams, on any number of addresses.
 import * as grpc from '@grpc/grpc-js';
 import type { SnapshotCache } from './cache.ts';
-import { withNonce } from './codec.ts';
+import { framedNonce } from './codec.ts';
 import type { XdsNode } from './codec.ts';
 import { DeltaStream } from './delta.ts';
 import { XdsEvents } from './hooks.ts';
@@ -32,20 +32,34 @@ export interface XdsServerOptions {
 
 const identity = (b: Buffer): Buffer => b;
 
-function method(name: string): grpc.MethodDefinition<Buffer, Buffer> {
+/** A response on its way out: a body shared by many streams and this stream's nonce. */
+export interface OutgoingResponse {
+  readonly body: Buffer;
+  readonly nonce: string;
+}
+
+/** Pre-encoded bytes as they are; a shared body gets its nonce as it is copied into grpc-js's frame. */
+function serializeResponse(m: Buffer | OutgoingResponse): Buffer {
+  return Buffer.isBuffer(m) ? m : framedNonce(m.body, m.nonce);
+}
+
+function method(name: string): grpc.MethodDefinition<Buffer, Buffer | OutgoingResponse> {
   return {
     path: `${SERVICE}${name}`,
     requestStream: true,
     responseStream: true,
     requestSerialize: identity,
     requestDeserialize: identity,
-    responseSerialize: identity,
+    responseSerialize: serializeResponse,
     responseDeserialize: identity,
     originalName: name,
   };
 }
 
-/** The ADS service with raw-bytes codecs: requests are decoded by the streams, responses arrive pre-encoded. */
+/**
+ * The ADS service with raw-bytes codecs: requests are decoded by the streams, responses arrive pre-encoded (a Buffer,
+ * or an `OutgoingResponse` whose nonce is added while grpc-js frames it).
+ */
 export const adsServiceDefinition: grpc.ServiceDefinition = {
   StreamAggregatedResources: method('StreamAggregatedResources'),
   DeltaAggregatedResources: method('DeltaAggregatedResources'),
@@ -53,7 +67,7 @@ export const adsServiceDefinition: grpc.ServiceDefinition = {
 
 interface Live {
   readonly stream: SotwStream | DeltaStream;
-  readonly call: grpc.ServerDuplexStream<Buffer, Buffer>;
+  readonly call: grpc.ServerDuplexStream<Buffer, Buffer | OutgoingResponse>;
 }
 
 /** Serves a SnapshotCache over ADS; emits typed events for every stream, request, response, ACK and NACK. */
@@ -78,8 +92,8 @@ export class XdsServer {
     };
     this.grpcServer = options.grpcServer ?? new grpc.Server({ ...options.grpcOptions, ...limits });
     this.grpcServer.addService(adsServiceDefinition, {
-      StreamAggregatedResources: (call: grpc.ServerDuplexStream<Buffer, Buffer>) => this.#accept('sotw', call),
-      DeltaAggregatedResources: (call: grpc.ServerDuplexStream<Buffer, Buffer>) => this.#accept('delta', call),
+      StreamAggregatedResources: (call: grpc.ServerDuplexStream<Buffer, Buffer | OutgoingResponse>) => this.#accept('sotw', call),
+      DeltaAggregatedResources: (call: grpc.ServerDuplexStream<Buffer, Buffer | OutgoingResponse>) => this.#accept('delta', call),
     });
   }
 
@@ -164,7 +178,7 @@ export class XdsServer {
     return this.streams().filter((s) => s.node?.id === nodeId);
   }
 
-  #accept(kind: 'sotw' | 'delta', call: grpc.ServerDuplexStream<Buffer, Buffer>): void {
+  #accept(kind: 'sotw' | 'delta', call: grpc.ServerDuplexStream<Buffer, Buffer | OutgoingResponse>): void {
     this.#nextId += 1;
     const id = this.#nextId;
     let ended = false;
@@ -176,7 +190,7 @@ export class XdsServer {
       limits: this.#limits,
       ...(this.#snapshotKey ? { snapshotKey: this.#snapshotKey } : {}),
       send: (body, nonce) => {
-        if (!ended) call.write(withNonce(body, nonce));
+        if (!ended) call.write({ body, nonce } satisfies OutgoingResponse);
       },
       fail: (code, details) => {
         if (ended) return;

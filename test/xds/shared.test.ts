@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import { SnapshotCache, TypeUrl, XdsEvents, decodeMessage, makeSnapshot } from '../../src/xds/index.ts';
 import { ABSENT, HeldVersions } from '../../src/xds/held.ts';
 import { encodeMessage } from '../../src/xds/protos.ts';
-import { withNonce } from '../../src/xds/codec.ts';
+import { encodeSotwResponse, framedNonce, withNonce } from '../../src/xds/codec.ts';
 import { DeltaStream } from '../../src/xds/delta.ts';
 import { SotwStream } from '../../src/xds/sotw.ts';
 import type { StreamIo } from '../../src/xds/stream.ts';
@@ -77,6 +77,22 @@ test('a stream that never read its response cannot be ACKed with its twin\'s non
   assert.equal(reader.status()[0]?.ackedNonce, twinNonce, 'the reader ACKs its own nonce');
   reader.close();
   silent.close();
+});
+
+test('a shared body gets each stream’s nonce written after it as grpc-js frames it, and stays unchanged itself', () => {
+  const resources = [...(world(2).types.get(TypeUrl.Cluster)?.resources.values() ?? [])];
+  const body = encodeSotwResponse({ versionInfo: 'v1', typeUrl: TypeUrl.Cluster, nonce: '', resources });
+  const before = Buffer.from(body);
+  const decode = (b: Buffer): Record<string, unknown> => decodeMessage('envoy.service.discovery.v3.DiscoveryResponse', b);
+  const first = Buffer.from(framedNonce(body, '1.aaaaaaaa')); // grpc-js copies the view at once; so does the test
+  const second = Buffer.from(framedNonce(body, '2.bbbbbbbb'));
+  assert.equal(decode(first)['nonce'], '1.aaaaaaaa');
+  assert.equal(decode(second)['nonce'], '2.bbbbbbbb');
+  assert.equal(decode(second)['version_info'], 'v1');
+  assert.equal((decode(second)['resources'] as unknown[]).length, 2);
+  assert.deepEqual(body, before, 'the shared body is never written to');
+  assert.equal(decode(body)['nonce'], '', 'the body alone has no nonce');
+  assert.deepEqual(framedNonce(Buffer.from(body), 'x'.repeat(200)), withNonce(body, 'x'.repeat(200)), 'no room: a plain copy');
 });
 
 test('delta streams holding the same state share one encoded response; a diverged one gets its own', () => {
