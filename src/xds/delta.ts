@@ -36,7 +36,7 @@ export class DeltaStream extends StreamBase<DeltaTypeState> {
   /** Handles one decoded request: ACK/NACK by nonce, and subscription changes always (even with a stale nonce). */
   handle(req: DeltaRequest): void {
     const { typeUrl, responseNonce } = req;
-    if (!this.admit(req.node, typeUrl, req.subscribe.length)) return;
+    if (!this.admit(req.node, typeUrl, req.subscribe.length, req.subscribe)) return;
     let state = this.types.get(typeUrl);
     const stale = state !== undefined && responseNonce !== '' && responseNonce !== state.pendingNonce;
     if (this.io.events.has('request')) {

@@ -49,7 +49,7 @@ export class SotwStream extends StreamBase<SotwTypeState> {
     const { typeUrl, resourceNames, responseNonce } = req;
     const existing = this.types.get(typeUrl);
     const added = resourceNames.length - (existing?.names.size ?? 0);
-    if (!this.admit(req.node, typeUrl, Math.max(0, added))) return;
+    if (!this.admit(req.node, typeUrl, Math.max(0, added), resourceNames)) return;
     const stale = existing !== undefined && responseNonce !== '' && existing.lastNonce !== '' && responseNonce !== existing.lastNonce;
     this.emitRequest(req, stale);
     if (stale) return;

@@ -18,6 +18,8 @@ export interface StreamLimits {
   readonly maxNames: number;
   /** Most type URLs one stream may subscribe to (default 64). */
   readonly maxTypes?: number;
+  /** Longest type URL and longest resource name, in UTF-8 bytes (default 1 KiB each). */
+  readonly maxNameBytes?: number;
   /** Longest node id in UTF-8 bytes (default 1 KiB). */
   readonly maxNodeIdBytes?: number;
   /** Largest node metadata, as JSON, in bytes (default 64 KiB). */
@@ -29,7 +31,7 @@ export interface StreamLimits {
 }
 
 /** The limits' defaults, for callers that show them. */
-export const DEFAULT_LIMITS = { maxTypes: 64, maxNodeIdBytes: 1024, maxMetadataBytes: 64 * 1024, maxErrorBytes: 1024 } as const;
+export const DEFAULT_LIMITS = { maxTypes: 64, maxNameBytes: 1024, maxNodeIdBytes: 1024, maxMetadataBytes: 64 * 1024, maxErrorBytes: 1024 } as const;
 
 /** `text` cut to at most `max` UTF-8 bytes (on a character boundary), saying how much was cut. */
 export function truncateText(text: string, max: number): string {
@@ -166,6 +168,15 @@ function nodeTooBig(node: XdsNode, limits: StreamLimits): string | undefined {
   return undefined;
 }
 
+/** Why a type URL or resource name is refused for its length, or undefined when all fit. */
+function longName(typeUrl: string, names: readonly string[], max: number): string | undefined {
+  if (Buffer.byteLength(typeUrl) > max) return `type_url is ${Buffer.byteLength(typeUrl)} bytes, more than the limit of ${max}`;
+  for (const name of names) {
+    if (name.length * 3 > max && Buffer.byteLength(name) > max) return `a resource name is ${Buffer.byteLength(name)} bytes, more than the limit of ${max}`;
+  }
+  return undefined;
+}
+
 /** Shared node handling: the first request must name the node; later ones may omit it. */
 export abstract class StreamBase<S extends TypeStateBase> implements StreamInfo {
   abstract readonly kind: StreamKind;
@@ -194,8 +205,8 @@ export abstract class StreamBase<S extends TypeStateBase> implements StreamInfo 
     return { streamId: this.io.id, kind: this.kind, node: this.node as XdsNode };
   }
 
-  /** Checks node, type URL and name limits; false when the stream was failed. */
-  protected admit(node: XdsNode | undefined, typeUrl: string, addedNames: number): boolean {
+  /** Checks node, type URL and name limits (`names`: the request's names); false when the stream was failed. */
+  protected admit(node: XdsNode | undefined, typeUrl: string, addedNames: number, names: readonly string[]): boolean {
     if (this.node === undefined) {
       if (!node || node.id === '') return this.reject('the first request must carry node.id');
       const tooBig = nodeTooBig(node, this.io.limits);
@@ -208,6 +219,8 @@ export abstract class StreamBase<S extends TypeStateBase> implements StreamInfo 
       this.snapshot = this.io.cache.getSnapshot(key);
     }
     if (typeUrl === '') return this.reject('request has no type_url');
+    const tooLong = longName(typeUrl, names, this.io.limits.maxNameBytes ?? DEFAULT_LIMITS.maxNameBytes);
+    if (tooLong) return this.reject(tooLong);
     const maxTypes = this.io.limits.maxTypes ?? DEFAULT_LIMITS.maxTypes;
     if (!this.types.has(typeUrl) && this.types.size >= maxTypes) {
       return this.reject(`stream would subscribe to more than ${maxTypes} type URLs`);

@@ -79,6 +79,21 @@ describe('per-stream bounds', () => {
     await stillServes();
   });
 
+  test('a type URL or resource name over 1 KiB ends the stream with INVALID_ARGUMENT', async () => {
+    const s = openSotw(run.address);
+    s.send({ node: node('ok'), type_url: `type.googleapis.com/${'t'.repeat(1100)}` });
+    const d = openDelta(run.address);
+    d.send({ node: node('ok'), type_url: TypeUrl.Cluster, resource_names_subscribe: ['fine', 'n'.repeat(2000)] });
+    const [ss, ds] = [await s.status(), await d.status()];
+    s.close();
+    d.close();
+    assert.equal(ss.code, grpc.status.INVALID_ARGUMENT);
+    assert.match(ss.details, /type_url is 1120 bytes, more than the limit of 1024/);
+    assert.equal(ds.code, grpc.status.INVALID_ARGUMENT);
+    assert.match(ds.details, /a resource name is 2000 bytes/);
+    await stillServes();
+  });
+
   test('a NACK error of 100 KiB is kept and reported cut to 1 KiB', async () => {
     const nacks: XdsEventMap['nack'][] = [];
     const off = run.server.events.on('nack', (e) => e.node.id === 'nacker' && nacks.push(e));
