@@ -141,16 +141,26 @@ function cmp(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
+const KNOWN_TYPES: Readonly<Record<string, string>> = {
+  'envoy.config.cluster.v3.Cluster': 'cds',
+  'envoy.config.endpoint.v3.ClusterLoadAssignment': 'eds',
+  'envoy.config.listener.v3.Listener': 'lds',
+  'envoy.config.route.v3.RouteConfiguration': 'rds',
+};
+
 /** The xDS type label istiod uses for a type URL (cds, eds, lds, rds), else the message name. */
 export function typeLabel(typeUrl: string): string {
   const short = typeUrl.slice(typeUrl.lastIndexOf('/') + 1);
-  const known: Readonly<Record<string, string>> = {
-    'envoy.config.cluster.v3.Cluster': 'cds',
-    'envoy.config.endpoint.v3.ClusterLoadAssignment': 'eds',
-    'envoy.config.listener.v3.Listener': 'lds',
-    'envoy.config.route.v3.RouteConfiguration': 'rds',
-  };
-  return known[short] ?? short;
+  return KNOWN_TYPES[short] ?? short;
+}
+
+/**
+ * The `type` label of a metric series: cds, eds, lds or rds, and `other` for every type URL biplane does not serve,
+ * so client-chosen type URLs can never add series.
+ */
+export function metricTypeLabel(typeUrl: string): string {
+  const short = typeUrl.slice(typeUrl.lastIndexOf('/') + 1);
+  return typeUrl === `type.googleapis.com/${short}` ? (KNOWN_TYPES[short] ?? 'other') : 'other';
 }
 
 /** Defines the metrics biplane serve exports (istiod's names where istiod has the same thing). */

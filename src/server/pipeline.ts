@@ -4,15 +4,20 @@ import { checkModel, createModelBuilder, reindexModel, servableModel } from '../
 import type { MeshModel, ModelCheck, Problem } from '../model/index.ts';
 import type { Source, SourceChange } from '../sources/types.ts';
 import type { ForwardingStrategy } from '../translate/index.ts';
+import * as grpc from '@grpc/grpc-js';
+import { SERVER_LISTENER_PREFIX } from '../translate/proxyless/index.ts';
 import { SnapshotCache, TypeUrl, XdsServer } from '../xds/index.ts';
+import type { StreamLimits } from '../xds/index.ts';
 import { startAdmin } from './admin.ts';
 import type { AdminServer, Readiness } from './admin.ts';
 import { configDump } from './config-dump.ts';
 import { Debouncer } from './debounce.ts';
 import type { MergedChange } from './debounce.ts';
-import { serverMetrics, typeLabel } from './metrics.ts';
+import { LogLimiter } from './log-limit.ts';
+import type { LogLimitOptions } from './log-limit.ts';
+import { metricTypeLabel, serverMetrics, typeLabel } from './metrics.ts';
 import type { MetricsRegistry } from './metrics.ts';
-import { ProxyRegistry } from './proxies.ts';
+import { ProxyRegistry, proxyKey } from './proxies.ts';
 import { buildContext } from './proxy-build.ts';
 import type { BuildContext } from './proxy-build.ts';
 import { SharedResources } from './shared-resources.ts';
@@ -24,6 +29,10 @@ import { problemsView, registryz, syncz } from './views.ts';
 
 /** istiod's plaintext xDS port, on both loopback families. */
 export const DEFAULT_XDS_ADDRESSES: readonly string[] = ['127.0.0.1:15010', '[::1]:15010'];
+/** Largest response one stream is sent by default (a bigger one ends it with RESOURCE_EXHAUSTED). */
+export const DEFAULT_MAX_RESPONSE_BYTES = 32 * 1024 * 1024;
+/** Most on-demand server listener names one stream may subscribe to by default (RESOURCE_EXHAUSTED past it). */
+export const DEFAULT_MAX_SERVER_LISTENERS = 256;
 /** istiod's monitoring port, loopback. */
 export const DEFAULT_ADMIN_ADDRESS = '127.0.0.1:15014';
 
@@ -43,6 +52,12 @@ export interface ServerOptions {
   readonly log?: (line: string) => void;
   /** Size limits per client (`envoy`, `grpc`) over the defaults; a service whose resources exceed them is not sent. */
   readonly sizeLimits?: { readonly envoy?: Partial<SizeLimits>; readonly grpc?: Partial<SizeLimits> };
+  /** Per-stream limits (node id and metadata size, type URLs, NACK error length, response size); see StreamLimits. */
+  readonly streamLimits?: Omit<StreamLimits, 'maxNames'>;
+  /** Most proxyless server listener names (`grpc/server?...`, built on demand) one stream may subscribe to (default 256). */
+  readonly maxServerListeners?: number;
+  /** Budget of log lines about one client (default 20 per minute per node id). */
+  readonly logLimits?: LogLimitOptions;
 }
 
 /** A running server: its bound addresses, its state for tests and benchmarks, and `stop`. */
@@ -73,9 +88,12 @@ export async function startServer(options: ServerOptions): Promise<ServerHandle>
   const log = options.log ?? ((): void => undefined);
   const metrics = serverMetrics();
   const cache = new SnapshotCache();
-  const xds = new XdsServer({ cache });
+  const streamLimits = { maxResponseBytes: DEFAULT_MAX_RESPONSE_BYTES, ...options.streamLimits };
+  const xds = new XdsServer({ cache, snapshotKey: proxyKey, streamLimits });
   const shared = new SharedResources();
   const sync = new SyncStatus();
+  // Lines about one client (connects, NACKs, pushes) are budgeted per node id, so no client can flood the log.
+  const clientLog = new LogLimiter(log, options.logLimits);
   const strategy = options.strategy ?? 'shared';
   const limits = {
     envoy: { ...DEFAULT_SIZE_LIMITS.envoy, ...options.sizeLimits?.envoy },
@@ -94,16 +112,16 @@ export async function startServer(options: ServerOptions): Promise<ServerHandle>
   const registry = new ProxyRegistry(cache, {
     published(entry, since) {
       if (since !== undefined) metrics.observe('pilot_proxy_convergence_time', (performance.now() - since) / 1000);
-      log(`push ${entry.nodeId}: ${[...(entry.published?.types.values() ?? [])].reduce((n, t) => n + t.resources.size, 0)} resources`);
+      clientLog.log(entry.nodeId, `push ${entry.nodeId}: ${[...(entry.published?.types.values() ?? [])].reduce((n, t) => n + t.resources.size, 0)} resources`);
       logOnce(entry.problems.filter((p) => p.severity === 'error').map((p) => `${entry.nodeId}: ${p.message}`), loggedDrops, log);
     },
     rejected(entry) {
       metrics.inc('biplane_snapshot_rejections');
       const first = entry.problems.find((p) => p.severity === 'error');
-      log(`snapshot for ${entry.nodeId} failed validation, keeping the last good one: ${first?.message ?? 'unknown problem'}`);
+      clientLog.log(entry.nodeId, `snapshot for ${entry.nodeId} failed validation, keeping the last good one: ${first?.message ?? 'unknown problem'}`);
     },
   });
-  wireEvents(xds, registry, sync, metrics, log, () => ctx);
+  wireEvents(xds, registry, sync, metrics, clientLog, options.maxServerListeners ?? DEFAULT_MAX_SERVER_LISTENERS, () => ctx);
 
   // Incremental: only objects whose instance changed are converted again, only affected services re-merged/re-indexed.
   let builder = createModelBuilder();
@@ -157,7 +175,7 @@ export async function startServer(options: ServerOptions): Promise<ServerHandle>
         readiness: () => readiness(ctx !== undefined, buildFailure, options.source),
         syncz: () => syncz(registry.entries(), xds.streams(), sync),
         configDump: (id) => {
-          const entry = registry.get(id);
+          const entry = registry.byNodeId(id)[0];
           return entry?.published ? configDump(entry.published, new Date(entry.publishedAt ?? Date.now())) : undefined;
         },
         registryz: () => registryz(ctx?.model),
@@ -250,38 +268,47 @@ function wireEvents(
   registry: ProxyRegistry,
   sync: SyncStatus,
   metrics: MetricsRegistry,
-  log: (line: string) => void,
+  clientLog: LogLimiter,
+  maxServerListeners: number,
   current: () => BuildContext | undefined,
 ): void {
   xds.events.on('streamOpen', (e) => {
     const entry = registry.open(e.streamId, e.node);
     metrics.set('pilot_xds', xds.streams().length);
-    log(`connect ${e.node.id} (${e.kind} stream ${e.streamId} from ${e.peer})`);
+    clientLog.log(e.node.id, `connect ${e.node.id} (${e.kind} stream ${e.streamId} from ${e.peer})`);
     const ctx = current();
     if (ctx) registry.push(ctx, entry);
   });
   xds.events.on('streamClose', (e) => {
-    registry.close(e.streamId, e.node.id);
+    registry.close(e.streamId, e.node);
     sync.onClose(e.streamId);
     metrics.set('pilot_xds', Math.max(0, xds.streams().length - 1));
-    log(`disconnect ${e.node.id} (stream ${e.streamId}${e.error ? `: ${e.error}` : ''})`);
+    clientLog.log(e.node.id, `disconnect ${e.node.id} (stream ${e.streamId}${e.error ? `: ${e.error}` : ''})`);
   });
   xds.events.on('request', (e) => {
     if (e.typeUrl !== TypeUrl.Listener || e.stale) return;
-    if (!registry.subscribe(e.streamId, e.node.id, { kind: e.kind, names: e.names, unsubscribe: e.unsubscribe })) return;
-    const entry = registry.get(e.node.id);
+    const key = proxyKey(e.node);
+    if (!registry.subscribe(e.streamId, key, { kind: e.kind, names: e.names, unsubscribe: e.unsubscribe })) return;
+    const servers = registry.serverListenerCount(e.streamId, key);
+    if (servers > maxServerListeners) {
+      // Each server listener name is built on demand: past the budget the stream is refused before anything is built.
+      const details = `stream subscribes to ${servers} server listeners (${SERVER_LISTENER_PREFIX}...), more than the limit of ${maxServerListeners}`;
+      xds.endStream(e.streamId, grpc.status.RESOURCE_EXHAUSTED, details);
+      return;
+    }
+    const entry = registry.get(key);
     const ctx = current();
     // A proxyless application names its own server listener (any port): build it before the stream answers.
-    if (ctx && entry && entry.proxy?.type !== 'sidecar' && registry.missesListener(e.node.id)) registry.push(ctx, entry);
+    if (ctx && entry && entry.proxy?.type !== 'sidecar' && registry.missesListener(key)) registry.push(ctx, entry);
   });
   xds.events.on('response', (e) => {
     sync.onResponse(e);
-    metrics.inc('pilot_xds_pushes', { type: typeLabel(e.typeUrl) });
-    metrics.observe('pilot_xds_config_size_bytes', e.bytes, { type: typeLabel(e.typeUrl) });
+    metrics.inc('pilot_xds_pushes', { type: metricTypeLabel(e.typeUrl) });
+    metrics.observe('pilot_xds_config_size_bytes', e.bytes, { type: metricTypeLabel(e.typeUrl) });
   });
   xds.events.on('nack', (e) => {
     sync.onNack(e);
-    metrics.inc('pilot_total_xds_rejects', { type: typeLabel(e.typeUrl) });
-    log(`NACK from ${e.node.id} for ${typeLabel(e.typeUrl)} version ${e.version}: ${e.error.message}`);
+    metrics.inc('pilot_total_xds_rejects', { type: metricTypeLabel(e.typeUrl) });
+    clientLog.log(e.node.id, `NACK from ${e.node.id} for ${typeLabel(e.typeUrl)} version ${e.version}: ${e.error.message}`);
   });
 }

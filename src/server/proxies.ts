@@ -1,14 +1,28 @@
 // Per-proxy state and push: which nodes are connected (by their streams), what each subscribed to, its last good
 // snapshot, its current problems. A push rebuilds the affected proxies and publishes only what changed.
+import { createHash } from 'node:crypto';
 import type { Problem, Proxy } from '../model/index.ts';
 import type { SnapshotCache, Snapshot, XdsNode } from '../xds/index.ts';
+import { SERVER_LISTENER_PREFIX } from '../translate/proxyless/index.ts';
 import { buildProxy } from './proxy-build.ts';
 import type { BuildContext } from './proxy-build.ts';
 
-/** One connected node (one or more ADS streams with the same node id). */
+/**
+ * The key of a proxy: its node id plus a digest of everything else the node says (metadata, locality, ...). Streams
+ * that claim one id with different metadata are different proxies, each built from its own node, so a newcomer
+ * can never rewrite another stream's configuration; streams of one proxy (same node) share one build.
+ */
+export function proxyKey(node: XdsNode): string {
+  const { id, ...rest } = node;
+  return `${id}#${createHash('sha256').update(JSON.stringify(rest)).digest('base64url').slice(0, 16)}`;
+}
+
+/** One connected proxy: one or more ADS streams with the same node id and the same node content. */
 export interface ProxyEntry {
+  /** `proxyKey(node)`: the snapshot cache key of its streams. */
+  readonly key: string;
   readonly nodeId: string;
-  node: XdsNode;
+  readonly node: XdsNode;
   /** LDS names each stream subscribed to (proxyless servers name their own listeners). */
   readonly streams: Map<number, ReadonlySet<string>>;
   proxy: Proxy | undefined;
@@ -36,7 +50,7 @@ export interface ListenerRequest {
   readonly unsubscribe: readonly string[];
 }
 
-/** Every connected proxy, keyed by node id. */
+/** Every connected proxy, keyed by `proxyKey` (node id plus node digest). */
 export class ProxyRegistry {
   readonly #entries = new Map<string, ProxyEntry>();
   readonly #cache: SnapshotCache;
@@ -47,11 +61,13 @@ export class ProxyRegistry {
     this.#hooks = hooks;
   }
 
-  /** A stream with this node opened; returns its entry (new when it is the node's first stream). */
+  /** A stream with this node opened; returns its entry (new when it is the first stream of this exact node). */
   open(streamId: number, node: XdsNode): ProxyEntry {
-    let entry = this.#entries.get(node.id);
+    const key = proxyKey(node);
+    let entry = this.#entries.get(key);
     if (!entry) {
       entry = {
+        key,
         nodeId: node.id,
         node,
         streams: new Map(),
@@ -62,21 +78,21 @@ export class ProxyRegistry {
         rejectedAt: undefined,
         connectedAt: Date.now(),
       };
-      this.#entries.set(node.id, entry);
+      this.#entries.set(key, entry);
     }
-    entry.node = node;
     entry.streams.set(streamId, new Set());
     return entry;
   }
 
-  /** A stream closed; the node is forgotten (and its snapshot dropped) when it was its last stream. */
-  close(streamId: number, nodeId: string): void {
-    const entry = this.#entries.get(nodeId);
+  /** A stream closed; the proxy is forgotten (and its snapshot dropped) when it was its last stream. */
+  close(streamId: number, node: XdsNode): void {
+    const key = proxyKey(node);
+    const entry = this.#entries.get(key);
     if (!entry) return;
     entry.streams.delete(streamId);
     if (entry.streams.size === 0) {
-      this.#entries.delete(nodeId);
-      this.#cache.clearSnapshot(nodeId);
+      this.#entries.delete(key);
+      this.#cache.clearSnapshot(key);
     }
   }
 
@@ -84,8 +100,8 @@ export class ProxyRegistry {
    * Records a stream's LDS request: SotW names replace the stream's set, delta names are added and `unsubscribe`
    * removed. True when the node now wants a listener name it did not want before.
    */
-  subscribe(streamId: number, nodeId: string, request: ListenerRequest): boolean {
-    const entry = this.#entries.get(nodeId);
+  subscribe(streamId: number, key: string, request: ListenerRequest): boolean {
+    const entry = this.#entries.get(key);
     const current = entry?.streams.get(streamId);
     if (!entry || !current) return false;
     const before = listenerNames(entry);
@@ -96,22 +112,34 @@ export class ProxyRegistry {
     return [...listenerNames(entry)].some((n) => !before.has(n));
   }
 
-  /** Whether the node's published snapshot lacks one of its subscribed listener names. */
-  missesListener(nodeId: string): boolean {
-    const entry = this.#entries.get(nodeId);
+  /** How many proxyless server listener names (built on demand, one per name) one stream subscribed to. */
+  serverListenerCount(streamId: number, key: string): number {
+    let count = 0;
+    for (const name of this.#entries.get(key)?.streams.get(streamId) ?? []) if (name.startsWith(SERVER_LISTENER_PREFIX)) count += 1;
+    return count;
+  }
+
+  /** Whether the proxy's published snapshot lacks one of its subscribed listener names. */
+  missesListener(key: string): boolean {
+    const entry = this.#entries.get(key);
     if (!entry) return false;
     const have = entry.published?.types.get(LISTENER)?.resources;
     return [...listenerNames(entry)].some((n) => !have?.has(n));
   }
 
-  /** One entry by node id. */
-  get(nodeId: string): ProxyEntry | undefined {
-    return this.#entries.get(nodeId);
+  /** One entry by proxy key. */
+  get(key: string): ProxyEntry | undefined {
+    return this.#entries.get(key);
   }
 
-  /** Every connected proxy, sorted by node id. */
+  /** The entries claiming a node id, oldest connection first. */
+  byNodeId(nodeId: string): ProxyEntry[] {
+    return this.entries().filter((e) => e.nodeId === nodeId).sort((a, b) => a.connectedAt - b.connectedAt);
+  }
+
+  /** Every connected proxy, sorted by key (node id first). */
   entries(): ProxyEntry[] {
-    return [...this.#entries.values()].sort((a, b) => (a.nodeId < b.nodeId ? -1 : a.nodeId > b.nodeId ? 1 : 0));
+    return [...this.#entries.values()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   }
 
   /** How many nodes are connected. */
@@ -139,7 +167,7 @@ export class ProxyRegistry {
     if (build.unchanged || !build.snapshot) return;
     entry.published = build.snapshot;
     entry.publishedAt = Date.now();
-    this.#cache.setSnapshot(entry.nodeId, build.snapshot);
+    this.#cache.setSnapshot(entry.key, build.snapshot);
     this.#hooks.published(entry, since);
   }
 

@@ -33,6 +33,11 @@ export interface BuildContext {
   readonly shared: SharedResources;
   /** Builds of this generation by what they read (the proxy without its id, plus on-demand listener names). */
   readonly memo: Map<string, TranslatedProxy>;
+  /**
+   * Proxyless views of this generation (by the proxy without its id): the full translation and every listener built
+   * on demand by name, so a name many clients subscribe to is built once, and one client's names cost only its build.
+   */
+  readonly proxyless: Map<string, ProxylessView>;
   /** Per-service translations reused across proxies and generations (one per server, see `translationCacheOf`). */
   readonly translations: TranslationCache;
   /** Per type URL, what each translated array became (proxies of one view share arrays, so each is encoded once). */
@@ -47,6 +52,13 @@ export interface BuildContext {
 interface EncodedArray {
   readonly resources: readonly Resource[] | Error;
   type?: SnapshotType | Error;
+}
+
+/** One proxyless view's full translation (or why it failed) and its listeners built on demand by name. */
+interface ProxylessView {
+  readonly base: ProxylessResources | Error;
+  readonly names: ReadonlySet<string>;
+  readonly onDemand: Map<string, ProxylessResources['listeners'][number] | undefined>;
 }
 
 /** The translation of one kind of proxy: its snapshot, or why there is none. */
@@ -76,7 +88,7 @@ export function buildContext(
   limits: Readonly<Record<ValidationClient, SizeLimits>> = DEFAULT_SIZE_LIMITS,
 ): BuildContext {
   const translations = translationCacheOf(shared);
-  return { model, index, strategy, shared, memo: new Map(), translations, encoded: new Map(), validators: new Map(), limits };
+  return { model, index, strategy, shared, memo: new Map(), proxyless: new Map(), translations, encoded: new Map(), validators: new Map(), limits };
 }
 
 const translationCaches = new WeakMap<SharedResources, TranslationCache>();
@@ -101,11 +113,13 @@ export function buildProxy(
   const parsed = parseProxy(node, ctx.model);
   const proxy = parsed.proxy;
   if (!proxy) return { rejected: false, unchanged: false, problems: parsed.problems };
-  const extras = proxy.type === 'proxyless' ? [...listenerNames].sort() : [];
-  const key = JSON.stringify([{ ...proxy, id: '' }, extras]);
+  const view = JSON.stringify({ ...proxy, id: '' });
+  // Only names the full proxyless set lacks (a server on its own port) are built on demand and make the build differ.
+  const extras = proxy.type === 'proxyless' ? onDemandNames(proxylessView(ctx, view, proxy), listenerNames) : [];
+  const key = extras.length === 0 ? view : JSON.stringify([view, extras]);
   let translated = ctx.memo.get(key);
   if (!translated) {
-    translated = translateOne(ctx, proxy, extras);
+    translated = translateOne(ctx, proxy, view, extras);
     ctx.memo.set(key, translated);
   }
   const problems = [...parsed.problems, ...translated.problems.map((p) => ({ ...p, origin: { ...p.origin, object: `Proxy/${proxy.id}` } }))];
@@ -116,7 +130,7 @@ export function buildProxy(
 }
 
 /** Translates, encodes and validates one proxy (the memoised part of `buildProxy`). */
-function translateOne(ctx: BuildContext, proxy: Proxy, extras: readonly string[]): TranslatedProxy {
+function translateOne(ctx: BuildContext, proxy: Proxy, view: string, extras: readonly string[]): TranslatedProxy {
   const client: ValidationClient = proxy.type === 'proxyless' ? 'grpc' : 'envoy';
   const dropped: Problem[] = [];
   let without = new Set<string>();
@@ -125,9 +139,11 @@ function translateOne(ctx: BuildContext, proxy: Proxy, extras: readonly string[]
   for (let round = 0; ; round++) {
     const index = without.size === 0 ? ctx.index : indexWithout(ctx, without);
     try {
-      plain = proxy.type === 'proxyless'
-        ? proxylessResources(index, proxy, extras)
-        : translate(index, proxy, { strategy: ctx.strategy, ...(without.size === 0 ? { cache: ctx.translations } : {}) });
+      plain = proxy.type !== 'proxyless'
+        ? translate(index, proxy, { strategy: ctx.strategy, ...(without.size === 0 ? { cache: ctx.translations } : {}) })
+        : without.size === 0
+          ? proxylessResources(ctx, proxylessView(ctx, view, proxy), proxy, extras)
+          : proxylessWithout(index, proxy, extras);
     } catch (err) {
       return { problems: [...dropped, generated('error', `translation failed: ${(err as Error).message}`)] };
     }
@@ -182,14 +198,43 @@ function droppedProblem(ctx: BuildContext, host: string, over: Oversize, client:
   return { severity: 'error', message, origin: { ...origin, source: origin.source ?? 'generated' } };
 }
 
+/** The generation's full proxyless translation for a view, made on first use. */
+function proxylessView(ctx: BuildContext, view: string, proxy: Proxy): ProxylessView {
+  let found = ctx.proxyless.get(view);
+  if (!found) {
+    const base = attempt(() => translateProxyless(ctx.index, proxy));
+    const names = new Set(base instanceof Error ? [] : base.listeners.map((l) => l.name));
+    ctx.proxyless.set(view, (found = { base, names, onDemand: new Map() }));
+  }
+  return found;
+}
+
+/** The subscribed listener names the view's full set lacks, sorted. */
+function onDemandNames(view: ProxylessView, subscribed: ReadonlySet<string>): string[] {
+  const out: string[] = [];
+  for (const name of subscribed) if (!view.names.has(name)) out.push(name);
+  return out.sort();
+}
+
 /** The proxyless resources plus any subscribed listener (e.g. a server on an ephemeral port) the full set lacks. */
-function proxylessResources(index: ModelIndex, proxy: Proxy, extras: readonly string[]): ProxylessResources {
-  const base = translateProxyless(index, proxy);
-  const have = new Set(base.listeners.map((l) => l.name));
-  const added = extras.filter((name) => !have.has(name)).flatMap((name) => proxylessListener(index, proxy, name) ?? []);
+function proxylessResources(ctx: BuildContext, view: ProxylessView, proxy: Proxy, extras: readonly string[]): ProxylessResources {
+  const base = view.base;
+  if (base instanceof Error) throw base;
+  const added = extras.flatMap((name) => {
+    if (!view.onDemand.has(name)) view.onDemand.set(name, proxylessListener(ctx.index, proxy, name));
+    return view.onDemand.get(name) ?? [];
+  });
   if (added.length === 0) return base;
   const listeners = [...base.listeners, ...added].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   return { ...base, listeners };
+}
+
+/** The proxyless resources from an index that leaves services out for size: built directly, never shared. */
+function proxylessWithout(index: ModelIndex, proxy: Proxy, extras: readonly string[]): ProxylessResources {
+  const base = translateProxyless(index, proxy);
+  const have = new Set(base.listeners.map((l) => l.name));
+  const added = extras.filter((name) => !have.has(name)).flatMap((name) => proxylessListener(index, proxy, name) ?? []);
+  return added.length === 0 ? base : { ...base, listeners: [...base.listeners, ...added].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)) };
 }
 
 /** The proxy's four types in the order `encodeAll` used to encode them (so the first encoding error is the same). */

@@ -32,23 +32,64 @@ interface StreamExtra {
   readonly lastPush: Map<string, number>;
 }
 
-/** Remembers push times per stream and NACK totals per node; renders syncz rows from the live streams. */
+interface NackRecord {
+  readonly count: number;
+  readonly typeUrl: string;
+  readonly error: string;
+  readonly at: number;
+}
+
+/** How much NACK history is kept: node ids (most recent NACK first) and age. */
+export interface SyncStatusOptions {
+  /** Node ids remembered (default 1,000): the one that NACKed longest ago is forgotten first. */
+  readonly maxNodes?: number;
+  /** A node's history is forgotten this long after its last NACK (default 1 hour). */
+  readonly maxAgeMs?: number;
+  /** The clock (tests pass their own). */
+  readonly now?: () => number;
+}
+
+/** Remembers push times per live stream and recent NACKs per node; renders syncz rows from the live streams. */
 export class SyncStatus {
   readonly #streams = new Map<number, StreamExtra>();
-  readonly #nacks = new Map<string, number>();
-  readonly #lastNack = new Map<string, { typeUrl: string; error: string; at: number }>();
+  /** By node id, in order of last NACK (oldest first), bounded in count and age. */
+  readonly #nacks = new Map<string, NackRecord>();
+  readonly #maxNodes: number;
+  readonly #maxAgeMs: number;
+  readonly #now: () => number;
+
+  constructor(options: SyncStatusOptions = {}) {
+    this.#maxNodes = options.maxNodes ?? 1000;
+    this.#maxAgeMs = options.maxAgeMs ?? 3_600_000;
+    this.#now = options.now ?? Date.now;
+  }
 
   /** Records a response sent. */
   onResponse(event: XdsEventMap['response']): void {
     let extra = this.#streams.get(event.streamId);
     if (!extra) this.#streams.set(event.streamId, (extra = { lastPush: new Map() }));
-    extra.lastPush.set(event.typeUrl, Date.now());
+    extra.lastPush.set(event.typeUrl, this.#now());
   }
 
-  /** Records a NACK (kept after the proxy disconnects: a NACK is always worth knowing about). */
+  /** Records a NACK; kept after the proxy disconnects, until it is too old or too many other nodes NACKed since. */
   onNack(event: XdsEventMap['nack']): void {
-    this.#nacks.set(event.node.id, (this.#nacks.get(event.node.id) ?? 0) + 1);
-    this.#lastNack.set(event.node.id, { typeUrl: event.typeUrl, error: event.error.message, at: Date.now() });
+    const id = event.node.id;
+    const count = (this.#nacks.get(id)?.count ?? 0) + 1;
+    this.#nacks.delete(id);
+    this.#nacks.set(id, { count, typeUrl: event.typeUrl, error: event.error.message, at: this.#now() });
+    for (const key of this.#nacks.keys()) {
+      if (this.#nacks.size <= this.#maxNodes) break;
+      this.#nacks.delete(key);
+    }
+  }
+
+  /** Forgets histories older than the age limit (oldest first, so it stops at the first young one). */
+  #expire(): void {
+    const oldest = this.#now() - this.#maxAgeMs;
+    for (const [key, record] of this.#nacks) {
+      if (record.at >= oldest) break;
+      this.#nacks.delete(key);
+    }
   }
 
   /** Forgets a closed stream's push times. */
@@ -56,19 +97,18 @@ export class SyncStatus {
     this.#streams.delete(streamId);
   }
 
-  /** NACKs ever received from a node id. */
+  /** NACKs received from a node id while its history is kept. */
   nacks(nodeId: string): number {
-    return this.#nacks.get(nodeId) ?? 0;
+    this.#expire();
+    return this.#nacks.get(nodeId)?.count ?? 0;
   }
 
-  /** Every node that ever NACKed, with its count and last error, sorted by node id. */
+  /** Every node with a kept NACK history (count, last error), sorted by node id. */
   nackHistory(): { nodeId: string; nacks: number; lastTypeUrl: string; lastError: string; lastAt: string }[] {
+    this.#expire();
     return [...this.#nacks.entries()]
       .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-      .map(([nodeId, nacks]) => {
-        const last = this.#lastNack.get(nodeId);
-        return { nodeId, nacks, lastTypeUrl: last?.typeUrl ?? '', lastError: last?.error ?? '', lastAt: iso(last?.at) ?? '' };
-      });
+      .map(([nodeId, last]) => ({ nodeId, nacks: last.count, lastTypeUrl: last.typeUrl, lastError: last.error, lastAt: iso(last.at) ?? '' }));
   }
 
   /** The syncz rows of one live stream. */

@@ -7,15 +7,16 @@ import type { SyncStatus } from './sync-status.ts';
 
 /** `/debug/syncz`: every connected proxy with its streams' per-type status, and every node that ever NACKed. */
 export function syncz(entries: readonly ProxyEntry[], streams: readonly StreamInfo[], sync: SyncStatus): unknown {
-  const byNode = new Map<string, StreamInfo[]>();
+  const byKey = new Map<string, StreamInfo[]>();
   for (const s of streams) {
-    if (!s.node) continue;
-    const list = byNode.get(s.node.id) ?? [];
+    if (s.snapshotKey === undefined) continue;
+    const list = byKey.get(s.snapshotKey) ?? [];
     list.push(s);
-    byNode.set(s.node.id, list);
+    byKey.set(s.snapshotKey, list);
   }
   const proxies = entries.map((e) => ({
     nodeId: e.nodeId,
+    key: e.key,
     ...(e.proxy
       ? {
           type: e.proxy.type,
@@ -30,7 +31,7 @@ export function syncz(entries: readonly ProxyEntry[], streams: readonly StreamIn
     snapshot: e.published ? Object.fromEntries([...e.published.types].map(([url, t]) => [typeLabel(url), t.version])) : null,
     rejected: e.rejectedAt !== undefined,
     nacks: sync.nacks(e.nodeId),
-    streams: (byNode.get(e.nodeId) ?? []).map((s) => sync.stream(s)),
+    streams: (byKey.get(e.key) ?? []).map((s) => sync.stream(s)),
   }));
   return { proxies, nackHistory: sync.nackHistory() };
 }

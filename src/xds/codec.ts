@@ -92,7 +92,8 @@ export function encodeSotwResponse(r: { versionInfo: string; typeUrl: string; no
     nonce: r.nonce,
     resources: r.resources.map((x) => ({ type_url: x.typeUrl, value: x.bytes })),
   };
-  return asBuffer(wire().res.encode(message).finish());
+  const bytes = asBuffer(wire().res.encode(message).finish());
+  return r.nonce === '' ? withRoom(bytes) : bytes;
 }
 
 /** Encodes a DeltaDiscoveryResponse with per-resource versions and the names that are gone. */
@@ -110,7 +111,59 @@ export function encodeDeltaResponse(r: {
     removed_resources: r.removed,
     resources: r.resources.map((x) => ({ name: x.name, version: x.version, resource: { type_url: x.typeUrl, value: x.bytes } })),
   };
-  return asBuffer(wire().dres.encode(message).finish());
+  const bytes = asBuffer(wire().dres.encode(message).finish());
+  return r.nonce === '' ? withRoom(bytes) : bytes;
+}
+
+/** Field 5 (`nonce`) of both DiscoveryResponse and DeltaDiscoveryResponse, length-delimited: tag (5 << 3) | 2. */
+const NONCE_TAG = 0x2a;
+/** Bytes kept free after a shared body for one stream's nonce field (tag, one length byte, the nonce). */
+const NONCE_ROOM = 64;
+/** Bodies encoded with `NONCE_ROOM` spare bytes after them, to the allocation those bytes belong to. */
+const roomy = new WeakMap<Buffer, Buffer>();
+
+/** `body` copied once into an allocation with room for a nonce field after it (see `framedNonce`). */
+function withRoom(body: Buffer): Buffer {
+  const full = Buffer.allocUnsafe(body.length + NONCE_ROOM);
+  body.copy(full, 0);
+  const view = full.subarray(0, body.length);
+  roomy.set(view, full);
+  return view;
+}
+
+/** The nonce field's bytes: tag, varint length, UTF-8 text. */
+function nonceField(nonce: string): Buffer {
+  const text = Buffer.from(nonce, 'utf8');
+  const length: number[] = [];
+  for (let n = text.length; ; n >>>= 7) {
+    if (n < 0x80) {
+      length.push(n);
+      break;
+    }
+    length.push((n & 0x7f) | 0x80);
+  }
+  return Buffer.concat([Buffer.from([NONCE_TAG, ...length]), text]);
+}
+
+/**
+ * A response encoded without a nonce, plus this stream's nonce as one more field at the end. Protobuf readers accept
+ * fields in any order, so the shared body stays shared and only the few nonce bytes are per stream. Returns a copy.
+ */
+export function withNonce(body: Buffer, nonce: string): Buffer {
+  return Buffer.concat([body, nonceField(nonce)]);
+}
+
+/**
+ * Like `withNonce`, but for a body the encoders made with room after it: the nonce is written into that room and a
+ * view of body + nonce is returned, valid only until the next call for the same body. grpc-js copies a serialized
+ * message into its frame at once, so the response serializer uses this and each stream costs that one copy.
+ */
+export function framedNonce(body: Buffer, nonce: string): Buffer {
+  const full = roomy.get(body);
+  const field = nonceField(nonce);
+  if (!full || field.length > NONCE_ROOM) return withNonce(body, nonce);
+  field.copy(full, body.length);
+  return full.subarray(0, body.length + field.length);
 }
 
 function asBuffer(u8: Uint8Array): Buffer {

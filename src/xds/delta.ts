@@ -3,7 +3,8 @@ import { decodeDeltaRequest, encodeDeltaResponse } from './codec.ts';
 import type { DeltaRequest } from './codec.ts';
 import { ABSENT, HeldVersions, shapeOf } from './held.ts';
 import type { Resource } from './resource.ts';
-import { cached, nextSeq, nonceOf } from './shared-response.ts';
+import { cached } from './shared-response.ts';
+import type { SharedResponse } from './shared-response.ts';
 import type { Snapshot, SnapshotType } from './snapshot.ts';
 import { StreamBase, newTypeState, wildcardByDefault } from './stream.ts';
 import type { TypeStateBase } from './stream.ts';
@@ -35,7 +36,7 @@ export class DeltaStream extends StreamBase<DeltaTypeState> {
   /** Handles one decoded request: ACK/NACK by nonce, and subscription changes always (even with a stale nonce). */
   handle(req: DeltaRequest): void {
     const { typeUrl, responseNonce } = req;
-    if (!this.admit(req.node, typeUrl, req.subscribe.length)) return;
+    if (!this.admit(req.node, typeUrl, req.subscribe.length, req.subscribe)) return;
     let state = this.types.get(typeUrl);
     const stale = state !== undefined && responseNonce !== '' && responseNonce !== state.pendingNonce;
     if (this.io.events.has('request')) {
@@ -65,27 +66,21 @@ export class DeltaStream extends StreamBase<DeltaTypeState> {
     state.checkedVersion = type.version;
     state.dirty = false;
     const { client, wildcard, names } = state;
-    const encode = (nonce: string): { bytes: Buffer; count: number; removed: number } => {
+    const encode = (): SharedResponse => {
       const { changed, removed } = differences(type, wildcard, names, client);
-      const bytes = encodeDeltaResponse({ systemVersionInfo: type.version, typeUrl, nonce, resources: changed, removed });
+      const bytes = encodeDeltaResponse({ systemVersionInfo: type.version, typeUrl, nonce: '', resources: changed, removed });
       return { bytes, count: changed.length, removed: removed.length };
     };
     const held = client.shareKey();
     const shape = shapeOf(wildcard, names);
     const response = held && shape
-      ? cached('delta', { typeUrl, next: type, shape, base: held.base, held: held.held }, state.lastSeq, encode)
-      : fresh(encode);
+      ? cached('delta', { typeUrl, next: type, shape, base: held.base, held: held.held }, encode)
+      : encode();
     // Either way the client now holds exactly this type's subscribed resources.
     client.rebase(type, wildcard, names);
     if (response.count === 0 && response.removed === 0) return;
-    this.sent(typeUrl, state, type.version, response.seq, response.bytes, response.count, response.removed);
+    this.sent(typeUrl, state, type.version, response.bytes, response.count, response.removed);
   }
-}
-
-/** A response for this stream alone, with a new nonce. */
-function fresh(encode: (nonce: string) => { bytes: Buffer; count: number; removed: number }): { bytes: Buffer; count: number; removed: number; seq: number } {
-  const seq = nextSeq();
-  return { ...encode(nonceOf(seq)), seq };
 }
 
 /** What a delta client lacks: resources whose version it does not hold, and names it holds that are gone. */

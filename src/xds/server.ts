@@ -1,10 +1,12 @@
 // The gRPC ADS server: AggregatedDiscoveryService with both SotW and delta streams, on any number of addresses.
 import * as grpc from '@grpc/grpc-js';
 import type { SnapshotCache } from './cache.ts';
+import { framedNonce } from './codec.ts';
+import type { XdsNode } from './codec.ts';
 import { DeltaStream } from './delta.ts';
 import { XdsEvents } from './hooks.ts';
 import { SotwStream } from './sotw.ts';
-import type { StreamInfo, StreamIo } from './stream.ts';
+import type { StreamInfo, StreamIo, StreamLimits } from './stream.ts';
 
 const SERVICE = '/envoy.service.discovery.v3.AggregatedDiscoveryService/';
 
@@ -15,6 +17,13 @@ export interface XdsServerOptions {
   readonly maxMessageBytes?: number;
   /** Most resource names one stream may subscribe to, over all types (default 100000). */
   readonly maxNamesPerStream?: number;
+  /** The other per-stream limits: type URLs, node id and metadata size, NACK error length, response size. */
+  readonly streamLimits?: Omit<StreamLimits, 'maxNames'>;
+  /**
+   * The SnapshotCache key a stream's node reads (default: the node id). A server that builds per node content can
+   * key by id plus metadata, so two streams claiming one id never read each other's snapshot.
+   */
+  readonly snapshotKey?: (node: XdsNode) => string;
   /** Extra grpc-js server options (keepalive and such); the size limits above win. */
   readonly grpcOptions?: grpc.ServerOptions;
   /** An existing grpc-js server to add the ADS service to, instead of a new one. */
@@ -23,20 +32,34 @@ export interface XdsServerOptions {
 
 const identity = (b: Buffer): Buffer => b;
 
-function method(name: string): grpc.MethodDefinition<Buffer, Buffer> {
+/** A response on its way out: a body shared by many streams and this stream's nonce. */
+export interface OutgoingResponse {
+  readonly body: Buffer;
+  readonly nonce: string;
+}
+
+/** Pre-encoded bytes as they are; a shared body gets its nonce as it is copied into grpc-js's frame. */
+function serializeResponse(m: Buffer | OutgoingResponse): Buffer {
+  return Buffer.isBuffer(m) ? m : framedNonce(m.body, m.nonce);
+}
+
+function method(name: string): grpc.MethodDefinition<Buffer, Buffer | OutgoingResponse> {
   return {
     path: `${SERVICE}${name}`,
     requestStream: true,
     responseStream: true,
     requestSerialize: identity,
     requestDeserialize: identity,
-    responseSerialize: identity,
+    responseSerialize: serializeResponse,
     responseDeserialize: identity,
     originalName: name,
   };
 }
 
-/** The ADS service with raw-bytes codecs: requests are decoded by the streams, responses arrive pre-encoded. */
+/**
+ * The ADS service with raw-bytes codecs: requests are decoded by the streams, responses arrive pre-encoded (a Buffer,
+ * or an `OutgoingResponse` whose nonce is added while grpc-js frames it).
+ */
 export const adsServiceDefinition: grpc.ServiceDefinition = {
   StreamAggregatedResources: method('StreamAggregatedResources'),
   DeltaAggregatedResources: method('DeltaAggregatedResources'),
@@ -44,7 +67,7 @@ export const adsServiceDefinition: grpc.ServiceDefinition = {
 
 interface Live {
   readonly stream: SotwStream | DeltaStream;
-  readonly call: grpc.ServerDuplexStream<Buffer, Buffer>;
+  readonly call: grpc.ServerDuplexStream<Buffer, Buffer | OutgoingResponse>;
 }
 
 /** Serves a SnapshotCache over ADS; emits typed events for every stream, request, response, ACK and NACK. */
@@ -54,21 +77,23 @@ export class XdsServer {
   readonly cache: SnapshotCache;
   /** The grpc-js server, e.g. to add a health service on the same ports. */
   readonly grpcServer: grpc.Server;
-  readonly #maxNames: number;
+  readonly #limits: StreamLimits;
+  readonly #snapshotKey: ((node: XdsNode) => string) | undefined;
   readonly #live = new Map<number, Live>();
   #nextId = 0;
 
   constructor(options: XdsServerOptions) {
     this.cache = options.cache;
-    this.#maxNames = options.maxNamesPerStream ?? 100_000;
+    this.#limits = { ...options.streamLimits, maxNames: options.maxNamesPerStream ?? 100_000 };
+    this.#snapshotKey = options.snapshotKey;
     const limits = {
       'grpc.max_receive_message_length': options.maxMessageBytes ?? 4 * 1024 * 1024,
       'grpc.max_send_message_length': options.maxMessageBytes ?? 64 * 1024 * 1024,
     };
     this.grpcServer = options.grpcServer ?? new grpc.Server({ ...options.grpcOptions, ...limits });
     this.grpcServer.addService(adsServiceDefinition, {
-      StreamAggregatedResources: (call: grpc.ServerDuplexStream<Buffer, Buffer>) => this.#accept('sotw', call),
-      DeltaAggregatedResources: (call: grpc.ServerDuplexStream<Buffer, Buffer>) => this.#accept('delta', call),
+      StreamAggregatedResources: (call: grpc.ServerDuplexStream<Buffer, Buffer | OutgoingResponse>) => this.#accept('sotw', call),
+      DeltaAggregatedResources: (call: grpc.ServerDuplexStream<Buffer, Buffer | OutgoingResponse>) => this.#accept('delta', call),
     });
   }
 
@@ -137,12 +162,23 @@ export class XdsServer {
     return this.#live.get(id)?.stream;
   }
 
+  /**
+   * Ends one live stream with a gRPC status, e.g. when a caller's own budget for it is exceeded (safe from inside an
+   * event listener of that stream); false when no such stream is open.
+   */
+  endStream(streamId: number, code: grpc.status, details: string): boolean {
+    const live = this.#live.get(streamId);
+    if (!live) return false;
+    live.stream.end(code, details);
+    return true;
+  }
+
   /** The live streams of one node id. */
   streamsOfNode(nodeId: string): StreamInfo[] {
     return this.streams().filter((s) => s.node?.id === nodeId);
   }
 
-  #accept(kind: 'sotw' | 'delta', call: grpc.ServerDuplexStream<Buffer, Buffer>): void {
+  #accept(kind: 'sotw' | 'delta', call: grpc.ServerDuplexStream<Buffer, Buffer | OutgoingResponse>): void {
     this.#nextId += 1;
     const id = this.#nextId;
     let ended = false;
@@ -151,9 +187,10 @@ export class XdsServer {
       peer: call.getPeer(),
       cache: this.cache,
       events: this.events,
-      limits: { maxNames: this.#maxNames },
-      send: (bytes) => {
-        if (!ended) call.write(bytes);
+      limits: this.#limits,
+      ...(this.#snapshotKey ? { snapshotKey: this.#snapshotKey } : {}),
+      send: (body, nonce) => {
+        if (!ended) call.write({ body, nonce } satisfies OutgoingResponse);
       },
       fail: (code, details) => {
         if (ended) return;

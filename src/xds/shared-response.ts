@@ -1,4 +1,5 @@
-// SotW responses encoded once and written as the same Buffer to every stream that needs exactly that response.
+// Responses encoded once, without a nonce, and written as the same bytes to every stream that needs exactly that
+// response; each stream appends its own nonce (see `withNonce` in codec.ts).
 import { encodeSotwResponse } from './codec.ts';
 import type { Resource } from './resource.ts';
 import type { SnapshotType } from './snapshot.ts';
@@ -9,28 +10,15 @@ export type Shape = typeof WILDCARD | ReadonlySet<string>;
 /** The wildcard shape: every resource of the type. */
 export const WILDCARD: unique symbol = Symbol('wildcard');
 
-/** A fully encoded DiscoveryResponse, nonce included, that any stream may send once its own nonces are older. */
+/**
+ * A fully encoded response without its nonce: every stream that needs exactly this response sends these bytes, with
+ * its own nonce field appended on the way out (`withNonce`), so no two streams ever share a nonce.
+ */
 export interface SharedResponse {
   readonly bytes: Buffer;
-  readonly nonce: string;
-  /** The nonce as a number: a stream's nonces must only grow, so it never gets one it already used. */
-  readonly seq: number;
   readonly count: number;
   /** Names in removed_resources (delta only). */
   readonly removed: number;
-}
-
-let seqCounter = 0;
-
-/** The next process-wide nonce number; nonces are its base-36 text, so a stream compares them by number. */
-export function nextSeq(): number {
-  seqCounter += 1;
-  return seqCounter;
-}
-
-/** The nonce text of a sequence number. */
-export function nonceOf(seq: number): string {
-  return seq.toString(36);
 }
 
 const interned = new Map<string, WeakRef<ReadonlySet<string>>>();
@@ -85,33 +73,23 @@ function shapeKey(shape: Shape | undefined): object {
 }
 const WILDCARD_KEY = Object.freeze({ wildcard: true });
 
-/**
- * The shared response for a key, encoding it (with a fresh nonce) on first use or when the cached one's nonce is not
- * newer than `afterSeq`, the stream's last nonce for this type. `resources` computes what the response carries.
- */
-export function sharedResponse(key: ResponseKey, afterSeq: number, resources: () => readonly Resource[]): SharedResponse {
-  return cached('sotw', key, afterSeq, (nonce) => {
+/** The shared response for a key, encoded on first use; `resources` computes what the response carries. */
+export function sharedResponse(key: ResponseKey, resources: () => readonly Resource[]): SharedResponse {
+  return cached('sotw', key, () => {
     const items = resources();
-    return { bytes: encodeSotwResponse({ versionInfo: key.next.version, typeUrl: key.typeUrl, nonce, resources: items }), count: items.length, removed: 0 };
+    return { bytes: encodeSotwResponse({ versionInfo: key.next.version, typeUrl: key.typeUrl, nonce: '', resources: items }), count: items.length, removed: 0 };
   });
 }
 
-/** The encoded response for a key in one flavour's cache, built by `encode` with a fresh nonce when needed. */
-export function cached(
-  kind: 'sotw' | 'delta',
-  key: ResponseKey,
-  afterSeq: number,
-  encode: (nonce: string) => { bytes: Buffer; count: number; removed: number },
-): SharedResponse {
+/** The encoded response for a key in one flavour's cache, built by `encode` (without a nonce) on first use. */
+export function cached(kind: 'sotw' | 'delta', key: ResponseKey, encode: () => SharedResponse): SharedResponse {
   const byShape = child<Level<Level<Level<SharedResponse>>>>(caches[kind], key.next, () => new WeakMap());
   const byBase = child(byShape, shapeKey(key.shape), () => new WeakMap());
   const byHeld = child(byBase, key.base ?? NONE, () => new WeakMap());
   const heldKey = shapeKey(key.held);
   const found = byHeld.get(heldKey);
-  if (found && found.seq > afterSeq) return found;
-  const seq = nextSeq();
-  const nonce = nonceOf(seq);
-  const made: SharedResponse = { ...encode(nonce), nonce, seq };
+  if (found) return found;
+  const made = encode();
   byHeld.set(heldKey, made);
   return made;
 }

@@ -2,7 +2,7 @@
 // carries only what changed or was newly subscribed, as the xDS protocol allows: there, absence is not deletion, so a
 // resource removed from the snapshot sends nothing (clients keep it until they unsubscribe, as CDS/LDS make them do),
 // and a NACKed resource is sent again only when it changes (as in delta). Responses are encoded once and the same
-// Buffer goes to every stream that needs exactly that response (src/xds/shared-response.ts).
+// Buffer goes to every stream that needs exactly that response, each with its own nonce (src/xds/shared-response.ts).
 import { decodeSotwRequest } from './codec.ts';
 import type { SotwRequest } from './codec.ts';
 import type { Resource } from './resource.ts';
@@ -49,7 +49,7 @@ export class SotwStream extends StreamBase<SotwTypeState> {
     const { typeUrl, resourceNames, responseNonce } = req;
     const existing = this.types.get(typeUrl);
     const added = resourceNames.length - (existing?.names.size ?? 0);
-    if (!this.admit(req.node, typeUrl, Math.max(0, added))) return;
+    if (!this.admit(req.node, typeUrl, Math.max(0, added), resourceNames)) return;
     const stale = existing !== undefined && responseNonce !== '' && existing.lastNonce !== '' && responseNonce !== existing.lastNonce;
     this.emitRequest(req, stale);
     if (stale) return;
@@ -104,9 +104,9 @@ export class SotwStream extends StreamBase<SotwTypeState> {
   private respondFull(typeUrl: string, state: SotwTypeState, type: SnapshotType): void {
     const resources = select(state, type);
     if (!state.dirty && sameResources(resources, state.sentResources)) return;
-    const shared = sharedResponse({ typeUrl, next: type, shape: shapeOf(state), base: undefined, held: undefined }, state.lastSeq, () => resources);
+    const shared = sharedResponse({ typeUrl, next: type, shape: shapeOf(state), base: undefined, held: undefined }, () => resources);
     state.sentResources = resources;
-    this.sent(typeUrl, state, type.version, shared.seq, shared.bytes, shared.count, 0);
+    this.sent(typeUrl, state, type.version, shared.bytes, shared.count, 0);
   }
 
   /** Other types: only resources that changed or were newly subscribed; nothing at all when none did. */
@@ -118,12 +118,12 @@ export class SotwStream extends StreamBase<SotwTypeState> {
       return;
     }
     const { base, held } = state;
-    const shared = sharedResponse({ typeUrl, next: type, shape, base, held }, state.lastSeq, () => changed(type, shape, base, held));
+    const shared = sharedResponse({ typeUrl, next: type, shape, base, held }, () => changed(type, shape, base, held));
     state.base = type;
     state.held = shape;
     state.dirty = false;
     if (shared.count === 0 && !first) return;
-    this.sent(typeUrl, state, type.version, shared.seq, shared.bytes, shared.count, 0);
+    this.sent(typeUrl, state, type.version, shared.bytes, shared.count, 0);
   }
 }
 

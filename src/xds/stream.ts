@@ -4,16 +4,42 @@ import type { XdsNode } from './codec.ts';
 import type { StreamKind, StreamRef, XdsEvents } from './hooks.ts';
 import { TypeUrl } from './protos.ts';
 import type { Resource } from './resource.ts';
-import { nonceOf } from './shared-response.ts';
+import { randomBytes } from 'node:crypto';
 import type { Snapshot, SnapshotType } from './snapshot.ts';
 
 /** gRPC status codes the streams end with (numbers from the gRPC spec, so this file needs no grpc import). */
 export const INVALID_ARGUMENT = 3;
+/** The status for a stream whose response would exceed its budget. */
+export const RESOURCE_EXHAUSTED = 8;
 
 /** Limits one stream enforces. */
 export interface StreamLimits {
   /** Most resource names one stream may subscribe to, over all types. */
   readonly maxNames: number;
+  /** Most type URLs one stream may subscribe to (default 64). */
+  readonly maxTypes?: number;
+  /** Longest type URL and longest resource name, in UTF-8 bytes (default 1 KiB each). */
+  readonly maxNameBytes?: number;
+  /** Longest node id in UTF-8 bytes (default 1 KiB). */
+  readonly maxNodeIdBytes?: number;
+  /** Largest node metadata, as JSON, in bytes (default 64 KiB). */
+  readonly maxMetadataBytes?: number;
+  /** Longest NACK error message kept and reported; longer ones are cut (default 1 KiB). */
+  readonly maxErrorBytes?: number;
+  /** Largest response this stream may be sent; a bigger one ends it with RESOURCE_EXHAUSTED (default: no limit). */
+  readonly maxResponseBytes?: number;
+}
+
+/** The limits' defaults, for callers that show them. */
+export const DEFAULT_LIMITS = { maxTypes: 64, maxNameBytes: 1024, maxNodeIdBytes: 1024, maxMetadataBytes: 64 * 1024, maxErrorBytes: 1024 } as const;
+
+/** `text` cut to at most `max` UTF-8 bytes (on a character boundary), saying how much was cut. */
+export function truncateText(text: string, max: number): string {
+  if (text.length * 3 <= max || Buffer.byteLength(text) <= max) return text;
+  const note = ` … (${Buffer.byteLength(text)} bytes, cut)`;
+  let cut = Buffer.from(text).subarray(0, Math.max(0, max - Buffer.byteLength(note))).toString('utf8');
+  if (cut.endsWith('\uFFFD')) cut = cut.slice(0, -1);
+  return cut + note;
 }
 
 /** How a stream talks to its transport. */
@@ -23,7 +49,10 @@ export interface StreamIo {
   readonly cache: SnapshotCache;
   readonly events: XdsEvents;
   readonly limits: StreamLimits;
-  send(bytes: Buffer): void;
+  /** Which snapshot of the cache a node reads (by default its id; a server may tell apart same-id nodes). */
+  readonly snapshotKey?: (node: XdsNode) => string;
+  /** Writes a response: `body` is encoded without a nonce (and may be shared by many streams), `nonce` is this stream's. */
+  send(body: Buffer, nonce: string): void;
   /** Ends the call with a gRPC status; the stream is dead afterwards. */
   fail(code: number, details: string): void;
 }
@@ -53,6 +82,8 @@ export interface StreamInfo {
   readonly kind: StreamKind;
   readonly peer: string;
   readonly node: XdsNode | undefined;
+  /** The cache key this stream's snapshot is read from (undefined until the node is known). */
+  readonly snapshotKey: string | undefined;
   subscriptions(): Subscription[];
   status(): TypeStatus[];
 }
@@ -64,8 +95,6 @@ export interface TypeStateBase {
   names: ReadonlySet<string>;
   pendingNonce: string | undefined;
   lastNonce: string;
-  /** `lastNonce` as a number (0 before the first response): a stream's nonces only grow. */
-  lastSeq: number;
   sentVersion: string;
   ackedVersion: string;
   ackedNonce: string;
@@ -85,7 +114,6 @@ export function newTypeState(): TypeStateBase {
     names: NO_NAMES,
     pendingNonce: undefined,
     lastNonce: '',
-    lastSeq: 0,
     sentVersion: '',
     ackedVersion: '',
     ackedNonce: '',
@@ -129,14 +157,38 @@ export function typeValues(type: SnapshotType): readonly Resource[] {
   return values;
 }
 
+/** Why a node is refused for its size, or undefined when it fits the limits. */
+function nodeTooBig(node: XdsNode, limits: StreamLimits): string | undefined {
+  const maxId = limits.maxNodeIdBytes ?? DEFAULT_LIMITS.maxNodeIdBytes;
+  const idBytes = Buffer.byteLength(node.id);
+  if (idBytes > maxId) return `node.id is ${idBytes} bytes, more than the limit of ${maxId}`;
+  const maxMeta = limits.maxMetadataBytes ?? DEFAULT_LIMITS.maxMetadataBytes;
+  const metaBytes = Buffer.byteLength(JSON.stringify(node.metadata));
+  if (metaBytes > maxMeta) return `node.metadata is ${metaBytes} bytes as JSON, more than the limit of ${maxMeta}`;
+  return undefined;
+}
+
+/** Why a type URL or resource name is refused for its length, or undefined when all fit. */
+function longName(typeUrl: string, names: readonly string[], max: number): string | undefined {
+  if (Buffer.byteLength(typeUrl) > max) return `type_url is ${Buffer.byteLength(typeUrl)} bytes, more than the limit of ${max}`;
+  for (const name of names) {
+    if (name.length * 3 > max && Buffer.byteLength(name) > max) return `a resource name is ${Buffer.byteLength(name)} bytes, more than the limit of ${max}`;
+  }
+  return undefined;
+}
+
 /** Shared node handling: the first request must name the node; later ones may omit it. */
 export abstract class StreamBase<S extends TypeStateBase> implements StreamInfo {
   abstract readonly kind: StreamKind;
   node: XdsNode | undefined;
+  snapshotKey: string | undefined;
   snapshot: Snapshot | undefined;
   closed = false;
   protected readonly types = new Map<string, S>();
   #unwatch: (() => void) | undefined;
+  /** Random per stream, so no other stream can know (and ACK) this stream's nonces. */
+  readonly #nonceToken = randomBytes(6).toString('base64url');
+  #nonceCount = 0;
 
   constructor(protected readonly io: StreamIo) {}
 
@@ -153,16 +205,26 @@ export abstract class StreamBase<S extends TypeStateBase> implements StreamInfo 
     return { streamId: this.io.id, kind: this.kind, node: this.node as XdsNode };
   }
 
-  /** Checks node, type URL and name limits; false when the stream was failed. */
-  protected admit(node: XdsNode | undefined, typeUrl: string, addedNames: number): boolean {
+  /** Checks node, type URL and name limits (`names`: the request's names); false when the stream was failed. */
+  protected admit(node: XdsNode | undefined, typeUrl: string, addedNames: number, names: readonly string[]): boolean {
     if (this.node === undefined) {
       if (!node || node.id === '') return this.reject('the first request must carry node.id');
+      const tooBig = nodeTooBig(node, this.io.limits);
+      if (tooBig) return this.reject(tooBig);
       this.node = node;
+      const key = this.io.snapshotKey?.(node) ?? node.id;
+      this.snapshotKey = key;
       this.io.events.emit('streamOpen', { ...this.ref(), peer: this.io.peer });
-      this.#unwatch = this.io.cache.watch(node.id, (snapshot) => this.onSnapshot(snapshot));
-      this.snapshot = this.io.cache.getSnapshot(node.id);
+      this.#unwatch = this.io.cache.watch(key, (snapshot) => this.onSnapshot(snapshot));
+      this.snapshot = this.io.cache.getSnapshot(key);
     }
     if (typeUrl === '') return this.reject('request has no type_url');
+    const tooLong = longName(typeUrl, names, this.io.limits.maxNameBytes ?? DEFAULT_LIMITS.maxNameBytes);
+    if (tooLong) return this.reject(tooLong);
+    const maxTypes = this.io.limits.maxTypes ?? DEFAULT_LIMITS.maxTypes;
+    if (!this.types.has(typeUrl) && this.types.size >= maxTypes) {
+      return this.reject(`stream would subscribe to more than ${maxTypes} type URLs`);
+    }
     let total = addedNames;
     for (const state of this.types.values()) total += state.names.size;
     if (total > this.io.limits.maxNames) {
@@ -173,7 +235,12 @@ export abstract class StreamBase<S extends TypeStateBase> implements StreamInfo 
 
   /** Ends the stream with INVALID_ARGUMENT. */
   reject(details: string): false {
-    this.io.fail(INVALID_ARGUMENT, details);
+    return this.end(INVALID_ARGUMENT, details);
+  }
+
+  /** Ends the stream with a gRPC status code and details (a broken rule or an exceeded budget). */
+  end(code: number, details: string): false {
+    this.io.fail(code, details);
     this.close(details);
     return false;
   }
@@ -214,8 +281,10 @@ export abstract class StreamBase<S extends TypeStateBase> implements StreamInfo 
   protected settle(typeUrl: string, state: S, nonce: string, error: { code: number; message: string } | undefined): void {
     state.pendingNonce = undefined;
     if (error) {
-      state.lastError = error.message;
-      this.io.events.emit('nack', { ...this.ref(), typeUrl, version: state.sentVersion, acceptedVersion: state.ackedVersion, nonce, error });
+      const message = truncateText(error.message, this.io.limits.maxErrorBytes ?? DEFAULT_LIMITS.maxErrorBytes);
+      state.lastError = message;
+      const detail = { code: error.code, message };
+      this.io.events.emit('nack', { ...this.ref(), typeUrl, version: state.sentVersion, acceptedVersion: state.ackedVersion, nonce, error: detail });
       return;
     }
     state.ackedVersion = state.sentVersion;
@@ -224,17 +293,23 @@ export abstract class StreamBase<S extends TypeStateBase> implements StreamInfo 
     this.io.events.emit('ack', { ...this.ref(), typeUrl, version: state.sentVersion, nonce });
   }
 
-  /** Records a sent response and reports it. */
-  protected sent(typeUrl: string, state: S, version: string, seq: number, bytes: Buffer, count: number, removed: number): void {
-    const nonce = nonceOf(seq);
+  /** Records a sent response (its shared body gets this stream's next nonce) and reports it. */
+  protected sent(typeUrl: string, state: S, version: string, body: Buffer, count: number, removed: number): void {
+    const budget = this.io.limits.maxResponseBytes;
+    if (budget !== undefined && body.length > budget) {
+      this.end(RESOURCE_EXHAUSTED, `the ${typeUrl} response (${count} resources, ${body.length} bytes) exceeds this stream's budget of ${budget} bytes; subscribe to fewer resources`);
+      return;
+    }
+    this.#nonceCount += 1;
+    const nonce = `${this.#nonceCount.toString(36)}.${this.#nonceToken}`;
     state.pendingNonce = nonce;
     state.lastNonce = nonce;
-    state.lastSeq = seq;
     state.sentVersion = version;
     state.dirty = false;
-    this.io.send(bytes);
+    this.io.send(body, nonce);
     if (this.io.events.has('response')) {
-      this.io.events.emit('response', { ...this.ref(), typeUrl, version, nonce, resourceCount: count, removedCount: removed, bytes: bytes.length });
+      const bytes = body.length + nonce.length + 2;
+      this.io.events.emit('response', { ...this.ref(), typeUrl, version, nonce, resourceCount: count, removedCount: removed, bytes });
     }
   }
 

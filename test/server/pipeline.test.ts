@@ -129,7 +129,8 @@ test('proxies that read the same share every encoded resource', { timeout: 30_00
     s.send({ node, type_url: TypeUrl.Cluster });
     await s.next();
   }
-  const [a, b] = nodes.map((n) => server.xds.cache.getSnapshot(n.id));
+  // Snapshots are keyed by node id plus node digest (see proxyKey); each stream knows its key.
+  const [a, b] = nodes.map((n) => server.xds.cache.getSnapshot(server.xds.streamsOfNode(n.id)[0]?.snapshotKey ?? ''));
   assert.ok(a && b);
   const clusterA = a.types.get(TypeUrl.Cluster)?.resources.get(CLUSTER);
   assert.ok(clusterA);

@@ -1,7 +1,7 @@
 // Small hand-built Envoy resources and a server on both loopback families, shared by the xDS tests.
 import { after, before } from 'node:test';
 import { SnapshotCache, TypeUrl, XdsServer, makeResource, makeSnapshot } from '../../src/xds/index.ts';
-import type { Resource, Snapshot } from '../../src/xds/index.ts';
+import type { Resource, Snapshot, XdsServerOptions } from '../../src/xds/index.ts';
 
 /** Loopback listen addresses of both families. */
 export const LOOPBACKS = ['127.0.0.1:0', '[::1]:0'] as const;
@@ -81,7 +81,7 @@ export interface Running {
 }
 
 /** Starts a server on one address (e.g. "127.0.0.1:0"); resolves with the bound address. */
-export async function start(address: string, options: { maxNamesPerStream?: number } = {}): Promise<Running> {
+export async function start(address: string, options: Omit<XdsServerOptions, 'cache'> = {}): Promise<Running> {
   const cache = new SnapshotCache();
   const server = new XdsServer({ cache, ...options });
   const [bound] = await server.listen([address]);
@@ -118,4 +118,9 @@ export function serveForSuite<S extends { close(): void }>(address: string, open
 /** A node object for requests. */
 export function node(id: string): object {
   return { id, cluster: 'test', locality: {} };
+}
+
+/** A snapshot of `n` clusters with long names (about 100 bytes each), for response-size limits. */
+export function makeBig(n: number): Snapshot {
+  return makeSnapshot(Array.from({ length: n }, (_, i) => cluster(`big-${i}-${'x'.repeat(90)}`)));
 }

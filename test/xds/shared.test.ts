@@ -5,6 +5,7 @@ import { test } from 'node:test';
 import { SnapshotCache, TypeUrl, XdsEvents, decodeMessage, makeSnapshot } from '../../src/xds/index.ts';
 import { ABSENT, HeldVersions } from '../../src/xds/held.ts';
 import { encodeMessage } from '../../src/xds/protos.ts';
+import { encodeSotwResponse, framedNonce, withNonce } from '../../src/xds/codec.ts';
 import { DeltaStream } from '../../src/xds/delta.ts';
 import { SotwStream } from '../../src/xds/sotw.ts';
 import type { StreamIo } from '../../src/xds/stream.ts';
@@ -14,14 +15,17 @@ const REQUEST = 'envoy.service.discovery.v3.DiscoveryRequest';
 const DELTA = 'envoy.service.discovery.v3.DeltaDiscoveryRequest';
 const DELTA_RES = 'envoy.service.discovery.v3.DeltaDiscoveryResponse';
 
-function io(id: number, cache: SnapshotCache, sent: Buffer[]): StreamIo {
+function io(id: number, cache: SnapshotCache, sent: Buffer[], nonces: string[] = []): StreamIo {
   return {
     id,
     peer: 'test',
     cache,
     events: new XdsEvents(),
     limits: { maxNames: 1000 },
-    send: (bytes) => void sent.push(bytes),
+    send: (body, nonce) => {
+      sent.push(body);
+      nonces.push(nonce);
+    },
     fail: (code, details) => assert.fail(`stream failed: ${code} ${details}`),
   };
 }
@@ -30,28 +34,65 @@ function request(message: object): Buffer {
   return Buffer.from(encodeMessage(REQUEST, message));
 }
 
-test('SotW streams that need the same response get the very same Buffer, each with a nonce new to it', () => {
+test('SotW streams that need the same response share one encoded body, each with a nonce of its own', () => {
   const cache = new SnapshotCache();
   cache.setSnapshot('n', world(3));
   const sent: Buffer[][] = [[], [], []];
-  const streams = sent.map((out, i) => new SotwStream(io(i + 1, cache, out)));
+  const nonces: string[][] = [[], [], []];
+  const streams = sent.map((out, i) => new SotwStream(io(i + 1, cache, out, nonces[i])));
   streams.forEach((s) => s.receive(request({ node: { id: 'n' }, type_url: TypeUrl.ClusterLoadAssignment, resource_names: ['*'] })));
   const [a, b, c] = sent.map((out) => out[0]);
   assert.ok(a && b && c);
   assert.equal(a, b, 'one Buffer object for both');
   assert.equal(b, c);
-  const decoded = decodeMessage('envoy.service.discovery.v3.DiscoveryResponse', a);
+  const first = nonces.map((n) => n[0] as string);
+  assert.equal(new Set(first).size, 3, `three different nonces: ${first.join(', ')}`);
+  const decoded = decodeMessage('envoy.service.discovery.v3.DiscoveryResponse', withNonce(a, first[0] as string));
   assert.equal((decoded['resources'] as unknown[]).length, 3);
-  assert.notEqual(decoded['nonce'], '');
-  const nonce = String(decoded['nonce']);
-  for (const s of streams) s.receive(request({ type_url: TypeUrl.ClusterLoadAssignment, response_nonce: nonce, resource_names: ['*'] }));
+  assert.equal(decoded['nonce'], first[0], 'the nonce appended to the shared body decodes as the response nonce');
+  streams.forEach((s, i) => s.receive(request({ type_url: TypeUrl.ClusterLoadAssignment, response_nonce: first[i], resource_names: ['*'] })));
   cache.setSnapshot('n', makeSnapshot([cluster('c0'), endpoints('c0', ['10.9.9.9'])]));
   const changed = sent.map((out) => out[1]);
   assert.equal(changed[0], changed[2]);
   const next = decodeMessage('envoy.service.discovery.v3.DiscoveryResponse', changed[0] as Buffer);
   assert.equal((next['resources'] as unknown[]).length, 1, 'only the changed assignment');
-  assert.notEqual(next['nonce'], nonce);
+  assert.notEqual(nonces[0]?.[1], first[0]);
   for (const s of streams) s.close();
+});
+
+test('a stream that never read its response cannot be ACKed with its twin\'s nonce', () => {
+  const cache = new SnapshotCache();
+  cache.setSnapshot('twin', world(2));
+  const nonces: string[][] = [[], []];
+  const [reader, silent] = nonces.map((n, i) => new SotwStream(io(i + 1, cache, [], n)));
+  assert.ok(reader && silent);
+  for (const s of [reader, silent]) s.receive(request({ node: { id: 'twin' }, type_url: TypeUrl.Cluster }));
+  const twinNonce = nonces[0]?.[0] as string;
+  assert.notEqual(nonces[1]?.[0], twinNonce);
+  silent.receive(request({ type_url: TypeUrl.Cluster, version_info: silent.status()[0]?.sentVersion, response_nonce: twinNonce }));
+  const status = silent.status()[0];
+  assert.equal(status?.pending, true, 'still waiting for its own ACK');
+  assert.equal(status?.ackedNonce, '');
+  reader.receive(request({ type_url: TypeUrl.Cluster, version_info: reader.status()[0]?.sentVersion, response_nonce: twinNonce }));
+  assert.equal(reader.status()[0]?.ackedNonce, twinNonce, 'the reader ACKs its own nonce');
+  reader.close();
+  silent.close();
+});
+
+test('a shared body gets each stream’s nonce written after it as grpc-js frames it, and stays unchanged itself', () => {
+  const resources = [...(world(2).types.get(TypeUrl.Cluster)?.resources.values() ?? [])];
+  const body = encodeSotwResponse({ versionInfo: 'v1', typeUrl: TypeUrl.Cluster, nonce: '', resources });
+  const before = Buffer.from(body);
+  const decode = (b: Buffer): Record<string, unknown> => decodeMessage('envoy.service.discovery.v3.DiscoveryResponse', b);
+  const first = Buffer.from(framedNonce(body, '1.aaaaaaaa')); // grpc-js copies the view at once; so does the test
+  const second = Buffer.from(framedNonce(body, '2.bbbbbbbb'));
+  assert.equal(decode(first)['nonce'], '1.aaaaaaaa');
+  assert.equal(decode(second)['nonce'], '2.bbbbbbbb');
+  assert.equal(decode(second)['version_info'], 'v1');
+  assert.equal((decode(second)['resources'] as unknown[]).length, 2);
+  assert.deepEqual(body, before, 'the shared body is never written to');
+  assert.equal(decode(body)['nonce'], '', 'the body alone has no nonce');
+  assert.deepEqual(framedNonce(Buffer.from(body), 'x'.repeat(200)), withNonce(body, 'x'.repeat(200)), 'no room: a plain copy');
 });
 
 test('delta streams holding the same state share one encoded response; a diverged one gets its own', () => {

@@ -178,6 +178,31 @@ for (const family of LOOPBACKS) {
       assert.equal(await s.maybeNext(QUIET_MS), undefined, 'clusters did not change');
     });
 
+    test('twin streams get different nonces, so one that never read its response cannot be ACKed with the other\'s', async () => {
+      suite.run.cache.setSnapshot('twins', world(2));
+      const reader = connect();
+      const silent = connect();
+      reader.send({ node: node('twins'), type_url: TypeUrl.Cluster });
+      const r = await reader.next();
+      silent.send({ node: node('twins'), type_url: TypeUrl.Cluster });
+      await waitFor(() => suite.run.server.streamsOfNode('twins').length === 2 && suite.run.server.streamsOfNode('twins').every((i) => i.status()[0]?.pending === true));
+      const ids = new Set(suite.run.server.streamsOfNode('twins').map((i) => i.id));
+      const seen: XdsEventMap['request'][] = [];
+      const off = suite.run.server.events.on('request', (e) => e.node.id === 'twins' && e.responseNonce === r.nonce && seen.push(e));
+      ack(reader, r);
+      ack(silent, r);
+      await waitFor(() => seen.length === 2);
+      off();
+      assert.equal(new Set(seen.map((e) => e.streamId)).size, 2);
+      for (const id of ids) {
+        const status = suite.run.server.stream(id)?.status()[0];
+        const isReader = status?.sentNonce === r.nonce;
+        assert.equal(status?.pending, !isReader, `stream ${id}: only the reader is ACKed`);
+        assert.equal(status?.ackedNonce, isReader ? r.nonce : '');
+      }
+      assert.equal(suite.run.server.streamsOfNode('twins').filter((i) => i.status()[0]?.pending === true).length, 1);
+    });
+
     test('events report open, response, ACK and close with the node, and the stream lists its subscriptions', async () => {
       const seen: string[] = [];
       const offs = [
