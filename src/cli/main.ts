@@ -12,6 +12,7 @@ const COMMANDS: Readonly<Record<string, string>> = {
   translate: './translate.ts',
   bootstrap: './bootstrap.ts',
   capture: './capture.ts',
+  agent: './agent.ts',
   analyze: './analyze.ts',
 };
 
