@@ -7,9 +7,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 export interface EnvoyProcessOptions {
   readonly binary: string;
   readonly args: readonly string[];
-  /** Asks Envoy's admin API to drain (POST `/drain_listeners?graceful`); failures are ignored. */
+  /** Asks Envoy's admin API to start draining (POST `/drain_listeners?graceful`, bounded); failures are ignored. */
   readonly drain: () => Promise<void>;
-  /** How long a drain may take before Envoy is told to exit (default 5 s), and how long exit may take (3 s). */
+  /** How long connections may drain before Envoy is told to exit (default 5 s), and how long exit may take (3 s). */
   readonly drainMs?: number;
   readonly exitMs?: number;
   /** Deaths in a row (each within `quickMs` of its start, default 10 s) before giving up; default 5. */
@@ -87,7 +87,8 @@ export class EnvoyProcess {
     clearTimeout(this.#timer);
     const child = this.#child;
     if (!child) return;
-    await Promise.race([this.options.drain().catch(() => undefined), delay(this.options.drainMs ?? 5000)]);
+    await this.options.drain().catch(() => undefined);
+    await Promise.race([this.#exited, delay(this.options.drainMs ?? 5000)]);
     child.kill('SIGTERM');
     const killer = setTimeout(() => child.kill('SIGKILL'), this.options.exitMs ?? 3000);
     await this.#exited;

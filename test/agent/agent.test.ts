@@ -106,8 +106,10 @@ test('readiness follows Envoy: 503 before the first push, 200 after, 503 while i
     await served.proc.exited(10_000);
   });
   await readinessBecomes(ns, 200);
+  const script = "const r = new (require('node:dns').promises.Resolver)({ timeout: 3000, tries: 1 }); r.setServers(['[::1]:15053']);" +
+    " r.resolve(process.argv[1], process.argv[2]).then((a) => console.log(a.join(',')), (e) => console.log(e.code));";
   const dig = (family: string): Promise<string> =>
-    run('ip', ['netns', 'exec', ns, 'dig', '+short', '+tries=1', '+time=3', '-p', '15053', '@::1', 'frontend.shop.svc.cluster.local', family]).then((r) => r.stdout.trim());
+    run('ip', ['netns', 'exec', ns, process.execPath, '-e', script, 'frontend.shop.svc.cluster.local', family]).then((r) => r.stdout.trim());
   // The agent's name table stream reconnects with backoff while no server listens, so the table may come a bit later.
   await waitFor(async () => (await dig('AAAA')) === 'fd00:10:96::20', 30_000, 'the DNS proxy to answer from the name table');
   assert.equal(await dig('A'), '10.96.0.20');
