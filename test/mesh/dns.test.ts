@@ -1,7 +1,8 @@
 // DNS in the namespace mesh: pods run `biplane capture --capture-dns --apply` and `biplane agent` (as the proxy user,
 // with a real Envoy), their resolv.conf names a resolver on an outside host, and the pod's own resolver (glibc's
-// `getent ahosts`, Node's `dns.lookup` with family 0) gets both VIPs of a dual-stack service, only A in an IPv4-only
-// pod, a ServiceEntry host's auto-allocated VIPs, and outside names from the outside resolver.
+// `getent ahosts`, Node's `dns.lookup` with family 0, dig) gets both VIPs of a dual-stack service, only A in an IPv4-only
+// pod, a ServiceEntry host's auto-allocated VIPs (and TLS to that host by name, over each family, leaves through the
+// ServiceEntry's cluster to the outside app), and outside names from the outside resolver.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -35,18 +36,41 @@ const cluster: ClusterSpec = {
 const SERVICE_ENTRY = `apiVersion: networking.istio.io/v1
 kind: ServiceEntry
 metadata: { name: api, namespace: ${NAMESPACE} }
-spec: { hosts: [api.example.test], ports: [{ number: 443, name: tls, protocol: TLS }], resolution: DNS }
+spec:
+  hosts: [api.example.test]
+  ports: [{ number: 8443, name: tls, protocol: TLS }]
+  resolution: STATIC
+  endpoints: [{ address: 198.18.0.53 }, { address: "2001:db8::53" }]
 `;
+
+/** A TLS (PSK, as mesh-app.mjs speaks it) client dialing a name over one family; prints what it dialed and the reply. */
+const TLS_CLIENT = `const tls = require('node:tls');
+const [host, port, family] = process.argv.slice(1);
+const psk = Buffer.from('6d6573682d746573742d707265736861726564', 'hex');
+const s = tls.connect({ host, port: Number(port), family: Number(family), pskCallback: () => ({ psk, identity: 'mesh' }),
+  checkServerIdentity: () => undefined, ciphers: 'PSK-AES128-GCM-SHA256', maxVersion: 'TLSv1.2', minVersion: 'TLSv1.2' });
+let dialed = '';
+let data = '';
+const timer = setTimeout(() => { finish({ error: 'timeout' }); process.exit(0); }, 10000);
+s.on('secureConnect', () => { dialed = s.remoteAddress; s.write('hello\\n'); });
+s.on('data', (d) => (data += d));
+let done = false;
+const finish = (result) => { if (done) return; done = true; clearTimeout(timer); console.log(JSON.stringify(result)); };
+s.on('end', () => finish(dialed ? { dialed, reply: data.trim() } : { error: 'closed before the handshake' }));
+s.on('error', (e) => finish({ error: e.code ?? String(e) }));`;
 
 /** Starts a long-running child in `ns` (optionally as `uid`); t.after ends it. Resolves with its output getter. */
 function spawnIn(t: TestContext, ns: string, uid: number | undefined, args: readonly string[]): { output: () => string; exit: Promise<unknown> } {
   const user = uid === undefined ? [] : ['setpriv', `--reuid=${uid}`, `--regid=${uid}`, '--clear-groups'];
-  const child = spawn('ip', ['netns', 'exec', ns, ...user, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  // stdin stays open while the test runs: mesh-app.mjs exits when it closes.
+  const child = spawn('ip', ['netns', 'exec', ns, ...user, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+  child.stdin?.on('error', () => undefined);
   let text = '';
   child.stdout?.on('data', (d: Buffer) => (text += d.toString()));
   child.stderr?.on('data', (d: Buffer) => (text += d.toString()));
   const exit = new Promise((resolve) => child.on('exit', resolve));
   t.after(async () => {
+    child.stdin?.end();
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
@@ -83,7 +107,7 @@ async function nodeLookup(ns: string, name: string): Promise<string[]> {
   return out.split(',').sort();
 }
 
-test('the pod resolver gets mesh names from the agent and outside names from the outside resolver', { skip, timeout: 240_000 }, async (t) => {
+test('the pod resolver gets mesh names and ServiceEntry VIPs from the agent, and outside names from the outside resolver', { skip, timeout: 240_000 }, async (t) => {
   const net = await createNetwork([
     { name: 'dual', ips: IPS.dual, etcHosts: [] },
     { name: 'v4', ips: IPS.v4, etcHosts: [] },
@@ -104,6 +128,9 @@ test('the pod resolver gets mesh names from the agent and outside names from the
 
   const resolver = spawnIn(t, net.host('resolver').ns, undefined, [process.execPath, FAKE_DNS, JSON.stringify({ 'outside.example.org': ['198.18.0.99', '2001:db8::99'] }), ...IPS.resolver]);
   await waitFor(() => resolver.output().includes('ready'), 15_000, () => `the outside resolver to start: ${resolver.output()}`);
+
+  const app = spawnIn(t, net.host('resolver').ns, undefined, [process.execPath, path.join(REPO, 'test/mesh/mesh-app.mjs'), JSON.stringify({ name: 'outside', ports: [8443], families: ['IPv4', 'IPv6'], maxMs: 600_000 })]);
+  await waitFor(() => app.output().includes('{"ready":true}'), 15_000, () => `the outside app to start: ${app.output()}`);
 
   const pods: Host[] = [net.host('dual'), net.host('v4')];
   for (const pod of pods) {
@@ -144,6 +171,18 @@ test('the pod resolver gets mesh names from the agent and outside names from the
   const api = await ahosts(dualNs, 'api.example.test');
   assert.equal(api.length, 2, `api.example.test → ${api.join(',')}`);
   assert.ok(api.some((ip) => ip.startsWith('240.240.')) && api.some((ip) => ip.startsWith('2001:2:')), api.join(','));
+  for (const family of [4, 6]) {
+    const printed = await asApp(dualNs, [process.execPath, '-e', TLS_CLIENT, 'api.example.test', '8443', String(family)]);
+    t.diagnostic(`TLS over IPv${family}: ${printed.trim()}`);
+    const out = JSON.parse(printed) as { dialed?: string; reply?: string; error?: string };
+    assert.equal(out.error, undefined, `TLS to api.example.test over IPv${family}`);
+    assert.ok(api.includes(out.dialed ?? ''), `dialed ${out.dialed}, one of the ServiceEntry's VIPs`);
+    assert.equal(out.dialed?.includes(':'), family === 6);
+    const seen = JSON.parse(out.reply ?? '{}') as { app?: string; proto?: string };
+    assert.deepEqual([seen.app, seen.proto], ['outside', 'tls']);
+  }
+  const stats = await must('ip', ['netns', 'exec', dualNs, 'curl', '-s', '-m', '5', 'http://127.0.0.1:15000/stats?filter=api.example.test.*upstream_cx_total']);
+  assert.match(stats, /cluster\.outbound\|8443\|\|api\.example\.test\.upstream_cx_total: [2-9]/);
   assert.deepEqual(await ahosts(dualNs, 'outside.example.org'), ['198.18.0.99', '2001:db8::99']);
   assert.deepEqual(await ahosts(v4Ns, 'outside.example.org'), ['198.18.0.99', '2001:db8::99']);
 });
