@@ -4,7 +4,7 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { startAgent } from '../agent/agent.ts';
+import { startAgent, type AgentConfig } from '../agent/agent.ts';
 import { parseUpstream, readResolvConf, type Upstream } from '../agent/dns/upstream.ts';
 import { parseProxy } from '../model/index.ts';
 import type { Proxy } from '../model/types.ts';
@@ -57,28 +57,50 @@ function xdsAddress(text: string): XdsAddress | undefined {
   return splitHostPort(text);
 }
 
+const OPTIONS = {
+  'xds-address': { type: 'string' },
+  manifests: { type: 'string' },
+  pod: { type: 'string' },
+  upstream: { type: 'string', multiple: true },
+  envoy: { type: 'string' },
+  'work-dir': { type: 'string' },
+  ads: { type: 'string', default: 'sotw' },
+  'no-dns': { type: 'boolean', default: false },
+  'drain-seconds': { type: 'string', default: '5' },
+  'envoy-log-level': { type: 'string', default: 'warning' },
+  help: { type: 'boolean', default: false },
+} as const;
+
+type Flags = ReturnType<typeof parseArgs<{ options: typeof OPTIONS }>>['values'];
+
+/** The flags' meaning, or what is wrong with them (before the pod is known). */
+function checkFlags(values: Flags): Omit<AgentConfig, 'proxy' | 'workDir' | 'upstreams' | 'log'> & { upstreams: Upstream[] } | string {
+  const xds = xdsAddress(values['xds-address'] ?? process.env['XDS_ADDRESS'] ?? '127.0.0.1:15010');
+  const upstreams = (values.upstream ?? []).map((u) => parseUpstream(u));
+  const drain = Number(values['drain-seconds']);
+  if (!xds) return 'bad --xds-address';
+  if (!['sotw', 'delta'].includes(values.ads)) return '--ads must be sotw or delta';
+  if (upstreams.some((u) => !u)) return 'bad --upstream (IP or IP:PORT, IPv6 as [v6]:PORT)';
+  if (!(drain >= 0)) return 'bad --drain-seconds';
+  if ((values.manifests === undefined) !== (values.pod === undefined)) return '--manifests and --pod go together';
+  return {
+    xds,
+    apiType: values.ads === 'delta' ? 'DELTA_GRPC' : 'GRPC',
+    envoyBinary: values.envoy ?? process.env['ENVOY_BIN'] ?? 'envoy',
+    upstreams: upstreams.filter((u): u is Upstream => u !== undefined),
+    dns: !values['no-dns'],
+    drainMs: drain * 1000,
+    envoyLogLevel: values['envoy-log-level'],
+  };
+}
+
 /** `agent` command. */
 export const command: Command = {
   summary: 'run beside Envoy in a pod: Envoy lifecycle, readiness, DNS proxy',
   async run(argv) {
-    let values;
+    let values: Flags;
     try {
-      values = parseArgs({
-        args: [...argv],
-        options: {
-          'xds-address': { type: 'string' },
-          manifests: { type: 'string' },
-          pod: { type: 'string' },
-          upstream: { type: 'string', multiple: true },
-          envoy: { type: 'string' },
-          'work-dir': { type: 'string' },
-          ads: { type: 'string', default: 'sotw' },
-          'no-dns': { type: 'boolean', default: false },
-          'drain-seconds': { type: 'string', default: '5' },
-          'envoy-log-level': { type: 'string', default: 'warning' },
-          help: { type: 'boolean', default: false },
-        },
-      }).values;
+      values = parseArgs({ args: [...argv], options: OPTIONS }).values;
     } catch (err) {
       console.error(`biplane agent: ${(err as Error).message}\n\n${USAGE}`);
       return 2;
@@ -87,16 +109,9 @@ export const command: Command = {
       console.log(USAGE);
       return 0;
     }
-    const xds = xdsAddress(values['xds-address'] ?? process.env['XDS_ADDRESS'] ?? '127.0.0.1:15010');
-    const upstreams = (values.upstream ?? []).map((u) => parseUpstream(u));
-    const drain = Number(values['drain-seconds']);
-    const problem = !xds ? 'bad --xds-address'
-      : !['sotw', 'delta'].includes(values.ads) ? '--ads must be sotw or delta'
-      : upstreams.some((u) => !u) ? 'bad --upstream (IP or IP:PORT, IPv6 as [v6]:PORT)'
-      : !(drain >= 0) ? 'bad --drain-seconds'
-      : (values.manifests === undefined) !== (values.pod === undefined) ? '--manifests and --pod go together' : undefined;
-    if (problem || !xds) {
-      console.error(`biplane agent: ${problem}\n\n${USAGE}`);
+    const flags = checkFlags(values);
+    if (typeof flags === 'string') {
+      console.error(`biplane agent: ${flags}\n\n${USAGE}`);
       return 2;
     }
     const proxy = await podProxy(values.manifests, values.pod);
@@ -105,29 +120,20 @@ export const command: Command = {
       return 1;
     }
     const log = (line: string): void => console.error(`biplane agent: ${line}`);
-    const agent = await startAgent({
-      proxy,
-      xds,
-      apiType: values.ads === 'delta' ? 'DELTA_GRPC' : 'GRPC',
-      envoyBinary: values.envoy ?? process.env['ENVOY_BIN'] ?? 'envoy',
-      workDir: values['work-dir'] ?? (await mkdtemp(path.join(tmpdir(), 'biplane-agent-'))),
-      upstreams: upstreams.length > 0 ? (upstreams as Upstream[]) : await readResolvConf(),
-      dns: !values['no-dns'],
-      drainMs: drain * 1000,
-      envoyLogLevel: values['envoy-log-level'],
-      log,
-    }).catch((err: unknown) => `cannot start: ${(err as Error).message}`);
+    const workDir = values['work-dir'] ?? (await mkdtemp(path.join(tmpdir(), 'biplane-agent-')));
+    const upstreams = flags.upstreams.length > 0 ? flags.upstreams : await readResolvConf();
+    const agent = await startAgent({ ...flags, proxy, workDir, upstreams, log }).catch((err: unknown) => `cannot start: ${(err as Error).message}`);
     if (typeof agent === 'string') {
       console.error(`biplane agent: ${agent}`);
       return 1;
     }
     log(`running for ${proxy.id}`);
-    const onSignal = (signal: string): void => {
-      log(`${signal}: draining Envoy`);
-      void agent.stop();
-    };
-    process.once('SIGTERM', () => onSignal('SIGTERM'));
-    process.once('SIGINT', () => onSignal('SIGINT'));
+    for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+      process.once(signal, () => {
+        log(`${signal}: draining Envoy`);
+        void agent.stop();
+      });
+    }
     return agent.exited;
   },
 };

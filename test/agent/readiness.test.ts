@@ -40,3 +40,20 @@ test('the pod comes from Istio\'s injector environment when no manifests are giv
   assert.equal(proxy.primaryFamily, 'IPv6');
   assert.match(String(proxyFromEnv({ POD_NAME: 'x' })), /POD_NAMESPACE/);
 });
+
+test('bad agent flags are usage errors (exit 2) and --help exits 0', async () => {
+  const { command } = await import('../../src/cli/agent.ts');
+  const quiet = { error: console.error, log: console.log };
+  console.error = () => undefined;
+  console.log = () => undefined;
+  try {
+    assert.equal(await command.run(['--ads', 'grpc']), 2);
+    assert.equal(await command.run(['--xds-address', 'nowhere']), 2);
+    assert.equal(await command.run(['--upstream', 'not-an-ip']), 2);
+    assert.equal(await command.run(['--manifests', 'examples/demo']), 2);
+    assert.equal(await command.run(['--help']), 0);
+  } finally {
+    console.error = quiet.error;
+    console.log = quiet.log;
+  }
+});
