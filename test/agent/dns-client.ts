@@ -68,18 +68,25 @@ export function frame(message: Buffer): Buffer {
   return out;
 }
 
-/** A fake upstream resolver on loopback: answers every A question with `ip`, and remembers what it was asked. */
-export async function fakeUpstream(host: string, ip: string): Promise<{ port: number; asked: dnsPacket.DecodedPacket[]; close: () => Promise<void> }> {
+/** A fake upstream resolver on loopback: answers every A question with `ip` (from another port if asked to), and remembers what it was asked. */
+export async function fakeUpstream(host: string, ip: string, replyFromOtherPort = false): Promise<{ port: number; asked: dnsPacket.DecodedPacket[]; close: () => Promise<void> }> {
   const socket = dgram.createSocket(host.includes(':') ? 'udp6' : 'udp4');
+  const other = dgram.createSocket(host.includes(':') ? 'udp6' : 'udp4');
+  await new Promise<void>((resolve) => other.bind(0, host, resolve));
+  const sender = replyFromOtherPort ? other : socket;
   const asked: dnsPacket.DecodedPacket[] = [];
   socket.on('message', (msg, rinfo) => {
     const q = dnsPacket.decode(msg);
     asked.push(q);
     const answers = (q.questions ?? []).filter((x) => x.type === 'A').map((x) => ({ name: x.name, type: 'A' as const, ttl: 5, data: ip }));
-    socket.send(dnsPacket.encode({ id: q.id ?? 0, type: 'response', flags: dnsPacket.RECURSION_AVAILABLE, questions: q.questions ?? [], answers }), rinfo.port, rinfo.address);
+    sender.send(dnsPacket.encode({ id: q.id ?? 0, type: 'response', flags: dnsPacket.RECURSION_AVAILABLE, questions: q.questions ?? [], answers }), rinfo.port, rinfo.address);
   });
   await new Promise<void>((resolve) => socket.bind(0, host, resolve));
-  return { port: socket.address().port, asked, close: () => new Promise<void>((resolve) => socket.close(() => resolve())) };
+  const close = async (): Promise<void> => {
+    await new Promise<void>((resolve) => socket.close(() => resolve()));
+    await new Promise<void>((resolve) => other.close(() => resolve()));
+  };
+  return { port: socket.address().port, asked, close };
 }
 
 /** A resolver that reads queries and never answers (an upstream that is down without refusing). */

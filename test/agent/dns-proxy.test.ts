@@ -88,6 +88,16 @@ test('an upstream that never answers gives SERVFAIL, then the next upstream is t
   assert.deepEqual(ips(await udpAsk('127.0.0.1', second.v4, 'outside.example.org', 'A')), ['198.18.50.2']);
 });
 
+test('a reply from another address or port than the upstream asked is ignored', async (t) => {
+  const spoofing = await fakeUpstream('127.0.0.1', '198.18.66.6', true);
+  t.after(() => spoofing.close());
+  const { v4 } = await startProxy(t, [{ ip: '127.0.0.1', port: spoofing.port }], 300);
+  const reply = await udpAsk('127.0.0.1', v4, 'outside.example.org', 'A');
+  assert.equal(spoofing.asked.length, 1);
+  assert.equal(rcode(reply), 'SERVFAIL');
+  assert.deepEqual(ips(reply), []);
+});
+
 test('garbage gets FORMERR, runts and responses are dropped, and an oversized TCP frame closes only its connection', async (t) => {
   const { v4 } = await startProxy(t, []);
   const garbage = Buffer.from([0x12, 0x34, 0x01, 0x00, 0x00, 0x01, 0, 0, 0, 0, 0, 0, 0x3f, 0x61]);

@@ -41,8 +41,9 @@ export function parseUpstream(text: string): Upstream | undefined {
 }
 
 /**
- * Sends `query` to each upstream in turn, giving each `attemptMs`; resolves with the first reply that carries the
- * query's ID and the response bit, or undefined once every upstream failed or timed out.
+ * Sends `query` to each upstream in turn, giving each `attemptMs`; resolves with the first reply that comes from that
+ * upstream's address and port and carries the query's ID and the response bit, or undefined once every upstream failed
+ * or timed out.
  */
 export async function forward(query: Buffer, upstreams: readonly Upstream[], attemptMs: number): Promise<Buffer | undefined> {
   for (const upstream of upstreams) {
@@ -66,8 +67,9 @@ function askOne(query: Buffer, upstream: Upstream, attemptMs: number): Promise<B
     };
     const timer = setTimeout(() => finish(undefined), attemptMs);
     socket.on('error', () => finish(undefined));
-    socket.on('message', (reply) => {
-      if (reply.length >= 12 && reply.readUInt16BE(0) === query.readUInt16BE(0) && ((reply[2] ?? 0) & 0x80) !== 0) finish(reply);
+    socket.on('message', (reply, from) => {
+      const fromUpstream = from.address === upstream.ip && from.port === upstream.port;
+      if (fromUpstream && reply.length >= 12 && reply.readUInt16BE(0) === query.readUInt16BE(0) && ((reply[2] ?? 0) & 0x80) !== 0) finish(reply);
     });
     socket.send(query, upstream.port, upstream.ip, (err) => {
       if (err) finish(undefined);
