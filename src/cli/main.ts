@@ -27,6 +27,10 @@ export const COMMANDS: Readonly<Record<string, CommandEntry>> = {
     summary: "print, apply or remove a pod's dual-stack traffic capture rules (iptables / nftables, REDIRECT / TPROXY)",
     load: () => import('./capture.ts'),
   },
+  agent: {
+    summary: 'run beside Envoy in a pod: Envoy lifecycle, readiness, DNS proxy',
+    load: () => import('./agent.ts'),
+  },
   analyze: {
     summary: 'check manifests offline: model, per-proxy xDS and dual-stack findings',
     load: () => import('./analyze.ts'),

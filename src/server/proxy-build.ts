@@ -12,6 +12,7 @@ import type { ValidationClient, ValidationProblem } from '../translate/validate/
 import { TypeUrl } from '../xds/index.ts';
 import type { Resource, Snapshot, SnapshotType } from '../xds/index.ts';
 import { typeLabel } from './metrics.ts';
+import { withNameTable } from './name-table.ts';
 import { sameSnapshot } from './shared-resources.ts';
 import { DEFAULT_SIZE_LIMITS, describeOversize, heaviestHost, oversize, resourceName } from './size-guard.ts';
 import type { Oversize, SizeLimits } from './size-guard.ts';
@@ -165,6 +166,7 @@ function translateOne(ctx: BuildContext, proxy: Proxy, view: string, extras: rea
   // Every resource was just encoded by makeResource, so the validator's own encoder round trip would repeat it.
   const invalid = validatorOf(ctx, client).validate(plain);
   if (invalid.length > 0) return { plain, problems: [...dropped, ...invalid.map(validationProblem)] };
+  if (proxy.type === 'sidecar') snapshot = withNameTable(ctx.shared, ctx.index, proxy, snapshot);
   return { plain, snapshot, problems: dropped };
 }
 

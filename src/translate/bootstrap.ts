@@ -1,6 +1,7 @@
 // The Envoy bootstrap of one sidecar (envoy.config.bootstrap.v3.Bootstrap): node identity, ADS to biplane, admin on
-// the primary family's localhost, and the static stats (15090) and readiness (15021) listeners on the wildcards of
-// every family the pod has. Built as proto3 JSON, which is what Envoy reads from a file; `fromProto3Json` encodes it.
+// the primary family's localhost, and the static stats (15090) and readiness (15021; left out when `biplane agent`
+// serves it) listeners on the wildcards of every family the pod has. Built as proto3 JSON, which is what Envoy reads
+// from a file; `fromProto3Json` encodes it.
 import { parseAddress } from '../model/address.ts';
 import type { InterceptionMode, Proxy } from '../model/types.ts';
 import { dnsLookupFamily } from './clusters.ts';
@@ -63,6 +64,13 @@ export interface BootstrapOptions {
   readonly apiType?: AdsApiType;
   /** Sent as node metadata `INTERCEPTION_MODE`; default: TPROXY when the proxy is captured so, else left unsaid. */
   readonly interception?: InterceptionMode;
+  /**
+   * Who answers readiness on 15021: Envoy's static listener (`envoy`, the default: a fixed 200) or `biplane agent`,
+   * which serves 15021 itself from Envoy's real state, so the bootstrap leaves the port free.
+   */
+  readonly readiness?: 'envoy' | 'agent';
+  /** Extra string node metadata (the agent says `DNS_CAPTURE` / `DNS_AUTO_ALLOCATE`, as Istio's agent does). */
+  readonly metadata?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -84,6 +92,7 @@ export function sidecarBootstrap(proxy: Proxy, xds: XdsAddress, options: Bootstr
         NAMESPACE: proxy.namespace,
         ...(proxy.pod ? { NAME: proxy.pod } : {}),
         ...(mode ? { INTERCEPTION_MODE: mode } : {}),
+        ...options.metadata,
         LABELS: { ...proxy.labels },
       },
       locality: { ...proxy.locality },
@@ -102,8 +111,10 @@ export function sidecarBootstrap(proxy: Proxy, xds: XdsAddress, options: Bootstr
         staticHttpListener(proxy, 'stats', STATS_PORT, [
           { match: { prefix: '/stats/prometheus' }, route: { cluster: 'prometheus_stats' } },
         ]),
-        staticHttpListener(proxy, 'readiness', READINESS_PORT, [
-          { match: { prefix: '/healthz/ready' }, direct_response: { status: 200, body: { inline_string: 'ready\n' } } },
+        ...(options.readiness === 'agent' ? [] : [
+          staticHttpListener(proxy, 'readiness', READINESS_PORT, [
+            { match: { prefix: '/healthz/ready' }, direct_response: { status: 200, body: { inline_string: 'ready\n' } } },
+          ]),
         ]),
       ],
     },

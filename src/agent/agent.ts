@@ -1,0 +1,142 @@
+// `biplane agent`'s wiring, beside Envoy in a pod: write the bootstrap (the same builder as `biplane bootstrap`, with
+// 15021 left to the agent), run Envoy supervised, serve readiness from Envoy's real state, and serve DNS from the
+// name table the control plane sends over the agent's own ADS stream.
+import { mkdir, writeFile } from 'node:fs/promises';
+import http from 'node:http';
+import path from 'node:path';
+import type { Proxy } from '../model/types.ts';
+import { sidecarBootstrap, type AdsApiType, type XdsAddress } from '../translate/bootstrap.ts';
+import { localhostOf, proxyFamilies, wildcardOf } from '../translate/proxy-addresses.ts';
+import { ADMIN_PORT, READINESS_PORT } from '../translate/proxy-ports.ts';
+import { fromProto3Json } from '../xds/proto3-json-parse.ts';
+import { toProto3Json, type JsonValue } from '../xds/proto3-json.ts';
+import { NameTableClient } from './ads-client.ts';
+import { nameLookup } from './dns/names.ts';
+import { DnsProxy } from './dns/server.ts';
+import type { Upstream } from './dns/upstream.ts';
+import { EnvoyProcess } from './envoy-process.ts';
+import { READINESS_STATS, ReadinessServer, parseStats, readinessOf, type Readiness } from './readiness.ts';
+
+/** Everything the agent needs to know, already checked. */
+export interface AgentConfig {
+  readonly proxy: Proxy;
+  readonly xds: XdsAddress;
+  readonly apiType: AdsApiType;
+  readonly envoyBinary: string;
+  /** Folder for the bootstrap file. */
+  readonly workDir: string;
+  /** DNS proxy resolvers; `dns: false` turns the DNS proxy (and its name table stream) off. */
+  readonly upstreams: readonly Upstream[];
+  readonly dns: boolean;
+  readonly dnsPort?: number;
+  readonly readinessPort?: number;
+  readonly drainMs?: number;
+  readonly envoyLogLevel?: string;
+  readonly log: (line: string) => void;
+}
+
+/** A running agent. `exited` resolves with the exit code: 0 after `stop`, 1 when Envoy could not be kept up. */
+export interface RunningAgent {
+  readonly envoy: EnvoyProcess;
+  readonly exited: Promise<number>;
+  stop(): Promise<void>;
+  readiness(): Promise<Readiness>;
+}
+
+/** The gRPC target of an xDS address (`host:port`, `[v6]:port` or `unix:/path`). */
+export function grpcTarget(xds: XdsAddress): string {
+  if ('pipe' in xds) return `unix:${xds.pipe}`;
+  return xds.host.includes(':') ? `[${xds.host}]:${xds.port}` : `${xds.host}:${xds.port}`;
+}
+
+/** Node metadata the agent adds: it captures DNS and answers auto-allocated ServiceEntry VIPs (Istio's keys). */
+function dnsMetadata(config: AgentConfig): Record<string, string> {
+  return config.dns ? { DNS_CAPTURE: 'true', DNS_AUTO_ALLOCATE: 'true' } : {};
+}
+
+/** Starts everything; rejects when a port cannot be bound or the bootstrap does not encode. */
+export async function startAgent(config: AgentConfig): Promise<RunningAgent> {
+  const { proxy, log } = config;
+  const bootstrap = sidecarBootstrap(proxy, config.xds, { apiType: config.apiType, readiness: 'agent', metadata: dnsMetadata(config) });
+  const bytes = fromProto3Json('envoy.config.bootstrap.v3.Bootstrap', bootstrap as JsonValue);
+  await mkdir(config.workDir, { recursive: true });
+  const file = path.join(config.workDir, 'envoy-bootstrap.json');
+  await writeFile(file, `${JSON.stringify(toProto3Json('envoy.config.bootstrap.v3.Bootstrap', bytes), null, 2)}\n`);
+  const admin = { host: localhostOf(proxy.primaryFamily), port: ADMIN_PORT };
+  let finish: (code: number) => void = () => undefined;
+  const exited = new Promise<number>((resolve) => (finish = resolve));
+  let stopped = false;
+  const parts: { close(): Promise<void> | void }[] = [];
+  const stop = async (code = 0): Promise<void> => {
+    if (stopped) return;
+    stopped = true;
+    await envoy.stop();
+    for (const part of parts.reverse()) await part.close();
+    finish(code);
+  };
+  const envoy = new EnvoyProcess({
+    binary: config.envoyBinary,
+    args: ['-c', file, '--use-dynamic-base-id', '-l', config.envoyLogLevel ?? 'warning'],
+    drain: () => adminCall(admin, '/drain_listeners?graceful', 'POST').then(() => undefined),
+    ...(config.drainMs !== undefined ? { drainMs: config.drainMs } : {}),
+    log,
+    onGiveUp: (lines) => {
+      log(`envoy cannot be kept up; its last lines:\n${lines.join('\n')}`);
+      void stop(1);
+    },
+  });
+  const readiness = async (): Promise<Readiness> => readinessOf(await envoyFacts(envoy, admin));
+  try {
+    if (config.dns) {
+      const dns = new DnsProxy({ upstreams: config.upstreams, port: config.dnsPort ?? 15053 });
+      await dns.start();
+      parts.push(dns);
+      const node = { id: proxy.id, cluster: `${proxy.pod ?? 'sidecar'}.${proxy.namespace}`, metadata: nodeMetadata(proxy, dnsMetadata(config)) };
+      const client = new NameTableClient({ target: grpcTarget(config.xds), node, log, onTable: (table) => dns.setLookup(nameLookup(table, proxy.namespace)) });
+      client.start();
+      parts.push(client);
+    }
+    const server = new ReadinessServer(proxyFamilies(proxy).map(wildcardOf), config.readinessPort ?? READINESS_PORT, readiness);
+    await server.start();
+    parts.push(server);
+  } catch (err) {
+    for (const part of parts.reverse()) await part.close();
+    throw err;
+  }
+  envoy.start();
+  return { envoy, exited, stop: () => stop(0), readiness };
+}
+
+/** The string node metadata Envoy's bootstrap carries, for the agent's own stream. */
+function nodeMetadata(proxy: Proxy, extra: Record<string, string>): Record<string, string> {
+  return {
+    INSTANCE_IPS: proxy.ips.map((a) => a.ip).join(','),
+    NAMESPACE: proxy.namespace,
+    ...(proxy.pod ? { NAME: proxy.pod } : {}),
+    ...(proxy.interception === 'TPROXY' ? { INTERCEPTION_MODE: 'TPROXY' } : {}),
+    ...extra,
+  };
+}
+
+/** What Envoy's admin API says now (each call bounded to 1 s). */
+async function envoyFacts(envoy: EnvoyProcess, admin: { host: string; port: number }) {
+  if (!envoy.running) return { running: false };
+  const ready = await adminCall(admin, '/ready', 'GET').catch(() => undefined);
+  const filter = encodeURIComponent(`^(${READINESS_STATS.map((s) => s.replaceAll('.', '\\.')).join('|')})$`);
+  const stats = await adminCall(admin, `/stats?filter=${filter}`, 'GET').catch(() => undefined);
+  return { running: envoy.running, ready, stats: stats ? parseStats(stats.body) : undefined };
+}
+
+function adminCall(admin: { host: string; port: number }, pathAndQuery: string, method: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = http.request({ host: admin.host, port: admin.port, path: pathAndQuery, method, timeout: 1000 }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (d: string) => (body += d));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on('timeout', () => req.destroy(new Error('admin call timed out')));
+    req.on('error', reject);
+    req.end();
+  });
+}

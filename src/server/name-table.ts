@@ -1,0 +1,18 @@
+// The name table (Istio's NDS) as one more snapshot type for Envoy sidecars: built from the same model index as their
+// other resources and sent only to streams that subscribe to its type URL (the sidecar's agent; Envoy never asks).
+import type { ModelIndex, Proxy } from '../model/index.ts';
+import { NAME_TABLE_TYPE_URL, encodeNameTable, nameTable } from '../translate/name-table.ts';
+import { resourceFromBytes } from '../xds/index.ts';
+import type { Snapshot } from '../xds/index.ts';
+import type { SharedResources } from './shared-resources.ts';
+
+/** The name of the one NameTable resource of a snapshot (agents subscribe to it or to `*`). */
+export const NAME_TABLE_RESOURCE = 'name-table';
+
+/** `snapshot` plus the proxy's name table, interned like every other type so alike proxies share it. */
+export function withNameTable(shared: SharedResources, index: ModelIndex, proxy: Proxy, snapshot: Snapshot): Snapshot {
+  const resource = resourceFromBytes(NAME_TABLE_TYPE_URL, NAME_TABLE_RESOURCE, encodeNameTable(nameTable(index, proxy)));
+  const types = new Map(snapshot.types);
+  types.set(NAME_TABLE_TYPE_URL, shared.snapshotType(NAME_TABLE_TYPE_URL, [resource]));
+  return { types };
+}
