@@ -1,5 +1,5 @@
 // The ClusterRole grants exactly what the kube source does, derived from its code: which collections it reads
-// (KUBE_RESOURCES), which client calls it makes on them (list*, Watch), and API discovery. A new call in
+// (KUBE_RESOURCES), which client calls it makes on them (list*, watches), and API discovery. A new call in
 // src/sources/kube/ (say a patch) changes the derived set and fails this test until deploy/ follows.
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
@@ -33,7 +33,7 @@ function derivedNeeds(): { resources: Map<string, Set<string>>; nonResource: str
   const all = files.map((f) => f.text).join('\n');
   const resourceVerbs = new Set<string>();
   const nonResource: string[] = [];
-  for (const [, method = ''] of all.matchAll(/\bapi\.(\w+)\(/g)) {
+  for (const [, method = ''] of all.matchAll(/\b(?:api|makeApiClient\(\w+\))\.(\w+)\(/g)) {
     if (method === 'getAPIVersions') {
       nonResource.push('/apis', '/apis/');
       continue;
@@ -42,7 +42,8 @@ function derivedNeeds(): { resources: Map<string, Set<string>>; nonResource: str
     assert.ok(verb, `no RBAC verb known for client call ${method}: extend the test and deploy/clusterrole.yaml`);
     resourceVerbs.add(verb);
   }
-  if (/new Watch\(/.test(all) && /\.watch\(/.test(all)) resourceVerbs.add('watch');
+  // Watches: client-node's Watch class, or a request of our own with the `watch=true` query parameter.
+  if ((/new Watch\(/.test(all) && /\.watch\(/.test(all)) || /searchParams\.set\('watch', 'true'\)/.test(all)) resourceVerbs.add('watch');
   const lister = files.find((f) => f.file.endsWith('resources.ts'))?.text ?? '';
   const resources = new Map<string, Set<string>>();
   for (const r of KUBE_RESOURCES) {
