@@ -1,7 +1,8 @@
 // Who is connecting: an xDS node (id, metadata, locality) read with Istio's conventions into a Proxy with an IP mode.
 // Node ids look like `sidecar~<ip>~<pod>.<namespace>~<namespace>.svc.cluster.local`; metadata `INSTANCE_IPS` lists
 // the IPs (first = pod IP), `NAMESPACE`, `NAME`, `LABELS`, `INTERCEPTION_MODE` (REDIRECT or TPROXY), and
-// `GENERATOR: grpc` marks a proxyless gRPC client.
+// `GENERATOR: grpc` marks a proxyless gRPC client; `DNS_CAPTURE` and `DNS_AUTO_ALLOCATE` (also `ISTIO_META_`-prefixed)
+// say the pod's agent answers its DNS, auto-allocated ServiceEntry VIPs included.
 import { ipModeOf, parseAddress } from './address.ts';
 import { locality } from './pods.ts';
 import { asString, isRecord, problemAt, stringMap } from './raw.ts';
@@ -67,6 +68,8 @@ export function parseProxy(node: ProxyNode, model?: MeshModel): ProxyResult {
     mode: ipModeOf(ips),
     primaryFamily: first.family,
     interception: interceptionMode(metadata, origin, problems),
+    dnsCapture: metadataFlag(metadata, 'DNS_CAPTURE'),
+    dnsAutoAllocate: metadataFlag(metadata, 'DNS_AUTO_ALLOCATE'),
     labels: pod ? pod.labels : stringMap(metadata['LABELS']),
     locality: proxyLocality(node, pod),
     metadata,
@@ -118,6 +121,12 @@ function sameIPs(a: readonly Address[], b: readonly Address[]): boolean {
 /** Proxyless gRPC: metadata `GENERATOR: grpc`, or a node id whose type part starts with `grpc`. */
 function isProxyless(metadata: Readonly<Record<string, unknown>>, parts: NodeIdParts): boolean {
   return metadata['GENERATOR'] === 'grpc' || (parts.type?.startsWith('grpc') ?? false);
+}
+
+/** A boolean node metadata key, as `KEY` or Istio's `ISTIO_META_KEY`: "true" or "1" (any case) is on. */
+function metadataFlag(metadata: Readonly<Record<string, unknown>>, key: string): boolean {
+  const on = (v: unknown): boolean => v === true || (typeof v === 'string' && ['true', '1'].includes(v.trim().toLowerCase()));
+  return on(metadata[key]) || on(metadata[`ISTIO_META_${key}`]);
 }
 
 /** The node's own locality when it sends one, else its pod's. */

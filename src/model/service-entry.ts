@@ -39,8 +39,9 @@ export function buildServiceEntries(entries: readonly SourceObject[]): {
   const endpoints: Endpoint[] = [];
   for (const info of infos) {
     for (const host of info.hosts) {
-      const vips = info.addresses.length > 0 ? info.addresses : (allocation.vips.get(claimKey(info, host)) ?? []);
-      services.push(entryService(info, host, vips));
+      const auto = info.addresses.length === 0;
+      const vips = auto ? (allocation.vips.get(claimKey(info, host)) ?? []) : info.addresses;
+      services.push(entryService(info, host, vips, auto && vips.length > 0));
       endpoints.push(...entryEndpoints(info, host, problems));
     }
   }
@@ -108,7 +109,7 @@ function claimsOf(info: EntryInfo): VipClaim[] {
 }
 
 /** The model Service of one host. */
-function entryService(info: EntryInfo, host: string, vips: readonly Address[]): Service {
+function entryService(info: EntryInfo, host: string, vips: readonly Address[], autoAllocated: boolean): Service {
   const metadata = metadataOf(info.source.object);
   const families = [...new Set(vips.map((v) => v.family))];
   return {
@@ -118,6 +119,7 @@ function entryService(info: EntryInfo, host: string, vips: readonly Address[]): 
     namespace: info.source.key.namespace,
     ports: info.ports,
     vips,
+    ...(autoAllocated ? { autoAllocated: true } : {}),
     ipFamilies: families,
     ipFamilyPolicy: families.length > 1 ? 'RequireDualStack' : 'SingleStack',
     headless: false,

@@ -80,6 +80,8 @@ export interface Service {
   readonly ports: readonly ServicePort[];
   /** Virtual IPs, primary first (`spec.clusterIPs` order). Empty for headless and ExternalName. */
   readonly vips: readonly Address[];
+  /** The VIPs were auto-allocated (a ServiceEntry without `addresses`): only DNS-capturing proxies dial them. */
+  readonly autoAllocated?: boolean;
   /** `spec.ipFamilies` (for ServiceEntries: the families of its VIPs). */
   readonly ipFamilies: readonly IPFamily[];
   readonly ipFamilyPolicy: 'SingleStack' | 'PreferDualStack' | 'RequireDualStack';
@@ -175,6 +177,10 @@ export interface Proxy {
   readonly primaryFamily: IPFamily;
   /** From node metadata `INTERCEPTION_MODE`; REDIRECT when absent. */
   readonly interception: InterceptionMode;
+  /** Node metadata `DNS_CAPTURE` (or `ISTIO_META_DNS_CAPTURE`): the pod's DNS is answered by its agent. */
+  readonly dnsCapture?: boolean;
+  /** Node metadata `DNS_AUTO_ALLOCATE` (or `ISTIO_META_…`): the agent answers auto-allocated ServiceEntry VIPs. */
+  readonly dnsAutoAllocate?: boolean;
   readonly labels: Readonly<Record<string, string>>;
   readonly locality: Locality;
   /** Node metadata as sent, for generators that need more (e.g. Envoy version). */

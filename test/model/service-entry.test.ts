@@ -185,3 +185,15 @@ test('a ServiceEntry with explicit addresses of either family keeps them as give
   });
   assert.deepEqual(vipMap([entry]).get('v6.example.com'), ['2001:db8::20', '192.0.2.20']);
 });
+
+test('auto-allocated VIPs are marked as such, explicit addresses and opted-out hosts are not', () => {
+  const explicit = serviceEntry('ext', 'fixed', {
+    hosts: ['fixed.example'],
+    addresses: ['198.18.0.9'],
+    ports: [{ number: 443, name: 'https', protocol: 'TLS' }],
+    resolution: 'DNS',
+  });
+  const none = dnsEntry('none', ['none.example'], { annotations: { 'biplane.io/auto-allocate': 'none' } });
+  const marked = services([dnsEntry('auto', ['auto.example']), explicit, none]).map((s) => [s.hostname, s.autoAllocated ?? false, s.vips.length]);
+  assert.deepEqual(marked.sort(), [['auto.example', true, 2], ['fixed.example', false, 1], ['none.example', false, 0]]);
+});
