@@ -12,7 +12,7 @@ import type { Command } from './main.ts';
 const BOOTSTRAP = 'envoy.config.bootstrap.v3.Bootstrap';
 
 const USAGE = `usage: biplane bootstrap --manifests DIR --proxy NAMESPACE/POD [--xds-address HOST:PORT] [--ads sotw|delta]
-                         [--interception redirect|tproxy]
+                         [--interception redirect|tproxy] [--dns-capture]
        biplane bootstrap --ips IP[,IP] --proxy NAMESPACE/POD [flags]     (inside the pod: no manifests needed)
 
 Prints the Envoy bootstrap (JSON) for the sidecar of one pod: node id and metadata, ADS to biplane, admin on
@@ -28,6 +28,8 @@ flags:
   --ads sotw|delta         state-of-the-world or incremental (delta) ADS (default sotw)
   --interception MODE      how the pod's traffic is captured, sent as node metadata INTERCEPTION_MODE (default: the
                            pod's sidecar.istio.io/interceptionMode annotation, else redirect, which is left unsaid)
+  --dns-capture            say in node metadata (DNS_CAPTURE, DNS_AUTO_ALLOCATE) that the pod's DNS is captured, as
+                           \`biplane agent\` does
   --help`;
 
 const MODES: Readonly<Record<string, InterceptionMode>> = { redirect: 'REDIRECT', tproxy: 'TPROXY' };
@@ -74,6 +76,7 @@ export const command: Command = {
           'xds-address': { type: 'string', default: '127.0.0.1:15010' },
           ads: { type: 'string', default: 'sotw' },
           interception: { type: 'string' },
+          'dns-capture': { type: 'boolean', default: false },
           help: { type: 'boolean', default: false },
         },
       }).values;
@@ -103,7 +106,8 @@ export const command: Command = {
     }
     mesh.warnings.forEach((w) => console.error(w));
     const apiType = values.ads === 'delta' ? 'DELTA_GRPC' : 'GRPC';
-    const bootstrap = sidecarBootstrap(mesh.proxy, xds, { apiType, ...(interception ? { interception } : {}) });
+    const metadata = values['dns-capture'] ? { DNS_CAPTURE: 'true', DNS_AUTO_ALLOCATE: 'true' } : {};
+    const bootstrap = sidecarBootstrap(mesh.proxy, xds, { apiType, metadata, ...(interception ? { interception } : {}) });
     const bytes = fromProto3Json(BOOTSTRAP, bootstrap as JsonValue); // throws on anything the real proto lacks
     process.stdout.write(`${JSON.stringify(toProto3Json(BOOTSTRAP, bytes), null, 2)}\n`);
     return 0;

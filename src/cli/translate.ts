@@ -21,6 +21,8 @@ flags:
   --output resources|config-dump
                                {listeners,clusters,routes,endpoints} or Envoy's /config_dump shape (default resources)
   --format json|yaml           (default json)
+  --dns-capture                the pod's DNS is captured by \`biplane agent\` (node metadata DNS_CAPTURE and
+                               DNS_AUTO_ALLOCATE): auto-allocated ServiceEntry VIPs get listeners instead of SNI
   --help`;
 
 /** A problem as one line: `file:line: object: field: message`. */
@@ -73,6 +75,7 @@ export const command: Command = {
           strategy: { type: 'string', default: 'shared' },
           output: { type: 'string', default: 'resources' },
           format: { type: 'string', default: 'json' },
+          'dns-capture': { type: 'boolean', default: false },
           help: { type: 'boolean', default: false },
         },
       }).values;
@@ -99,7 +102,8 @@ export const command: Command = {
       return 1;
     }
     mesh.warnings.forEach((w) => console.error(w));
-    const resources = translate(mesh.index, mesh.proxy, { strategy: strategy === 'per-family' ? 'per-family' : 'shared' });
+    const dns = values['dns-capture'] ? { dnsCapture: true, dnsAutoAllocate: true } : {};
+    const resources = translate(mesh.index, { ...mesh.proxy, ...dns }, { strategy: strategy === 'per-family' ? 'per-family' : 'shared' });
     const value = output === 'config-dump' ? configDump(resources) : renderResources(resources);
     process.stdout.write(format === 'yaml' ? stringify(value) : `${JSON.stringify(value, null, 2)}\n`);
     return 0;

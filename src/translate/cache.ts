@@ -1,7 +1,7 @@
 // Per-service memoisation for `translate` (Istio's per-resource caches, keyed by exactly what a generator reads). A
 // service's outbound clusters, load assignments, TCP listener candidates and virtual hosts depend only on the Service,
 // its endpoints and the proxy's *view* (mode, primary family, strategy; for virtual hosts whether the proxy shares the
-// service's namespace), never on the proxy's identity. Each model generation stamps every service with a number that
+// service's namespace; whether it dials auto-allocated VIPs), never on the proxy's identity. Each model generation stamps every service with a number that
 // changes exactly when its Service or endpoints change (identity first, content when identity differs), and fragments
 // are kept per (view, hostname) with the stamp they were built from. Stamps are never reused, so a stale fragment can
 // never be mistaken for a current one. Services that leave the model, or change, drop their fragments.
@@ -11,7 +11,8 @@ import { serviceClusters } from './clusters.ts';
 import { serviceLoadAssignments } from './endpoints.ts';
 import type { Cluster, ClusterLoadAssignment } from './envoy-types.ts';
 import { serviceTcpCandidates, type TcpCandidate } from './listeners-outbound.ts';
-import { meshView, selectorIndex, type MeshView, type SelectorCandidates } from './plan.ts';
+import { dialsAutoVips, meshView, selectorIndex, type MeshView, type SelectorCandidates } from './plan.ts';
+import { sniPorts } from './sni.ts';
 import { hostCandidate, servesHttpPort, type HostCandidate } from './routes.ts';
 import type { ForwardingStrategy } from './types.ts';
 
@@ -20,13 +21,18 @@ export interface ProxyView {
   readonly mode: Proxy['mode'];
   readonly primaryFamily: Proxy['primaryFamily'];
   readonly strategy: ForwardingStrategy;
-  /** `mode|primaryFamily|strategy`. */
+  /** Both set exactly when the proxy dials auto-allocated VIPs (DNS capture + auto-allocation), else both false. */
+  readonly dnsCapture: boolean;
+  readonly dnsAutoAllocate: boolean;
+  /** `mode|primaryFamily|strategy|auto-vips` or `…|sni`. */
   readonly key: string;
 }
 
 /** The view of a proxy under a strategy. */
-export function proxyView(proxy: Pick<Proxy, 'mode' | 'primaryFamily'>, strategy: ForwardingStrategy): ProxyView {
-  return { mode: proxy.mode, primaryFamily: proxy.primaryFamily, strategy, key: `${proxy.mode}|${proxy.primaryFamily}|${strategy}` };
+export function proxyView(proxy: Pick<Proxy, 'mode' | 'primaryFamily' | 'dnsCapture' | 'dnsAutoAllocate'>, strategy: ForwardingStrategy): ProxyView {
+  const auto = dialsAutoVips(proxy);
+  const key = `${proxy.mode}|${proxy.primaryFamily}|${strategy}|${auto ? 'auto-vips' : 'sni'}`;
+  return { mode: proxy.mode, primaryFamily: proxy.primaryFamily, strategy, dnsCapture: auto, dnsAutoAllocate: auto, key };
 }
 
 /** One service in one generation: what its fragments read, and the stamp naming that content. */
@@ -42,6 +48,8 @@ export interface Fragment {
   readonly clusters: readonly Cluster[];
   readonly endpoints: readonly ClusterLoadAssignment[];
   readonly tcp: readonly TcpCandidate[];
+  /** The ports the service is matched by SNI on (wildcard listeners), ascending. */
+  readonly sni: readonly number[];
   readonly hosts: Map<string, HostCandidate>;
 }
 
@@ -113,6 +121,7 @@ export class TranslationCache {
       clusters: serviceClusters(service, endpoints, view, view.strategy),
       endpoints: serviceLoadAssignments(service, endpoints, view, view.strategy),
       tcp: serviceTcpCandidates(service, endpoints, view, view.strategy),
+      sni: sniPorts(service, view),
       hosts: new Map(),
     };
     byHost.set(service.hostname, fragment);
@@ -125,7 +134,7 @@ export class TranslationCache {
     const key = `${port}|${family ?? ''}|${same ? 'same' : 'other'}`;
     let host = fragment.hosts.get(key);
     if (!host) {
-      host = hostCandidate(state.service, port, { mode: view.mode, namespace }, view.strategy, family);
+      host = hostCandidate(state.service, port, { ...view, namespace }, view.strategy, family);
       fragment.hosts.set(key, host);
     }
     return host;

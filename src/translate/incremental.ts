@@ -5,14 +5,14 @@
 // uncached path exactly: the same builders make every resource, and merging two name-sorted lists (ties to the first)
 // equals a stable sort of their concatenation.
 import type { ModelIndex } from '../model/model-index.ts';
-import type { IPFamily, Proxy } from '../model/types.ts';
+import type { IPFamily, Proxy, Service } from '../model/types.ts';
 import { fixedClusters, inboundClusters } from './clusters.ts';
 import type { Cluster, ClusterLoadAssignment, Listener, RouteConfiguration } from './envoy-types.ts';
-import { httpPortListeners, placeTcpListeners } from './listeners-outbound.ts';
+import { placeTcpListeners, wildcardPortListeners } from './listeners-outbound.ts';
 import { byName, virtualInboundListener, virtualOutboundListener } from './listeners-virtual.ts';
 import { compare, inboundPorts } from './plan.ts';
 import { portFamilies, placeVirtualHosts } from './routes.ts';
-import { proxyView, type Generation, type ProxyView, type TranslationCache } from './cache.ts';
+import { proxyView, type Fragment, type Generation, type ProxyView, type ServiceState, type TranslationCache } from './cache.ts';
 import type { EnvoyResources, ForwardingStrategy } from './types.ts';
 
 /** What every proxy of one view gets in one generation, each list sorted as `translate` sorts it. */
@@ -58,12 +58,16 @@ function once<T>(generation: Generation, key: string, build: () => T): T {
 
 function assembleOutbound(cache: TranslationCache, generation: Generation, view: ProxyView): Outbound {
   const fragments = generation.states.map((state) => cache.fragment(state, view));
+  const sni = sniByPort(generation.states, fragments);
+  const ports = [...new Set([...generation.httpServices.keys(), ...sni.keys()])].sort((a, b) => a - b);
   const families = new Map<number, readonly (IPFamily | undefined)[]>();
   const http: Listener[] = [];
-  for (const [port, states] of generation.httpServices) {
-    const split = portFamilies(states.map((s) => s.service), view, view.strategy);
+  for (const port of ports) {
+    const httpServices = (generation.httpServices.get(port) ?? []).map((s) => s.service);
+    const wildcard = { port, http: httpServices.length > 0, sni: sni.get(port) ?? [] };
+    const split = portFamilies([...httpServices, ...wildcard.sni], view, view.strategy);
     families.set(port, split);
-    http.push(...httpPortListeners(port, split, view));
+    http.push(...wildcardPortListeners(wildcard, split, view, view.strategy));
   }
   const tcp = placeTcpListeners(fragments.map((f) => f.tcp));
   return {
@@ -72,6 +76,15 @@ function assembleOutbound(cache: TranslationCache, generation: Generation, view:
     endpoints: fragments.flatMap((f) => f.endpoints).sort((a, b) => compare(a.cluster_name, b.cluster_name)),
     families,
   };
+}
+
+/** Port → the services matched by SNI on it for one view, in service order. */
+function sniByPort(states: readonly ServiceState[], fragments: readonly Fragment[]): Map<number, Service[]> {
+  const byPort = new Map<number, Service[]>();
+  states.forEach((state, i) => {
+    for (const port of fragments[i]?.sni ?? []) byPort.set(port, [...(byPort.get(port) ?? []), state.service]);
+  });
+  return byPort;
 }
 
 function assembleRoutes(

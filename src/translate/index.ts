@@ -4,7 +4,7 @@ import { indexModel, type ModelIndex } from '../model/model-index.ts';
 import type { MeshModel, Proxy } from '../model/types.ts';
 import { fixedClusters, inboundClusters, outboundClusters } from './clusters.ts';
 import { outboundEndpoints } from './endpoints.ts';
-import { httpWildcardListeners, tcpListeners } from './listeners-outbound.ts';
+import { tcpListeners, wildcardListeners } from './listeners-outbound.ts';
 import { byName, inboundPorts, virtualInboundListener, virtualOutboundListener } from './listeners-virtual.ts';
 import { compare, meshView, type MeshView } from './plan.ts';
 import { translateCached } from './incremental.ts';
@@ -29,7 +29,7 @@ export function translate(input: ModelIndex | MeshModel, proxy: Proxy, options: 
   return {
     listeners: byName([
       ...tcpListeners(view, proxy, strategy),
-      ...httpWildcardListeners(view, proxy, strategy),
+      ...wildcardListeners(view, proxy, strategy),
       virtualOutboundListener(proxy),
       virtualInboundListener(proxy, ports),
     ]),

@@ -4,7 +4,8 @@
 // socket: virtualOutbound (15001) hands each original-destination connection to them. A wildcard HTTP listener also
 // receives every other connection the pod makes to that port (TLS, raw TCP, servers outside the mesh), so it sniffs
 // as Istio does: the HTTP chain takes only what http_inspector recognised as plaintext HTTP, and everything else falls
-// through to PassthroughCluster on both families.
+// through to PassthroughCluster on both families. The same wildcard matches TLS ServiceEntry hosts by SNI for proxies
+// that do not dial their VIPs (see sni.ts).
 import { targetPortOf } from '../model/model-index.ts';
 import type { Address, Endpoint, IPFamily, Proxy, Service, ServicePort } from '../model/types.ts';
 import { PASSTHROUGH_CLUSTER } from './clusters.ts';
@@ -16,6 +17,7 @@ import {
   tcpProxyFilter,
   TLS_INSPECTOR_FILTER,
 } from './filters.ts';
+import { sniChain, sniPortsOf, sniServicesOn } from './sni.ts';
 import {
   compare,
   forwardedPorts,
@@ -26,6 +28,7 @@ import {
   vipGroups,
   vipsForProxy,
   type MeshView,
+  type VipFacts,
 } from './plan.ts';
 import {
   envoyAddress,
@@ -72,7 +75,7 @@ export function addressedDirectly(service: Service): boolean {
 export function serviceTcpCandidates(
   service: Service,
   endpoints: readonly Endpoint[],
-  proxy: Pick<Proxy, 'mode'>,
+  proxy: VipFacts,
   strategy: ForwardingStrategy,
 ): TcpCandidate[] {
   const native = isNative(service, proxy, strategy);
@@ -144,7 +147,7 @@ export function placeTcpListeners(candidates: Iterable<readonly TcpCandidate[]>)
 }
 
 /** TCP (and TLS) listeners of every service (per VIP group, or per endpoint address), collisions resolved in order. */
-export function tcpListeners(view: MeshView, proxy: Pick<Proxy, 'mode'>, strategy: ForwardingStrategy): Listener[] {
+export function tcpListeners(view: MeshView, proxy: VipFacts, strategy: ForwardingStrategy): Listener[] {
   return placeTcpListeners(view.services.map((s) => serviceTcpCandidates(s, view.endpointsOf(s.hostname), proxy, strategy)));
 }
 
@@ -158,31 +161,43 @@ export function passthroughChain(): FilterChain {
   return { name: PASSTHROUGH_CHAIN, filters: [tcpProxyFilter(PASSTHROUGH_CLUSTER, PASSTHROUGH_CLUSTER)] };
 }
 
+/** What a wildcard listener of one port carries: an HTTP chain (an HTTP service uses the port), SNI-matched services. */
+export interface WildcardPort {
+  readonly port: number;
+  readonly http: boolean;
+  readonly sni: readonly Service[];
+}
+
 /**
- * The wildcard HTTP listener(s) of one port: both families in one, or one per family in `families`. The HTTP chain
- * matches `raw_buffer` + `http/1.1`/`h2c` as the inspectors detect them; TLS, other TCP, and clients that stay silent
- * past the detection timeout (server-first protocols) take the default chain to PassthroughCluster.
+ * The wildcard listener(s) of one port: both families in one, or one per family in `families`. The HTTP chain
+ * matches `raw_buffer` + `http/1.1`/`h2c` as the inspectors detect them; each SNI-matched service's chain matches its
+ * host as TLS server name (spec §11); TLS to other names, other TCP, and clients that stay silent past the detection
+ * timeout (server-first protocols) take the default chain to PassthroughCluster.
  */
-export function httpPortListeners(
-  port: number,
+export function wildcardPortListeners(
+  wildcard: WildcardPort,
   families: readonly (IPFamily | undefined)[],
   proxy: Pick<Proxy, 'mode' | 'primaryFamily'>,
+  strategy: ForwardingStrategy,
 ): Listener[] {
+  const { port } = wildcard;
   return families.map((family) => {
     const addresses = family ? { address: envoyAddress(wildcardOf(family), port) } : wildcardAddresses(proxy, port);
     const primary = family ?? proxyFamilies(proxy)[0] ?? proxy.primaryFamily;
     const name = listenerName(wildcardOf(primary), port);
-    const http: FilterChain = {
-      name,
-      filter_chain_match: { transport_protocol: 'raw_buffer', application_protocols: PLAINTEXT_HTTP_PROTOCOLS },
-      filters: [httpConnectionManagerFilter(`outbound_${name}`, routeConfigName(port, family))],
-    };
+    const http: FilterChain[] = wildcard.http
+      ? [{
+          name,
+          filter_chain_match: { transport_protocol: 'raw_buffer', application_protocols: PLAINTEXT_HTTP_PROTOCOLS },
+          filters: [httpConnectionManagerFilter(`outbound_${name}`, routeConfigName(port, family))],
+        }]
+      : [];
     return {
       name,
       ...addresses,
-      filter_chains: [http],
+      filter_chains: [...http, ...wildcard.sni.map((s) => sniChain(s, port, family, proxy, strategy))],
       default_filter_chain: passthroughChain(),
-      listener_filters: [TLS_INSPECTOR_FILTER, HTTP_INSPECTOR_FILTER],
+      listener_filters: wildcard.http ? [TLS_INSPECTOR_FILTER, HTTP_INSPECTOR_FILTER] : [TLS_INSPECTOR_FILTER],
       listener_filters_timeout: PROTOCOL_DETECTION_TIMEOUT,
       continue_on_listener_filters_timeout: true,
       bind_to_port: { value: false },
@@ -191,7 +206,14 @@ export function httpPortListeners(
   });
 }
 
-/** One HTTP listener per port on the wildcard(s): both families in one, or one per family when the port is split. */
-export function httpWildcardListeners(view: MeshView, proxy: Pick<Proxy, 'mode' | 'primaryFamily'>, strategy: ForwardingStrategy): Listener[] {
-  return httpPorts(view).flatMap((port) => httpPortListeners(port, httpPortFamilies(view, port, proxy, strategy), proxy));
+/**
+ * One listener per port on the wildcard(s) for every HTTP port and every port a TLS host is matched by SNI on: both
+ * families in one, or one per family when the port is split.
+ */
+export function wildcardListeners(view: MeshView, proxy: Pick<Proxy, 'mode' | 'primaryFamily'> & VipFacts, strategy: ForwardingStrategy): Listener[] {
+  const http = new Set(httpPorts(view));
+  const ports = [...new Set([...http, ...sniPortsOf(view, proxy)])].sort((a, b) => a - b);
+  return ports.map((port) => ({ port, http: http.has(port), sni: sniServicesOn(view, port, proxy) })).flatMap((wildcard) =>
+    wildcardPortListeners(wildcard, httpPortFamilies(view, wildcard.port, proxy, strategy), proxy, strategy),
+  );
 }

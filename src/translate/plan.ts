@@ -75,9 +75,20 @@ export function inboundClusterName(port: number): string {
   return `inbound|${port}||`;
 }
 
-/** The VIPs of a service this proxy sees (spec §3): all of them (service order) on dual proxies, else its family's. */
-export function vipsForProxy(service: Service, proxy: Pick<Proxy, 'mode'>): Address[] {
-  if (service.headless) return [];
+/** The proxy facts that decide which VIPs it dials: its IP mode and whether its agent answers its DNS. */
+export type VipFacts = Pick<Proxy, 'mode' | 'dnsCapture' | 'dnsAutoAllocate'>;
+
+/** Whether a proxy dials auto-allocated ServiceEntry VIPs: only when its DNS is captured with auto-allocation (§11). */
+export function dialsAutoVips(proxy: Pick<Proxy, 'dnsCapture' | 'dnsAutoAllocate'>): boolean {
+  return proxy.dnsCapture === true && proxy.dnsAutoAllocate === true;
+}
+
+/**
+ * The VIPs of a service this proxy sees (spec §3): all of them (service order) on dual proxies, else its family's;
+ * none of a ServiceEntry's auto-allocated VIPs unless the proxy's DNS answers them (spec §11).
+ */
+export function vipsForProxy(service: Service, proxy: VipFacts): Address[] {
+  if (service.headless || (service.autoAllocated === true && !dialsAutoVips(proxy))) return [];
   return service.vips.filter((v) => proxy.mode === 'Dual' || v.family === proxy.mode);
 }
 

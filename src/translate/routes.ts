@@ -5,7 +5,8 @@ import { bracketed } from '../model/address.ts';
 import type { IPFamily, Proxy, Service, ServicePort } from '../model/types.ts';
 import type { RouteConfiguration, VirtualHost } from './envoy-types.ts';
 import { PASSTHROUGH_CLUSTER } from './clusters.ts';
-import { isHttpProtocol, isNative, outboundClusterName, vipsForProxy, type MeshView } from './plan.ts';
+import { isHttpProtocol, isNative, outboundClusterName, vipsForProxy, type MeshView, type VipFacts } from './plan.ts';
+import { sniServicesOn } from './sni.ts';
 import { proxyFamilies } from './proxy-addresses.ts';
 import { WILDCARD_PORTS } from './proxy-ports.ts';
 import type { ForwardingStrategy } from './types.ts';
@@ -36,16 +37,16 @@ export function httpPorts(view: MeshView): number[] {
 }
 
 /**
- * How an HTTP port's listener and routes split: `[undefined]` (one for both families) or the dual proxy's families
- * when any service on that port is forwarded natively (the cost of native forwarding stays on the ports that ask).
+ * How a wildcard port's listener and routes split: `[undefined]` (one for both families) or the dual proxy's families
+ * when any HTTP or SNI-matched service on that port is forwarded natively (the cost stays on the ports that ask).
  */
 export function httpPortFamilies(
   view: MeshView,
   port: number,
-  proxy: Pick<Proxy, 'mode' | 'primaryFamily'>,
+  proxy: Pick<Proxy, 'mode' | 'primaryFamily'> & VipFacts,
   strategy: ForwardingStrategy,
 ): (IPFamily | undefined)[] {
-  return portFamilies(httpServicesOn(view, port), proxy, strategy);
+  return portFamilies([...httpServicesOn(view, port), ...sniServicesOn(view, port, proxy)], proxy, strategy);
 }
 
 /** `httpPortFamilies` over the services of one port: split by family when any of them is forwarded natively. */
@@ -62,7 +63,7 @@ export function portFamilies(
  * and `name` for proxies in the same namespace, so short names never collide across namespaces), and every VIP the
  * proxy sees (of `family` only, for a per-family route configuration), IPv6 bracketed; each with and without `:port`.
  */
-export function serviceDomains(service: Service, port: number, proxy: Pick<Proxy, 'mode' | 'namespace'>, family?: IPFamily): string[] {
+export function serviceDomains(service: Service, port: number, proxy: VipFacts & Pick<Proxy, 'namespace'>, family?: IPFamily): string[] {
   const names = [service.hostname];
   if (service.kind === 'Service') {
     names.push(`${service.name}.${service.namespace}.svc`, `${service.name}.${service.namespace}`);
@@ -91,7 +92,7 @@ export interface HostCandidate {
 export function hostCandidate(
   service: Service,
   port: number,
-  proxy: Pick<Proxy, 'mode' | 'namespace'>,
+  proxy: VipFacts & Pick<Proxy, 'namespace'>,
   strategy: ForwardingStrategy,
   family?: IPFamily,
 ): HostCandidate {
@@ -132,7 +133,7 @@ export function placeVirtualHosts(port: number, family: IPFamily | undefined, ca
 export function routeConfiguration(
   view: MeshView,
   port: number,
-  proxy: Pick<Proxy, 'mode' | 'namespace'>,
+  proxy: VipFacts & Pick<Proxy, 'namespace'>,
   strategy: ForwardingStrategy,
   family?: IPFamily,
 ): RouteConfiguration {
@@ -142,7 +143,7 @@ export function routeConfiguration(
 /** Every route configuration the proxy's HTTP listeners reference. */
 export function outboundRoutes(
   view: MeshView,
-  proxy: Pick<Proxy, 'mode' | 'primaryFamily' | 'namespace'>,
+  proxy: VipFacts & Pick<Proxy, 'primaryFamily' | 'namespace'>,
   strategy: ForwardingStrategy,
 ): RouteConfiguration[] {
   return httpPorts(view).flatMap((port) =>

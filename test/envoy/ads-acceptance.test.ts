@@ -76,12 +76,23 @@ interface Case {
   readonly translated: string;
 }
 
+/** A pod, and whether its sidecar says its DNS is captured (`--dns-capture`). */
+interface PodCase {
+  readonly pod: string;
+  readonly dnsCapture?: boolean;
+}
+
 /** Runs `biplane bootstrap` and `biplane translate --output config-dump` for each pod, one after the other. */
-async function prepare(served: Served, manifests: string, strategy: string, pods: readonly string[]): Promise<Case[]> {
+async function prepare(served: Served, manifests: string, strategy: string, pods: readonly (string | PodCase)[]): Promise<Case[]> {
   const cases: Case[] = [];
-  for (const pod of pods) {
-    const translated = await biplaneInProcess(['translate', '--manifests', manifests, '--proxy', pod, '--strategy', strategy, '--output', 'config-dump']);
-    for (const ads of ADS) cases.push({ manifests, pod, strategy, ads, translated, bootstrap: await bootstrapFor(manifests, pod, served.socket, ads) });
+  for (const entry of pods) {
+    const { pod, dnsCapture } = typeof entry === 'string' ? { pod: entry, dnsCapture: false } : entry;
+    const dns = dnsCapture ? ['--dns-capture'] : [];
+    const translated = await biplaneInProcess(['translate', '--manifests', manifests, '--proxy', pod, '--strategy', strategy, '--output', 'config-dump', ...dns]);
+    for (const ads of ADS) {
+      const bootstrap = await bootstrapFor(manifests, pod, served.socket, ads, dns);
+      cases.push({ manifests, pod: dnsCapture ? `${pod} (DNS captured)` : pod, strategy, ads, translated, bootstrap });
+    }
   }
   return cases;
 }
@@ -122,7 +133,8 @@ for (const strategy of ['shared', 'per-family']) {
 
 test('every golden case is accepted by a real Envoy over SotW and delta', { skip, timeout: 600_000, concurrency: 6 }, async (t) => {
   const names = readdirSync(GOLDEN, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name).sort();
-  const specs = names.map((name) => ({ name, ...(parse(readFileSync(path.join(GOLDEN, name, 'case.yaml'), 'utf8')) as { manifests: string; proxy: string; strategy?: string }) }));
+  type Spec = { manifests: string; proxy: string; strategy?: string; dnsCapture?: boolean };
+  const specs = names.map((name) => ({ name, ...(parse(readFileSync(path.join(GOLDEN, name, 'case.yaml'), 'utf8')) as Spec) }));
   const runs: Promise<unknown>[] = [];
   for (const strategy of ['shared', 'per-family']) {
     const group = specs.filter((s) => (s.strategy ?? 'shared') === strategy);
@@ -130,7 +142,7 @@ test('every golden case is accepted by a real Envoy over SotW and delta', { skip
     const manifests = path.resolve(GOLDEN, group[0]?.name ?? '', group[0]?.manifests ?? '');
     assert.ok(group.every((s) => path.resolve(GOLDEN, s.name, s.manifests) === manifests), 'golden cases share one mesh');
     const served = await servedFor(t, manifests, strategy);
-    const cases = await prepare(served, manifests, strategy, group.map((s) => s.proxy));
+    const cases = await prepare(served, manifests, strategy, group.map((s) => ({ pod: s.proxy, dnsCapture: s.dnsCapture === true })));
     runs.push(...cases.map((c) => t.test(`${c.pod} (${strategy}) over ${c.ads}`, (st) => accepted(st, served, c))));
   }
   await Promise.all(runs);

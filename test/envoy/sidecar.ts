@@ -53,9 +53,9 @@ export async function biplaneInProcess(args: readonly string[]): Promise<string>
   return run.out;
 }
 
-/** The bootstrap `biplane bootstrap` prints for `pod`, reaching the server on the Unix socket `socket`. */
-export function bootstrapFor(manifests: string, pod: string, socket: string, ads: 'sotw' | 'delta'): Promise<string> {
-  return biplaneInProcess(['bootstrap', '--manifests', manifests, '--proxy', pod, '--xds-address', `unix:${socket}`, '--ads', ads]);
+/** The bootstrap `biplane bootstrap` prints for `pod`, reaching the server on the Unix socket `socket` (plus `flags`). */
+export function bootstrapFor(manifests: string, pod: string, socket: string, ads: 'sotw' | 'delta', flags: readonly string[] = []): Promise<string> {
+  return biplaneInProcess(['bootstrap', '--manifests', manifests, '--proxy', pod, '--xds-address', `unix:${socket}`, '--ads', ads, ...flags]);
 }
 
 /** A sidecar Envoy in a private network namespace, started from the bootstrap JSON `text`. */

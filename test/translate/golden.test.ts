@@ -1,6 +1,7 @@
-// Golden tests: testdata/translate/<case>/case.yaml names manifests, a pod and a strategy; the translated resources,
-// encoded with Envoy's protos and printed as canonical proto3 JSON, must equal <case>/{listeners,clusters,routes,endpoints}.json.
-// UPDATE_GOLDEN=1 rewrites them (and deletes stale ones); never in CI.
+// Golden tests: testdata/translate/<case>/case.yaml names manifests, a pod, a strategy and whether the pod's agent
+// captures its DNS (`dnsCapture: true`, as node metadata DNS_CAPTURE + DNS_AUTO_ALLOCATE would say); the translated
+// resources, encoded with Envoy's protos and printed as canonical proto3 JSON, must equal
+// <case>/{listeners,clusters,routes,endpoints}.json. UPDATE_GOLDEN=1 rewrites them (and deletes stale ones); never in CI.
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -23,10 +24,16 @@ test('there are golden cases', () => assert.ok(cases.length >= 6));
 for (const name of cases) {
   test(`golden ${name}`, async () => {
     const dir = path.join(ROOT, name);
-    const spec = parse(readFileSync(path.join(dir, 'case.yaml'), 'utf8')) as { manifests?: string; proxy: string; strategy?: string };
+    const spec = parse(readFileSync(path.join(dir, 'case.yaml'), 'utf8')) as {
+      manifests?: string;
+      proxy: string;
+      strategy?: string;
+      dnsCapture?: boolean;
+    };
     const mesh = await loadMesh(path.join(dir, spec.manifests ?? 'input.yaml'), spec.proxy);
     assert.ok(!('error' in mesh), 'error' in mesh ? mesh.error : '');
-    const resources = translate(mesh.index, mesh.proxy, { strategy: spec.strategy === 'per-family' ? 'per-family' : 'shared' });
+    const dns = spec.dnsCapture === true ? { dnsCapture: true, dnsAutoAllocate: true } : {};
+    const resources = translate(mesh.index, { ...mesh.proxy, ...dns }, { strategy: spec.strategy === 'per-family' ? 'per-family' : 'shared' });
     const rendered = renderResources(resources);
     for (const kind of KINDS) {
       const file = path.join(dir, `${kind}.json`);

@@ -22,10 +22,16 @@ const cases = readdirSync(ROOT, { withFileTypes: true }).filter((d) => d.isDirec
 
 async function resourcesOf(name: string): Promise<EnvoyResources> {
   const dir = path.join(ROOT, name);
-  const spec = parse(readFileSync(path.join(dir, 'case.yaml'), 'utf8')) as { manifests?: string; proxy: string; strategy?: string };
+  const spec = parse(readFileSync(path.join(dir, 'case.yaml'), 'utf8')) as {
+    manifests?: string;
+    proxy: string;
+    strategy?: string;
+    dnsCapture?: boolean;
+  };
   const mesh = await loadMesh(path.join(dir, spec.manifests ?? 'input.yaml'), spec.proxy);
   assert.ok(!('error' in mesh), 'error' in mesh ? mesh.error : '');
-  return translate(mesh.index, mesh.proxy, { strategy: spec.strategy === 'per-family' ? 'per-family' : 'shared' });
+  const dns = spec.dnsCapture === true ? { dnsCapture: true, dnsAutoAllocate: true } : {};
+  return translate(mesh.index, { ...mesh.proxy, ...dns }, { strategy: spec.strategy === 'per-family' ? 'per-family' : 'shared' });
 }
 
 /** `json` read by bufbuild and by our parser gives the same bytes, and printing those gives `json` back. */

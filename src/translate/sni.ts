@@ -1,0 +1,51 @@
+// TLS ServiceEntry hosts matched by SNI (spec §11): a proxy whose DNS its agent does not answer never dials a
+// ServiceEntry's auto-allocated VIPs (nor has VIPs for a host without addresses that resolves by DNS or not at all),
+// so such a host's TLS ports are matched by the ClientHello's server name on the port's wildcard listener, to the
+// ServiceEntry's cluster. Everything else on that wildcard keeps falling through to PassthroughCluster.
+import type { IPFamily, Proxy, Service } from '../model/types.ts';
+import type { FilterChain } from './envoy-types.ts';
+import { tcpProxyFilter } from './filters.ts';
+import { isNative, outboundClusterName, vipsForProxy, type MeshView, type VipFacts } from './plan.ts';
+import { WILDCARD_PORTS } from './proxy-ports.ts';
+import type { ForwardingStrategy } from './types.ts';
+
+/** Whether a service is reached by SNI on this proxy: a ServiceEntry without explicit addresses, resolution DNS or
+ * NONE, of which the proxy dials no VIP. */
+export function sniMatched(service: Service, proxy: VipFacts): boolean {
+  if (service.kind !== 'ServiceEntry' || service.resolution === 'STATIC') return false;
+  const explicit = service.vips.length > 0 && service.autoAllocated !== true;
+  return !explicit && vipsForProxy(service, proxy).length === 0;
+}
+
+/** The ports of a service matched by SNI on this proxy: its TLS ports the sidecar can listen on, ascending. */
+export function sniPorts(service: Service, proxy: VipFacts): number[] {
+  if (!sniMatched(service, proxy)) return [];
+  const ports = service.ports.filter((p) => p.protocol === 'TLS' && !WILDCARD_PORTS.has(p.port)).map((p) => p.port);
+  return [...new Set(ports)].sort((a, b) => a - b);
+}
+
+/** Services matched by SNI on `port` for this proxy, service order. */
+export function sniServicesOn(view: MeshView, port: number, proxy: VipFacts): Service[] {
+  return view.services.filter((s) => sniPorts(s, proxy).includes(port));
+}
+
+/** Every port some service is matched by SNI on for this proxy, ascending. */
+export function sniPortsOf(view: MeshView, proxy: VipFacts): number[] {
+  return [...new Set(view.services.flatMap((s) => sniPorts(s, proxy)))].sort((a, b) => a - b);
+}
+
+/**
+ * The chain of one SNI-matched service on a wildcard listener of `port` (of `family`, when the port is split): the
+ * host as server name, TCP proxy to its cluster (the family's own cluster when the service is forwarded natively).
+ */
+export function sniChain(
+  service: Service,
+  port: number,
+  family: IPFamily | undefined,
+  proxy: Pick<Proxy, 'mode'>,
+  strategy: ForwardingStrategy,
+): FilterChain {
+  const native = family !== undefined && isNative(service, proxy, strategy);
+  const cluster = outboundClusterName(port, service.hostname, native ? family : undefined);
+  return { name: cluster, filter_chain_match: { server_names: [service.hostname] }, filters: [tcpProxyFilter(cluster, cluster)] };
+}
