@@ -4,6 +4,7 @@
 // port a mesh HTTP service uses falls through the sniffing listener to its destination; a headless TCP endpoint goes
 // through its own listener; connections sent straight to 15001 or 15006 end in the black hole instead of looping.
 // And TPROXY's transparent capture listeners bind on both families (an option of the wrong family makes Envoy refuse).
+// Without DNS capture, TLS to a ServiceEntry host is matched by SNI on the port's wildcard, over both families.
 // Needs root, `ip netns`, iptables and an Envoy binary: skipped with the reason otherwise, failed under CI.
 import assert from 'node:assert/strict';
 import path from 'node:path';
@@ -77,6 +78,44 @@ test('a real Envoy routes captured dual-stack traffic: fall-through, headless li
   assert.equal(listeners['listener.[2001_db8__2]_6379.downstream_cx_total'], 1, 'the IPv6 endpoint’s own listener');
   assert.equal(listeners['listener.0.0.0.0_8080.downstream_cx_total'], 2, 'both families reached the wildcard HTTP listener');
   assert.equal(listeners['http.outbound_0.0.0.0_8080.downstream_cx_total'], 0, '... and none went to its HTTP connection manager');
+});
+
+/** Opens a TLS connection from `ns` to each `ip` on `port` offering `servername`; the peer's non-TLS reply ends it. */
+async function tlsHellos(ns: string, ips: readonly string[], port: number, servername: string): Promise<void> {
+  const script = `const tls = require('node:tls');
+const [servername, port, ...ips] = process.argv.slice(1);
+let open = ips.length;
+for (const host of ips) {
+  const s = tls.connect({ host, port: Number(port), servername, rejectUnauthorized: false });
+  const done = () => { s.destroy(); if (--open === 0) process.exit(0); };
+  s.on('error', done); s.on('close', done); s.setTimeout(5000, done);
+}`;
+  await inNs(ns, [process.execPath, '-e', script, servername, String(port), ...ips]);
+}
+
+test('a real Envoy without DNS capture sends TLS for a ServiceEntry host by SNI to its cluster over IPv4 and IPv6', { skip, timeout: 120_000 }, async (t) => {
+  const topo = await topology(t);
+  const peer = await startListener(topo.peer, { label: 'peer', tcp: [8443] });
+  t.after(() => peer.stop());
+  const client = pod('client', 'demo', [ADDR.pod4, ADDR.pod6], { app: 'client' });
+  const entry = service('tls', 'demo', [], [port('tls', 8443, 'TLS')], {
+    kind: 'ServiceEntry',
+    hostname: 'tls.mesh.test',
+    resolution: 'NONE',
+    headless: false,
+    location: 'MESH_EXTERNAL',
+  });
+  const proxy = proxyFor(client);
+  const envoy = await envoyIn(t, topo.pod, proxy, translate(model([entry], [], [client]), proxy));
+  await inNs(topo.pod, [process.execPath, path.join(REPO, 'bin/biplane.js'), 'capture', '--ips', `${ADDR.pod4},${ADDR.pod6}`, '--apply']);
+
+  await tlsHellos(topo.pod, [ADDR.peer4, ADDR.peer6], 8443, 'tls.mesh.test');
+  await tlsHellos(topo.pod, [ADDR.peer4, ADDR.peer6], 8443, 'other.mesh.test');
+  const stats = Object.fromEntries(await envoy.stats('upstream_cx_total'));
+  assert.equal(stats['cluster.outbound|8443||tls.mesh.test.upstream_cx_total'], 2, 'the host by SNI, once per family');
+  assert.equal(stats['cluster.PassthroughCluster.upstream_cx_total'], 2, 'another name passes through, once per family');
+  const listeners = Object.fromEntries(await envoy.stats('downstream_cx_total'));
+  assert.equal(listeners['listener.0.0.0.0_8443.downstream_cx_total'], 4, 'all four through the one dual wildcard listener');
 });
 
 test('under TPROXY a real Envoy binds both transparent capture listeners on both families, and refuses a wrong-family option', { skip, timeout: 120_000 }, async (t) => {
