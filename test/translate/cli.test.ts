@@ -21,6 +21,23 @@ test('translate prints encoder-produced resources and a config dump', async () =
   assert.deepEqual(configs, ['ListenersConfigDump', 'ClustersConfigDump', 'RoutesConfigDump', 'EndpointsConfigDump']);
 });
 
+test('translate and bootstrap with --dns-capture: VIP listeners and the metadata that asks for them', async () => {
+  const names = async (flags: string[]): Promise<string[]> => {
+    const r = await captureCli(() => translateCmd.run(['--manifests', MESH, '--proxy', 'demo/client-dual', ...flags]));
+    assert.equal(r.code, 0);
+    return (JSON.parse(r.out) as { listeners: { name: string }[] }).listeners.map((l) => l.name);
+  };
+  const sni = await names([]);
+  const dns = await names(['--dns-capture']);
+  assert.ok(sni.includes('0.0.0.0_443') && !sni.some((n) => n.startsWith('240.240.')));
+  assert.ok(!dns.includes('0.0.0.0_443') && dns.some((n) => n.startsWith('240.240.')));
+  const b = await captureCli(() => bootstrap.run(['--manifests', MESH, '--proxy', 'demo/client-dual', '--dns-capture']));
+  assert.equal(b.code, 0);
+  const node = (JSON.parse(b.out) as { node: { id: string; metadata: Record<string, unknown> } }).node;
+  const proxy = parseProxy({ id: node.id, metadata: node.metadata }).proxy;
+  assert.deepEqual([proxy?.dnsCapture, proxy?.dnsAutoAllocate], [true, true]);
+});
+
 test('translate exits 1 naming an unknown pod and 2 on usage errors', async () => {
   const missing = await captureCli(() => translateCmd.run(['--manifests', MESH, '--proxy', 'demo/nope']));
   assert.equal(missing.code, 1);
