@@ -11,6 +11,7 @@ import { applyResponse, parseDelta, parseSotw } from './soak-state.ts';
 import type { Holdings } from './soak-state.ts';
 
 const identity = (b: Buffer): Buffer => b;
+const COMPLETE: readonly string[] = [TypeUrl.Cluster, TypeUrl.Listener];
 const SOTW_REQ = 'envoy.service.discovery.v3.DiscoveryRequest';
 const DELTA_REQ = 'envoy.service.discovery.v3.DeltaDiscoveryRequest';
 const method = (kind: 'sotw' | 'delta'): string =>
@@ -41,9 +42,12 @@ export class HeldStream {
     TYPES.forEach((t, i) => this.#call.write(firstRequest(kind, t, i === 0 ? msg : undefined)));
   }
 
-  /** True once every type has answered and nothing arrived for `quietMs`. */
+  /**
+   * True once CDS and LDS (complete in every response) have answered and nothing arrived for `quietMs`. EDS and RDS
+   * follow them at once when there is anything to send; a delta server need not answer a type that has nothing.
+   */
   quiet(quietMs: number): boolean {
-    return TYPES.every((t) => this.seen.has(t)) && Date.now() - this.lastResponseAt >= quietMs;
+    return COMPLETE.every((t) => this.seen.has(t)) && Date.now() - this.lastResponseAt >= quietMs;
   }
 
   /** Cancels the call and closes the channel. */
@@ -59,9 +63,9 @@ export async function freshState(target: string, node: ClientNode, ms = 10_000):
   const s = new HeldStream(target, 'delta', node);
   try {
     const deadline = Date.now() + ms;
-    while (!s.quiet(100)) {
+    while (!s.quiet(200)) {
       if (s.ended !== undefined) throw new Error(`a fresh subscriber's stream ended: ${s.ended}`);
-      if (Date.now() > deadline) throw new Error(`a fresh subscriber got no complete, quiet snapshot within ${ms} ms (types: ${[...s.seen].join(', ') || 'none'})`);
+      if (Date.now() > deadline) throw new Error(`a fresh subscriber got no complete, quiet snapshot within ${ms} ms (types: ${[...s.seen].map((t) => `${t.split('.').at(-1)} ${s.held.get(t)?.size ?? 0}`).join(', ') || 'none'})`);
       await new Promise((r) => setTimeout(r, 20));
     }
     return s.held;
