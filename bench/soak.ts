@@ -106,6 +106,23 @@ async function resync(clients: ChildProcess, since: number, total: number, ms = 
 const mib = (b: number): number => Math.round(b / 1024 / 104.8576) / 10;
 const log = (line: string): void => void process.stderr.write(`soak: ${line}\n`);
 
+/** Kills and restarts the serve process `args.restarts` times, evenly over the run; the resync time of each. */
+async function restarts(
+  args: SoakArgs, opened: number, clients: ChildProcess, current: () => ChildProcess | undefined, replace: (c: ChildProcess) => void, dir: string, port: number,
+): Promise<number[]> {
+  const resyncs: number[] = [];
+  for (let i = 1; i <= args.restarts; i++) {
+    const at = opened + (i * args.minutes * 60_000) / (args.restarts + 1);
+    await new Promise((r) => setTimeout(r, Math.max(0, at - Date.now())));
+    current()?.kill('SIGKILL');
+    const spawned = Date.now();
+    replace(await serve(dir, port));
+    resyncs.push(await resync(clients, spawned, args.streams));
+    log(`restart ${i}: all streams resynced ${resyncs.at(-1)} ms after spawn`);
+  }
+  return resyncs;
+}
+
 async function main(): Promise<void> {
   const args = readArgs(process.argv.slice(2));
   const dir = mkdtempSync(path.join(os.tmpdir(), 'biplane-soak-'));
@@ -132,23 +149,14 @@ async function main(): Promise<void> {
     const firstSync = await resync(clients, opened - 1, args.streams);
     rss.start = rssOf(server.pid);
     log(`${args.streams} streams synced in ${firstSync} ms; RSS ${mib(rss.start)} MiB`);
-    const resyncs: number[] = [];
     const endAt = opened + args.minutes * 60_000;
-    for (let i = 1; i <= args.restarts; i++) {
-      const at = opened + (i * args.minutes * 60_000) / (args.restarts + 1);
-      await new Promise((r) => setTimeout(r, Math.max(0, at - Date.now())));
-      server.kill('SIGKILL');
-      const spawned = Date.now();
-      server = await serve(dir, port);
-      resyncs.push(await resync(clients, spawned, args.streams));
-      log(`restart ${i}: all streams resynced ${resyncs.at(-1)} ms after spawn`);
-    }
+    const resyncs = await restarts(args, opened, clients, () => server, (next) => (server = next), dir, port);
     await new Promise((r) => setTimeout(r, Math.max(0, endAt - Date.now())));
     clearInterval(churn);
     writeFileSync(path.join(dir, 'churn.yaml'), churnManifest(changes + 1));
     await new Promise((r) => setTimeout(r, 3000));
     const checked = await ask(clients, { cmd: 'check', quietMs: 2000 }, 'checked');
-    rss.end = rssOf(server.pid);
+    rss.end = rssOf(server?.pid);
     const stats = await ask(clients, { cmd: 'synced', since: 0 }, 'synced');
     const result = {
       date: new Date().toISOString(), loadavg: os.loadavg().map((l) => Math.round(l * 100) / 100), ...args, changes: changes + 1,
