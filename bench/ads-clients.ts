@@ -2,7 +2,7 @@
 // each), subscribes to CDS, EDS, LDS and RDS, reads each response's header, counts bytes and ACKs at once.
 // Driven over the IPC channel: {cmd:'open'|'stats'|'close'}; answers {evt:'opened'|'stats'|'closed'|'error'}.
 import * as grpc from '@grpc/grpc-js';
-import { TypeUrl, encodeMessage } from '../src/xds/protos.ts';
+import { TYPES, ack, firstRequest, nodeMessage } from './ads-requests.ts';
 import { readResponseHeader } from './wire.ts';
 
 /** A node the parent asks this process to be. */
@@ -28,40 +28,9 @@ export interface ClientStats {
   readonly lastError: string;
 }
 
-const TYPES = [TypeUrl.Cluster, TypeUrl.ClusterLoadAssignment, TypeUrl.Listener, TypeUrl.RouteConfiguration];
-/** CDS and LDS are wildcard by an empty list; EDS and RDS ask for everything with '*' (no name tracking here). */
-const NAMES: Readonly<Record<string, string[]>> = {
-  [TypeUrl.Cluster]: [],
-  [TypeUrl.Listener]: [],
-  [TypeUrl.ClusterLoadAssignment]: ['*'],
-  [TypeUrl.RouteConfiguration]: ['*'],
-};
-const SOTW = 'envoy.service.discovery.v3.DiscoveryRequest';
-const DELTA = 'envoy.service.discovery.v3.DeltaDiscoveryRequest';
 const identity = (b: Buffer): Buffer => b;
-
 const counters = { streams: 0, responses: 0, acks: 0, bytes: 0, resources: 0, errors: 0, lastError: '' };
 const open: { client: grpc.Client; call: grpc.ClientDuplexStream<Buffer, Buffer> }[] = [];
-
-function nodeMessage(node: ClientNode): object {
-  const fields = Object.fromEntries(Object.entries(node.metadata).map(([k, v]) => [k, { stringValue: v }]));
-  return { id: node.id, cluster: 'bench', metadata: { fields } };
-}
-
-function firstRequest(kind: 'sotw' | 'delta', typeUrl: string, node: object | undefined): Buffer {
-  const names = NAMES[typeUrl] ?? [];
-  const message = kind === 'sotw'
-    ? { type_url: typeUrl, resource_names: names, ...(node ? { node } : {}) }
-    : { type_url: typeUrl, resource_names_subscribe: names, ...(node ? { node } : {}) };
-  return Buffer.from(encodeMessage(kind === 'sotw' ? SOTW : DELTA, message));
-}
-
-function ack(kind: 'sotw' | 'delta', typeUrl: string, version: string, nonce: string): Buffer {
-  const message = kind === 'sotw'
-    ? { type_url: typeUrl, version_info: version, response_nonce: nonce, resource_names: NAMES[typeUrl] ?? [] }
-    : { type_url: typeUrl, response_nonce: nonce };
-  return Buffer.from(encodeMessage(kind === 'sotw' ? SOTW : DELTA, message));
-}
 
 function openStream(target: string, kind: 'sotw' | 'delta', node: ClientNode): void {
   const client = new grpc.Client(target, grpc.credentials.createInsecure(), {
