@@ -1,6 +1,7 @@
 // The soak's accounting, pure: what each stream holds (resource name → content hash, per type), built from raw
 // (Delta)DiscoveryResponse bytes, and how a stream's holdings compare with a fresh subscriber's (the expected state).
 import { createHash } from 'node:crypto';
+import { varint } from './wire.ts';
 
 /** Type URL → resource name → hash of the resource's bytes. */
 export type Holdings = Map<string, Map<string, string>>;
@@ -12,20 +13,6 @@ const COMPLETE_IN_SOTW = new Set([
 ]);
 
 type Field = { readonly field: number; readonly bytes: Uint8Array };
-
-function varint(buf: Uint8Array, at: number): [number, number] {
-  let value = 0;
-  let shift = 0;
-  let pos = at;
-  for (;;) {
-    const byte = buf[pos++];
-    if (byte === undefined) throw new Error('truncated varint');
-    value += (byte & 0x7f) * 2 ** shift;
-    if (byte < 0x80) return [value, pos];
-    shift += 7;
-    if (shift > 63) throw new Error('varint too long');
-  }
-}
 
 /** The length-delimited fields of one message, in order (varints are skipped; other wire types are an error). */
 export function lengthFields(buf: Uint8Array): Field[] {

@@ -10,7 +10,8 @@ export interface ResponseHeader {
   readonly removed: number;
 }
 
-function varint(buf: Uint8Array, at: number): [number, number] {
+/** Reads one base-128 varint at `at`; returns its value and the position after it. */
+export function varint(buf: Uint8Array, at: number): [number, number] {
   let value = 0;
   let shift = 0;
   let pos = at;
