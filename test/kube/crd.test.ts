@@ -1,31 +1,16 @@
 // The ServiceEntry CRD coming and going while the source runs: discovery is asked again on a bounded schedule, the
 // ServiceEntry reflector starts when the CRD appears and stops when it goes, and its objects go with it.
 import assert from 'node:assert/strict';
-import { afterEach, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import type { KubeSource } from '../../src/sources/kube/index.ts';
-import { FakeApiServer } from './fake-apiserver.ts';
-import { seed, serviceEntry, sourceFor, view, waitInSync, waitUntil } from './helpers.ts';
+import { fakeCluster, serviceEntry, view, waitInSync, waitUntil } from './helpers.ts';
 
 const SERVICE_ENTRIES = '/apis/networking.istio.io/v1/serviceentries';
 
 describe('kube source and the ServiceEntry CRD', () => {
-  let fake: FakeApiServer;
-  let source: KubeSource | undefined;
-
-  afterEach(async () => {
-    await source?.stop();
-    source = undefined;
-    await fake.close();
-  });
-
-  async function started(crd: boolean): Promise<KubeSource> {
-    fake = await FakeApiServer.start({ serviceEntryCrd: crd });
-    seed(fake);
-    if (crd) fake.apply(serviceEntry('shop', 'payments'));
-    source = sourceFor(fake);
-    await source.start();
-    return source;
-  }
+  const cluster = fakeCluster();
+  const started = (crd: boolean): Promise<KubeSource> =>
+    cluster.start({ server: { serviceEntryCrd: crd }, before: (f) => crd && f.apply(serviceEntry('shop', 'payments')) });
 
   function serviceEntryCount(s: KubeSource): number {
     return [...view(s).keys()].filter((k) => k.startsWith('ServiceEntry/')).length;
@@ -34,53 +19,53 @@ describe('kube source and the ServiceEntry CRD', () => {
   it('starts watching ServiceEntries when their CRD is installed while running', async () => {
     const s = await started(false);
     assert.match(s.notes().join('\n'), /ServiceEntries are not watched/);
-    fake.installServiceEntryCrd();
-    fake.apply(serviceEntry('shop', 'payments'));
+    cluster.fake.installServiceEntryCrd();
+    cluster.fake.apply(serviceEntry('shop', 'payments'));
     await waitUntil('the ServiceEntry arrives', () => view(s).has('ServiceEntry/shop/payments'));
-    fake.apply(serviceEntry('default', 'maps'));
-    await waitInSync(s, fake);
+    cluster.fake.apply(serviceEntry('default', 'maps'));
+    await waitInSync(s, cluster.fake);
     assert.match(s.notes().join('\n'), /ServiceEntries are now watched/);
     assert.deepEqual(s.problems(), []);
   });
 
   it('stops watching and drops every ServiceEntry when the CRD is removed, even with the deletions missed', async () => {
     const s = await started(true);
-    fake.apply(serviceEntry('default', 'maps'));
-    await waitInSync(s, fake);
+    cluster.fake.apply(serviceEntry('default', 'maps'));
+    await waitInSync(s, cluster.fake);
     // The ServiceEntry watch hears nothing more, so the deletions that come with the CRD's removal never reach it.
-    fake.stallWatches();
-    fake.removeServiceEntryCrd();
+    cluster.fake.stallWatches();
+    cluster.fake.removeServiceEntryCrd();
     await waitUntil('the ServiceEntries are dropped', () => serviceEntryCount(s) === 0);
-    await waitInSync(s, fake);
+    await waitInSync(s, cluster.fake);
     assert.match(s.notes().join('\n'), /ServiceEntries are no longer watched/);
     await waitUntil('no problem remains', () => s.problems().length === 0);
-    const requestsThen = fake.requests.filter((r) => r.path === SERVICE_ENTRIES).length;
+    const requestsThen = cluster.fake.requests.filter((r) => r.path === SERVICE_ENTRIES).length;
     // Discovery runs every 300 ms in tests; over three rounds no ServiceEntry request is made any more.
     await new Promise((resolve) => setTimeout(resolve, 1000));
-    assert.equal(fake.requests.filter((r) => r.path === SERVICE_ENTRIES).length, requestsThen);
+    assert.equal(cluster.fake.requests.filter((r) => r.path === SERVICE_ENTRIES).length, requestsThen);
   });
 
   it('watches ServiceEntries again when the CRD comes back', async () => {
     const s = await started(true);
-    fake.removeServiceEntryCrd();
+    cluster.fake.removeServiceEntryCrd();
     await waitUntil('the ServiceEntry watch is stopped', () => /no longer watched/.test(s.notes().join('\n')));
     assert.equal(serviceEntryCount(s), 0);
-    fake.installServiceEntryCrd();
-    fake.apply(serviceEntry('shop', 'payments'));
+    cluster.fake.installServiceEntryCrd();
+    cluster.fake.apply(serviceEntry('shop', 'payments'));
     await waitUntil('the ServiceEntry is back', () => view(s).has('ServiceEntry/shop/payments'));
-    await waitInSync(s, fake);
+    await waitInSync(s, cluster.fake);
     assert.deepEqual(s.problems(), []);
   });
 
   it('reports forbidden discovery with the missing non-resource rule, keeping what it watches', async () => {
     const s = await started(true);
-    fake.faults.denyDiscovery();
+    cluster.fake.faults.denyDiscovery();
     const rule = /API discovery failed: HTTP 403.*missing RBAC permission: verb "get" on nonResourceURLs \["\/apis"\]/;
     await waitUntil('the refused discovery is reported', () => s.problems().some((p) => rule.test(p.message)));
     assert.ok(view(s).has('ServiceEntry/shop/payments'), 'a failed discovery stops nothing');
-    fake.faults.allowAll();
-    fake.apply(serviceEntry('default', 'maps'));
-    await waitInSync(s, fake);
+    cluster.fake.faults.allowAll();
+    cluster.fake.apply(serviceEntry('default', 'maps'));
+    await waitInSync(s, cluster.fake);
     await waitUntil('the problem clears', () => s.problems().length === 0);
   });
 });

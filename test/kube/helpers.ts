@@ -1,7 +1,8 @@
 // Shared pieces of the kube source tests: fixtures the model accepts, a bounded wait, and store/server comparison.
 import assert from 'node:assert/strict';
+import { afterEach } from 'node:test';
 import { KubeConfig, KubeSource, type KubeSourceOptions, type KubeTiming } from '../../src/sources/kube/index.ts';
-import type { FakeApiServer } from './fake-apiserver.ts';
+import { FakeApiServer, type FakeApiServerOptions } from './fake-apiserver.ts';
 
 type Json = Record<string, unknown>;
 
@@ -138,5 +139,53 @@ export function requestsTo(fake: FakeApiServer, path: string): { lists: number; 
   return {
     lists: seen.filter((r) => !r.watch).length,
     watches: seen.filter((r) => r.watch).map((r) => ({ rv: r.query['resourceVersion'] ?? '', status: r.status })),
+  };
+}
+
+/** How `fakeCluster().start` sets up one test. */
+export interface ClusterStart {
+  readonly server?: FakeApiServerOptions;
+  readonly source?: Partial<KubeSourceOptions>;
+  /** Objects to add after the usual seed, before the source starts. */
+  readonly before?: (fake: FakeApiServer) => void;
+  /** Wait until this many watches are live (every collection watched) before returning. */
+  readonly watches?: number;
+}
+
+/**
+ * For each test of the enclosing `describe`: a seeded fake API server and a started source on it, both ended after
+ * the test. `fake` and `source` are the current test's.
+ */
+export function fakeCluster(): {
+  readonly fake: FakeApiServer;
+  readonly source: KubeSource;
+  start(options?: ClusterStart): Promise<KubeSource>;
+} {
+  let fake: FakeApiServer | undefined;
+  let source: KubeSource | undefined;
+  afterEach(async () => {
+    await source?.stop();
+    source = undefined;
+    await fake?.close();
+  });
+  return {
+    get fake(): FakeApiServer {
+      assert.ok(fake, 'start() first');
+      return fake;
+    },
+    get source(): KubeSource {
+      assert.ok(source, 'start() first');
+      return source;
+    },
+    async start(options = {}) {
+      const server = await FakeApiServer.start(options.server);
+      fake = server;
+      seed(server);
+      options.before?.(server);
+      source = sourceFor(server, options.source);
+      await source.start();
+      if (options.watches !== undefined) await waitUntil('every collection is watched', () => server.liveWatches() === options.watches);
+      return source;
+    },
   };
 }
