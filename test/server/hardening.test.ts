@@ -4,13 +4,11 @@ import assert from 'node:assert/strict';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { test, type TestContext } from 'node:test';
-import { startServer } from '../../src/server/pipeline.ts';
-import type { ServerHandle, ServerOptions } from '../../src/server/pipeline.ts';
-import { FileSource } from '../../src/sources/files/index.ts';
+import type { ServerOptions } from '../../src/server/pipeline.ts';
 import { TypeUrl } from '../../src/xds/index.ts';
-import { Manifests, poll } from '../e2e/harness.ts';
-import { openDelta, openSotw, sotwNames } from '../xds/raw-client.ts';
-import type { DeltaResponse, RawStream, SotwResponse } from '../xds/raw-client.ts';
+import { poll } from '../e2e/harness.ts';
+import { serveFolder, type ServedFolder } from './served-folder.ts';
+import { sotwNames } from '../xds/raw-client.ts';
 
 const SIDECAR_ID = 'sidecar~10.244.0.5~client.e2e~e2e.svc.cluster.local';
 
@@ -20,37 +18,13 @@ function node(id: string, metadata: Record<string, string>): object {
 
 const SIDECAR = node(SIDECAR_ID, { NAMESPACE: 'e2e', INSTANCE_IPS: '10.244.0.5' });
 
-interface Setup {
-  readonly manifests: Manifests;
-  readonly server: ServerHandle;
-  readonly logs: string[];
-  sotw(): RawStream<SotwResponse>;
-  delta(): RawStream<DeltaResponse>;
-}
+/** A server on a temp manifest folder with one pod, its log lines kept; everything is closed after the test. */
+type Setup = ServedFolder & { readonly logs: string[] };
 
-/** A server on a temp manifest folder with one pod; everything it opened is closed after the test. */
 async function setup(t: TestContext, extra: Partial<ServerOptions> = {}): Promise<Setup> {
-  const manifests = await Manifests.create();
-  await manifests.writePod('who-0', ['10.244.0.10', 'fd00:10:244::10'], 8080);
   const logs: string[] = [];
-  const server = await startServer({
-    source: new FileSource({ path: manifests.dir, debounceMs: 10 }),
-    xdsAddresses: ['127.0.0.1:0'],
-    adminAddress: false,
-    debounceMs: 20,
-    debounceMaxMs: 200,
-    log: (line) => void logs.push(line),
-    ...extra,
-  });
-  const streams: { close(): void }[] = [];
-  t.after(async () => {
-    for (const s of streams) s.close();
-    await server.stop();
-    await manifests.remove();
-  });
-  const track = <S extends { close(): void }>(s: S): S => (streams.push(s), s);
-  const address = server.xdsAddresses[0] as string;
-  return { manifests, server, logs, sotw: () => track(openSotw(address)), delta: () => track(openDelta(address)) };
+  const served = await serveFolder(t, { server: { adminAddress: false, log: (line) => void logs.push(line), ...extra } });
+  return { ...served, logs };
 }
 
 /** Adds a second port to the `who` service and waits until the server rebuilt. */

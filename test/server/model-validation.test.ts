@@ -1,14 +1,11 @@
 // `serve` acts on the model's validation as `analyze` reports it: a service with a model error is not served, the
 // error shows in /debug/problems and the log, and every other service keeps serving.
 import assert from 'node:assert/strict';
-import { writeFile } from 'node:fs/promises';
-import path from 'node:path';
 import { test } from 'node:test';
-import { startServer } from '../../src/server/pipeline.ts';
-import { FileSource } from '../../src/sources/files/index.ts';
 import { TypeUrl } from '../../src/xds/index.ts';
-import { Manifests, getText } from '../e2e/harness.ts';
-import { openSotw, sotwNames } from '../xds/raw-client.ts';
+import { getText } from '../e2e/harness.ts';
+import { sotwNames } from '../xds/raw-client.ts';
+import { serveFolder } from './served-folder.ts';
 
 /** A Service in the e2e namespace with the given VIPs and families, on one TCP port. */
 function service(name: string, clusterIPs: readonly string[], ipFamilies: readonly string[], port: number): string {
@@ -22,30 +19,16 @@ const NODE = {
 };
 
 test('services with a model error are not served, are reported, and the rest keeps serving', { timeout: 30_000 }, async (t) => {
-  const manifests = await Manifests.create();
-  await manifests.writePod('who-0', ['10.244.0.10', 'fd00:10:244::10'], 8080);
   const docs = [
     service('fam', ['10.96.8.1'], ['IPv6'], 80), // VIP family contradicts ipFamilies
     service('two', ['10.96.8.2', '10.96.8.3'], ['IPv4', 'IPv6'], 80), // two IPv4 VIPs
     service('zz-thief', ['10.96.0.10'], ['IPv4'], 81), // the who service's VIP: only the whole model shows it
     service('fine', ['10.96.8.9'], ['IPv4'], 80),
   ];
-  await writeFile(path.join(manifests.dir, 'bad.yaml'), `${docs.join('\n---\n')}\n`);
   const lines: string[] = [];
-  const server = await startServer({
-    source: new FileSource({ path: manifests.dir, debounceMs: 10 }),
-    xdsAddresses: ['127.0.0.1:0'],
-    adminAddress: '127.0.0.1:0',
-    debounceMs: 20,
-    debounceMaxMs: 200,
-    log: (line) => lines.push(line),
-  });
-  const stream = openSotw(server.xdsAddresses[0] as string);
-  t.after(async () => {
-    stream.close();
-    await server.stop();
-    await manifests.remove();
-  });
+  const served = await serveFolder(t, { files: { 'bad.yaml': `${docs.join('\n---\n')}\n` }, server: { log: (line) => lines.push(line) } });
+  const { server } = served;
+  const stream = served.sotw();
   stream.send({ node: NODE, type_url: TypeUrl.Listener });
   const names = sotwNames(await stream.next());
   assert.ok(names.includes('0.0.0.0_7070'), `the good (gRPC) service is served: ${names.join(' ')}`);
@@ -67,20 +50,11 @@ test('services with a model error are not served, are reported, and the rest kee
 });
 
 test('a Service with a 1 MiB name is refused where it is read; streams keep working and the report stays short', { timeout: 30_000 }, async (t) => {
-  const manifests = await Manifests.create();
   const huge = `s${'a'.repeat(1024 * 1024)}`;
-  await writeFile(path.join(manifests.dir, 'huge.yaml'), `${[service(huge, ['10.96.8.7'], ['IPv4'], 80), service('fine', ['10.96.8.9'], ['IPv4'], 80)].join('\n---\n')}\n`);
-  const server = await startServer({
-    source: new FileSource({ path: manifests.dir, debounceMs: 10 }),
-    xdsAddresses: ['127.0.0.1:0'],
-    adminAddress: '127.0.0.1:0',
-  });
-  const stream = openSotw(server.xdsAddresses[0] as string);
-  t.after(async () => {
-    stream.close();
-    await server.stop();
-    await manifests.remove();
-  });
+  const files = { 'huge.yaml': `${[service(huge, ['10.96.8.7'], ['IPv4'], 80), service('fine', ['10.96.8.9'], ['IPv4'], 80)].join('\n---\n')}\n` };
+  const served = await serveFolder(t, { podIps: false, files });
+  const { server } = served;
+  const stream = served.sotw();
   stream.send({ node: NODE, type_url: TypeUrl.Listener });
   const response = await stream.next();
   const names = sotwNames(response);

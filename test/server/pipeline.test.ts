@@ -5,13 +5,11 @@ import assert from 'node:assert/strict';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { test, type TestContext } from 'node:test';
-import { startServer } from '../../src/server/pipeline.ts';
 import type { ServerHandle } from '../../src/server/pipeline.ts';
-import { FileSource } from '../../src/sources/files/index.ts';
 import { TypeUrl } from '../../src/xds/index.ts';
-import { Manifests, getText, poll } from '../e2e/harness.ts';
-import { deltaNames, openDelta, openSotw, sotwNames } from '../xds/raw-client.ts';
-import type { DeltaResponse, RawStream, SotwResponse } from '../xds/raw-client.ts';
+import { getText, poll } from '../e2e/harness.ts';
+import { serveFolder, type ServedFolder } from './served-folder.ts';
+import { deltaNames, sotwNames } from '../xds/raw-client.ts';
 
 const CLUSTER = 'outbound|7070||who.e2e.svc.cluster.local';
 
@@ -22,35 +20,8 @@ function sidecar(name: string, ip: string): object {
   };
 }
 
-interface Setup {
-  readonly manifests: Manifests;
-  readonly server: ServerHandle;
-  /** Opens a stream to the server that is closed with it. */
-  sotw(): RawStream<SotwResponse>;
-  delta(): RawStream<DeltaResponse>;
-}
-
 /** A server on a temp manifest folder with one pod; everything it opened is closed after the test. */
-async function setup(t: TestContext): Promise<Setup> {
-  const manifests = await Manifests.create();
-  await manifests.writePod('who-0', ['10.244.0.10', 'fd00:10:244::10'], 8080);
-  const server = await startServer({
-    source: new FileSource({ path: manifests.dir, debounceMs: 10 }),
-    xdsAddresses: ['127.0.0.1:0'],
-    adminAddress: '127.0.0.1:0',
-    debounceMs: 20,
-    debounceMaxMs: 200,
-  });
-  const streams: { close(): void }[] = [];
-  t.after(async () => {
-    for (const s of streams) s.close();
-    await server.stop();
-    await manifests.remove();
-  });
-  const track = <S extends { close(): void }>(s: S): S => (streams.push(s), s);
-  const address = server.xdsAddresses[0] as string;
-  return { manifests, server, sotw: () => track(openSotw(address)), delta: () => track(openDelta(address)) };
-}
+const setup = (t: TestContext): Promise<ServedFolder> => serveFolder(t);
 
 /** Waits until the server has built `after` models (bounded), then until the rebuild settled. */
 async function builtPast(server: ServerHandle, before: number): Promise<void> {

@@ -1,16 +1,13 @@
 // The last line against oversized input: a service whose resources make a resource or a response too big for the
 // client is left out of that proxy's configuration and reported; everything else is still served.
 import assert from 'node:assert/strict';
-import { writeFile } from 'node:fs/promises';
-import path from 'node:path';
 import { test, type TestContext } from 'node:test';
-import { startServer } from '../../src/server/pipeline.ts';
 import type { ServerOptions } from '../../src/server/pipeline.ts';
 import { heaviestHost, oversize } from '../../src/server/size-guard.ts';
-import { FileSource } from '../../src/sources/files/index.ts';
 import { TypeUrl, makeResource, makeSnapshot } from '../../src/xds/index.ts';
-import { Manifests, getText } from '../e2e/harness.ts';
-import { openSotw, sotwNames } from '../xds/raw-client.ts';
+import { getText } from '../e2e/harness.ts';
+import { sotwNames } from '../xds/raw-client.ts';
+import { serveFolder } from './served-folder.ts';
 
 const NODE = {
   id: 'sidecar~10.244.0.5~client.e2e~e2e.svc.cluster.local',
@@ -32,29 +29,17 @@ function slice(svc: string, count: number): object {
 
 /** A server on the e2e manifests plus `docs`, with `limits`: the sidecar's CDS and LDS names, problems, log, addresses. */
 async function serve(t: TestContext, docs: readonly object[], limits: NonNullable<ServerOptions['sizeLimits']>) {
-  const manifests = await Manifests.create();
-  await manifests.writePod('who-0', ['10.244.0.10'], 8080);
-  await writeFile(path.join(manifests.dir, 'extra.yaml'), `${docs.map((d) => JSON.stringify(d)).join('\n---\n')}\n`);
   const lines: string[] = [];
-  const server = await startServer({
-    source: new FileSource({ path: manifests.dir, debounceMs: 10 }),
-    xdsAddresses: ['127.0.0.1:0'],
-    adminAddress: '127.0.0.1:0',
-    log: (line) => lines.push(line),
-    sizeLimits: limits,
-  });
-  const stream = openSotw(server.xdsAddresses[0] as string);
-  t.after(async () => {
-    stream.close();
-    await server.stop();
-    await manifests.remove();
-  });
+  const files = { 'extra.yaml': `${docs.map((d) => JSON.stringify(d)).join('\n---\n')}\n` };
+  const served = await serveFolder(t, { podIps: ['10.244.0.10'], files, server: { log: (line) => lines.push(line), sizeLimits: limits } });
+  const { server } = served;
+  const stream = served.sotw();
   stream.send({ node: NODE, type_url: TypeUrl.Cluster });
   const clusters = sotwNames(await stream.next());
   stream.send({ type_url: TypeUrl.Listener });
   const listeners = sotwNames(await stream.next());
   const problems = JSON.parse((await getText(server.adminAddress as string, '/debug/problems')).body) as { proxies: { nodeId: string; rejected: boolean; problems: { message: string; origin: { file?: string } }[] }[] };
-  return { clusters, listeners, problems: problems.proxies, lines, xds: server.xdsAddresses[0] as string, admin: server.adminAddress as string };
+  return { clusters, listeners, problems: problems.proxies, lines, sotw: served.sotw, admin: server.adminAddress as string };
 }
 
 test('a service whose load assignment is over the resource limit is left out for that proxy and reported', { timeout: 30_000 }, async (t) => {
@@ -103,10 +88,9 @@ test('sizes over a limit are found per resource and per type, and the heaviest s
 
 test('limits are per client: a proxyless gRPC client loses the oversized service while a sidecar keeps it', { timeout: 30_000 }, async (t) => {
   const big = 'outbound|80||big.e2e.svc.cluster.local';
-  const { clusters, xds, admin } = await serve(t, [service('big', '10.96.9.1', [80]), slice('big', 1000)], { grpc: { resourceBytes: 20_000 } });
+  const { clusters, sotw, admin } = await serve(t, [service('big', '10.96.9.1', [80]), slice('big', 1000)], { grpc: { resourceBytes: 20_000 } });
   assert.ok(clusters.includes(big), 'the sidecar, under the Envoy limit, gets it');
-  const grpc = openSotw(xds);
-  t.after(() => grpc.close());
+  const grpc = sotw();
   const node = { ...NODE, id: 'grpc-client', metadata: { fields: { ...NODE.metadata.fields, GENERATOR: { stringValue: 'grpc' } } } };
   grpc.send({ node, type_url: TypeUrl.Cluster, resource_names: [big, WHO] });
   const got = sotwNames(await grpc.next());
