@@ -6,34 +6,22 @@ import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
-import { parse } from 'yaml';
-import { loadMesh } from '../../src/cli/translate.ts';
-import { translate } from '../../src/translate/index.ts';
 import { renderResources } from '../../src/translate/render.ts';
 import { validateResources } from '../../src/translate/validate/index.ts';
 import { underCi } from '../support/requirements.ts';
+import { GOLDEN_ROOT as ROOT, goldenCases, translateCase } from './golden-cases.ts';
 
-const ROOT = path.join(import.meta.dirname, '../../testdata/translate');
 const KINDS = ['listeners', 'clusters', 'routes', 'endpoints'] as const;
 const update = process.env['UPDATE_GOLDEN'] === '1' && !underCi();
 
-const cases = readdirSync(ROOT, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name).sort();
+const cases = goldenCases();
 
 test('there are golden cases', () => assert.ok(cases.length >= 6));
 
 for (const name of cases) {
   test(`golden ${name}`, async () => {
     const dir = path.join(ROOT, name);
-    const spec = parse(readFileSync(path.join(dir, 'case.yaml'), 'utf8')) as {
-      manifests?: string;
-      proxy: string;
-      strategy?: string;
-      dnsCapture?: boolean;
-    };
-    const mesh = await loadMesh(path.join(dir, spec.manifests ?? 'input.yaml'), spec.proxy);
-    assert.ok(!('error' in mesh), 'error' in mesh ? mesh.error : '');
-    const dns = spec.dnsCapture === true ? { dnsCapture: true, dnsAutoAllocate: true } : {};
-    const resources = translate(mesh.index, { ...mesh.proxy, ...dns }, { strategy: spec.strategy === 'per-family' ? 'per-family' : 'shared' });
+    const resources = await translateCase(name);
     const rendered = renderResources(resources);
     for (const kind of KINDS) {
       const file = path.join(dir, `${kind}.json`);

@@ -3,36 +3,20 @@
 // Our wire bytes may carry explicitly set defaults (protobufjs encodes them), which proto3 JSON cannot show; so our
 // bytes are compared in bufbuild's canonical re-encoding, which drops exactly those.
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
-import { parse } from 'yaml';
-import { loadMesh } from '../../src/cli/translate.ts';
 import { configDump as serverDump } from '../../src/server/config-dump.ts';
-import { translate } from '../../src/translate/index.ts';
 import { configDump, RESOURCE_TYPES } from '../../src/translate/render.ts';
-import type { EnvoyResources } from '../../src/translate/types.ts';
 import { encodeMessage, fromProto3Json, makeResource, makeSnapshot, toProto3Json } from '../../src/xds/index.ts';
 import { conformantBytes, conformantJson } from '../support/conformant-json.ts';
+import { GOLDEN_ROOT as ROOT, goldenCases, translateCase } from './golden-cases.ts';
 
-const ROOT = path.join(import.meta.dirname, '../../testdata/translate');
 const DUMP = 'envoy.admin.v3.ConfigDump';
 const KINDS = Object.keys(RESOURCE_TYPES) as (keyof typeof RESOURCE_TYPES)[];
-const cases = readdirSync(ROOT, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name).sort();
+const cases = goldenCases();
 
-async function resourcesOf(name: string): Promise<EnvoyResources> {
-  const dir = path.join(ROOT, name);
-  const spec = parse(readFileSync(path.join(dir, 'case.yaml'), 'utf8')) as {
-    manifests?: string;
-    proxy: string;
-    strategy?: string;
-    dnsCapture?: boolean;
-  };
-  const mesh = await loadMesh(path.join(dir, spec.manifests ?? 'input.yaml'), spec.proxy);
-  assert.ok(!('error' in mesh), 'error' in mesh ? mesh.error : '');
-  const dns = spec.dnsCapture === true ? { dnsCapture: true, dnsAutoAllocate: true } : {};
-  return translate(mesh.index, { ...mesh.proxy, ...dns }, { strategy: spec.strategy === 'per-family' ? 'per-family' : 'shared' });
-}
+const resourcesOf = translateCase;
 
 /** `json` read by bufbuild and by our parser gives the same bytes, and printing those gives `json` back. */
 function assertCanonical(typeName: string, json: unknown, label: string): Uint8Array {
