@@ -1,0 +1,49 @@
+// Workload identities (SPIFFE IDs as Istio spells them) and the contract every authenticator keeps: the xDS server,
+// the workload CA and the admin server ask "who is calling?" through one `Authenticator` and get an identity or a
+// refusal that carries its gRPC status.
+import { status as GrpcStatus } from '@grpc/grpc-js';
+
+/** The trust domain when none is configured, as in Istio. */
+export const DEFAULT_TRUST_DOMAIN = 'cluster.local';
+
+/** A workload's identity: `spiffe://<trustDomain>/ns/<namespace>/sa/<serviceAccount>`. */
+export interface WorkloadIdentity {
+  readonly trustDomain: string;
+  readonly namespace: string;
+  readonly serviceAccount: string;
+}
+
+/** What a call presents: its bearer token (gRPC metadata `authorization: Bearer ...`) and its client certificate's URI SANs. */
+export interface CallCredentials {
+  readonly bearerToken?: string;
+  /** URI SANs of a verified client certificate; empty without one. */
+  readonly peerUris: readonly string[];
+}
+
+/** A refused call: UNAUTHENTICATED (no or bad credentials) or PERMISSION_DENIED (an identity, but not this one's). */
+export class AuthError extends Error {
+  constructor(
+    readonly code: GrpcStatus.UNAUTHENTICATED | GrpcStatus.PERMISSION_DENIED,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'AuthError';
+  }
+}
+
+/** Turns a call's credentials into an identity, or rejects with an `AuthError`. */
+export interface Authenticator {
+  authenticate(credentials: CallCredentials): Promise<WorkloadIdentity>;
+}
+
+/** The SPIFFE URI of an identity. */
+export function spiffeUri(id: WorkloadIdentity): string {
+  return `spiffe://${id.trustDomain}/ns/${id.namespace}/sa/${id.serviceAccount}`;
+}
+
+/** Reads `spiffe://<td>/ns/<ns>/sa/<sa>`; undefined for anything else (other paths, extra segments, empty parts). */
+export function parseSpiffeUri(uri: string): WorkloadIdentity | undefined {
+  const m = /^spiffe:\/\/([^/]+)\/ns\/([^/]+)\/sa\/([^/]+)$/.exec(uri);
+  if (!m) return undefined;
+  return { trustDomain: m[1]!, namespace: m[2]!, serviceAccount: m[3]! };
+}
