@@ -47,3 +47,19 @@ export function parseSpiffeUri(uri: string): WorkloadIdentity | undefined {
   if (!m) return undefined;
   return { trustDomain: m[1]!, namespace: m[2]!, serviceAccount: m[3]! };
 }
+
+/** A workload's certificate as a sidecar uses it: leaf first in the chain, its key, and the root to trust peers by. */
+export interface WorkloadCertificate {
+  readonly certChainPem: string;
+  readonly privateKeyPem: string;
+  readonly rootCertPem: string;
+  readonly notAfter: Date;
+}
+
+/** Where the agent's SDS server reads the pod's certificate from; the CA client and test PKIs both implement it. */
+export interface CertificateSource {
+  /** undefined until the first certificate is there. */
+  current(): WorkloadCertificate | undefined;
+  /** Called with every new certificate (first issue and each renewal); returns the unsubscribe. */
+  onChange(listener: (cert: WorkloadCertificate) => void): () => void;
+}
