@@ -10,7 +10,9 @@ import { localhostOf, proxyFamilies, wildcardOf } from '../translate/proxy-addre
 import { ADMIN_PORT, READINESS_PORT } from '../translate/proxy-ports.ts';
 import { fromProto3Json } from '../xds/proto3-json-parse.ts';
 import { toProto3Json, type JsonValue } from '../xds/proto3-json.ts';
+import type { CertificateSource } from '../trust/identity.ts';
 import { NameTableClient } from './ads-client.ts';
+import { CertificateClient, type CertificateClientOptions } from './certificates.ts';
 import { nameLookup } from './dns/names.ts';
 import { DnsProxy } from './dns/server.ts';
 import type { Upstream } from './dns/upstream.ts';
@@ -32,6 +34,8 @@ export interface AgentConfig {
   readonly readinessPort?: number;
   readonly drainMs?: number;
   readonly envoyLogLevel?: string;
+  /** Where the pod's workload certificate comes from (the CA, with the pod's token); none without it. */
+  readonly certificates?: Omit<CertificateClientOptions, 'log'>;
   readonly log: (line: string) => void;
 }
 
@@ -39,6 +43,8 @@ export interface AgentConfig {
 export interface RunningAgent {
   readonly envoy: EnvoyProcess;
   readonly exited: Promise<number>;
+  /** The pod's certificate, kept renewed, when `certificates` was configured (what the SDS server serves). */
+  readonly certificates?: CertificateSource;
   stop(): Promise<void>;
   readiness(): Promise<Readiness>;
 }
@@ -86,7 +92,13 @@ export async function startAgent(config: AgentConfig): Promise<RunningAgent> {
     },
   });
   const readiness = async (): Promise<Readiness> => readinessOf(await envoyFacts(envoy, admin));
+  let certificates: CertificateClient | undefined;
   try {
+    if (config.certificates) {
+      certificates = new CertificateClient({ ...config.certificates, log });
+      certificates.start();
+      parts.push(certificates);
+    }
     if (config.dns) {
       const dns = new DnsProxy({ upstreams: config.upstreams, port: config.dnsPort ?? 15053 });
       await dns.start();
@@ -104,7 +116,7 @@ export async function startAgent(config: AgentConfig): Promise<RunningAgent> {
     throw err;
   }
   envoy.start();
-  return { envoy, exited, stop: () => stop(0), readiness };
+  return { envoy, exited, stop: () => stop(0), readiness, ...(certificates ? { certificates } : {}) };
 }
 
 /** The string node metadata Envoy's bootstrap carries, for the agent's own stream. */

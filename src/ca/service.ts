@@ -20,6 +20,14 @@ export function credentialsOf(call: CallLike): CallCredentials {
   return { ...(bearer ? { bearerToken: bearer } : {}), peerUris };
 }
 
+/**
+ * Refuses every caller: what `biplane serve` gives the CA until its gRPC server authenticates callers (the TLS port
+ * with client certificates and TokenReview); a CA that cannot tell who calls must sign nothing.
+ */
+export const NO_AUTHENTICATOR: Authenticator = {
+  authenticate: () => Promise.reject(new AuthError(grpc.status.UNAUTHENTICATED, 'this server has no authenticator for the certificate service yet')),
+};
+
 /** What the service needs: the CA, who may call, and where to say what was issued. */
 export interface CertificateServiceOptions {
   readonly ca: CertificateAuthority;

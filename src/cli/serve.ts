@@ -3,7 +3,11 @@
 import { parseArgs } from 'node:util';
 import { DEFAULT_ADMIN_ADDRESS, DEFAULT_XDS_ADDRESSES, startServer } from '../server/pipeline.ts';
 import type { ServerHandle, ServerOptions } from '../server/pipeline.ts';
+import { certificateService, loadCa, NO_AUTHENTICATOR, parseTtl } from '../ca/index.ts';
+import type { CaSettings, CaStore } from '../ca/index.ts';
+import { CA_SECRET_NAME } from '../ca/store.ts';
 import { serveSummary } from '../server/summary.ts';
+import { DEFAULT_TRUST_DOMAIN } from '../trust/identity.ts';
 import { FileSource } from '../sources/files/index.ts';
 import { KubeSource } from '../sources/kube/index.ts';
 import type { Source } from '../sources/types.ts';
@@ -31,6 +35,19 @@ flags:
   --max-response-bytes N   largest response (one type's resources together) sent to any client (default 64 MiB
                            for Envoy, 4 MiB - 64 KiB for gRPC), enforced the same way
   --quiet                  no per-push log lines on stderr
+
+workload CA (Istio's CreateCertificate, served beside ADS; off unless a root store is named):
+  --ca-dir DIR             keep the root in DIR (generated at first start: ca-cert.pem, ca-key.pem mode 0600) and
+                           write DIR/root-cert.pem, the root pods trust
+  --ca-secret              keep the root in the Secret ${CA_SECRET_NAME} in --ca-namespace (with --kubeconfig or
+                           --in-cluster); the first replica creates it, the others read it
+  --ca-namespace NS        biplane's own namespace (default $POD_NAMESPACE, else biplane-system)
+  --ca-cert FILE --ca-key FILE [--ca-chain FILE]
+                           sign with your root or intermediate; the chain runs from its issuer to the root
+  --trust-domain TD        the mesh's trust domain (default ${DEFAULT_TRUST_DOMAIN})
+  --workload-cert-ttl D    lifetime of issued certificates when the caller asks none (default 24h; s, m, h, d)
+  --max-workload-cert-ttl D
+                           the longest lifetime a caller may ask for (default 90d)
   --help
 
 Once listening it prints one line "biplane-listening {json}" with the bound addresses (for scripts and tests).`;
@@ -47,6 +64,8 @@ export interface ServeFlags {
   readonly debounceMaxMs: number;
   readonly quiet: boolean;
   readonly sizeLimits: NonNullable<ServerOptions['sizeLimits']>;
+  /** The workload CA's settings, when a root store was named. */
+  readonly ca?: CaSettings;
 }
 
 /** Reads the flags into a source (not started) and server options; a string is the error to print. */
@@ -65,6 +84,15 @@ export function readFlags(argv: readonly string[]): ServeFlags | string | 'help'
       quiet: { type: 'boolean', default: false },
       'max-resource-bytes': { type: 'string' },
       'max-response-bytes': { type: 'string' },
+      'ca-dir': { type: 'string' },
+      'ca-secret': { type: 'boolean', default: false },
+      'ca-namespace': { type: 'string' },
+      'ca-cert': { type: 'string' },
+      'ca-key': { type: 'string' },
+      'ca-chain': { type: 'string' },
+      'trust-domain': { type: 'string', default: DEFAULT_TRUST_DOMAIN },
+      'workload-cert-ttl': { type: 'string', default: '24h' },
+      'max-workload-cert-ttl': { type: 'string', default: '90d' },
       help: { type: 'boolean', default: false },
     },
   });
@@ -87,6 +115,8 @@ export function readFlags(argv: readonly string[]): ServeFlags | string | 'help'
   if (typeof resourceBytes === 'string') return resourceBytes;
   if (typeof responseBytes === 'string') return responseBytes;
   const overrides = { ...(resourceBytes !== undefined ? { resourceBytes } : {}), ...(responseBytes !== undefined ? { responseBytes } : {}) };
+  const ca = caSettings(values);
+  if (typeof ca === 'string') return ca;
   const source: Source = values.manifests !== undefined
     ? new FileSource({ path: values.manifests })
     : new KubeSource(values.kubeconfig !== undefined ? { kubeconfig: values.kubeconfig } : { inCluster: true });
@@ -104,7 +134,31 @@ export function readFlags(argv: readonly string[]): ServeFlags | string | 'help'
     debounceMaxMs,
     quiet: values.quiet,
     sizeLimits: { envoy: overrides, grpc: overrides },
+    ...(ca ? { ca } : {}),
   };
+}
+
+/** The CA flags read: undefined when no root store is named, a string when they are wrong. */
+function caSettings(values: Readonly<Record<string, string | boolean | string[] | undefined>>): CaSettings | undefined | string {
+  const text = (flag: string): string | undefined => (typeof values[flag] === 'string' ? (values[flag] as string) : undefined);
+  const [dir, cert, key, chain] = [text('ca-dir'), text('ca-cert'), text('ca-key'), text('ca-chain')];
+  const stores = [dir !== undefined, values['ca-secret'] === true, cert !== undefined || key !== undefined].filter(Boolean).length;
+  if (stores > 1) return 'give one of --ca-dir, --ca-secret, --ca-cert/--ca-key';
+  if ((cert === undefined) !== (key === undefined)) return '--ca-cert and --ca-key go together';
+  if (chain !== undefined && cert === undefined) return '--ca-chain needs --ca-cert and --ca-key';
+  if (values['ca-secret'] === true && values['manifests'] !== undefined) return '--ca-secret needs a cluster (--kubeconfig or --in-cluster); use --ca-dir with --manifests';
+  if (stores === 0) return undefined;
+  const defaultTtlSeconds = parseTtl(text('workload-cert-ttl') ?? '');
+  const maxTtlSeconds = parseTtl(text('max-workload-cert-ttl') ?? '');
+  if (defaultTtlSeconds === undefined || maxTtlSeconds === undefined) return '--workload-cert-ttl and --max-workload-cert-ttl are durations like 3600, 90m, 24h, 90d';
+  if (defaultTtlSeconds > maxTtlSeconds) return '--workload-cert-ttl must not exceed --max-workload-cert-ttl';
+  const cluster = text('kubeconfig') !== undefined ? { kubeconfig: text('kubeconfig')! } : { inCluster: true };
+  const store: CaStore = dir !== undefined
+    ? { kind: 'dir', dir }
+    : cert !== undefined && key !== undefined
+      ? { kind: 'files', cert, key, ...(chain !== undefined ? { chain } : {}) }
+      : { kind: 'secret', cluster, namespace: text('ca-namespace') ?? process.env['POD_NAMESPACE'] ?? 'biplane-system' };
+  return { store, trustDomain: text('trust-domain') ?? DEFAULT_TRUST_DOMAIN, policy: { defaultTtlSeconds, maxTtlSeconds } };
 }
 
 /** Resolves with the signal's name on the first SIGINT or SIGTERM. */
@@ -139,8 +193,11 @@ export const command: Command = {
       return 2;
     }
     const signal = untilSignal();
+    const log = (line: string): void => console.error(`${new Date().toISOString()} ${line}`);
     let server: ServerHandle;
     try {
+      const ca = flags.ca ? await loadCa(flags.ca) : undefined;
+      if (ca) console.error(`biplane serve: workload CA with ${ca.origin}`);
       server = await startServer({
         source: flags.source,
         xdsAddresses: flags.xdsAddresses,
@@ -149,7 +206,8 @@ export const command: Command = {
         debounceMs: flags.debounceMs,
         debounceMaxMs: flags.debounceMaxMs,
         sizeLimits: flags.sizeLimits,
-        ...(flags.quiet ? {} : { log: (line: string) => console.error(`${new Date().toISOString()} ${line}`) }),
+        ...(ca ? { grpcServices: [certificateService({ ca: ca.ca, authenticator: NO_AUTHENTICATOR, log })] } : {}),
+        ...(flags.quiet ? {} : { log }),
       });
     } catch (err) {
       console.error(`biplane serve: ${(err as Error).message}`);

@@ -58,6 +58,8 @@ export interface ServerOptions {
   readonly maxServerListeners?: number;
   /** Budget of log lines about one client (default 20 per minute per node id). */
   readonly logLimits?: LogLimitOptions;
+  /** More gRPC services served beside ADS on the xDS server's addresses (the workload CA's certificate service). */
+  readonly grpcServices?: readonly { readonly definition: grpc.ServiceDefinition; readonly implementation: grpc.UntypedServiceImplementation }[];
 }
 
 /** A running server: its bound addresses, its state for tests and benchmarks, and `stop`. */
@@ -90,6 +92,7 @@ export async function startServer(options: ServerOptions): Promise<ServerHandle>
   const cache = new SnapshotCache();
   const streamLimits = { maxResponseBytes: DEFAULT_MAX_RESPONSE_BYTES, ...options.streamLimits };
   const xds = new XdsServer({ cache, snapshotKey: proxyKey, streamLimits });
+  for (const service of options.grpcServices ?? []) xds.grpcServer.addService(service.definition, service.implementation);
   const shared = new SharedResources();
   const sync = new SyncStatus();
   // Lines about one client (connects, NACKs, pushes) are budgeted per node id, so no client can flood the log.

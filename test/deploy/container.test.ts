@@ -2,7 +2,9 @@
 // ports are the ones serve binds, and run for real (manifests instead of the cluster, ephemeral ports) they serve
 // /ready and xDS on both families. The Dockerfile is multi-stage, non-root, and ships only the compiled dist/.
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { test } from 'node:test';
 import { readFlags } from '../../src/cli/serve.ts';
 import { ServeProcess } from '../support/serve.ts';
@@ -20,6 +22,9 @@ test("the container's arguments are valid `biplane serve` flags binding the port
   const flags = readFlags(args.slice(1));
   assert.ok(typeof flags === 'object', `serve rejects the Deployment's args: ${String(flags)}`);
   assert.match(flags.origin, /in-cluster/);
+  assert.deepEqual(flags.ca?.store, { kind: 'secret', cluster: { inCluster: true }, namespace: process.env['POD_NAMESPACE'] ?? 'biplane-system' });
+  const env = (container()['env'] ?? []) as { name: string; valueFrom?: { fieldRef?: { fieldPath?: string } } }[];
+  assert.equal(env.find((e) => e.name === 'POD_NAMESPACE')?.valueFrom?.fieldRef?.fieldPath, 'metadata.namespace', "the CA's Secret lives in the pod's own namespace");
   const ports = new Map<string, number>(container()['ports'].map((p: { name: string; containerPort: number }) => [p.name, p.containerPort]));
   assert.deepEqual(flags.xdsAddresses.map(portOf), [ports.get('grpc-xds')]);
   assert.equal(flags.adminAddress && portOf(flags.adminAddress), ports.get('http-admin'));
@@ -27,7 +32,11 @@ test("the container's arguments are valid `biplane serve` flags binding the port
 });
 
 test("run with the Deployment's args (demo manifests, ephemeral ports), serve answers /ready and xDS over IPv4 and IPv6", async (t) => {
-  const args = (container()['args'] as string[]).slice(1).flatMap((a) => (a === '--in-cluster' ? ['--manifests', 'examples/demo'] : [a.replace(/:150\d\d$/, ':0')]));
+  // The cluster's stand-ins: demo manifests for the API server's objects, a temporary folder for the CA's Secret.
+  const caDir = mkdtempSync(path.join(tmpdir(), 'biplane-deploy-ca-'));
+  t.after(() => rmSync(caDir, { recursive: true, force: true }));
+  const standIn: Record<string, string[]> = { '--in-cluster': ['--manifests', 'examples/demo'], '--ca-secret': ['--ca-dir', caDir] };
+  const args = (container()['args'] as string[]).slice(1).flatMap((a) => standIn[a] ?? [a.replace(/:150\d\d$/, ':0')]);
   const serve = ServeProcess.start(args);
   t.after(() => serve.kill());
   const listening = await serve.listening;

@@ -5,7 +5,7 @@ import { readdirSync } from 'node:fs';
 import { test } from 'node:test';
 import { DEPLOY, deployObjects, kustomization, one } from './manifests.ts';
 
-const NAMESPACED = new Set(['ServiceAccount', 'Deployment', 'PodDisruptionBudget', 'Service']);
+const NAMESPACED = new Set(['ServiceAccount', 'Deployment', 'PodDisruptionBudget', 'Service', 'Role', 'RoleBinding']);
 
 test('the kustomization lists exactly the manifest files in deploy/, and every object sits in its namespace', () => {
   const k = kustomization();
@@ -18,7 +18,7 @@ test('the kustomization lists exactly the manifest files in deploy/, and every o
     else assert.equal(obj['metadata']['namespace'], undefined, `${file}: ${obj['kind']} is cluster-scoped`);
   }
   const kinds = deployObjects().map((o) => o.obj['kind']).sort();
-  assert.deepEqual(kinds, ['ClusterRole', 'ClusterRoleBinding', 'Deployment', 'Namespace', 'PodDisruptionBudget', 'Service', 'ServiceAccount']);
+  assert.deepEqual(kinds, ['ClusterRole', 'ClusterRoleBinding', 'Deployment', 'Namespace', 'PodDisruptionBudget', 'Role', 'RoleBinding', 'Service', 'ServiceAccount']);
 });
 
 test('the binding ties the ClusterRole to the ServiceAccount the Deployment runs as', () => {
@@ -27,6 +27,14 @@ test('the binding ties the ClusterRole to the ServiceAccount the Deployment runs
   assert.deepEqual(binding['roleRef'], { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: one('ClusterRole')['metadata']['name'] });
   assert.deepEqual(binding['subjects'], [{ kind: 'ServiceAccount', name: sa['metadata']['name'], namespace: sa['metadata']['namespace'] }]);
   assert.equal(one('Deployment')['spec']['template']['spec']['serviceAccountName'], sa['metadata']['name']);
+});
+
+test("the CA's RoleBinding ties its Role to the same ServiceAccount, in biplane's namespace only", () => {
+  const sa = one('ServiceAccount');
+  const binding = one('RoleBinding');
+  assert.deepEqual(binding['roleRef'], { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: one('Role')['metadata']['name'] });
+  assert.deepEqual(binding['subjects'], [{ kind: 'ServiceAccount', name: sa['metadata']['name'], namespace: sa['metadata']['namespace'] }]);
+  assert.equal(binding['metadata']['namespace'], sa['metadata']['namespace']);
 });
 
 test('the Deployment, Service and PodDisruptionBudget select the same pods', () => {

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
+import { CA_SECRET_NAME } from '../../src/ca/store.ts';
 import { KUBE_RESOURCES } from '../../src/sources/kube/resources.ts';
 import { one } from './manifests.ts';
 
@@ -87,7 +88,31 @@ test('the ClusterRole grants exactly the verbs and resources the kube source use
   assert.ok(need.resources.size >= 6 && [...need.resources.values()].every((v) => v.has('list') && v.has('watch')));
 });
 
-test('no code outside src/sources/kube/ talks to the Kubernetes API, so the kube source is all RBAC has to cover', () => {
-  const outside = sources(SRC).filter((f) => !f.file.startsWith(KUBE) && /makeApiClient\(|new Watch\(|@kubernetes\/client-node/.test(f.text));
+/** The one file outside the kube source that calls the API: the CA's Secret store, covered by the Role. */
+const CA_SECRETS = path.join(SRC, 'ca/kube-secrets.ts');
+
+test('no code outside src/sources/kube/ and the CA\'s Secret store talks to the Kubernetes API, so RBAC covers it all', () => {
+  const outside = sources(SRC).filter((f) => !f.file.startsWith(KUBE) && f.file !== CA_SECRETS && /makeApiClient\(|new Watch\(|@kubernetes\/client-node/.test(f.text));
   assert.deepEqual(outside.map((f) => path.relative(SRC, f.file)), []);
+});
+
+test("the Role grants exactly the Secret calls the CA's store makes, reads limited to the CA's Secret", () => {
+  const text = readFileSync(CA_SECRETS, 'utf8');
+  const need = new Set<string>();
+  for (const [, method = ''] of text.matchAll(/\bapi\.(\w+)\(/g)) {
+    assert.match(method, /NamespacedSecret$/, `the CA's store only touches Secrets, not ${method}`);
+    const verb = VERB_OF_PREFIX.find(([re]) => re.test(method))?.[1];
+    assert.ok(verb, `no RBAC verb known for client call ${method}`);
+    need.add(verb);
+  }
+  const rules = one('Role')['rules'] as Record<string, string[]>[];
+  const have = new Set<string>();
+  for (const rule of rules) {
+    assert.deepEqual([rule['apiGroups'], rule['resources']], [[''], ['secrets']]);
+    for (const verb of rule['verbs'] ?? []) have.add(verb);
+    // RBAC cannot limit create by name; every other verb is held to the CA's own Secret.
+    if (!(rule['verbs'] ?? []).includes('create')) assert.deepEqual(rule['resourceNames'], [CA_SECRET_NAME]);
+  }
+  assert.deepEqual([...have].sort(), [...need].sort());
+  assert.deepEqual([...need].sort(), ['create', 'get']);
 });
