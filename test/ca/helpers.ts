@@ -54,6 +54,7 @@ export async function serveCa(
   ca: CertificateAuthority,
   authenticator: Authenticator,
   host: '127.0.0.1' | '[::1]',
+  clientCertificates: 'none' | 'required' = 'none',
 ): Promise<{ target: string; log: string[] }> {
   const keys = await generateKeyPair();
   const chain = await ca.issueServing(keys.publicKey, { ips: ['127.0.0.1', '::1'] }, 3600);
@@ -63,7 +64,7 @@ export async function serveCa(
   server.addService(service.definition, service.implementation);
   const credentials = grpc.ServerCredentials.createSsl(Buffer.from(ca.rootPem), [
     { private_key: Buffer.from(await privateKeyPem(keys.privateKey)), cert_chain: Buffer.from(chain.slice(0, -1).join('')) },
-  ]);
+  ], clientCertificates === 'required');
   const port = await new Promise<number>((resolve, reject) => server.bindAsync(`${host}:0`, credentials, (err, p) => (err ? reject(err) : resolve(p))));
   t.after(() => server.forceShutdown());
   return { target: `${host}:${port}`, log };
@@ -75,8 +76,12 @@ export async function createCertificate(
   rootPem: string,
   token: string | undefined,
   request: CertificateRequest,
+  clientCertificate?: { readonly keyPem: string; readonly chainPem: string },
 ): Promise<{ chain: readonly string[] } | { code: grpc.status; details: string }> {
-  const client = new grpc.Client(target, grpc.credentials.createSsl(Buffer.from(rootPem)));
+  const tls = clientCertificate
+    ? grpc.credentials.createSsl(Buffer.from(rootPem), Buffer.from(clientCertificate.keyPem), Buffer.from(clientCertificate.chainPem))
+    : grpc.credentials.createSsl(Buffer.from(rootPem));
+  const client = new grpc.Client(target, tls);
   const metadata = new grpc.Metadata();
   if (token !== undefined) metadata.set('authorization', `Bearer ${token}`);
   try {

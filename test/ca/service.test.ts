@@ -5,7 +5,10 @@ import { X509Certificate } from 'node:crypto';
 import { test } from 'node:test';
 import * as grpc from '@grpc/grpc-js';
 import { CertificateAuthority, createRoot } from '../../src/ca/authority.ts';
-import { spiffeUri } from '../../src/trust/identity.ts';
+import { credentialsOf } from '../../src/ca/service.ts';
+import { generateKeyPair, privateKeyPem } from '../../src/ca/keys.ts';
+import { AuthError, parseSpiffeUri, spiffeUri } from '../../src/trust/identity.ts';
+import type { Authenticator, CallCredentials } from '../../src/trust/identity.ts';
 import { ALICE, BOB, badlySignedCsr, createCertificate, makeCsr, serveCa, tokenAuthenticator } from './helpers.ts';
 
 const HOUR = 3600;
@@ -77,6 +80,29 @@ test('a caller without a known token is refused with UNAUTHENTICATED before its 
   }
 });
 
+test('a caller proving its identity with a client certificate the CA issued renews it, and only for that identity', async (t) => {
+  const ca = await CertificateAuthority.load(await createRoot('cluster.local'), policy);
+  const seen: CallCredentials[] = [];
+  const byCertificate: Authenticator = {
+    async authenticate(credentials) {
+      seen.push(credentials);
+      const identity = credentials.peerUris.length === 1 ? parseSpiffeUri(credentials.peerUris[0]!) : undefined;
+      if (!identity) throw new AuthError(grpc.status.UNAUTHENTICATED, 'no SPIFFE client certificate');
+      return identity;
+    },
+  };
+  const { target } = await serveCa(t, ca, byCertificate, '[::1]', 'required');
+  const keys = await generateKeyPair();
+  const issued = await ca.sign(await makeCsr([spiffeUri(ALICE)], keys), ALICE, HOUR);
+  const own = { keyPem: await privateKeyPem(keys.privateKey), chainPem: issued.slice(0, -1).join('') };
+  const renewed = await createCertificate(target, ca.rootPem, undefined, { csr: await makeCsr([spiffeUri(ALICE)]), validitySeconds: 0 }, own);
+  assert.ok('chain' in renewed, JSON.stringify(renewed));
+  assert.deepEqual(seen[0]?.peerUris, [spiffeUri(ALICE)], 'the verified certificate\'s URI SAN reaches the Authenticator');
+  assert.equal(seen[0]?.bearerToken, undefined);
+  const other = await createCertificate(target, ca.rootPem, undefined, { csr: await makeCsr([spiffeUri(BOB)]), validitySeconds: 0 }, own);
+  assert.ok('code' in other && other.code === grpc.status.PERMISSION_DENIED, JSON.stringify(other));
+});
+
 test('the requested validity is honoured up to the maximum, and capped there', async (t) => {
   const { ca, target } = await setup(t, '127.0.0.1');
   const asked = async (validitySeconds: number): Promise<number> => {
@@ -86,4 +112,19 @@ test('the requested validity is honoured up to the maximum, and capped there', a
   };
   assert.ok(Math.abs((await asked(2 * HOUR)) - 2 * HOUR) < 120);
   assert.ok(Math.abs((await asked(1000 * HOUR)) - 48 * HOUR) < 120, 'capped at the 48 h maximum');
+});
+
+test('credentialsOf reads only a Bearer token and the URI SANs of a verified peer certificate', () => {
+  const call = (authorization: string | undefined, subjectaltname?: string) => {
+    const metadata = new grpc.Metadata();
+    if (authorization !== undefined) metadata.set('authorization', authorization);
+    const auth = subjectaltname === undefined ? {} : { sslPeerCertificate: { subjectaltname } as never };
+    return { metadata, getAuthContext: () => auth };
+  };
+  assert.deepEqual(credentialsOf(call('Bearer abc.def')), { bearerToken: 'abc.def', peerUris: [] });
+  assert.deepEqual(credentialsOf(call('bearer  xyz ')), { bearerToken: 'xyz', peerUris: [] });
+  assert.deepEqual(credentialsOf(call('Basic dXNlcg==')), { peerUris: [] });
+  assert.deepEqual(credentialsOf(call(undefined, 'DNS:a.example, URI:spiffe://cluster.local/ns/x/sa/y, IP Address:198.18.0.1')), {
+    peerUris: ['spiffe://cluster.local/ns/x/sa/y'],
+  });
 });
