@@ -5,7 +5,9 @@ export { CREATE_CERTIFICATE_PATH, certificateServiceDefinition } from './message
 export type { CertificateRequest, CertificateResponse } from './messages.ts';
 export { NO_AUTHENTICATOR, certificateService, credentialsOf } from './service.ts';
 export type { CertificateServiceOptions, GrpcService } from './service.ts';
-export { loadCa, parseTtl } from './setup.ts';
+export { loadCa, parseTtl, publishRoot } from './setup.ts';
+export { ROOT_CONFIGMAP, ROOT_CONFIGMAP_KEY, RootPublisher, namespacesOf } from './root-configmaps.ts';
+export type { ConfigMapApi } from './root-configmaps.ts';
 export type { CaSettings, CaStore } from './setup.ts';
 export { CA_FILES, CA_SECRET_NAME, loadCaDir, loadCaSecret, loadUserCa } from './store.ts';
 export type { SecretApi } from './store.ts';

@@ -4,7 +4,10 @@ import { loadKubeConfig } from '../sources/kube/kubeconfig.ts';
 import type { KubeConfigChoice } from '../sources/kube/kubeconfig.ts';
 import { CertificateAuthority } from './authority.ts';
 import type { CaPolicy } from './authority.ts';
+import type { Source } from '../sources/types.ts';
+import { kubeConfigMapApi } from './kube-configmaps.ts';
 import { kubeSecretApi } from './kube-secrets.ts';
+import { RootPublisher, namespacesOf } from './root-configmaps.ts';
 import { CA_SECRET_NAME, loadCaDir, loadCaSecret, loadUserCa } from './store.ts';
 
 /** Where the CA's root comes from. */
@@ -42,4 +45,24 @@ export async function loadCa(settings: CaSettings): Promise<{ ca: CertificateAut
   const api = kubeSecretApi(loadKubeConfig(store.cluster), store.namespace);
   const { material, created } = await loadCaSecret(api, trustDomain);
   return { ca: await CertificateAuthority.load(material, policy), origin: `${created ? 'a new root stored in' : 'the root kept in'} Secret ${store.namespace}/${CA_SECRET_NAME}` };
+}
+
+/** How often every namespace's root ConfigMap is checked again, changed or not (a deleted one comes back). */
+const FULL_RESYNC_MS = 5 * 60_000;
+
+/**
+ * In a cluster, keeps the root ConfigMap in every namespace the source knows: at once, after every source change,
+ * and fully every five minutes. Returns the stop function.
+ */
+export function publishRoot(cluster: KubeConfigChoice, rootPem: string, source: Source, log: (line: string) => void): () => void {
+  const publisher = new RootPublisher(kubeConfigMapApi(loadKubeConfig(cluster)), rootPem, log);
+  const sync = (full: boolean): void => void publisher.sync(namespacesOf(source.objects()), full);
+  const unsubscribe = source.onChange(() => sync(false));
+  const timer = setInterval(() => sync(true), FULL_RESYNC_MS);
+  timer.unref();
+  sync(false);
+  return () => {
+    unsubscribe();
+    clearInterval(timer);
+  };
 }

@@ -3,7 +3,7 @@
 import { parseArgs } from 'node:util';
 import { DEFAULT_ADMIN_ADDRESS, DEFAULT_XDS_ADDRESSES, startServer } from '../server/pipeline.ts';
 import type { ServerHandle, ServerOptions } from '../server/pipeline.ts';
-import { certificateService, loadCa, NO_AUTHENTICATOR, parseTtl } from '../ca/index.ts';
+import { certificateService, loadCa, NO_AUTHENTICATOR, parseTtl, publishRoot } from '../ca/index.ts';
 import type { CaSettings, CaStore } from '../ca/index.ts';
 import { CA_SECRET_NAME } from '../ca/store.ts';
 import { serveSummary } from '../server/summary.ts';
@@ -195,8 +195,9 @@ export const command: Command = {
     const signal = untilSignal();
     const log = (line: string): void => console.error(`${new Date().toISOString()} ${line}`);
     let server: ServerHandle;
+    let ca: Awaited<ReturnType<typeof loadCa>> | undefined;
     try {
-      const ca = flags.ca ? await loadCa(flags.ca) : undefined;
+      ca = flags.ca ? await loadCa(flags.ca) : undefined;
       if (ca) console.error(`biplane serve: workload CA with ${ca.origin}`);
       server = await startServer({
         source: flags.source,
@@ -213,6 +214,9 @@ export const command: Command = {
       console.error(`biplane serve: ${(err as Error).message}`);
       return 1;
     }
+    // In a cluster, pods find the root in a ConfigMap of their namespace (with --ca-dir, in DIR/root-cert.pem).
+    const store = flags.ca?.store;
+    const unpublish = ca && store?.kind === 'secret' ? publishRoot(store.cluster, ca.ca.rootPem, flags.source, log) : undefined;
     const model = server.model();
     if (model) {
       console.log(serveSummary({
@@ -227,6 +231,7 @@ export const command: Command = {
     console.log(`biplane-listening ${JSON.stringify({ xds: server.xdsAddresses, admin: server.adminAddress ?? null, pid: process.pid })}`);
     const name = await signal;
     console.error(`biplane serve: ${name}, shutting down`);
+    unpublish?.();
     await server.stop();
     return 0;
   },

@@ -7,7 +7,7 @@ import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { FakeFaults, type Verb } from './fake-faults.ts';
 import { Pager } from './fake-pages.ts';
-import { FakeSecrets } from './fake-secrets.ts';
+import { FakeNamespacedStore } from './fake-namespaced.ts';
 import {
   FAKE_RESOURCES,
   apiGroups,
@@ -65,8 +65,9 @@ export class FakeApiServer {
   onListPage: ((path: string, query: Readonly<Record<string, string>>) => void) | undefined;
   /** Every request served, in order. */
   readonly requests: SeenRequest[] = [];
-  /** Secrets (get one, create one), for the CA's root store. */
-  readonly secrets = new FakeSecrets();
+  /** Secrets and ConfigMaps (get, create, replace one), for the CA's root store and root ConfigMaps. */
+  readonly secrets = new FakeNamespacedStore('Secret', 'secrets');
+  readonly configMaps = new FakeNamespacedStore('ConfigMap', 'configmaps');
 
   private constructor(server: http.Server, options: FakeApiServerOptions) {
     this.#server = server;
@@ -235,7 +236,8 @@ export class FakeApiServer {
       res.writeHead(code, { 'content-type': 'application/json', ...headers });
       res.end(JSON.stringify(body));
     };
-    if (FakeSecrets.matches(url.pathname) && req.headers.authorization === 'Bearer fake-token') return this.secrets.handle(req, url.pathname, answer);
+    const store = [this.secrets, this.configMaps].find((s) => s.matches(url.pathname));
+    if (store && req.headers.authorization === 'Bearer fake-token') return store.handle(req, url.pathname, answer);
     if (req.method !== 'GET') return answer(405, status(405, 'MethodNotAllowed'));
     if (this.faults.rejectCredentials || req.headers.authorization !== 'Bearer fake-token') {
       return answer(401, { kind: 'Status', apiVersion: 'v1', status: 'Failure', message: 'Unauthorized', reason: 'Unauthorized', code: 401 });
