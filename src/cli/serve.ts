@@ -174,6 +174,32 @@ function untilSignal(): Promise<string> {
   });
 }
 
+/**
+ * Loads the CA (when asked), starts the server with the CA's service beside ADS, and in a cluster starts publishing
+ * the root to every namespace (`unpublish` stops it). Rejects with a message for the user.
+ */
+async function startServing(flags: ServeFlags, log: (line: string) => void): Promise<{ server: ServerHandle; unpublish?: () => void }> {
+  const ca = flags.ca ? await loadCa(flags.ca) : undefined;
+  if (ca) console.error(`biplane serve: workload CA with ${ca.origin}`);
+  // Per-request CA lines follow --quiet, as per-push lines do.
+  const caLog = flags.quiet ? (): void => undefined : log;
+  const server = await startServer({
+    source: flags.source,
+    xdsAddresses: flags.xdsAddresses,
+    adminAddress: flags.adminAddress,
+    strategy: flags.strategy,
+    debounceMs: flags.debounceMs,
+    debounceMaxMs: flags.debounceMaxMs,
+    sizeLimits: flags.sizeLimits,
+    ...(ca ? { grpcServices: [certificateService({ ca: ca.ca, authenticator: NO_AUTHENTICATOR, log: caLog })] } : {}),
+    ...(flags.quiet ? {} : { log }),
+  });
+  // In a cluster, pods find the root in a ConfigMap of their namespace (with --ca-dir, in DIR/root-cert.pem).
+  const store = flags.ca?.store;
+  if (!ca || store?.kind !== 'secret') return { server };
+  return { server, unpublish: publishRoot(store.cluster, ca.ca.rootPem, flags.source, log) };
+}
+
 /** `serve` command. */
 export const command: Command = {
   summary: 'serve xDS to Envoy sidecars and proxyless gRPC, live from manifests or a cluster',
@@ -194,29 +220,14 @@ export const command: Command = {
     }
     const signal = untilSignal();
     const log = (line: string): void => console.error(`${new Date().toISOString()} ${line}`);
-    let server: ServerHandle;
-    let ca: Awaited<ReturnType<typeof loadCa>> | undefined;
+    let started: Awaited<ReturnType<typeof startServing>>;
     try {
-      ca = flags.ca ? await loadCa(flags.ca) : undefined;
-      if (ca) console.error(`biplane serve: workload CA with ${ca.origin}`);
-      server = await startServer({
-        source: flags.source,
-        xdsAddresses: flags.xdsAddresses,
-        adminAddress: flags.adminAddress,
-        strategy: flags.strategy,
-        debounceMs: flags.debounceMs,
-        debounceMaxMs: flags.debounceMaxMs,
-        sizeLimits: flags.sizeLimits,
-        ...(ca ? { grpcServices: [certificateService({ ca: ca.ca, authenticator: NO_AUTHENTICATOR, log })] } : {}),
-        ...(flags.quiet ? {} : { log }),
-      });
+      started = await startServing(flags, log);
     } catch (err) {
       console.error(`biplane serve: ${(err as Error).message}`);
       return 1;
     }
-    // In a cluster, pods find the root in a ConfigMap of their namespace (with --ca-dir, in DIR/root-cert.pem).
-    const store = flags.ca?.store;
-    const unpublish = ca && store?.kind === 'secret' ? publishRoot(store.cluster, ca.ca.rootPem, flags.source, log) : undefined;
+    const { server, unpublish } = started;
     const model = server.model();
     if (model) {
       console.log(serveSummary({
