@@ -1,5 +1,5 @@
 // The root's ConfigMaps through the Kubernetes API: get, create and replace `biplane-ca-root-cert` in any namespace,
-// nothing else (deploy/clusterrole-ca-root.yaml grants exactly this; test/deploy/rbac.test.ts holds them together).
+// nothing else (deploy/ca-clusterrole.yaml grants exactly this; test/deploy/rbac.test.ts holds them together).
 import { CoreV1Api, KubeConfig } from '../sources/kube/client.ts';
 import type { ConfigMapApi } from './root-configmaps.ts';
 

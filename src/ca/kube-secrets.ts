@@ -1,5 +1,5 @@
 // The CA's Secret through the Kubernetes API: get and create one Secret in biplane's own namespace, nothing else
-// (deploy/role.yaml grants exactly this; test/deploy/rbac.test.ts holds the two together).
+// (deploy/ca-role.yaml grants exactly this; test/deploy/rbac.test.ts holds the two together).
 import { CoreV1Api, KubeConfig } from '../sources/kube/client.ts';
 import type { SecretApi } from './store.ts';
 

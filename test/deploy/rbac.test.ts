@@ -1,7 +1,6 @@
 // The ClusterRole grants exactly what the kube source does, derived from its code: which collections it reads
 // (KUBE_RESOURCES), which client calls it makes on them (list*, watches), and API discovery. A new call in
-// src/sources/kube/ (say a patch) changes the derived set and fails this test until deploy/ follows. The workload
-// CA's calls are held the same way: its root ConfigMaps (ClusterRole) and its Secret (a Role in biplane's namespace).
+// src/sources/kube/ (say a patch) changes the derived set and fails this test until deploy/ follows.
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
@@ -13,9 +12,6 @@ import { one } from './manifests.ts';
 
 const SRC = new URL('../../src/', import.meta.url).pathname;
 const KUBE = path.join(SRC, 'sources/kube');
-/** The files outside the kube source that call the API: the CA's Secret store (the Role) and root ConfigMaps. */
-const CA_SECRETS = path.join(SRC, 'ca/kube-secrets.ts');
-const CA_CONFIGMAPS = path.join(SRC, 'ca/kube-configmaps.ts');
 
 /** The verb a client-node typed call needs, from its method name. */
 const VERB_OF_PREFIX: readonly (readonly [RegExp, string])[] = [
@@ -57,29 +53,14 @@ function derivedNeeds(): { resources: Map<string, Set<string>>; nonResource: str
     const group = r.apiVersion.includes('/') ? r.apiVersion.split('/')[0]! : '';
     resources.set(`${group}/${r.plural}`, new Set(resourceVerbs));
   }
-  // The CA's root ConfigMaps, in every namespace.
-  resources.set('/configmaps', new Set(clientVerbs(readFileSync(CA_CONFIGMAPS, 'utf8'), /NamespacedConfigMap$/)));
   return { resources, nonResource: [...new Set(nonResource)].sort() };
-}
-
-/** The RBAC verbs of the `api.<call>(` calls in one file, every call required to match `only`. */
-function clientVerbs(text: string, only: RegExp): string[] {
-  const verbs = new Set<string>();
-  for (const [, method = ''] of text.matchAll(/\bapi\.(\w+)\(/g)) {
-    assert.match(method, only, `unexpected client call ${method}`);
-    const verb = VERB_OF_PREFIX.find(([re]) => re.test(method))?.[1];
-    assert.ok(verb, `no RBAC verb known for client call ${method}`);
-    verbs.add(verb);
-  }
-  return [...verbs].sort();
 }
 
 /** The ClusterRole's grants in the same shape. */
 function granted(): { resources: Map<string, Set<string>>; nonResource: string[] } {
   const resources = new Map<string, Set<string>>();
   const nonResource: string[] = [];
-  for (const rule of one('ClusterRole')['rules'] as Record<string, string[]>[]) {
-    if (rule['resourceNames']) assert.deepEqual([rule['resources'], rule['resourceNames']], [['configmaps'], [ROOT_CONFIGMAP]], 'only the root ConfigMap is named');
+  for (const rule of one('ClusterRole', 'biplane')['rules'] as Record<string, string[]>[]) {
     if (rule['nonResourceURLs']) {
       assert.deepEqual(rule['verbs'], ['get']);
       nonResource.push(...rule['nonResourceURLs']);
@@ -100,32 +81,57 @@ function granted(): { resources: Map<string, Set<string>>; nonResource: string[]
 const plain = (m: Map<string, Set<string>>): Record<string, string[]> =>
   Object.fromEntries([...m].sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => [k, [...v].sort()]));
 
-test('the ClusterRole grants exactly the verbs and resources the kube source and the CA\'s root ConfigMaps use, and API discovery', () => {
+test('the ClusterRole grants exactly the verbs and resources the kube source uses, and API discovery', () => {
   const need = derivedNeeds();
   const have = granted();
   assert.deepEqual(plain(have.resources), plain(need.resources));
   assert.deepEqual(have.nonResource, need.nonResource);
-  assert.ok(need.resources.size >= 7 && [...need.resources].every(([k, v]) => k === '/configmaps' || (v.has('list') && v.has('watch'))));
-  const configMapRules = (one('ClusterRole')['rules'] as Record<string, string[]>[]).filter((r) => r['resources']?.includes('configmaps'));
-  // RBAC cannot limit create by name; reading and replacing are held to the root ConfigMap.
-  assert.ok(configMapRules.every((r) => r['verbs']!.every((v) => v === 'create') || r['resourceNames'] !== undefined));
+  assert.ok(need.resources.size >= 6 && [...need.resources.values()].every((v) => v.has('list') && v.has('watch')));
 });
 
-test('no code outside src/sources/kube/ and the CA\'s Secret and ConfigMap files talks to the Kubernetes API, so RBAC covers it all', () => {
-  const outside = sources(SRC).filter((f) => !f.file.startsWith(KUBE) && f.file !== CA_SECRETS && f.file !== CA_CONFIGMAPS && /makeApiClient\(|new Watch\(|@kubernetes\/client-node/.test(f.text));
+test('no code outside src/sources/kube/ and the CA\'s two kube files talks to the Kubernetes API, so RBAC covers it all', () => {
+  const outside = sources(SRC).filter((f) => !f.file.startsWith(KUBE) && !CA_KUBE_FILES.includes(f.file) && /makeApiClient\(|new Watch\(|@kubernetes\/client-node/.test(f.text));
   assert.deepEqual(outside.map((f) => path.relative(SRC, f.file)), []);
 });
 
-test("the Role grants exactly the Secret calls the CA's store makes, reads limited to the CA's Secret", () => {
-  const need = new Set(clientVerbs(readFileSync(CA_SECRETS, 'utf8'), /NamespacedSecret$/));
-  const rules = one('Role')['rules'] as Record<string, string[]>[];
-  const have = new Set<string>();
-  for (const rule of rules) {
-    assert.deepEqual([rule['apiGroups'], rule['resources']], [[''], ['secrets']]);
-    for (const verb of rule['verbs'] ?? []) have.add(verb);
-    // RBAC cannot limit create by name; every other verb is held to the CA's own Secret.
-    if (!(rule['verbs'] ?? []).includes('create')) assert.deepEqual(rule['resourceNames'], [CA_SECRET_NAME]);
+// The workload CA's own calls, held to its own roles the same way: its Secret (a Role in biplane's namespace) and the
+// root ConfigMap in every namespace (the ClusterRole biplane-ca).
+const CA_SECRETS = path.join(SRC, 'ca/kube-secrets.ts');
+const CA_CONFIGMAPS = path.join(SRC, 'ca/kube-configmaps.ts');
+const CA_KUBE_FILES = [CA_SECRETS, CA_CONFIGMAPS];
+
+/** The RBAC verbs of a file's `api.<call>(` calls, every call required to match `only`. */
+function clientVerbs(file: string, only: RegExp): string[] {
+  const verbs = new Set<string>();
+  for (const [, method = ''] of readFileSync(file, 'utf8').matchAll(/\bapi\.(\w+)\(/g)) {
+    assert.match(method, only, `unexpected client call ${method} in ${file}`);
+    const verb = VERB_OF_PREFIX.find(([re]) => re.test(method))?.[1];
+    assert.ok(verb, `no RBAC verb known for client call ${method}`);
+    verbs.add(verb);
   }
-  assert.deepEqual([...have].sort(), [...need].sort());
-  assert.deepEqual([...need].sort(), ['create', 'get']);
+  return [...verbs].sort();
+}
+
+/** A role's verbs on one core resource; every rule but create's must name exactly `name` (RBAC cannot limit create). */
+function grantedOn(rules: readonly Record<string, string[]>[], resource: string, name: string): string[] {
+  const verbs = new Set<string>();
+  for (const rule of rules) {
+    assert.deepEqual([rule['apiGroups'], rule['resources']], [[''], [resource]]);
+    for (const verb of rule['verbs'] ?? []) verbs.add(verb);
+    if (!(rule['verbs'] ?? []).includes('create')) assert.deepEqual(rule['resourceNames'], [name]);
+    else assert.deepEqual(rule['verbs'], ['create']);
+  }
+  return [...verbs].sort();
+}
+
+test("the CA's Role grants exactly the Secret calls its root store makes, reads limited to its Secret", () => {
+  const need = clientVerbs(CA_SECRETS, /NamespacedSecret$/);
+  assert.deepEqual(need, ['create', 'get']);
+  assert.deepEqual(grantedOn(one('Role', 'biplane-ca')['rules'], 'secrets', CA_SECRET_NAME), need);
+});
+
+test("the CA's ClusterRole grants exactly the ConfigMap calls that publish the root, limited to the root ConfigMap", () => {
+  const need = clientVerbs(CA_CONFIGMAPS, /NamespacedConfigMap$/);
+  assert.deepEqual(need, ['create', 'get', 'update']);
+  assert.deepEqual(grantedOn(one('ClusterRole', 'biplane-ca')['rules'], 'configmaps', ROOT_CONFIGMAP), need);
 });

@@ -79,7 +79,7 @@ export class FakeApiServer {
   /** Starts a server on an ephemeral loopback port. */
   static async start(options: FakeApiServerOptions = {}): Promise<FakeApiServer> {
     let self: FakeApiServer | undefined;
-    const server = http.createServer((req, res) => self?.handle(req, res));
+    const server = http.createServer((req, res) => self && !self.#namespaced(req, res) && self.handle(req, res));
     self = new FakeApiServer(server, options);
     const fake = self;
     server.on('connection', (socket) => {
@@ -218,6 +218,19 @@ export class FakeApiServer {
     await new Promise<void>((resolve) => this.#server.close(() => resolve()));
   }
 
+  /** Answers a Secret or ConfigMap request (see fake-namespaced.ts); false when the request is for something else. */
+  #namespaced(req: http.IncomingMessage, res: http.ServerResponse): boolean {
+    const url = new URL(req.url ?? '/', 'http://fake');
+    const store = [this.secrets, this.configMaps].find((s) => s.matches(url.pathname));
+    if (!store || req.headers.authorization !== 'Bearer fake-token') return false;
+    store.handle(req, url.pathname, (code, body) => {
+      this.requests.push({ path: url.pathname, query: {}, watch: false, status: code, at: Date.now() });
+      res.writeHead(code, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(body));
+    });
+    return true;
+  }
+
   #emit(event: HistoryEvent): void {
     this.#history.push(event);
     if (this.#history.length > this.#historyLimit) {
@@ -236,8 +249,6 @@ export class FakeApiServer {
       res.writeHead(code, { 'content-type': 'application/json', ...headers });
       res.end(JSON.stringify(body));
     };
-    const store = [this.secrets, this.configMaps].find((s) => s.matches(url.pathname));
-    if (store && req.headers.authorization === 'Bearer fake-token') return store.handle(req, url.pathname, answer);
     if (req.method !== 'GET') return answer(405, status(405, 'MethodNotAllowed'));
     if (this.faults.rejectCredentials || req.headers.authorization !== 'Bearer fake-token') {
       return answer(401, { kind: 'Status', apiVersion: 'v1', status: 'Failure', message: 'Unauthorized', reason: 'Unauthorized', code: 401 });
