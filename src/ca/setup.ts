@@ -21,6 +21,8 @@ export interface CaSettings {
   readonly store: CaStore;
   readonly trustDomain: string;
   readonly policy: CaPolicy;
+  /** The watched cluster, whose namespaces get the root ConfigMap; none with manifests. */
+  readonly cluster?: KubeConfigChoice;
 }
 
 /** Reads "90s", "30m", "24h", "90d" or plain seconds; undefined for anything else or zero. */
@@ -51,7 +53,7 @@ export async function loadCa(settings: CaSettings): Promise<{ ca: CertificateAut
 const FULL_RESYNC_MS = 5 * 60_000;
 
 /**
- * In a cluster, keeps the root ConfigMap in every namespace the source knows: at once, after every source change,
+ * For a watched cluster, keeps the root ConfigMap in every namespace the source knows: at once, after every source change,
  * and fully every five minutes. Returns the stop function.
  */
 export function publishRoot(cluster: KubeConfigChoice, rootPem: string, source: Source, log: (line: string) => void): () => void {

@@ -158,7 +158,8 @@ function caSettings(values: Readonly<Record<string, string | boolean | string[] 
     : cert !== undefined && key !== undefined
       ? { kind: 'files', cert, key, ...(chain !== undefined ? { chain } : {}) }
       : { kind: 'secret', cluster, namespace: text('ca-namespace') ?? process.env['POD_NAMESPACE'] ?? 'biplane-system' };
-  return { store, trustDomain: text('trust-domain') ?? DEFAULT_TRUST_DOMAIN, policy: { defaultTtlSeconds, maxTtlSeconds } };
+  const watched = values['manifests'] === undefined ? { cluster } : {};
+  return { store, trustDomain: text('trust-domain') ?? DEFAULT_TRUST_DOMAIN, policy: { defaultTtlSeconds, maxTtlSeconds }, ...watched };
 }
 
 /** Resolves with the signal's name on the first SIGINT or SIGTERM. */
@@ -195,9 +196,9 @@ async function startServing(flags: ServeFlags, log: (line: string) => void): Pro
     ...(flags.quiet ? {} : { log }),
   });
   // In a cluster, pods find the root in a ConfigMap of their namespace (with --ca-dir, in DIR/root-cert.pem).
-  const store = flags.ca?.store;
-  if (!ca || store?.kind !== 'secret') return { server };
-  return { server, unpublish: publishRoot(store.cluster, ca.ca.rootPem, flags.source, log) };
+  const cluster = flags.ca?.cluster;
+  if (!ca || !cluster) return { server };
+  return { server, unpublish: publishRoot(cluster, ca.ca.rootPem, flags.source, log) };
 }
 
 /** `serve` command. */

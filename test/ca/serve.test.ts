@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import * as grpc from '@grpc/grpc-js';
+import { readFlags } from '../../src/cli/serve.ts';
 import { CREATE_CERTIFICATE_PATH, decodeCertificateResponse, encodeCertificateRequest } from '../../src/ca/messages.ts';
 import { spiffeUri } from '../../src/trust/identity.ts';
 import { FakeApiServer } from '../kube/fake-apiserver.ts';
@@ -81,4 +82,16 @@ test('serve --ca-secret against a cluster creates the CA Secret in the namespace
   await again.listening;
   assert.match(again.stderr, /the root kept in Secret mesh-system\/biplane-ca/);
   assert.deepEqual(fake.secrets.creates, ['mesh-system/biplane-ca']);
+});
+
+test('the root is published to the cluster serve watches, whatever holds it, and nowhere with manifests', () => {
+  const published = (args: string[]) => {
+    const flags = readFlags(args);
+    assert.ok(typeof flags === 'object', String(flags));
+    return flags.ca?.cluster;
+  };
+  assert.deepEqual(published(['--kubeconfig', 'kc.yaml', '--ca-dir', 'ca']), { kubeconfig: 'kc.yaml' });
+  assert.deepEqual(published(['--in-cluster', '--ca-cert', 'c.pem', '--ca-key', 'k.pem']), { inCluster: true });
+  assert.equal(published(['--manifests', DEMO, '--ca-dir', 'ca']), undefined);
+  assert.equal(published(['--kubeconfig', 'kc.yaml']), undefined, 'no CA, nothing published');
 });

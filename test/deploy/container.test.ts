@@ -23,6 +23,7 @@ test("the container's arguments are valid `biplane serve` flags binding the port
   assert.ok(typeof flags === 'object', `serve rejects the Deployment's args: ${String(flags)}`);
   assert.match(flags.origin, /in-cluster/);
   assert.deepEqual(flags.ca?.store, { kind: 'secret', cluster: { inCluster: true }, namespace: process.env['POD_NAMESPACE'] ?? 'biplane-system' });
+  assert.deepEqual(flags.ca?.cluster, { inCluster: true }, 'the root is published to the watched cluster');
   const env = (container()['env'] ?? []) as { name: string; valueFrom?: { fieldRef?: { fieldPath?: string } } }[];
   assert.equal(env.find((e) => e.name === 'POD_NAMESPACE')?.valueFrom?.fieldRef?.fieldPath, 'metadata.namespace', "the CA's Secret lives in the pod's own namespace");
   const ports = new Map<string, number>(container()['ports'].map((p: { name: string; containerPort: number }) => [p.name, p.containerPort]));
