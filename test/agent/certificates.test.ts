@@ -41,7 +41,8 @@ test('renewal is planned at half the remaining life plus up to a tenth of jitter
 });
 
 for (const host of ['127.0.0.1', '[::1]'] as const) {
-  test(`over ${host}, the agent gets the pod's certificate with its token and renews it before it expires`, async (t) => {
+  // A bound on a hang (a client that never renews), not a timing assertion.
+  test(`over ${host}, the agent gets the pod's certificate with its token and renews it before it expires`, { timeout: 60_000 }, async (t) => {
     const ca = await CertificateAuthority.load(await createRoot('cluster.local'), { defaultTtlSeconds: 3, maxTtlSeconds: 3 });
     const seen: CallCredentials[] = [];
     const { target } = await serveCa(t, ca, tokenAuthenticator({ 'alice-token': ALICE }, seen), host);
@@ -65,7 +66,7 @@ for (const host of ['127.0.0.1', '[::1]'] as const) {
   });
 }
 
-test('a refused agent retries with backoff and gets its certificate once the CA accepts its token', async (t) => {
+test('a refused agent retries with backoff and gets its certificate once the CA accepts its token', { timeout: 60_000 }, async (t) => {
   const ca = await CertificateAuthority.load(await createRoot('cluster.local'));
   const tokens: Record<string, typeof ALICE> = {};
   const { target } = await serveCa(t, ca, tokenAuthenticator(tokens), '127.0.0.1');
