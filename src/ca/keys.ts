@@ -5,8 +5,9 @@ import { x509 } from '../trust/x509.ts';
 
 const subtle = webcrypto.subtle;
 
-/** WebCrypto's key types, from Node (the project compiles without the DOM library). */
+/** WebCrypto's key type, from Node (the project compiles without the DOM library). */
 export type CryptoKey = webcrypto.CryptoKey;
+/** A WebCrypto key pair, from Node likewise. */
 export type CryptoKeyPair = webcrypto.CryptoKeyPair;
 
 /** The key algorithm biplane generates for roots and workloads. */

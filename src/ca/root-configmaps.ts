@@ -3,8 +3,9 @@
 // next sync; a namespace already published with this root is not asked again until a full resync.
 import type { SourceObject } from '../model/types.ts';
 
-/** The ConfigMap each namespace gets, and its one key. */
+/** The ConfigMap each namespace gets (Istio's is `istio-ca-root-cert`). */
 export const ROOT_CONFIGMAP = 'biplane-ca-root-cert';
+/** Its one key, the root PEM. */
 export const ROOT_CONFIGMAP_KEY = 'root-cert.pem';
 
 /** The few ConfigMap operations the publisher needs; data values are plain text. */
