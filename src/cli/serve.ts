@@ -4,6 +4,8 @@ import { parseArgs } from 'node:util';
 import { DEFAULT_ADMIN_ADDRESS, DEFAULT_XDS_ADDRESSES, startServer } from '../server/pipeline.ts';
 import type { ServerHandle, ServerOptions } from '../server/pipeline.ts';
 import { serveSummary } from '../server/summary.ts';
+import { startWebhook, type WebhookServer } from '../server/webhook.ts';
+import { DEFAULT_INJECT } from '../inject/index.ts';
 import { FileSource } from '../sources/files/index.ts';
 import { KubeSource } from '../sources/kube/index.ts';
 import type { Source } from '../sources/types.ts';
@@ -30,6 +32,10 @@ flags:
                            for gRPC); a service whose resource is bigger is left out of that proxy's configuration
   --max-response-bytes N   largest response (one type's resources together) sent to any client (default 64 MiB
                            for Envoy, 4 MiB - 64 KiB for gRPC), enforced the same way
+  --webhook-address ADDR   serve the sidecar injection webhook (HTTPS POST /inject, AdmissionReview v1) here;
+                           off unless given, needs --webhook-cert and --webhook-key (PEM files, reloaded on change)
+  --webhook-cert FILE      the webhook's serving certificate (chain), PEM
+  --webhook-key FILE       its private key, PEM
   --quiet                  no per-push log lines on stderr
   --help
 
@@ -47,6 +53,8 @@ export interface ServeFlags {
   readonly debounceMaxMs: number;
   readonly quiet: boolean;
   readonly sizeLimits: NonNullable<ServerOptions['sizeLimits']>;
+  /** The injection webhook, when asked for. */
+  readonly webhook?: { readonly address: string; readonly certFile: string; readonly keyFile: string };
 }
 
 /** Reads the flags into a source (not started) and server options; a string is the error to print. */
@@ -65,6 +73,9 @@ export function readFlags(argv: readonly string[]): ServeFlags | string | 'help'
       quiet: { type: 'boolean', default: false },
       'max-resource-bytes': { type: 'string' },
       'max-response-bytes': { type: 'string' },
+      'webhook-address': { type: 'string' },
+      'webhook-cert': { type: 'string' },
+      'webhook-key': { type: 'string' },
       help: { type: 'boolean', default: false },
     },
   });
@@ -86,6 +97,11 @@ export function readFlags(argv: readonly string[]): ServeFlags | string | 'help'
   const responseBytes = limit('max-response-bytes');
   if (typeof resourceBytes === 'string') return resourceBytes;
   if (typeof responseBytes === 'string') return responseBytes;
+  const webhookFlags = [values['webhook-address'], values['webhook-cert'], values['webhook-key']];
+  if (webhookFlags.some((v) => v !== undefined) && !webhookFlags.every((v) => v !== undefined)) {
+    return '--webhook-address, --webhook-cert and --webhook-key go together';
+  }
+  const [webhookAddress, certFile, keyFile] = webhookFlags;
   const overrides = { ...(resourceBytes !== undefined ? { resourceBytes } : {}), ...(responseBytes !== undefined ? { responseBytes } : {}) };
   const source: Source = values.manifests !== undefined
     ? new FileSource({ path: values.manifests })
@@ -104,6 +120,7 @@ export function readFlags(argv: readonly string[]): ServeFlags | string | 'help'
     debounceMaxMs,
     quiet: values.quiet,
     sizeLimits: { envoy: overrides, grpc: overrides },
+    ...(webhookAddress && certFile && keyFile ? { webhook: { address: webhookAddress, certFile, keyFile } } : {}),
   };
 }
 
@@ -140,6 +157,9 @@ export const command: Command = {
     }
     const signal = untilSignal();
     let server: ServerHandle;
+    let webhook: WebhookServer | undefined;
+    const stamped = (line: string): void => console.error(`${new Date().toISOString()} ${line}`);
+    const log = flags.quiet ? undefined : stamped;
     try {
       server = await startServer({
         source: flags.source,
@@ -149,9 +169,17 @@ export const command: Command = {
         debounceMs: flags.debounceMs,
         debounceMaxMs: flags.debounceMaxMs,
         sizeLimits: flags.sizeLimits,
-        ...(flags.quiet ? {} : { log: (line: string) => console.error(`${new Date().toISOString()} ${line}`) }),
+        ...(log ? { log } : {}),
       });
     } catch (err) {
+      console.error(`biplane serve: ${(err as Error).message}`);
+      return 1;
+    }
+    try {
+      // One line per admitted pod and per certificate reload: few enough to log even under --quiet.
+      if (flags.webhook) webhook = await startWebhook({ ...flags.webhook, inject: DEFAULT_INJECT, log: stamped });
+    } catch (err) {
+      await server.stop();
       console.error(`biplane serve: ${(err as Error).message}`);
       return 1;
     }
@@ -166,9 +194,10 @@ export const command: Command = {
       }));
     }
     for (const p of flags.source.problems()) console.error(formatProblem(p));
-    console.log(`biplane-listening ${JSON.stringify({ xds: server.xdsAddresses, admin: server.adminAddress ?? null, pid: process.pid })}`);
+    console.log(`biplane-listening ${JSON.stringify({ xds: server.xdsAddresses, admin: server.adminAddress ?? null, webhook: webhook?.address ?? null, pid: process.pid })}`);
     const name = await signal;
     console.error(`biplane serve: ${name}, shutting down`);
+    await webhook?.close();
     await server.stop();
     return 0;
   },
