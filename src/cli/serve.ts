@@ -5,7 +5,7 @@ import { DEFAULT_ADMIN_ADDRESS, DEFAULT_XDS_ADDRESSES, startServer } from '../se
 import type { ServerHandle, ServerOptions } from '../server/pipeline.ts';
 import { serveSummary } from '../server/summary.ts';
 import { startWebhook, type WebhookServer } from '../server/webhook.ts';
-import { DEFAULT_INJECT } from '../inject/index.ts';
+import { DEFAULT_INJECT, injectOptions, type InjectOptions } from '../inject/index.ts';
 import { FileSource } from '../sources/files/index.ts';
 import { KubeSource } from '../sources/kube/index.ts';
 import type { Source } from '../sources/types.ts';
@@ -36,6 +36,11 @@ flags:
                            off unless given, needs --webhook-cert and --webhook-key (PEM files, reloaded on change)
   --webhook-cert FILE      the webhook's serving certificate (chain), PEM
   --webhook-key FILE       its private key, PEM
+  --inject-image IMAGE     the webhook's sidecar image (default ${DEFAULT_INJECT.image}); as biplane inject --image
+  --inject-xds-address HOST:PORT
+                           the xDS address injected sidecars use (default ${DEFAULT_INJECT.xdsAddress})
+  --inject-backend iptables|nftables
+                           the injected capture rules' flavour (default ${DEFAULT_INJECT.backend})
   --quiet                  no per-push log lines on stderr
   --help
 
@@ -54,7 +59,7 @@ export interface ServeFlags {
   readonly quiet: boolean;
   readonly sizeLimits: NonNullable<ServerOptions['sizeLimits']>;
   /** The injection webhook, when asked for. */
-  readonly webhook?: { readonly address: string; readonly certFile: string; readonly keyFile: string };
+  readonly webhook?: { readonly address: string; readonly certFile: string; readonly keyFile: string; readonly inject: InjectOptions };
 }
 
 /** Reads the flags into a source (not started) and server options; a string is the error to print. */
@@ -76,6 +81,9 @@ export function readFlags(argv: readonly string[]): ServeFlags | string | 'help'
       'webhook-address': { type: 'string' },
       'webhook-cert': { type: 'string' },
       'webhook-key': { type: 'string' },
+      'inject-image': { type: 'string' },
+      'inject-xds-address': { type: 'string' },
+      'inject-backend': { type: 'string' },
       help: { type: 'boolean', default: false },
     },
   });
@@ -102,6 +110,12 @@ export function readFlags(argv: readonly string[]): ServeFlags | string | 'help'
     return '--webhook-address, --webhook-cert and --webhook-key go together';
   }
   const [webhookAddress, certFile, keyFile] = webhookFlags;
+  const inject = injectOptions({
+    ...(values['inject-image'] !== undefined ? { image: values['inject-image'] } : {}),
+    ...(values['inject-xds-address'] !== undefined ? { xdsAddress: values['inject-xds-address'] } : {}),
+    ...(values['inject-backend'] !== undefined ? { backend: values['inject-backend'] } : {}),
+  });
+  if (typeof inject === 'string') return `--inject-${inject}`;
   const overrides = { ...(resourceBytes !== undefined ? { resourceBytes } : {}), ...(responseBytes !== undefined ? { responseBytes } : {}) };
   const source: Source = values.manifests !== undefined
     ? new FileSource({ path: values.manifests })
@@ -120,7 +134,7 @@ export function readFlags(argv: readonly string[]): ServeFlags | string | 'help'
     debounceMaxMs,
     quiet: values.quiet,
     sizeLimits: { envoy: overrides, grpc: overrides },
-    ...(webhookAddress && certFile && keyFile ? { webhook: { address: webhookAddress, certFile, keyFile } } : {}),
+    ...(webhookAddress && certFile && keyFile ? { webhook: { address: webhookAddress, certFile, keyFile, inject } } : {}),
   };
 }
 
@@ -177,7 +191,7 @@ export const command: Command = {
     }
     try {
       // One line per admitted pod and per certificate reload: few enough to log even under --quiet.
-      if (flags.webhook) webhook = await startWebhook({ ...flags.webhook, inject: DEFAULT_INJECT, log: stamped });
+      if (flags.webhook) webhook = await startWebhook({ ...flags.webhook, log: stamped });
     } catch (err) {
       await server.stop();
       console.error(`biplane serve: ${(err as Error).message}`);

@@ -35,6 +35,15 @@ export const WORK_VOLUME = 'biplane-envoy';
 /** Where WORK_VOLUME is mounted in the sidecar (BIPLANE_WORK_DIR). */
 export const WORK_DIR = '/var/run/biplane';
 
+/** Injection options from flag text over the defaults (`biplane inject` and `serve`'s webhook), or what is wrong. */
+export function injectOptions(raw: { readonly image?: string; readonly xdsAddress?: string; readonly backend?: string }): InjectOptions | string {
+  const { image = DEFAULT_INJECT.image, xdsAddress = DEFAULT_INJECT.xdsAddress, backend = DEFAULT_INJECT.backend } = raw;
+  if (backend !== 'iptables' && backend !== 'nftables') return `backend must be iptables or nftables, not ${backend}`;
+  if (!/^(\[[^\]]+\]|[^:[\]]+):\d{1,5}$/.test(xdsAddress)) return `xds-address must be HOST:PORT, not ${xdsAddress}`;
+  if (image.trim() === '') return 'image must not be empty';
+  return { ...DEFAULT_INJECT, image, xdsAddress, backend };
+}
+
 type Json = Record<string, unknown>;
 
 const fieldEnv = (name: string, fieldPath: string): Json => ({ name, valueFrom: { fieldRef: { fieldPath } } });

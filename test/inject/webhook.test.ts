@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { parse, stringify } from 'yaml';
-import { DEFAULT_INJECT, INIT_NAME, PROXY_NAME, TLS_MODE_LABEL, injectManifests } from '../../src/inject/index.ts';
+import { DEFAULT_INJECT, INIT_NAME, PROXY_NAME, TLS_MODE_LABEL, injectManifests, type InjectOptions } from '../../src/inject/index.ts';
 import { jsonPatch } from '../../src/inject/json-patch.ts';
 import { startWebhook, type WebhookServer } from '../../src/server/webhook.ts';
 import { waitFor } from '../support/envoy.ts';
@@ -89,9 +89,9 @@ function applyPatch(doc: unknown, ops: readonly Json[]): unknown {
   return root;
 }
 
-/** What `biplane inject` prints for `pod` (given in `namespace`), parsed. */
-function cliInjected(pod: Json): Json {
-  const result = injectManifests(stringify(pod), 'pod.yaml', DEFAULT_INJECT);
+/** What `biplane inject` prints for `pod` (with `options`), parsed. */
+function cliInjected(pod: Json, options: InjectOptions = DEFAULT_INJECT): Json {
+  const result = injectManifests(stringify(pod), 'pod.yaml', options);
   assert.ok(result.yaml !== undefined, JSON.stringify(result.reports));
   return parse(result.yaml) as Json;
 }
@@ -254,24 +254,32 @@ test('jsonPatch escapes `/` and `~` in keys, removes what went, and is empty for
   assert.deepEqual(jsonPatch(after, structuredClone(after)), []);
 });
 
-test('biplane serve --webhook-address serves /inject over TLS on IPv6 next to xDS, and the webhook flags go together', async (t) => {
+test("biplane serve --webhook-address serves /inject over TLS on IPv6 with its --inject-* options, and the webhook flags go together", async (t) => {
   const dir = mkdtempSync(path.join(tmpdir(), 'biplane-webhook-serve-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   const cert = await loopbackCert();
   writeFileSync(path.join(dir, 'tls.crt'), cert.cert);
   writeFileSync(path.join(dir, 'tls.key'), cert.key);
   const flags = ['--webhook-address', '[::1]:0', '--webhook-cert', path.join(dir, 'tls.crt'), '--webhook-key', path.join(dir, 'tls.key')];
-  const serve = ServeProcess.start(['--manifests', 'examples/demo', '--xds-address', '127.0.0.1:0', '--admin-address', 'none', '--quiet', ...flags]);
+  const options: InjectOptions = { ...DEFAULT_INJECT, image: 'registry.example/biplane-proxy:2', xdsAddress: '[2001:db8::10]:15010', backend: 'nftables' };
+  const injectFlags = ['--inject-image', options.image, '--inject-xds-address', options.xdsAddress, '--inject-backend', options.backend];
+  const serve = ServeProcess.start(['--manifests', 'examples/demo', '--xds-address', '127.0.0.1:0', '--admin-address', 'none', '--quiet', ...flags, ...injectFlags]);
   t.after(() => serve.kill());
   const listening = await serve.listening;
   assert.match(listening.webhook ?? '', /^\[::1\]:\d+$/);
   const pod = replicaSetPod();
   const response = await admitted(listening.webhook ?? '', cert.cert, review(pod));
-  assert.deepEqual(applyPatch(pod, decode(response)), cliInjected(pod));
+  const patched = applyPatch(pod, decode(response)) as Json;
+  assert.deepEqual(patched, cliInjected(pod, options));
+  assert.equal(patched['spec']['initContainers'][1]['image'], options.image);
   // The log line and the response travel different pipes; wait for the line rather than race it.
   await waitFor(() => /webhook: shop\/web-7d9f8c-\*: injected/.test(serve.stderr), 30_000, () => `the admission logged even under --quiet: ${serve.stderr}`);
   const half = ServeProcess.start(['--manifests', 'examples/demo', '--admin-address', 'none', ...flags.slice(0, 4)]);
   t.after(() => half.kill());
   assert.equal(await half.exited(30_000), 2);
   assert.match(half.stderr, /--webhook-address, --webhook-cert and --webhook-key go together/);
+  const badBackend = ServeProcess.start(['--manifests', 'examples/demo', '--admin-address', 'none', ...flags, '--inject-backend', 'ipfw']);
+  t.after(() => badBackend.kill());
+  assert.equal(await badBackend.exited(30_000), 2);
+  assert.match(badBackend.stderr, /--inject-backend must be iptables or nftables, not ipfw/);
 });
