@@ -151,6 +151,34 @@ function untilSignal(): Promise<string> {
   });
 }
 
+/** Starts the server and, when asked for, the injection webhook; a string is why it could not start. */
+async function startServing(flags: ServeFlags): Promise<{ server: ServerHandle; webhook: WebhookServer | undefined } | string> {
+  const stamped = (line: string): void => console.error(`${new Date().toISOString()} ${line}`);
+  let server: ServerHandle;
+  try {
+    server = await startServer({
+      source: flags.source,
+      xdsAddresses: flags.xdsAddresses,
+      adminAddress: flags.adminAddress,
+      strategy: flags.strategy,
+      debounceMs: flags.debounceMs,
+      debounceMaxMs: flags.debounceMaxMs,
+      sizeLimits: flags.sizeLimits,
+      ...(flags.quiet ? {} : { log: stamped }),
+    });
+  } catch (err) {
+    return (err as Error).message;
+  }
+  try {
+    // One line per admitted pod and per certificate reload: few enough to log even under --quiet.
+    const webhook = flags.webhook ? await startWebhook({ ...flags.webhook, log: stamped }) : undefined;
+    return { server, webhook };
+  } catch (err) {
+    await server.stop();
+    return (err as Error).message;
+  }
+}
+
 /** `serve` command. */
 export const command: Command = {
   summary: 'serve xDS to Envoy sidecars and proxyless gRPC, live from manifests or a cluster',
@@ -170,33 +198,12 @@ export const command: Command = {
       return 2;
     }
     const signal = untilSignal();
-    let server: ServerHandle;
-    let webhook: WebhookServer | undefined;
-    const stamped = (line: string): void => console.error(`${new Date().toISOString()} ${line}`);
-    const log = flags.quiet ? undefined : stamped;
-    try {
-      server = await startServer({
-        source: flags.source,
-        xdsAddresses: flags.xdsAddresses,
-        adminAddress: flags.adminAddress,
-        strategy: flags.strategy,
-        debounceMs: flags.debounceMs,
-        debounceMaxMs: flags.debounceMaxMs,
-        sizeLimits: flags.sizeLimits,
-        ...(log ? { log } : {}),
-      });
-    } catch (err) {
-      console.error(`biplane serve: ${(err as Error).message}`);
+    const started = await startServing(flags);
+    if (typeof started === 'string') {
+      console.error(`biplane serve: ${started}`);
       return 1;
     }
-    try {
-      // One line per admitted pod and per certificate reload: few enough to log even under --quiet.
-      if (flags.webhook) webhook = await startWebhook({ ...flags.webhook, log: stamped });
-    } catch (err) {
-      await server.stop();
-      console.error(`biplane serve: ${(err as Error).message}`);
-      return 1;
-    }
+    const { server, webhook } = started;
     const model = server.model();
     if (model) {
       console.log(serveSummary({
