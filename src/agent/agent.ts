@@ -32,6 +32,8 @@ export interface AgentConfig {
   readonly readinessPort?: number;
   readonly drainMs?: number;
   readonly envoyLogLevel?: string;
+  /** More node metadata for the bootstrap and the agent's own stream (say SERVICE_ACCOUNT). */
+  readonly metadata?: Readonly<Record<string, string>>;
   readonly log: (line: string) => void;
 }
 
@@ -49,15 +51,15 @@ export function grpcTarget(xds: XdsAddress): string {
   return xds.host.includes(':') ? `[${xds.host}]:${xds.port}` : `${xds.host}:${xds.port}`;
 }
 
-/** Node metadata the agent adds: it captures DNS and answers auto-allocated ServiceEntry VIPs (Istio's keys). */
-function dnsMetadata(config: AgentConfig): Record<string, string> {
-  return config.dns ? { DNS_CAPTURE: 'true', DNS_AUTO_ALLOCATE: 'true' } : {};
+/** Node metadata the agent adds: the configured extras, and that it captures DNS and answers auto-allocated VIPs (Istio's keys). */
+function agentMetadata(config: AgentConfig): Record<string, string> {
+  return { ...config.metadata, ...(config.dns ? { DNS_CAPTURE: 'true', DNS_AUTO_ALLOCATE: 'true' } : {}) };
 }
 
 /** Starts everything; rejects when a port cannot be bound or the bootstrap does not encode. */
 export async function startAgent(config: AgentConfig): Promise<RunningAgent> {
   const { proxy, log } = config;
-  const bootstrap = sidecarBootstrap(proxy, config.xds, { apiType: config.apiType, readiness: 'agent', metadata: dnsMetadata(config) });
+  const bootstrap = sidecarBootstrap(proxy, config.xds, { apiType: config.apiType, readiness: 'agent', metadata: agentMetadata(config) });
   const bytes = fromProto3Json('envoy.config.bootstrap.v3.Bootstrap', bootstrap as JsonValue);
   await mkdir(config.workDir, { recursive: true });
   const file = path.join(config.workDir, 'envoy-bootstrap.json');
@@ -91,7 +93,7 @@ export async function startAgent(config: AgentConfig): Promise<RunningAgent> {
       const dns = new DnsProxy({ upstreams: config.upstreams, port: config.dnsPort ?? 15053 });
       await dns.start();
       parts.push(dns);
-      const node = { id: proxy.id, cluster: `${proxy.pod ?? 'sidecar'}.${proxy.namespace}`, metadata: nodeMetadata(proxy, dnsMetadata(config)) };
+      const node = { id: proxy.id, cluster: `${proxy.pod ?? 'sidecar'}.${proxy.namespace}`, metadata: nodeMetadata(proxy, agentMetadata(config)) };
       const client = new NameTableClient({ target: grpcTarget(config.xds), node, log, onTable: (table) => dns.setLookup(nameLookup(table, proxy.namespace)) });
       client.start();
       parts.push(client);

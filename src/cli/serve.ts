@@ -4,6 +4,8 @@ import { parseArgs } from 'node:util';
 import { DEFAULT_ADMIN_ADDRESS, DEFAULT_XDS_ADDRESSES, startServer } from '../server/pipeline.ts';
 import type { ServerHandle, ServerOptions } from '../server/pipeline.ts';
 import { serveSummary } from '../server/summary.ts';
+import { startWebhook, type WebhookServer } from '../server/webhook.ts';
+import { DEFAULT_INJECT, injectOptions, type InjectOptions } from '../inject/index.ts';
 import { FileSource } from '../sources/files/index.ts';
 import { KubeSource } from '../sources/kube/index.ts';
 import type { Source } from '../sources/types.ts';
@@ -30,6 +32,15 @@ flags:
                            for gRPC); a service whose resource is bigger is left out of that proxy's configuration
   --max-response-bytes N   largest response (one type's resources together) sent to any client (default 64 MiB
                            for Envoy, 4 MiB - 64 KiB for gRPC), enforced the same way
+  --webhook-address ADDR   serve the sidecar injection webhook (HTTPS POST /inject, AdmissionReview v1) here;
+                           off unless given, needs --webhook-cert and --webhook-key (PEM files, reloaded on change)
+  --webhook-cert FILE      the webhook's serving certificate (chain), PEM
+  --webhook-key FILE       its private key, PEM
+  --inject-image IMAGE     the webhook's sidecar image (default ${DEFAULT_INJECT.image}); as biplane inject --image
+  --inject-xds-address HOST:PORT
+                           the xDS address injected sidecars use (default ${DEFAULT_INJECT.xdsAddress})
+  --inject-backend iptables|nftables
+                           the injected capture rules' flavour (default ${DEFAULT_INJECT.backend})
   --quiet                  no per-push log lines on stderr
   --help
 
@@ -47,6 +58,8 @@ export interface ServeFlags {
   readonly debounceMaxMs: number;
   readonly quiet: boolean;
   readonly sizeLimits: NonNullable<ServerOptions['sizeLimits']>;
+  /** The injection webhook, when asked for. */
+  readonly webhook?: { readonly address: string; readonly certFile: string; readonly keyFile: string; readonly inject: InjectOptions };
 }
 
 /** Reads the flags into a source (not started) and server options; a string is the error to print. */
@@ -65,6 +78,12 @@ export function readFlags(argv: readonly string[]): ServeFlags | string | 'help'
       quiet: { type: 'boolean', default: false },
       'max-resource-bytes': { type: 'string' },
       'max-response-bytes': { type: 'string' },
+      'webhook-address': { type: 'string' },
+      'webhook-cert': { type: 'string' },
+      'webhook-key': { type: 'string' },
+      'inject-image': { type: 'string' },
+      'inject-xds-address': { type: 'string' },
+      'inject-backend': { type: 'string' },
       help: { type: 'boolean', default: false },
     },
   });
@@ -86,6 +105,17 @@ export function readFlags(argv: readonly string[]): ServeFlags | string | 'help'
   const responseBytes = limit('max-response-bytes');
   if (typeof resourceBytes === 'string') return resourceBytes;
   if (typeof responseBytes === 'string') return responseBytes;
+  const webhookFlags = [values['webhook-address'], values['webhook-cert'], values['webhook-key']];
+  if (webhookFlags.some((v) => v !== undefined) && !webhookFlags.every((v) => v !== undefined)) {
+    return '--webhook-address, --webhook-cert and --webhook-key go together';
+  }
+  const [webhookAddress, certFile, keyFile] = webhookFlags;
+  const inject = injectOptions({
+    ...(values['inject-image'] !== undefined ? { image: values['inject-image'] } : {}),
+    ...(values['inject-xds-address'] !== undefined ? { xdsAddress: values['inject-xds-address'] } : {}),
+    ...(values['inject-backend'] !== undefined ? { backend: values['inject-backend'] } : {}),
+  });
+  if (typeof inject === 'string') return `--inject-${inject}`;
   const overrides = { ...(resourceBytes !== undefined ? { resourceBytes } : {}), ...(responseBytes !== undefined ? { responseBytes } : {}) };
   const source: Source = values.manifests !== undefined
     ? new FileSource({ path: values.manifests })
@@ -104,6 +134,7 @@ export function readFlags(argv: readonly string[]): ServeFlags | string | 'help'
     debounceMaxMs,
     quiet: values.quiet,
     sizeLimits: { envoy: overrides, grpc: overrides },
+    ...(webhookAddress && certFile && keyFile ? { webhook: { address: webhookAddress, certFile, keyFile, inject } } : {}),
   };
 }
 
@@ -118,6 +149,34 @@ function untilSignal(): Promise<string> {
     process.on('SIGINT', on);
     process.on('SIGTERM', on);
   });
+}
+
+/** Starts the server and, when asked for, the injection webhook; a string is why it could not start. */
+async function startServing(flags: ServeFlags): Promise<{ server: ServerHandle; webhook: WebhookServer | undefined } | string> {
+  const stamped = (line: string): void => console.error(`${new Date().toISOString()} ${line}`);
+  let server: ServerHandle;
+  try {
+    server = await startServer({
+      source: flags.source,
+      xdsAddresses: flags.xdsAddresses,
+      adminAddress: flags.adminAddress,
+      strategy: flags.strategy,
+      debounceMs: flags.debounceMs,
+      debounceMaxMs: flags.debounceMaxMs,
+      sizeLimits: flags.sizeLimits,
+      ...(flags.quiet ? {} : { log: stamped }),
+    });
+  } catch (err) {
+    return (err as Error).message;
+  }
+  try {
+    // One line per admitted pod and per certificate reload: few enough to log even under --quiet.
+    const webhook = flags.webhook ? await startWebhook({ ...flags.webhook, log: stamped }) : undefined;
+    return { server, webhook };
+  } catch (err) {
+    await server.stop();
+    return (err as Error).message;
+  }
 }
 
 /** `serve` command. */
@@ -139,22 +198,12 @@ export const command: Command = {
       return 2;
     }
     const signal = untilSignal();
-    let server: ServerHandle;
-    try {
-      server = await startServer({
-        source: flags.source,
-        xdsAddresses: flags.xdsAddresses,
-        adminAddress: flags.adminAddress,
-        strategy: flags.strategy,
-        debounceMs: flags.debounceMs,
-        debounceMaxMs: flags.debounceMaxMs,
-        sizeLimits: flags.sizeLimits,
-        ...(flags.quiet ? {} : { log: (line: string) => console.error(`${new Date().toISOString()} ${line}`) }),
-      });
-    } catch (err) {
-      console.error(`biplane serve: ${(err as Error).message}`);
+    const started = await startServing(flags);
+    if (typeof started === 'string') {
+      console.error(`biplane serve: ${started}`);
       return 1;
     }
+    const { server, webhook } = started;
     const model = server.model();
     if (model) {
       console.log(serveSummary({
@@ -166,9 +215,10 @@ export const command: Command = {
       }));
     }
     for (const p of flags.source.problems()) console.error(formatProblem(p));
-    console.log(`biplane-listening ${JSON.stringify({ xds: server.xdsAddresses, admin: server.adminAddress ?? null, pid: process.pid })}`);
+    console.log(`biplane-listening ${JSON.stringify({ xds: server.xdsAddresses, admin: server.adminAddress ?? null, webhook: webhook?.address ?? null, pid: process.pid })}`);
     const name = await signal;
     console.error(`biplane serve: ${name}, shutting down`);
+    await webhook?.close();
     await server.stop();
     return 0;
   },
