@@ -1,7 +1,8 @@
 // A bare ADS client for the replica tests: real grpc-js with raw-bytes codecs, a list of control-plane addresses it
 // fails over between (in order, with a doubling backoff), and what it holds now: per type URL, resource name → the
 // exact bytes of the resource (the `Any.value`), kept as the protocol says (SotW CDS/LDS replace the type, EDS/RDS
-// and delta merge, delta removes). Holdings start empty on every new stream, as a restarted proxy's would.
+// and delta merge, delta removes). A SotW client starts empty on every new stream; a delta client may resume as
+// Envoy does, keeping what it holds and telling the next server its resource versions (initial_resource_versions).
 import * as grpc from '@grpc/grpc-js';
 import { lengthFields } from '../../bench/soak-state.ts';
 import { NAME_TABLE_TYPE_URL } from '../../src/translate/nds.ts';
@@ -24,12 +25,13 @@ const identity = (b: Buffer): Buffer => b;
 const text = (b: Uint8Array | undefined): string => Buffer.from(b ?? new Uint8Array()).toString('utf8');
 const last = (fields: ReturnType<typeof lengthFields>, n: number): Uint8Array | undefined => fields.findLast((f) => f.field === n)?.bytes;
 
-/** One response read off the wire: its type, version, nonce, resources (name → base64 bytes) and removed names. */
+/** One response read off the wire: type, version, nonce, resources (name → base64 bytes, delta: → version), removed. */
 interface Parsed {
   readonly typeUrl: string;
   readonly version: string;
   readonly nonce: string;
   readonly resources: Map<string, string>;
+  readonly resourceVersions: Map<string, string>;
   readonly removed: string[];
 }
 
@@ -41,20 +43,22 @@ function parseSotw(buf: Uint8Array): Parsed {
     const value = last(lengthFields(f.bytes), 2) ?? new Uint8Array();
     resources.set(text(last(lengthFields(value), 1)), Buffer.from(value).toString('base64'));
   }
-  return { typeUrl: text(last(fields, 4)), version: text(last(fields, 1)), nonce: text(last(fields, 5)), resources, removed: [] };
+  return { typeUrl: text(last(fields, 4)), version: text(last(fields, 1)), nonce: text(last(fields, 5)), resources, resourceVersions: new Map(), removed: [] };
 }
 
-/** A DeltaDiscoveryResponse: 1 system_version_info, 2 Resource{3 name, 2 Any}, 4 type_url, 5 nonce, 6 removed. */
+/** A DeltaDiscoveryResponse: 1 system_version_info, 2 Resource{3 name, 1 version, 2 Any}, 4 type_url, 5 nonce, 6 removed. */
 function parseDelta(buf: Uint8Array): Parsed {
   const fields = lengthFields(buf);
   const resources = new Map<string, string>();
+  const resourceVersions = new Map<string, string>();
   for (const f of fields.filter((x) => x.field === 2)) {
     const inner = lengthFields(f.bytes);
     const value = last(lengthFields(last(inner, 2) ?? new Uint8Array()), 2) ?? new Uint8Array();
     resources.set(text(last(inner, 3)), Buffer.from(value).toString('base64'));
+    resourceVersions.set(text(last(inner, 3)), text(last(inner, 1)));
   }
   const removed = fields.filter((x) => x.field === 6).map((x) => text(x.bytes));
-  return { typeUrl: text(last(fields, 4)), version: text(last(fields, 1)), nonce: text(last(fields, 5)), resources, removed };
+  return { typeUrl: text(last(fields, 4)), version: text(last(fields, 1)), nonce: text(last(fields, 5)), resources, resourceVersions, removed };
 }
 
 /** The names a first request asks for: CDS and LDS wildcard by an empty list, every other type by '*'. */
@@ -68,18 +72,26 @@ export class FailoverClient {
   versions = new Map<string, string>();
   /** Every address a stream was opened to, in order (the first is the preferred one). */
   readonly connections: string[] = [];
+  /** `type name` of every resource received (or removed: `type -name`) since the stream opened or `mark()`. */
+  received: string[] = [];
+  /** Delta: per type, resource name → the version the server gave it (what a resuming stream reports). */
+  #resourceVersions = new Map<string, Map<string, string>>();
   #client: grpc.Client | undefined;
   #call: grpc.ClientDuplexStream<Buffer, Buffer> | undefined;
   #closed = false;
   #failures = 0;
   #timer: NodeJS.Timeout | undefined;
 
-  /** `kind` of stream, for `node`, subscribing to `types`, trying `addresses` in order (read again on every retry). */
+  /**
+   * `kind` of stream, for `node`, subscribing to `types`, trying `addresses` in order (read again on every retry);
+   * `resume` (delta only) keeps the holdings across streams and reports their versions to the next server.
+   */
   constructor(
     readonly kind: 'sotw' | 'delta',
     readonly node: ClientNode,
     readonly addresses: readonly string[],
     readonly types: readonly string[] = [TypeUrl.Cluster, TypeUrl.ClusterLoadAssignment, TypeUrl.Listener, TypeUrl.RouteConfiguration],
+    readonly resume = false,
   ) {
     this.#open(0);
   }
@@ -94,8 +106,12 @@ export class FailoverClient {
     if (this.#closed) return;
     const address = this.addresses[at % this.addresses.length] as string;
     this.connections.push(address);
-    this.held = new Map();
-    this.versions = new Map();
+    this.received = [];
+    if (!(this.resume && this.kind === 'delta')) {
+      this.held = new Map();
+      this.versions = new Map();
+      this.#resourceVersions = new Map();
+    }
     this.#client?.close();
     // One connection attempt per address: the failover loop, not the channel, decides where to go next.
     const client = new grpc.Client(address, grpc.credentials.createInsecure(), { 'grpc.max_receive_message_length': -1 });
@@ -119,18 +135,27 @@ export class FailoverClient {
   #send(typeUrl: string, withNode: boolean): void {
     const fields = Object.fromEntries(Object.entries(this.node.metadata).map(([k, v]) => [k, { stringValue: String(v) }]));
     const node = withNode ? { node: { id: this.node.id, cluster: 'replicas', metadata: { fields } } } : {};
+    const initial = Object.fromEntries(this.#resourceVersions.get(typeUrl) ?? []);
     const message = this.kind === 'sotw'
       ? { type_url: typeUrl, resource_names: namesOf(typeUrl), ...node }
-      : { type_url: typeUrl, resource_names_subscribe: namesOf(typeUrl), ...node };
+      : { type_url: typeUrl, resource_names_subscribe: namesOf(typeUrl), initial_resource_versions: initial, ...node };
     this.#call?.write(Buffer.from(encodeMessage(this.kind === 'sotw' ? SOTW : DELTA, message)));
   }
 
   #take(r: Parsed): void {
     const complete = this.kind === 'sotw' && COMPLETE_IN_SOTW.has(r.typeUrl);
     const type = complete ? new Map<string, string>() : new Map(this.held.get(r.typeUrl) ?? []);
+    const versions = new Map(this.#resourceVersions.get(r.typeUrl) ?? []);
+    const short = r.typeUrl.split('.').at(-1) ?? '';
     for (const [name, bytes] of r.resources) type.set(name, bytes);
-    for (const name of r.removed) type.delete(name);
+    for (const [name, version] of r.resourceVersions) versions.set(name, version);
+    for (const name of r.removed) {
+      type.delete(name);
+      versions.delete(name);
+    }
     this.held.set(r.typeUrl, type);
+    this.#resourceVersions.set(r.typeUrl, versions);
+    this.received.push(...[...r.resources.keys()].map((n) => `${short} ${n}`), ...r.removed.map((n) => `${short} -${n}`));
     this.versions.set(r.typeUrl, r.version);
     const ack = this.kind === 'sotw'
       ? { type_url: r.typeUrl, version_info: r.version, response_nonce: r.nonce, resource_names: namesOf(r.typeUrl) }
@@ -141,6 +166,11 @@ export class FailoverClient {
   /** Whether the current stream holds something of every type it subscribed to. */
   get complete(): boolean {
     return this.types.every((t) => (this.held.get(t)?.size ?? 0) > 0);
+  }
+
+  /** Starts `received` afresh, to see what the next change brings. */
+  mark(): void {
+    this.received = [];
   }
 
   /** Ends the stream and the channel; no reconnect follows. */

@@ -2,7 +2,8 @@
 // watch the fake API server of test/kube seeded with the demo cluster (ServiceEntries included, so VIPs are
 // auto-allocated), sidecars of every IP mode connect to each over SotW and delta, and every resource's bytes are
 // compared between replicas, before and after a change. Killing one replica moves its sidecars to the other, where
-// they resync to the same bytes. Neither replica writes to the API server: nothing needs a leader.
+// they resync to the same bytes (SotW from scratch; delta resuming with the versions it holds, and then sent nothing
+// but later changes). Neither replica writes to the API server: nothing needs a leader.
 //
 // Versions: SotW `version_info` and delta `system_version_info` are content hashes of the type's resources, so they
 // are equal too and asserted so. Nonces differ (a per-stream counter and random token), which is fine: a nonce only
@@ -36,6 +37,8 @@ const SIDECARS = [
   { pod: 'client-dual6', kind: 'delta', dns: true },
   { pod: 'greeter-1', kind: 'delta', dns: false },
 ] as const;
+/** The pods whose streams are delta: they resume on another replica as Envoy does, reporting what they hold. */
+const DELTA_PODS = SIDECARS.filter((s) => s.kind === 'delta').map((s) => s.pod);
 
 /** A ServiceEntry resolved by DNS without addresses: its VIPs are auto-allocated. */
 function dnsEntry(name: string, host: string, ports: readonly number[]): Json {
@@ -109,7 +112,8 @@ const listenerNames = (c: FailoverClient): string[] => [...(c.held.get(TypeUrl.L
 function connectAll(t: TestContext, nodes: ReadonlyMap<string, ClientNode>, addresses: readonly string[]): Map<string, FailoverClient> {
   const out = new Map<string, FailoverClient>();
   for (const s of SIDECARS) {
-    const client = new FailoverClient(s.kind, nodes.get(s.pod) as ClientNode, addresses, s.pod === 'client-dual6' ? WITH_NAME_TABLE : undefined);
+    const types = s.pod === 'client-dual6' ? WITH_NAME_TABLE : undefined;
+    const client = new FailoverClient(s.kind, nodes.get(s.pod) as ClientNode, addresses, types, s.kind === 'delta');
     t.after(() => client.close());
     out.set(s.pod, client);
   }
@@ -119,6 +123,22 @@ function connectAll(t: TestContext, nodes: ReadonlyMap<string, ClientNode>, addr
 /** Each pod's client on `first` and on `second`, to compare. */
 function paired(first: ReadonlyMap<string, FailoverClient>, second: ReadonlyMap<string, FailoverClient>): Map<string, readonly [FailoverClient, FailoverClient]> {
   return new Map([...first].map(([pod, c]) => [pod, [c, second.get(pod) as FailoverClient] as const]));
+}
+
+/**
+ * A delta stream that moved from A to B reported A's resource versions, which are content hashes and so B's too: B
+ * sent it nothing for them, and the next change brings it exactly what it brings B's own stream of the same pod.
+ */
+async function resumedDeltaGetsOnlyChanges(fake: FakeApiServer, pairs: ReadonlyMap<string, readonly [FailoverClient, FailoverClient]>): Promise<void> {
+  for (const pod of DELTA_PODS) pairs.get(pod)?.[1].mark();
+  fake.apply(dnsEntry('weather', 'api.weather.example', [443]));
+  const reverted = (c: FailoverClient): boolean => !holdsCluster('outbound|8443||api.weather.example')(c);
+  await sameBytes(pairs, 'both delta streams on B to get the next change', reverted);
+  for (const pod of DELTA_PODS) {
+    const [moved, own] = pairs.get(pod) ?? [];
+    assert.ok(moved && own && own.received.length > 0, `${pod}: the change reached B's own stream`);
+    assert.deepEqual([...moved.received].sort(), [...own.received].sort(), `${pod}: the moved stream got only the change`);
+  }
 }
 
 // SotW clients keep EDS and RDS resources a change removed (absence is no deletion there), so the changes below
@@ -156,6 +176,7 @@ test('two replicas serve byte-identical configuration, and a killed replica\'s p
   const moved = (c: FailoverClient): boolean => c.address === b.xds && changed(c);
   await sameBytes(pairs, 'A\'s proxies to resync on B', moved);
   for (const [pod, [first]] of pairs) assert.deepEqual(first.connections.slice(0, 2), [a.xds, b.xds], `${pod} moved from A to B`);
+  await resumedDeltaGetsOnlyChanges(fake, pairs);
 
   // Both replicas listed every collection on their own, and neither wrote anything: every request was a GET.
   for (const plural of ['namespaces', 'nodes', 'pods', 'services', 'endpointslices', 'serviceentries']) {
