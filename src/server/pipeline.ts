@@ -1,7 +1,6 @@
 // `biplane serve` wired: sources → debounce → buildModel → for each connected proxy: parseProxy, translate, validate →
 // snapshot → the xDS cache pushes it. Admin pages and metrics read the same state. `startServer` runs it in-process.
-import { checkModel, createModelBuilder, reindexModel, servableModel } from '../model/index.ts';
-import type { MeshModel, ModelCheck, Problem } from '../model/index.ts';
+import type { MeshModel, Problem } from '../model/index.ts';
 import type { Source, SourceChange } from '../sources/types.ts';
 import type { ForwardingStrategy } from '../translate/index.ts';
 import * as grpc from '@grpc/grpc-js';
@@ -18,7 +17,7 @@ import type { LogLimitOptions } from './log-limit.ts';
 import { metricTypeLabel, serverMetrics, typeLabel } from './metrics.ts';
 import type { MetricsRegistry } from './metrics.ts';
 import { ProxyRegistry, proxyKey } from './proxies.ts';
-import { buildContext } from './proxy-build.ts';
+import { ModelGenerations } from './generations.ts';
 import type { BuildContext } from './proxy-build.ts';
 import { SharedResources } from './shared-resources.ts';
 import { DEFAULT_SIZE_LIMITS } from './size-guard.ts';
@@ -103,7 +102,6 @@ export async function startServer(options: ServerOptions): Promise<ServerHandle>
   let ctx: BuildContext | undefined;
   let modelProblems: readonly Problem[] = [];
   let builds = 0;
-  let lastRejected: ReadonlySet<string> = new Set();
   let appliedAt: number | undefined;
   let buildFailure: string | undefined;
   const reported = new Set<string>();
@@ -124,30 +122,25 @@ export async function startServer(options: ServerOptions): Promise<ServerHandle>
   wireEvents(xds, registry, sync, metrics, clientLog, options.maxServerListeners ?? DEFAULT_MAX_SERVER_LISTENERS, () => ctx);
 
   // Incremental: only objects whose instance changed are converted again, only affected services re-merged/re-indexed.
-  let builder = createModelBuilder();
+  const generations = new ModelGenerations(strategy, shared, limits);
   const rebuild = (change: MergedChange | undefined): void => {
     const started = performance.now();
     try {
-      const { model: built, problems, changedServices } = builder.update(options.source.objects());
-      // One validation for serve and analyze: services and endpoints with an error in it are not served.
-      const check = checkModel(built);
-      const model = servableModel(built, check);
-      const rejected = rejectedHosts(check);
-      const changed = changedServices === 'all' ? 'all' : new Set([...changedServices, ...rejected, ...lastRejected]);
-      ctx = buildContext(model, reindexModel(model, ctx?.index, changed), strategy, shared, limits);
-      lastRejected = rejected;
+      const { ctx: next, problems, check } = generations.next(options.source.objects());
+      ctx = next;
+      const model = next.model;
       logNewErrors(check.problems, reported, log);
       modelProblems = [...problems, ...check.problems];
       builds += 1;
       metrics.inc('biplane_model_builds');
       metrics.set('pilot_services', model.services.length);
-      registry.pushAll(ctx, change?.since);
+      registry.pushAll(next, change?.since);
       metrics.observe('pilot_xds_push_time', (performance.now() - started) / 1000);
       appliedAt = Date.now();
       buildFailure = undefined;
       log(`model ${builds}: ${model.services.length} services, ${model.endpoints.length} endpoints, ${model.pods.length} pods, ${problems.length} problems; ${registry.size} proxies`);
     } catch (err) {
-      builder = createModelBuilder(); // start over from scratch next time; `ctx` keeps the last good model
+      generations.startOver(); // convert everything again next time; `ctx` keeps the last good model
       buildFailure = (err as Error).message ?? String(err);
       log(`model build failed, keeping the previous one: ${(err as Error).stack ?? String(err)}`);
     }
@@ -234,11 +227,6 @@ function logOnce(lines: readonly string[], logged: Set<string>, log: (line: stri
     logged.add(line);
     log(line);
   }
-}
-
-/** The hostnames whose services or endpoints `check` keeps out of the served model. */
-function rejectedHosts(check: ModelCheck): Set<string> {
-  return new Set([...[...check.rejectedServices].map((s) => s.hostname), ...[...check.rejectedEndpoints].map((e) => e.service)]);
 }
 
 /** The most validation errors one rebuild logs; the rest are counted (all are in /debug/problems). */

@@ -25,6 +25,8 @@ export { FAKE_RESOURCES, type FakeResource };
 type Json = Record<string, unknown>;
 /** One request as the fake saw it, for assertions about what the client asked. */
 export interface SeenRequest {
+  /** The HTTP method: GET for list and watch; anything else would be a write (the fake refuses it with 405). */
+  readonly method: string;
   readonly path: string;
   readonly query: Readonly<Record<string, string>>;
   readonly watch: boolean;
@@ -228,7 +230,7 @@ export class FakeApiServer {
     const query = Object.fromEntries(url.searchParams.entries());
     const watch = query['watch'] === 'true' || query['watch'] === '1';
     const answer = (code: number, body: unknown, headers: Readonly<Record<string, string>> = {}): void => {
-      this.requests.push({ path: url.pathname, query, watch, status: code, at: Date.now() });
+      this.requests.push({ method: req.method ?? '', path: url.pathname, query, watch, status: code, at: Date.now() });
       res.writeHead(code, { 'content-type': 'application/json', ...headers });
       res.end(JSON.stringify(body));
     };
@@ -254,7 +256,7 @@ export class FakeApiServer {
       this.onListPage?.(url.pathname, query);
       return this.#list(target.resource, target.namespace, query, answer, res);
     }
-    const seen = (code: number): void => void this.requests.push({ path: url.pathname, query, watch, status: code, at: Date.now() });
+    const seen = (code: number): void => void this.requests.push({ method: req.method ?? '', path: url.pathname, query, watch, status: code, at: Date.now() });
     this.#watch(target.resource, target.namespace, query, res, seen);
   }
 
@@ -290,7 +292,7 @@ export class FakeApiServer {
     const body = { kind: `${resource.kind}List`, apiVersion: resource.apiVersion, metadata, items: page.items };
     if (!this.faults.cutThisList(resource.kind)) return answer(200, body);
     // Half the body, then a reset: the client sees a list cut in the middle of a chunk.
-    this.requests.push({ path: `${resource.prefix}/${resource.plural}`, query, watch: false, status: 200, at: Date.now() });
+    this.requests.push({ method: 'GET', path: `${resource.prefix}/${resource.plural}`, query, watch: false, status: 200, at: Date.now() });
     const text = JSON.stringify(body);
     res.writeHead(200, { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(text)) });
     res.write(text.slice(0, Math.floor(text.length / 2)));
