@@ -8,6 +8,8 @@ import { FileSource } from '../sources/files/index.ts';
 import { KubeSource } from '../sources/kube/index.ts';
 import type { Source } from '../sources/types.ts';
 import type { ForwardingStrategy } from '../translate/index.ts';
+import { SECURITY_OPTIONS, SECURITY_USAGE, readSecurityFlags, securityOptions } from './serve-security.ts';
+import type { SecurityFlags } from './serve-security.ts';
 import { formatProblem } from './translate.ts';
 import type { Command } from './main.ts';
 
@@ -30,6 +32,7 @@ flags:
                            for gRPC); a service whose resource is bigger is left out of that proxy's configuration
   --max-response-bytes N   largest response (one type's resources together) sent to any client (default 64 MiB
                            for Envoy, 4 MiB - 64 KiB for gRPC), enforced the same way
+${SECURITY_USAGE}
   --quiet                  no per-push log lines on stderr
   --help
 
@@ -47,6 +50,10 @@ export interface ServeFlags {
   readonly debounceMaxMs: number;
   readonly quiet: boolean;
   readonly sizeLimits: NonNullable<ServerOptions['sizeLimits']>;
+  /** TLS port, plaintext policy, authentication and admin token (files not read yet). */
+  readonly security: SecurityFlags;
+  /** The watched cluster, where tokens are reviewed by default (undefined with --manifests). */
+  readonly cluster?: { readonly kubeconfig?: string; readonly inCluster?: boolean };
 }
 
 /** Reads the flags into a source (not started) and server options; a string is the error to print. */
@@ -65,6 +72,7 @@ export function readFlags(argv: readonly string[]): ServeFlags | string | 'help'
       quiet: { type: 'boolean', default: false },
       'max-resource-bytes': { type: 'string' },
       'max-response-bytes': { type: 'string' },
+      ...SECURITY_OPTIONS,
       help: { type: 'boolean', default: false },
     },
   });
@@ -86,6 +94,10 @@ export function readFlags(argv: readonly string[]): ServeFlags | string | 'help'
   const responseBytes = limit('max-response-bytes');
   if (typeof resourceBytes === 'string') return resourceBytes;
   if (typeof responseBytes === 'string') return responseBytes;
+  const adminAddress = values['admin-address'] === 'none' ? false : values['admin-address'];
+  const security = readSecurityFlags(values, values['xds-address'], adminAddress);
+  if (typeof security === 'string') return security;
+  const plaintextAddresses = security.plaintext === 'none' ? [] : values['xds-address'] ?? DEFAULT_XDS_ADDRESSES;
   const overrides = { ...(resourceBytes !== undefined ? { resourceBytes } : {}), ...(responseBytes !== undefined ? { responseBytes } : {}) };
   const source: Source = values.manifests !== undefined
     ? new FileSource({ path: values.manifests })
@@ -97,13 +109,15 @@ export function readFlags(argv: readonly string[]): ServeFlags | string | 'help'
     source,
     origin,
     ...(values.manifests !== undefined ? { manifests: values.manifests } : {}),
-    xdsAddresses: values['xds-address'] ?? DEFAULT_XDS_ADDRESSES,
-    adminAddress: values['admin-address'] === 'none' ? false : values['admin-address'],
+    xdsAddresses: plaintextAddresses,
+    adminAddress,
     strategy: values.strategy,
     debounceMs,
     debounceMaxMs,
     quiet: values.quiet,
     sizeLimits: { envoy: overrides, grpc: overrides },
+    security,
+    ...(values.manifests === undefined ? { cluster: values.kubeconfig !== undefined ? { kubeconfig: values.kubeconfig } : { inCluster: true } } : {}),
   };
 }
 
@@ -142,6 +156,7 @@ export const command: Command = {
     let server: ServerHandle;
     try {
       server = await startServer({
+        ...securityOptions(flags.security, flags.cluster),
         source: flags.source,
         xdsAddresses: flags.xdsAddresses,
         adminAddress: flags.adminAddress,
@@ -162,11 +177,12 @@ export const command: Command = {
         origin: flags.origin,
         ...(flags.manifests !== undefined ? { manifests: flags.manifests } : {}),
         xdsAddresses: server.xdsAddresses,
+        tlsAddresses: server.tlsAddresses,
         ...(server.adminAddress !== undefined ? { adminAddress: server.adminAddress } : {}),
       }));
     }
     for (const p of flags.source.problems()) console.error(formatProblem(p));
-    console.log(`biplane-listening ${JSON.stringify({ xds: server.xdsAddresses, admin: server.adminAddress ?? null, pid: process.pid })}`);
+    console.log(`biplane-listening ${JSON.stringify({ xds: server.xdsAddresses, xdsTls: server.tlsAddresses, admin: server.adminAddress ?? null, pid: process.pid })}`);
     const name = await signal;
     console.error(`biplane serve: ${name}, shutting down`);
     await server.stop();

@@ -9,6 +9,8 @@ import { SERVER_LISTENER_PREFIX } from '../translate/proxyless/index.ts';
 import { SnapshotCache, TypeUrl, XdsServer } from '../xds/index.ts';
 import type { StreamLimits } from '../xds/index.ts';
 import { startAdmin } from './admin.ts';
+import { startTlsPort } from './secure-port.ts';
+import type { TlsPort, TlsPortOptions } from './secure-port.ts';
 import type { AdminServer, Readiness } from './admin.ts';
 import { configDump } from './config-dump.ts';
 import { Debouncer } from './debounce.ts';
@@ -44,6 +46,10 @@ export interface ServerOptions {
   readonly xdsAddresses?: readonly string[];
   /** Admin HTTP address; `false` for none. Default 127.0.0.1:15014. */
   readonly adminAddress?: string | false;
+  /** Bearer token the admin pages require (all but `/ready`); needed for a non-loopback admin address. */
+  readonly adminToken?: string;
+  /** The TLS xDS port (default address `[::]:15012`), its certificate files and its authenticator; none by default. */
+  readonly tls?: TlsPortOptions;
   readonly strategy?: ForwardingStrategy;
   /** Quiet time before a rebuild (default 100 ms) and the longest a burst may delay it (default 1000 ms). */
   readonly debounceMs?: number;
@@ -64,6 +70,9 @@ export interface ServerOptions {
 export interface ServerHandle {
   readonly xdsAddresses: readonly string[];
   readonly xdsPorts: readonly number[];
+  /** The TLS port's bound addresses (empty without TLS) and its certificate files' state. */
+  readonly tlsAddresses: readonly string[];
+  readonly tls: TlsPort | undefined;
   readonly adminAddress: string | undefined;
   readonly adminPort: number | undefined;
   readonly metrics: MetricsRegistry;
@@ -108,6 +117,7 @@ export async function startServer(options: ServerOptions): Promise<ServerHandle>
   let buildFailure: string | undefined;
   const reported = new Set<string>();
   let admin: AdminServer | undefined;
+  let tls: TlsPort | undefined;
 
   const registry = new ProxyRegistry(cache, {
     published(entry, since) {
@@ -162,7 +172,9 @@ export async function startServer(options: ServerOptions): Promise<ServerHandle>
       await debouncer.stop();
       await options.source.stop().catch((err: Error) => log(`source stop: ${err.message}`));
       await admin?.close();
-      await xds.close(2000);
+      const closing = xds.close(2000);
+      await tls?.close(2000);
+      await closing;
     })());
 
   try {
@@ -170,6 +182,10 @@ export async function startServer(options: ServerOptions): Promise<ServerHandle>
       const inUse = /EADDRINUSE/.test(err.message) ? ' (address already in use: is another biplane or istiod running? pick another with --xds-address)' : '';
       throw new Error(`${err.message.split(' errors: ')[0] ?? err.message}${inUse}`);
     });
+    if (options.tls) {
+      const grpcOptions = { 'grpc.max_receive_message_length': 4 * 1024 * 1024, 'grpc.max_send_message_length': 64 * 1024 * 1024 };
+      tls = await startTlsPort(xds, options.tls, () => ctx?.model, grpcOptions, log);
+    }
     if (options.adminAddress !== false) {
       admin = await startAdmin(options.adminAddress ?? DEFAULT_ADMIN_ADDRESS, {
         readiness: () => readiness(ctx !== undefined, buildFailure, options.source),
@@ -189,7 +205,7 @@ export async function startServer(options: ServerOptions): Promise<ServerHandle>
           metrics.set('biplane_problems', current.counts.warnings, { severity: 'warning' });
           return metrics.render();
         },
-      });
+      }, options.adminToken !== undefined ? { token: options.adminToken } : {});
     }
     await options.source.start();
     unsubscribe = options.source.onChange((change: SourceChange) => debouncer.add(change));
@@ -197,6 +213,8 @@ export async function startServer(options: ServerOptions): Promise<ServerHandle>
     return {
       xdsAddresses,
       xdsPorts: xdsAddresses.filter((a) => !a.startsWith('unix:')).map((a) => Number(a.slice(a.lastIndexOf(':') + 1))),
+      tlsAddresses: tls?.addresses ?? [],
+      tls,
       adminAddress: admin?.address,
       adminPort: admin?.port,
       metrics,
