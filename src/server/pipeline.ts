@@ -10,6 +10,7 @@ import { SnapshotCache, TypeUrl, XdsServer } from '../xds/index.ts';
 import type { StreamLimits } from '../xds/index.ts';
 import { startAdmin } from './admin.ts';
 import { startTlsPort } from './secure-port.ts';
+import { endDeniedStreams } from './xds-auth.ts';
 import type { TlsPort, TlsPortOptions } from './secure-port.ts';
 import type { AdminServer, Readiness } from './admin.ts';
 import { configDump } from './config-dump.ts';
@@ -151,6 +152,7 @@ export async function startServer(options: ServerOptions): Promise<ServerHandle>
       builds += 1;
       metrics.inc('biplane_model_builds');
       metrics.set('pilot_services', model.services.length);
+      if (tls) endDeniedStreams(xds, model, log);
       registry.pushAll(ctx, change?.since);
       metrics.observe('pilot_xds_push_time', (performance.now() - started) / 1000);
       appliedAt = Date.now();

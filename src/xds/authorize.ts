@@ -12,8 +12,10 @@ export type CallContext = Pick<grpc.ServerDuplexStream<Buffer, unknown>, 'metada
 /**
  * Decides whether a call may stream for the node it claims; rejects to refuse. A rejection's numeric `code` (a gRPC
  * status such as UNAUTHENTICATED or PERMISSION_DENIED) and message end the stream; without a code it ends UNAVAILABLE.
+ * What it resolves to (say the caller's identity) is kept as the stream's principal (`XdsServer.principal`), so the
+ * caller can judge the stream again later.
  */
-export type AuthorizeHook = (node: XdsNode, call: CallContext) => Promise<void>;
+export type AuthorizeHook = (node: XdsNode, call: CallContext) => Promise<unknown>;
 
 /** gRPC UNAVAILABLE: the hook failed without saying why the caller is refused (e.g. a token review was unreachable). */
 const UNAVAILABLE = 14;
@@ -27,6 +29,8 @@ export interface GateIo {
   readonly kind: StreamKind;
   readonly call: CallContext;
   readonly authorize: AuthorizeHook;
+  /** Called once with what the hook resolved to, before the waiting requests are delivered. */
+  allowed(principal: unknown): void;
   deliver(bytes: Buffer): void;
   fail(code: number, details: string): void;
 }
@@ -57,14 +61,15 @@ export class AuthGate {
     this.#state = 'waiting';
     this.#waiting.push(bytes);
     this.io.authorize(node, this.io.call).then(
-      () => this.#open(),
+      (principal) => this.#open(principal),
       (err: unknown) => this.#refuse(err),
     );
   }
 
-  #open(): void {
+  #open(principal: unknown): void {
     if (this.#state !== 'waiting') return;
     this.#state = 'open';
+    this.io.allowed(principal);
     for (const bytes of this.#waiting.splice(0)) this.io.deliver(bytes);
   }
 

@@ -77,6 +77,8 @@ export const adsServiceDefinition: grpc.ServiceDefinition = {
 interface Live {
   readonly stream: SotwStream | DeltaStream;
   readonly call: AdsCall;
+  /** What the authorize hook resolved to for this stream (undefined without a hook). */
+  principal?: unknown;
 }
 
 /** Serves a SnapshotCache over ADS; emits typed events for every stream, request, response, ACK and NACK. */
@@ -162,6 +164,11 @@ export class XdsServer {
     return true;
   }
 
+  /** What the authorize hook resolved to for a live stream (undefined without a hook, before it resolved, or when gone). */
+  principal(streamId: number): unknown {
+    return this.#live.get(streamId)?.principal;
+  }
+
   /** The live streams of one node id. */
   streamsOfNode(nodeId: string): StreamInfo[] {
     return this.streams().filter((s) => s.node?.id === nodeId);
@@ -188,13 +195,16 @@ export class XdsServer {
       },
     };
     const stream = kind === 'sotw' ? new SotwStream(io) : new DeltaStream(io);
-    this.#live.set(id, { stream, call });
+    const live: Live = { stream, call };
+    this.#live.set(id, live);
     const done = (error?: string): void => {
       ended = true;
       stream.close(error);
       this.#live.delete(id);
     };
-    const gate = authorize ? new AuthGate({ kind, call, authorize, deliver: (b) => stream.receive(b), fail: (code, details) => stream.end(code, details) }) : undefined;
+    const gate = authorize
+      ? new AuthGate({ kind, call, authorize, allowed: (p) => (live.principal = p), deliver: (b) => stream.receive(b), fail: (code, details) => stream.end(code, details) })
+      : undefined;
     call.on('data', (bytes: Buffer) => (gate ? gate.receive(bytes) : stream.receive(bytes)));
     call.on('end', () => {
       done();

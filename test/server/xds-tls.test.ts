@@ -242,3 +242,17 @@ test('rotated certificate files: new connections get the new certificate while a
   assert.ok(sotwNames(pushed).includes('outbound|8080||extra.e2e.svc.cluster.local'));
   assert.deepEqual(firstSeen, [pki.server.serial.toLowerCase()], 'the old connection never handshook again');
 });
+
+test('a stream allowed for a pod the model did not know ends PERMISSION_DENIED once the pod appears with another service account', { timeout: 60_000 }, async (t) => {
+  const f = await serveTls(t, 'late-pod');
+  const v6 = f.server.tlsAddresses[1] as string;
+  const s = sotw(f, v6, { cert: pki.app });
+  s.send({ node: node('late-0', 'e2e', '10.244.0.30'), type_url: TypeUrl.Cluster });
+  const cds = await s.next(10_000);
+  s.send({ type_url: TypeUrl.Cluster, version_info: cds.version_info, response_nonce: cds.nonce });
+  await writeFile(path.join(f.manifests.dir, 'late.yaml'), JSON.stringify(pod('late-0', 'db', '10.244.0.30')));
+  const status = await s.status(15_000);
+  assert.equal(status.code, grpc.status.PERMISSION_DENIED);
+  assert.match(status.details, /pod e2e\/late-0 runs as service account db/);
+  assert.equal(f.server.xds.streams().length, 0);
+});

@@ -16,11 +16,12 @@ describe('the authorize hook', () => {
   const opened: string[] = [];
   let release: (() => void) | undefined;
   before(async () => {
-    const authorize = async (n: XdsNode, call: CallContext): Promise<void> => {
+    const authorize = async (n: XdsNode, call: CallContext): Promise<unknown> => {
       seen.push({ node: n.id, peer: call.getPeer() });
       if (n.id === 'denied') throw Object.assign(new Error('not yours'), { code: grpc.status.PERMISSION_DENIED });
       if (n.id === 'broken') throw new Error('review service down');
       if (n.id === 'slow') await new Promise<void>((resolve) => (release = resolve));
+      return { principal: n.id };
     };
     run = await start('127.0.0.1:0', { authorize });
     for (const id of ['allowed', 'denied', 'broken', 'slow']) run.cache.setSnapshot(id, world(2));
@@ -37,6 +38,9 @@ describe('the authorize hook', () => {
       assert.deepEqual(sotwNames(await s.next()), ['c0', 'c1']);
       const entry = seen.find((e) => e.node === 'allowed');
       assert.match(entry?.peer ?? '', /^(ipv4:)?127\.0\.0\.1:\d+$/);
+      const stream = run.server.streamsOfNode('allowed')[0];
+      assert.ok(stream);
+      assert.deepEqual(run.server.principal(stream.id), { principal: 'allowed' }, 'what the hook resolved to is kept');
     } finally {
       s.close();
     }
