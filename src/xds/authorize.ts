@@ -19,8 +19,9 @@ export type AuthorizeHook = (node: XdsNode, call: CallContext) => Promise<unknow
 
 /** gRPC UNAVAILABLE: the hook failed without saying why the caller is refused (e.g. a token review was unreachable). */
 const UNAVAILABLE = 14;
-/** Requests a stream may send before its authorization is decided; past that it is refused. */
+/** Requests, and their bytes, a stream may send before its authorization is decided; past either it is refused. */
 const MAX_WAITING = 16;
+const MAX_WAITING_BYTES = 1024 * 1024;
 /** gRPC RESOURCE_EXHAUSTED. */
 const RESOURCE_EXHAUSTED = 8;
 
@@ -39,6 +40,7 @@ export interface GateIo {
 export class AuthGate {
   #state: 'idle' | 'waiting' | 'open' | 'refused' = 'idle';
   readonly #waiting: Buffer[] = [];
+  #waitingBytes = 0;
 
   constructor(private readonly io: GateIo) {}
 
@@ -47,9 +49,11 @@ export class AuthGate {
     if (this.#state === 'open') return this.io.deliver(bytes);
     if (this.#state === 'refused') return;
     if (this.#state === 'waiting') {
-      if (this.#waiting.length >= MAX_WAITING) {
+      this.#waitingBytes += bytes.length;
+      if (this.#waiting.length >= MAX_WAITING || this.#waitingBytes > MAX_WAITING_BYTES) {
         this.#state = 'refused';
-        this.io.fail(RESOURCE_EXHAUSTED, `more than ${MAX_WAITING} requests before the stream was authorized`);
+        this.#waiting.length = 0;
+        this.io.fail(RESOURCE_EXHAUSTED, `more than ${MAX_WAITING} requests or ${MAX_WAITING_BYTES} bytes before the stream was authorized`);
         return;
       }
       this.#waiting.push(bytes);

@@ -93,3 +93,23 @@ describe('the authorize hook', () => {
     assert.equal(seen.length, before);
   });
 });
+
+describe('requests waiting for the authorize hook', () => {
+  let run: Running;
+  before(async () => {
+    run = await start('127.0.0.1:0', { authorize: () => new Promise(() => undefined) });
+  });
+  after(async () => {
+    await run.server.close(100);
+  });
+
+  test('are bounded: a client that keeps sending while its authorization is pending loses its stream with RESOURCE_EXHAUSTED', async () => {
+    const s = openSotw(run.address);
+    s.send({ node: node('pending'), type_url: TypeUrl.Cluster });
+    for (let i = 0; i < 20; i++) s.send({ type_url: `type.example/t${i}` });
+    const status = await s.status();
+    s.close();
+    assert.equal(status.code, grpc.status.RESOURCE_EXHAUSTED);
+    assert.match(status.details, /before the stream was authorized/);
+  });
+});
