@@ -186,7 +186,8 @@ export async function startServer(options: ServerOptions): Promise<ServerHandle>
     });
     if (options.tls) {
       const grpcOptions = { 'grpc.max_receive_message_length': 4 * 1024 * 1024, 'grpc.max_send_message_length': 64 * 1024 * 1024 };
-      tls = await startTlsPort(xds, options.tls, () => ctx?.model, grpcOptions, log);
+      // Refusals are caused by callers who may be anyone: one shared log budget, so none can flood the log.
+      tls = await startTlsPort(xds, options.tls, () => ctx?.model, grpcOptions, (line) => clientLog.log('xds-tls-refusals', line));
     }
     if (options.adminAddress !== false) {
       admin = await startAdmin(options.adminAddress ?? DEFAULT_ADMIN_ADDRESS, {
