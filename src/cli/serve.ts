@@ -10,6 +10,8 @@ import { FileSource } from '../sources/files/index.ts';
 import { KubeSource } from '../sources/kube/index.ts';
 import type { Source } from '../sources/types.ts';
 import type { ForwardingStrategy } from '../translate/index.ts';
+import { SECURITY_OPTIONS, SECURITY_USAGE, readSecurityFlags, securityOptions } from './serve-security.ts';
+import type { SecurityFlags } from './serve-security.ts';
 import { formatProblem } from './translate.ts';
 import type { Command } from './main.ts';
 
@@ -41,6 +43,7 @@ flags:
                            the xDS address injected sidecars use (default ${DEFAULT_INJECT.xdsAddress})
   --inject-backend iptables|nftables
                            the injected capture rules' flavour (default ${DEFAULT_INJECT.backend})
+${SECURITY_USAGE}
   --quiet                  no per-push log lines on stderr
   --help
 
@@ -60,6 +63,10 @@ export interface ServeFlags {
   readonly sizeLimits: NonNullable<ServerOptions['sizeLimits']>;
   /** The injection webhook, when asked for. */
   readonly webhook?: { readonly address: string; readonly certFile: string; readonly keyFile: string; readonly inject: InjectOptions };
+  /** TLS port, plaintext policy, authentication and admin token (files not read yet). */
+  readonly security: SecurityFlags;
+  /** The watched cluster, where tokens are reviewed by default (undefined with --manifests). */
+  readonly cluster?: { readonly kubeconfig?: string; readonly inCluster?: boolean };
 }
 
 /** Reads the flags into a source (not started) and server options; a string is the error to print. */
@@ -84,6 +91,7 @@ export function readFlags(argv: readonly string[]): ServeFlags | string | 'help'
       'inject-image': { type: 'string' },
       'inject-xds-address': { type: 'string' },
       'inject-backend': { type: 'string' },
+      ...SECURITY_OPTIONS,
       help: { type: 'boolean', default: false },
     },
   });
@@ -105,17 +113,12 @@ export function readFlags(argv: readonly string[]): ServeFlags | string | 'help'
   const responseBytes = limit('max-response-bytes');
   if (typeof resourceBytes === 'string') return resourceBytes;
   if (typeof responseBytes === 'string') return responseBytes;
-  const webhookFlags = [values['webhook-address'], values['webhook-cert'], values['webhook-key']];
-  if (webhookFlags.some((v) => v !== undefined) && !webhookFlags.every((v) => v !== undefined)) {
-    return '--webhook-address, --webhook-cert and --webhook-key go together';
-  }
-  const [webhookAddress, certFile, keyFile] = webhookFlags;
-  const inject = injectOptions({
-    ...(values['inject-image'] !== undefined ? { image: values['inject-image'] } : {}),
-    ...(values['inject-xds-address'] !== undefined ? { xdsAddress: values['inject-xds-address'] } : {}),
-    ...(values['inject-backend'] !== undefined ? { backend: values['inject-backend'] } : {}),
-  });
-  if (typeof inject === 'string') return `--inject-${inject}`;
+  const adminAddress = values['admin-address'] === 'none' ? false : values['admin-address'];
+  const security = readSecurityFlags(values, values['xds-address'], adminAddress);
+  if (typeof security === 'string') return security;
+  const plaintextAddresses = security.plaintext === 'none' ? [] : values['xds-address'] ?? DEFAULT_XDS_ADDRESSES;
+  const webhook = readWebhookFlags(values);
+  if (typeof webhook === 'string') return webhook;
   const overrides = { ...(resourceBytes !== undefined ? { resourceBytes } : {}), ...(responseBytes !== undefined ? { responseBytes } : {}) };
   const source: Source = values.manifests !== undefined
     ? new FileSource({ path: values.manifests })
@@ -127,15 +130,33 @@ export function readFlags(argv: readonly string[]): ServeFlags | string | 'help'
     source,
     origin,
     ...(values.manifests !== undefined ? { manifests: values.manifests } : {}),
-    xdsAddresses: values['xds-address'] ?? DEFAULT_XDS_ADDRESSES,
-    adminAddress: values['admin-address'] === 'none' ? false : values['admin-address'],
+    xdsAddresses: plaintextAddresses,
+    adminAddress,
     strategy: values.strategy,
     debounceMs,
     debounceMaxMs,
     quiet: values.quiet,
     sizeLimits: { envoy: overrides, grpc: overrides },
-    ...(webhookAddress && certFile && keyFile ? { webhook: { address: webhookAddress, certFile, keyFile, inject } } : {}),
+    ...(webhook ? { webhook } : {}),
+    security,
+    ...(values.manifests === undefined ? { cluster: values.kubeconfig !== undefined ? { kubeconfig: values.kubeconfig } : { inCluster: true } } : {}),
   };
+}
+
+/** The webhook flags: all three or none, and the injection options the webhook uses; a string is the error. */
+function readWebhookFlags(values: Record<string, string | boolean | string[] | undefined>): ServeFlags['webhook'] | string {
+  const text = (flag: string): string | undefined => (typeof values[flag] === 'string' ? (values[flag] as string) : undefined);
+  const [address, certFile, keyFile] = [text('webhook-address'), text('webhook-cert'), text('webhook-key')];
+  const given = [address, certFile, keyFile].filter((v) => v !== undefined).length;
+  if (given !== 0 && given !== 3) return '--webhook-address, --webhook-cert and --webhook-key go together';
+  const overrides: { image?: string; xdsAddress?: string; backend?: string } = {};
+  const [image, xdsAddress, backend] = [text('inject-image'), text('inject-xds-address'), text('inject-backend')];
+  if (image !== undefined) overrides.image = image;
+  if (xdsAddress !== undefined) overrides.xdsAddress = xdsAddress;
+  if (backend !== undefined) overrides.backend = backend;
+  const inject = injectOptions(overrides);
+  if (typeof inject === 'string') return `--inject-${inject}`;
+  return address && certFile && keyFile ? { address, certFile, keyFile, inject } : undefined;
 }
 
 /** Resolves with the signal's name on the first SIGINT or SIGTERM. */
@@ -157,6 +178,7 @@ async function startServing(flags: ServeFlags): Promise<{ server: ServerHandle; 
   let server: ServerHandle;
   try {
     server = await startServer({
+      ...securityOptions(flags.security, flags.cluster),
       source: flags.source,
       xdsAddresses: flags.xdsAddresses,
       adminAddress: flags.adminAddress,
@@ -211,11 +233,12 @@ export const command: Command = {
         origin: flags.origin,
         ...(flags.manifests !== undefined ? { manifests: flags.manifests } : {}),
         xdsAddresses: server.xdsAddresses,
+        tlsAddresses: server.tlsAddresses,
         ...(server.adminAddress !== undefined ? { adminAddress: server.adminAddress } : {}),
       }));
     }
     for (const p of flags.source.problems()) console.error(formatProblem(p));
-    console.log(`biplane-listening ${JSON.stringify({ xds: server.xdsAddresses, admin: server.adminAddress ?? null, webhook: webhook?.address ?? null, pid: process.pid })}`);
+    console.log(`biplane-listening ${JSON.stringify({ xds: server.xdsAddresses, xdsTls: server.tlsAddresses, admin: server.adminAddress ?? null, webhook: webhook?.address ?? null, pid: process.pid })}`);
     const name = await signal;
     console.error(`biplane serve: ${name}, shutting down`);
     await webhook?.close();

@@ -8,6 +8,9 @@ import { SERVER_LISTENER_PREFIX } from '../translate/proxyless/index.ts';
 import { SnapshotCache, TypeUrl, XdsServer } from '../xds/index.ts';
 import type { StreamLimits } from '../xds/index.ts';
 import { startAdmin } from './admin.ts';
+import { startTlsPort } from './secure-port.ts';
+import { endDeniedStreams } from './xds-auth.ts';
+import type { TlsPort, TlsPortOptions } from './secure-port.ts';
 import type { AdminServer, Readiness } from './admin.ts';
 import { configDump } from './config-dump.ts';
 import { Debouncer } from './debounce.ts';
@@ -43,6 +46,10 @@ export interface ServerOptions {
   readonly xdsAddresses?: readonly string[];
   /** Admin HTTP address; `false` for none. Default 127.0.0.1:15014. */
   readonly adminAddress?: string | false;
+  /** Bearer token the admin pages require (all but `/ready`); needed for a non-loopback admin address. */
+  readonly adminToken?: string;
+  /** The TLS xDS port (default address `[::]:15012`), its certificate files and its authenticator; none by default. */
+  readonly tls?: TlsPortOptions;
   readonly strategy?: ForwardingStrategy;
   /** Quiet time before a rebuild (default 100 ms) and the longest a burst may delay it (default 1000 ms). */
   readonly debounceMs?: number;
@@ -63,6 +70,9 @@ export interface ServerOptions {
 export interface ServerHandle {
   readonly xdsAddresses: readonly string[];
   readonly xdsPorts: readonly number[];
+  /** The TLS port's bound addresses (empty without TLS) and its certificate files' state. */
+  readonly tlsAddresses: readonly string[];
+  readonly tls: TlsPort | undefined;
   readonly adminAddress: string | undefined;
   readonly adminPort: number | undefined;
   readonly metrics: MetricsRegistry;
@@ -106,6 +116,7 @@ export async function startServer(options: ServerOptions): Promise<ServerHandle>
   let buildFailure: string | undefined;
   const reported = new Set<string>();
   let admin: AdminServer | undefined;
+  let tls: TlsPort | undefined;
 
   const registry = new ProxyRegistry(cache, {
     published(entry, since) {
@@ -134,6 +145,7 @@ export async function startServer(options: ServerOptions): Promise<ServerHandle>
       builds += 1;
       metrics.inc('biplane_model_builds');
       metrics.set('pilot_services', model.services.length);
+      if (tls) endDeniedStreams(xds, model, log);
       registry.pushAll(next, change?.since);
       metrics.observe('pilot_xds_push_time', (performance.now() - started) / 1000);
       appliedAt = Date.now();
@@ -155,7 +167,9 @@ export async function startServer(options: ServerOptions): Promise<ServerHandle>
       await debouncer.stop();
       await options.source.stop().catch((err: Error) => log(`source stop: ${err.message}`));
       await admin?.close();
-      await xds.close(2000);
+      const closing = xds.close(2000);
+      await tls?.close(2000);
+      await closing;
     })());
 
   try {
@@ -163,6 +177,11 @@ export async function startServer(options: ServerOptions): Promise<ServerHandle>
       const inUse = /EADDRINUSE/.test(err.message) ? ' (address already in use: is another biplane or istiod running? pick another with --xds-address)' : '';
       throw new Error(`${err.message.split(' errors: ')[0] ?? err.message}${inUse}`);
     });
+    if (options.tls) {
+      const grpcOptions = { 'grpc.max_receive_message_length': 4 * 1024 * 1024, 'grpc.max_send_message_length': 64 * 1024 * 1024 };
+      // Refusals are caused by callers who may be anyone: one shared log budget, so none can flood the log.
+      tls = await startTlsPort(xds, options.tls, () => ctx?.model, grpcOptions, (line) => clientLog.log('xds-tls-refusals', line));
+    }
     if (options.adminAddress !== false) {
       admin = await startAdmin(options.adminAddress ?? DEFAULT_ADMIN_ADDRESS, {
         readiness: () => readiness(ctx !== undefined, buildFailure, options.source),
@@ -182,7 +201,7 @@ export async function startServer(options: ServerOptions): Promise<ServerHandle>
           metrics.set('biplane_problems', current.counts.warnings, { severity: 'warning' });
           return metrics.render();
         },
-      });
+      }, options.adminToken !== undefined ? { token: options.adminToken } : {});
     }
     await options.source.start();
     unsubscribe = options.source.onChange((change: SourceChange) => debouncer.add(change));
@@ -190,6 +209,8 @@ export async function startServer(options: ServerOptions): Promise<ServerHandle>
     return {
       xdsAddresses,
       xdsPorts: xdsAddresses.filter((a) => !a.startsWith('unix:')).map((a) => Number(a.slice(a.lastIndexOf(':') + 1))),
+      tlsAddresses: tls?.addresses ?? [],
+      tls,
       adminAddress: admin?.address,
       adminPort: admin?.port,
       metrics,

@@ -30,14 +30,18 @@ test("the container's arguments are valid `biplane serve` flags binding the port
   assert.equal(container()['command'], undefined, "the image's ENTRYPOINT runs biplane; the Deployment only passes args");
 });
 
-test("run with the Deployment's args (demo manifests, ephemeral ports, a test cert), serve answers /ready, xDS and the webhook over IPv4 and IPv6", async (t) => {
+test("run with the Deployment's args (demo manifests, ephemeral ports, a test cert, a token file), serve answers /ready, xDS and the webhook over IPv4 and IPv6, admin pages only with the token", async (t) => {
   const dir = mkdtempSync(path.join(tmpdir(), 'biplane-deploy-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   const cert = await loopbackCert();
   writeFileSync(path.join(dir, 'tls.crt'), cert.cert);
   writeFileSync(path.join(dir, 'tls.key'), cert.key);
+  const token = 'deploy-test-token-0123456789';
+  writeFileSync(path.join(dir, 'token'), `${token}\n`);
+  const mounted = container()['volumeMounts'].find((m: { name: string }) => m.name === 'admin-token')['mountPath'] as string;
   const args = (container()['args'] as string[]).slice(1).flatMap((a) =>
-    a === '--in-cluster' ? ['--manifests', 'examples/demo'] : [a.replace(/:150\d\d$/, ':0').replace(/^\/etc\/biplane\/webhook\//, `${dir}/`)]);
+    a === '--in-cluster' ? ['--manifests', 'examples/demo'] : [a.replace(/:150\d\d$/, ':0').replace(/^\/etc\/biplane\/webhook\//, `${dir}/`).replace(mounted, dir)],
+  );
   const serve = ServeProcess.start(args);
   t.after(() => serve.kill());
   const listening = await serve.listening;
@@ -45,6 +49,9 @@ test("run with the Deployment's args (demo manifests, ephemeral ports, a test ce
   for (const host of ['127.0.0.1', '[::1]']) {
     const res = await fetch(`http://${host}:${admin}/ready`);
     assert.equal(res.status, 200, `/ready over ${host}`);
+    assert.equal((await fetch(`http://${host}:${admin}/debug/syncz`)).status, 401, `/debug/syncz without the token over ${host}`);
+    const syncz = await fetch(`http://${host}:${admin}/debug/syncz`, { headers: { authorization: `Bearer ${token}` } });
+    assert.equal(syncz.status, 200, `/debug/syncz with the token over ${host}`);
   }
   assert.equal(listening.xds.length, 1);
   const net = await import('node:net');

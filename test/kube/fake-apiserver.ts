@@ -2,11 +2,13 @@
 // real @kubernetes/client-node talks to it. One global resourceVersion, a bounded event history, discovery, paginated
 // lists (`limit`/`continue`), a ServiceEntry CRD that can come and go, and fault injection: 410 Gone, ERROR events,
 // bookmarks, stalled and dropped watches, and through `faults` (fake-faults.ts) 401, 403 per RBAC rule, 429 with
-// Retry-After, 504 too large resource version, cut lists, malformed, cut and reordered watch lines.
+// Retry-After, 504 too large resource version, cut lists, malformed, cut and reordered watch lines. TokenReviews are
+// answered from the tokens a test registers in `tokens` (fake-tokens.ts).
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { FakeFaults, type Verb } from './fake-faults.ts';
 import { Pager } from './fake-pages.ts';
+import { FakeTokens, TOKEN_REVIEW_PATH } from './fake-tokens.ts';
 import {
   FAKE_RESOURCES,
   apiGroups,
@@ -60,6 +62,8 @@ export class FakeApiServer {
   #stallNext = 0;
   /** Whether the ServiceEntry CRD is installed (discovery and the serviceentries endpoints). */
   serviceEntryCrd: boolean;
+  /** Tokens TokenReview knows (see fake-tokens.ts). */
+  readonly tokens = new FakeTokens();
   /** What the server is told to break (see fake-faults.ts). */
   readonly faults = new FakeFaults();
   /** Called before each list request (page) is answered, to change the server between pages. */
@@ -234,10 +238,12 @@ export class FakeApiServer {
       res.writeHead(code, { 'content-type': 'application/json', ...headers });
       res.end(JSON.stringify(body));
     };
-    if (req.method !== 'GET') return answer(405, status(405, 'MethodNotAllowed'));
+    const post = req.method === 'POST' && url.pathname === TOKEN_REVIEW_PATH;
+    if (req.method !== 'GET' && !post) return answer(405, status(405, 'MethodNotAllowed'));
     if (this.faults.rejectCredentials || req.headers.authorization !== 'Bearer fake-token') {
       return answer(401, { kind: 'Status', apiVersion: 'v1', status: 'Failure', message: 'Unauthorized', reason: 'Unauthorized', code: 401 });
     }
+    if (post) return this.#tokenReview(req, answer);
     if (url.pathname === '/api') return answer(200, { kind: 'APIVersions', versions: ['v1'] });
     if (url.pathname === '/apis') {
       const refusal = this.faults.discoveryRefusal();
@@ -258,6 +264,21 @@ export class FakeApiServer {
     }
     const seen = (code: number): void => void this.requests.push({ method: req.method ?? '', path: url.pathname, query, watch, status: code, at: Date.now() });
     this.#watch(target.resource, target.namespace, query, res, seen);
+  }
+
+  /** Answers a TokenReview create (201 with its status) from the registered tokens. */
+  #tokenReview(req: http.IncomingMessage, answer: (code: number, body: unknown) => void): void {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      let body: Json;
+      try {
+        body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as Json;
+      } catch {
+        return answer(400, status(400, 'BadRequest'));
+      }
+      answer(201, this.tokens.review(body));
+    });
   }
 
   #route(path: string): { resource: FakeResource; namespace: string | undefined } | undefined {

@@ -8,6 +8,8 @@ const ANNOUNCE_MS = 60_000;
 /** What `biplane serve` announces on its `biplane-listening` line. */
 export interface Listening {
   readonly xds: string[];
+  /** The TLS xDS addresses (empty without --tls-cert). */
+  readonly xdsTls: string[];
   readonly admin: string;
   /** The injection webhook's address, null unless `--webhook-address` was given. */
   readonly webhook?: string | null;
