@@ -1,6 +1,8 @@
 // The admin HTTP server (node:http, loopback by default): debug pages as JSON, readiness, Prometheus metrics.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { handleUi, UI_PATHS } from './ui/routes.ts';
+import type { AdminUi } from './ui/routes.ts';
 
 /** Whether the server is ready, and why not when it is not (the `/ready` body). */
 export type Readiness = { readonly ready: true } | { readonly ready: false; readonly reason: string };
@@ -14,6 +16,8 @@ export interface AdminView {
   registryz(): unknown;
   problems(): unknown;
   metrics(): string;
+  /** The web view (`/ui` and the JSON it reads); absent: those paths are 404. */
+  readonly ui?: AdminUi;
 }
 
 /** A running admin server. */
@@ -31,6 +35,7 @@ export const ADMIN_PATHS: readonly (readonly [string, string])[] = [
   ['/debug/problems', 'current input, proxy and validation problems'],
   ['/ready', '200 while the sources are synced and applying and the last model build succeeded, else 503 with the reason'],
   ['/metrics', 'Prometheus text format (istiod names: pilot_xds, pilot_xds_pushes, ...)'],
+  ...UI_PATHS,
 ];
 
 /** Serves `view` on `address` ("127.0.0.1:15014", "[::1]:0"); rejects with a clear error when it cannot bind. */
@@ -51,6 +56,7 @@ export function startAdmin(address: string, view: AdminView): Promise<AdminServe
         port: bound,
         close: () =>
           new Promise<void>((done) => {
+            view.ui?.feed.close();
             server.close(() => done());
             server.closeAllConnections();
           }),
@@ -63,6 +69,7 @@ function handle(view: AdminView, req: http.IncomingMessage, res: http.ServerResp
   const url = new URL(req.url ?? '/', 'http://admin');
   try {
     if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'text/plain', 'only GET\n');
+    if (view.ui && handleUi(view.ui, url, req, res)) return;
     switch (url.pathname) {
       case '/ready': {
         const state = view.readiness();
