@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import { buildModel, checkModel, indexModel, servableModel } from '../../src/model/index.ts';
 import type { IPFamily, ModelIndex, Proxy, Service } from '../../src/model/index.ts';
 import { loadManifests } from '../../src/sources/files/index.ts';
-import { ChangeFeed } from '../../src/server/ui/events.ts';
+import { ChangeFeed, MAX_EVENT_STREAMS } from '../../src/server/ui/events.ts';
 import { meshOverview } from '../../src/server/ui/mesh.ts';
 import { UI_CSS, UI_HTML } from '../../src/server/ui/page.ts';
 import { podProxies, reachability } from '../../src/server/ui/reachability.ts';
@@ -102,6 +102,15 @@ test('the reachability matrix has a row per pod proxy and counts only calls that
   assert.ok(v4?.cells.every((c) => c.find((x) => x.family === 'IPv6')?.verdict === 'proxy-lacks-family'));
 });
 
+test('a matrix past its limits covers the first proxies and services and says how many it left out', async () => {
+  const index = await demoIndex();
+  const proxies = podProxies(index);
+  const matrix = reachability(index, proxies, 'shared', undefined, { proxies: 2, services: 3 });
+  assert.equal(matrix.rows.length, 2);
+  assert.ok(matrix.rows.every((r) => r.cells.length === 3));
+  assert.deepEqual(matrix.omitted, { proxies: proxies.length - 2, services: index.model.services.filter((s) => s.ports.length > 0).length - 3 });
+});
+
 test('the request-path page says what is wrong with a question it cannot answer', async () => {
   const index = await demoIndex();
   const ctx = { model: index.model, index, strategy: 'shared' } as unknown as BuildContext;
@@ -141,5 +150,16 @@ test('the live feed tells a new page to load everything and coalesces a burst of
   assert.match(frames[1] ?? '', /event: change\ndata: \{"seq":1,"topics":\["model","sync"\]\}/);
   (req as unknown as EventEmitter).emit('close');
   assert.equal(feed.clients, 0);
+  feed.close();
+});
+
+test('the live feed refuses event streams past its limit', () => {
+  const feed = new ChangeFeed();
+  for (let i = 0; i < MAX_EVENT_STREAMS; i++) feed.attach(fakeResponse().req, fakeResponse().res);
+  let status = 0;
+  const res = { writeHead: (s: number) => ((status = s), res), end: () => undefined } as unknown as http.ServerResponse;
+  feed.attach(new EventEmitter() as unknown as http.IncomingMessage, res);
+  assert.equal(status, 503);
+  assert.equal(feed.clients, MAX_EVENT_STREAMS);
   feed.close();
 });

@@ -8,6 +8,9 @@ export type ChangeTopic = 'model' | 'sync';
 /** How long changes are gathered before one event goes out. */
 const COALESCE_MS = 150;
 
+/** Most pages listening at once; past it a new stream is refused (503), so open tabs cannot pile up sockets. */
+export const MAX_EVENT_STREAMS = 64;
+
 /** Open event streams and the changes waiting to be announced to them. */
 export class ChangeFeed {
   readonly #clients = new Set<http.ServerResponse>();
@@ -24,8 +27,13 @@ export class ChangeFeed {
     this.#timer.unref();
   }
 
-  /** Turns `res` into an event stream until the client goes away. */
+  /** Turns `res` into an event stream until the client goes away (503 past MAX_EVENT_STREAMS). */
   attach(req: http.IncomingMessage, res: http.ServerResponse): void {
+    if (this.#clients.size >= MAX_EVENT_STREAMS) {
+      res.writeHead(503, { 'content-type': 'text/plain', 'retry-after': '10' });
+      res.end(`more than ${MAX_EVENT_STREAMS} web view event streams are open\n`);
+      return;
+    }
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', connection: 'keep-alive' });
     // `retry` sets EventSource's reconnect delay; the first event makes the page load everything once.
     res.write(`retry: 1000\nevent: change\ndata: ${JSON.stringify({ seq: this.#seq, topics: ['model', 'sync'] })}\n\n`);

@@ -51,6 +51,7 @@ export const UI_HTML = `<!doctype html>
   unmeshed, <span class="badge failed">4</span> failed, <span class="badge none">4</span> the proxy or the service has
   no address of that family. Click a cell to draw its path below.</p>
   <div class="scroll"><table id="reachability"><thead></thead><tbody></tbody></table></div>
+  <p id="reach-omitted" class="hint"></p>
 </section>
 <section>
   <h2>Request path</h2>

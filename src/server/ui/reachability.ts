@@ -28,12 +28,23 @@ export interface ReachRow {
   readonly cells: readonly (readonly ReachCell[])[];
 }
 
-/** The whole matrix, with how many calls reached per family. */
+/** The whole matrix (or its first rows and columns), with how many of its calls reached per family. */
 export interface Reachability {
   readonly services: readonly { readonly hostname: string; readonly port: number }[];
   readonly rows: readonly ReachRow[];
   readonly reached: readonly { readonly family: IPFamily; readonly calls: number }[];
+  /** Proxies and services past the limits, left out of the matrix. */
+  readonly omitted: { readonly proxies: number; readonly services: number };
 }
+
+/** How much of a big mesh one matrix covers: it is computed on the event loop the xDS server shares. */
+export interface MatrixLimits {
+  readonly proxies: number;
+  readonly services: number;
+}
+
+/** 100 × 200 × 2 simulated calls at most per model generation. */
+export const DEFAULT_MATRIX_LIMITS: MatrixLimits = { proxies: 100, services: 200 };
 
 /** The proxies of the model's pods, built from the node each pod's proxy would send. */
 export function podProxies(index: ModelIndex): Proxy[] {
@@ -45,11 +56,18 @@ export function podProxies(index: ModelIndex): Proxy[] {
   });
 }
 
-/** The matrix for `proxies` against every service of `index` with a port. */
-export function reachability(index: ModelIndex, proxies: readonly Proxy[], strategy: ForwardingStrategy, cache?: TranslationCache): Reachability {
-  const targets = index.model.services.flatMap((s) => (s.ports[0] ? [{ service: s, port: s.ports[0] }] : []));
+/** The matrix for `proxies` against every service of `index` with a port, up to `limits`. */
+export function reachability(
+  index: ModelIndex,
+  proxies: readonly Proxy[],
+  strategy: ForwardingStrategy,
+  cache?: TranslationCache,
+  limits: MatrixLimits = DEFAULT_MATRIX_LIMITS,
+): Reachability {
+  const allTargets = index.model.services.flatMap((s) => (s.ports[0] ? [{ service: s, port: s.ports[0] }] : []));
+  const targets = allTargets.slice(0, limits.services);
   const reached = new Map<IPFamily, number>(FAMILIES.map((f) => [f, 0]));
-  const rows = proxies.map((proxy): ReachRow => {
+  const rows = proxies.slice(0, limits.proxies).map((proxy): ReachRow => {
     const config = proxyConfig(index, proxy, strategy, cache);
     const cells = targets.map(({ service, port }) =>
       FAMILIES.map((family): ReachCell => {
@@ -66,5 +84,6 @@ export function reachability(index: ModelIndex, proxies: readonly Proxy[], strat
     return { proxy: `${proxy.namespace}/${proxy.pod ?? proxy.id}`, nodeId: proxy.id, type: proxy.type, mode: proxy.mode, cells };
   });
   const services = targets.map((t) => ({ hostname: t.service.hostname, port: t.port.port }));
-  return { services, rows, reached: FAMILIES.map((family) => ({ family, calls: reached.get(family) ?? 0 })) };
+  const omitted = { proxies: Math.max(0, proxies.length - limits.proxies), services: allTargets.length - targets.length };
+  return { services, rows, reached: FAMILIES.map((family) => ({ family, calls: reached.get(family) ?? 0 })), omitted };
 }

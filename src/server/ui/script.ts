@@ -78,6 +78,8 @@ function renderReach(reach) {
   for (const r of reach.reached) setCount('count-reached-' + r.family.toLowerCase(), r.calls);
   const head = el('tr', {}, el('th', {}, 'proxy'), el('th', {}, 'mode'), ...reach.services.map((s) => el('th', { class: 'svc', title: s.hostname + ':' + s.port }, s.hostname.split('.svc.')[0] + ':' + s.port)));
   document.querySelector('#reachability thead').replaceChildren(head);
+  const { proxies, services } = reach.omitted;
+  document.getElementById('reach-omitted').textContent = proxies || services ? 'Left out past the limits: ' + proxies + ' proxies, ' + services + ' services.' : '';
   fill('reachability', reach.rows.map((row) => el('tr', { 'data-proxy': row.proxy },
     el('th', {}, row.proxy), el('td', {}, row.type === 'proxyless' ? row.mode + ', gRPC' : row.mode),
     ...row.cells.map((cell, i) => {
