@@ -4,6 +4,8 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import http from 'node:http';
 import { isIP, type AddressInfo } from 'node:net';
+import { handleUi, UI_PATHS } from './ui/routes.ts';
+import type { AdminUi } from './ui/routes.ts';
 
 /** Whether the server is ready, and why not when it is not (the `/ready` body). */
 export type Readiness = { readonly ready: true } | { readonly ready: false; readonly reason: string };
@@ -17,6 +19,8 @@ export interface AdminView {
   registryz(): unknown;
   problems(): unknown;
   metrics(): string;
+  /** The web view (`/ui` and the JSON it reads); absent: those paths are 404. */
+  readonly ui?: AdminUi;
 }
 
 /** A running admin server. */
@@ -34,6 +38,7 @@ export const ADMIN_PATHS: readonly (readonly [string, string])[] = [
   ['/debug/problems', 'current input, proxy and validation problems'],
   ['/ready', '200 while the sources are synced and applying and the last model build succeeded, else 503 with the reason'],
   ['/metrics', 'Prometheus text format (istiod names: pilot_xds, pilot_xds_pushes, ...)'],
+  ...UI_PATHS,
 ];
 
 /** Whether a host (no brackets) is a loopback address or `localhost`. */
@@ -71,6 +76,7 @@ export function startAdmin(address: string, view: AdminView, options: { readonly
         port: bound,
         close: () =>
           new Promise<void>((done) => {
+            view.ui?.feed.close();
             server.close(() => done());
             server.closeAllConnections();
           }),
@@ -101,6 +107,7 @@ function handle(view: AdminView, req: http.IncomingMessage, res: http.ServerResp
   const url = new URL(req.url ?? '/', 'http://admin');
   try {
     if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'text/plain', 'only GET\n');
+    if (view.ui && handleUi(view.ui, url, req, res)) return;
     switch (url.pathname) {
       case '/ready': {
         const state = view.readiness();

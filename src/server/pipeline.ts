@@ -28,6 +28,9 @@ import type { SizeLimits } from './size-guard.ts';
 import type { SharingStats } from './shared-resources.ts';
 import { SyncStatus } from './sync-status.ts';
 import { problemsView, registryz, syncz } from './views.ts';
+import { ChangeFeed } from './ui/events.ts';
+import type { ChangeTopic } from './ui/events.ts';
+import { uiView } from './ui/view.ts';
 
 /** istiod's plaintext xDS port, on both loopback families. */
 export const DEFAULT_XDS_ADDRESSES: readonly string[] = ['127.0.0.1:15010', '[::1]:15010'];
@@ -117,12 +120,15 @@ export async function startServer(options: ServerOptions): Promise<ServerHandle>
   const reported = new Set<string>();
   let admin: AdminServer | undefined;
   let tls: TlsPort | undefined;
+  // The web view hears of every model build and every sync change (coalesced), and fetches what it shows.
+  const feed = new ChangeFeed();
 
   const registry = new ProxyRegistry(cache, {
     published(entry, since) {
       if (since !== undefined) metrics.observe('pilot_proxy_convergence_time', (performance.now() - since) / 1000);
       clientLog.log(entry.nodeId, `push ${entry.nodeId}: ${[...(entry.published?.types.values() ?? [])].reduce((n, t) => n + t.resources.size, 0)} resources`);
       logOnce(entry.problems.filter((p) => p.severity === 'error').map((p) => `${entry.nodeId}: ${p.message}`), loggedDrops, log);
+      feed.notify('sync');
     },
     rejected(entry) {
       metrics.inc('biplane_snapshot_rejections');
@@ -130,7 +136,8 @@ export async function startServer(options: ServerOptions): Promise<ServerHandle>
       clientLog.log(entry.nodeId, `snapshot for ${entry.nodeId} failed validation, keeping the last good one: ${first?.message ?? 'unknown problem'}`);
     },
   });
-  wireEvents(xds, registry, sync, metrics, clientLog, options.maxServerListeners ?? DEFAULT_MAX_SERVER_LISTENERS, () => ctx);
+  const maxServerListeners = options.maxServerListeners ?? DEFAULT_MAX_SERVER_LISTENERS;
+  wireEvents(xds, registry, sync, metrics, clientLog, maxServerListeners, () => ctx, (topic) => feed.notify(topic));
 
   // Incremental: only objects whose instance changed are converted again, only affected services re-merged/re-indexed.
   const generations = new ModelGenerations(strategy, shared, limits);
@@ -150,6 +157,7 @@ export async function startServer(options: ServerOptions): Promise<ServerHandle>
       metrics.observe('pilot_xds_push_time', (performance.now() - started) / 1000);
       appliedAt = Date.now();
       buildFailure = undefined;
+      feed.notify('model');
       log(`model ${builds}: ${model.services.length} services, ${model.endpoints.length} endpoints, ${model.pods.length} pods, ${problems.length} problems; ${registry.size} proxies`);
     } catch (err) {
       generations.startOver(); // convert everything again next time; `ctx` keeps the last good model
@@ -191,6 +199,7 @@ export async function startServer(options: ServerOptions): Promise<ServerHandle>
           return entry?.published ? configDump(entry.published, new Date(entry.publishedAt ?? Date.now())) : undefined;
         },
         registryz: () => registryz(ctx?.model),
+        ui: { feed, view: uiView({ context: () => ctx, connected: (id) => registry.byNodeId(id)[0]?.proxy }) },
         problems: () => problemsView(options.source.problems(), modelProblems, registry.entries()),
         metrics: () => {
           metrics.set('pilot_xds', xds.streams().length);
@@ -280,9 +289,11 @@ function wireEvents(
   clientLog: LogLimiter,
   maxServerListeners: number,
   current: () => BuildContext | undefined,
+  changed: (topic: ChangeTopic) => void,
 ): void {
   xds.events.on('streamOpen', (e) => {
     const entry = registry.open(e.streamId, e.node);
+    changed('sync');
     metrics.set('pilot_xds', xds.streams().length);
     clientLog.log(e.node.id, `connect ${e.node.id} (${e.kind} stream ${e.streamId} from ${e.peer})`);
     const ctx = current();
@@ -290,11 +301,13 @@ function wireEvents(
   });
   xds.events.on('streamClose', (e) => {
     registry.close(e.streamId, e.node);
+    changed('sync');
     sync.onClose(e.streamId);
     metrics.set('pilot_xds', Math.max(0, xds.streams().length - 1));
     clientLog.log(e.node.id, `disconnect ${e.node.id} (stream ${e.streamId}${e.error ? `: ${e.error}` : ''})`);
   });
   xds.events.on('request', (e) => {
+    changed('sync'); // an ACK or NACK moves a type's sync state
     if (e.typeUrl !== TypeUrl.Listener || e.stale) return;
     const key = proxyKey(e.node);
     if (!registry.subscribe(e.streamId, key, { kind: e.kind, names: e.names, unsubscribe: e.unsubscribe })) return;
@@ -312,11 +325,13 @@ function wireEvents(
   });
   xds.events.on('response', (e) => {
     sync.onResponse(e);
+    changed('sync');
     metrics.inc('pilot_xds_pushes', { type: metricTypeLabel(e.typeUrl) });
     metrics.observe('pilot_xds_config_size_bytes', e.bytes, { type: metricTypeLabel(e.typeUrl) });
   });
   xds.events.on('nack', (e) => {
     sync.onNack(e);
+    changed('sync');
     metrics.inc('pilot_total_xds_rejects', { type: metricTypeLabel(e.typeUrl) });
     clientLog.log(e.node.id, `NACK from ${e.node.id} for ${typeLabel(e.typeUrl)} version ${e.version}: ${e.error.message}`);
   });

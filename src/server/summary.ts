@@ -32,7 +32,10 @@ export function serveSummary(input: SummaryInput): string {
   }
   lines.push('', `xDS (ADS, plaintext gRPC): ${input.xdsAddresses.join(', ') || 'none'}`);
   if (input.tlsAddresses?.length) lines.push(`xDS (ADS, TLS, authenticated): ${input.tlsAddresses.join(', ')}`);
-  if (input.adminAddress) lines.push(`admin: http://${input.adminAddress}/debug  (syncz, config_dump, registryz, problems, ready, metrics)`);
+  if (input.adminAddress) {
+    lines.push(`admin: http://${input.adminAddress}/debug  (syncz, config_dump, registryz, problems, ready, metrics)`);
+    lines.push(`web view: http://${input.adminAddress}/ui`);
+  }
   const pod = model.pods.find((p) => p.ips.length > 1) ?? model.pods[0];
   const xds = input.xdsAddresses[0] ?? '127.0.0.1:15010';
   if (pod) {
