@@ -2,7 +2,7 @@
 import { parseBenchArgs } from './args.ts';
 import type { BenchArgs, Scenario } from './args.ts';
 import type { ClusterShape } from './cluster.ts';
-import { formatTable, progress, writeResult } from './report.ts';
+import { formatTable, progressDone, writeResult } from './report.ts';
 import type { ScenarioResult } from './report.ts';
 import { runChurn } from './churn.ts';
 import { runMemory } from './memory.ts';
@@ -34,13 +34,16 @@ async function main(): Promise<void> {
   for (const scenario of args.scenarios) {
     const started = performance.now();
     const result = await run(args, scenario);
+    progressDone();
     process.stdout.write(`${formatTable(`${scenario} (${((performance.now() - started) / 1000).toFixed(1)} s)`, result.rows)}\n`);
     const file = writeResult(args.out, result, { ...args });
-    progress(`${scenario}: wrote ${file}`);
+    process.stdout.write(`wrote ${file}\n\n`);
   }
+  progressDone();
 }
 
 main().catch((err: unknown) => {
+  progressDone();
   process.stderr.write(`bench: ${err instanceof Error ? err.message : String(err)}\n`);
   process.exitCode = 1;
 });

@@ -2,6 +2,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { progressReporter } from '../src/cli/progress.ts';
 
 /** One result row: column name → value. */
 export type Row = Readonly<Record<string, string | number | boolean | null>>;
@@ -67,9 +68,16 @@ export function writeResult(dir: string, result: ScenarioResult, args: Readonly<
   return file;
 }
 
-/** A progress line on stderr (long runs). */
+const reporter = progressReporter(process.stderr);
+
+/** Progress on long runs: one line rewritten in place on a TTY stderr, nothing when stderr is piped. */
 export function progress(message: string): void {
-  process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}\n`);
+  reporter.update(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}`);
+}
+
+/** Clears the progress line before a result table is printed. */
+export function progressDone(): void {
+  reporter.done();
 }
 
 /** Rounds to `digits` decimals (for ratios in rows). */

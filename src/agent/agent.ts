@@ -10,9 +10,7 @@ import { localhostOf, proxyFamilies, wildcardOf } from '../translate/proxy-addre
 import { ADMIN_PORT, READINESS_PORT } from '../translate/proxy-ports.ts';
 import { fromProto3Json } from '../xds/proto3-json-parse.ts';
 import { toProto3Json, type JsonValue } from '../xds/proto3-json.ts';
-import type { CertificateSource } from '../trust/identity.ts';
 import { NameTableClient } from './ads-client.ts';
-import { CertificateClient, type CertificateClientOptions } from './certificates.ts';
 import { nameLookup } from './dns/names.ts';
 import { DnsProxy } from './dns/server.ts';
 import type { Upstream } from './dns/upstream.ts';
@@ -34,8 +32,8 @@ export interface AgentConfig {
   readonly readinessPort?: number;
   readonly drainMs?: number;
   readonly envoyLogLevel?: string;
-  /** Where the pod's workload certificate comes from (the CA, with the pod's token); none without it. */
-  readonly certificates?: Omit<CertificateClientOptions, 'log'>;
+  /** More node metadata for the bootstrap and the agent's own stream (say SERVICE_ACCOUNT). */
+  readonly metadata?: Readonly<Record<string, string>>;
   readonly log: (line: string) => void;
 }
 
@@ -43,8 +41,6 @@ export interface AgentConfig {
 export interface RunningAgent {
   readonly envoy: EnvoyProcess;
   readonly exited: Promise<number>;
-  /** The pod's certificate, kept renewed, when `certificates` was configured (what the SDS server serves). */
-  readonly certificates?: CertificateSource;
   stop(): Promise<void>;
   readiness(): Promise<Readiness>;
 }
@@ -55,15 +51,15 @@ export function grpcTarget(xds: XdsAddress): string {
   return xds.host.includes(':') ? `[${xds.host}]:${xds.port}` : `${xds.host}:${xds.port}`;
 }
 
-/** Node metadata the agent adds: it captures DNS and answers auto-allocated ServiceEntry VIPs (Istio's keys). */
-function dnsMetadata(config: AgentConfig): Record<string, string> {
-  return config.dns ? { DNS_CAPTURE: 'true', DNS_AUTO_ALLOCATE: 'true' } : {};
+/** Node metadata the agent adds: the configured extras, and that it captures DNS and answers auto-allocated VIPs (Istio's keys). */
+function agentMetadata(config: AgentConfig): Record<string, string> {
+  return { ...config.metadata, ...(config.dns ? { DNS_CAPTURE: 'true', DNS_AUTO_ALLOCATE: 'true' } : {}) };
 }
 
 /** Starts everything; rejects when a port cannot be bound or the bootstrap does not encode. */
 export async function startAgent(config: AgentConfig): Promise<RunningAgent> {
   const { proxy, log } = config;
-  const bootstrap = sidecarBootstrap(proxy, config.xds, { apiType: config.apiType, readiness: 'agent', metadata: dnsMetadata(config) });
+  const bootstrap = sidecarBootstrap(proxy, config.xds, { apiType: config.apiType, readiness: 'agent', metadata: agentMetadata(config) });
   const bytes = fromProto3Json('envoy.config.bootstrap.v3.Bootstrap', bootstrap as JsonValue);
   await mkdir(config.workDir, { recursive: true });
   const file = path.join(config.workDir, 'envoy-bootstrap.json');
@@ -92,18 +88,12 @@ export async function startAgent(config: AgentConfig): Promise<RunningAgent> {
     },
   });
   const readiness = async (): Promise<Readiness> => readinessOf(await envoyFacts(envoy, admin));
-  let certificates: CertificateClient | undefined;
   try {
-    if (config.certificates) {
-      certificates = new CertificateClient({ ...config.certificates, log });
-      certificates.start();
-      parts.push(certificates);
-    }
     if (config.dns) {
       const dns = new DnsProxy({ upstreams: config.upstreams, port: config.dnsPort ?? 15053 });
       await dns.start();
       parts.push(dns);
-      const node = { id: proxy.id, cluster: `${proxy.pod ?? 'sidecar'}.${proxy.namespace}`, metadata: nodeMetadata(proxy, dnsMetadata(config)) };
+      const node = { id: proxy.id, cluster: `${proxy.pod ?? 'sidecar'}.${proxy.namespace}`, metadata: nodeMetadata(proxy, agentMetadata(config)) };
       const client = new NameTableClient({ target: grpcTarget(config.xds), node, log, onTable: (table) => dns.setLookup(nameLookup(table, proxy.namespace)) });
       client.start();
       parts.push(client);
@@ -116,7 +106,7 @@ export async function startAgent(config: AgentConfig): Promise<RunningAgent> {
     throw err;
   }
   envoy.start();
-  return { envoy, exited, stop: () => stop(0), readiness, ...(certificates ? { certificates } : {}) };
+  return { envoy, exited, stop: () => stop(0), readiness };
 }
 
 /** The string node metadata Envoy's bootstrap carries, for the agent's own stream. */

@@ -70,10 +70,13 @@ export function checkProxies(
   pods: readonly Pod[],
   strategy: ForwardingStrategy,
   explicit: boolean,
+  onProgress?: (done: number, total: number) => void,
 ): ProxyCheck {
   const proxies: Proxy[] = [];
   const findings: Finding[] = [];
+  let done = 0;
   for (const pod of pods) {
+    onProgress?.(done++, pods.length);
     const at = podOrigin(pod);
     const type = podProxyType(pod) ?? (explicit ? 'sidecar' : undefined);
     if (type === undefined) continue;
@@ -87,6 +90,7 @@ export function checkProxies(
     proxies.push(parsed.proxy);
     findings.push(...checkOne(index, parsed.proxy, strategy).map((f) => ({ ...at, ...f })));
   }
+  onProgress?.(pods.length, pods.length);
   return { proxies, findings };
 }
 

@@ -45,6 +45,8 @@ export interface AnalyzeOptions {
   /** `namespace/name` of the pods whose proxies are checked; all pods when absent or empty. */
   readonly pods?: readonly string[];
   readonly strategy?: ForwardingStrategy;
+  /** Called after each pod's proxy is checked (done of total), so a caller can show progress; analysis stays pure. */
+  readonly onProgress?: (done: number, total: number) => void;
 }
 
 /** Counts printed under the findings. */

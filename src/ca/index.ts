@@ -3,7 +3,7 @@ export { CertificateAuthority, CsrError, DEFAULT_CA_POLICY, createRoot, material
 export type { CaMaterial, CaPolicy } from './authority.ts';
 export { CREATE_CERTIFICATE_PATH, certificateServiceDefinition } from './messages.ts';
 export type { CertificateRequest, CertificateResponse } from './messages.ts';
-export { NO_AUTHENTICATOR, certificateService, credentialsOf } from './service.ts';
+export { certificateService } from './service.ts';
 export type { CertificateServiceOptions, GrpcService } from './service.ts';
 export { loadCa, parseTtl, publishRoot } from './setup.ts';
 export { ROOT_CONFIGMAP, ROOT_CONFIGMAP_KEY, RootPublisher, namespacesOf } from './root-configmaps.ts';

@@ -1,32 +1,13 @@
 // The gRPC face of the CA: Istio's `CreateCertificate`. Who calls is the Authenticator's answer to the call's
 // credentials (bearer token, verified client certificate); the CA then signs only that identity's CSR.
 import * as grpc from '@grpc/grpc-js';
+import { callCredentials } from '../trust/authenticator.ts';
 import { AuthError, spiffeUri } from '../trust/identity.ts';
-import type { Authenticator, CallCredentials } from '../trust/identity.ts';
+import type { Authenticator } from '../trust/identity.ts';
 import { CsrError } from './authority.ts';
 import type { CertificateAuthority } from './authority.ts';
 import { certificateServiceDefinition } from './messages.ts';
 import type { CertificateRequest, CertificateResponse } from './messages.ts';
-
-/** The part of a grpc-js server call credentials are read from. */
-type CallLike = Pick<grpc.ServerUnaryCall<unknown, unknown>, 'metadata' | 'getAuthContext'>;
-
-/** A call's credentials: the `authorization: Bearer` token, and the URI SANs of a client certificate TLS verified. */
-export function credentialsOf(call: CallLike): CallCredentials {
-  const header = call.metadata.get('authorization')[0];
-  const bearer = typeof header === 'string' ? /^Bearer\s+(\S+)\s*$/i.exec(header)?.[1] : undefined;
-  const san = call.getAuthContext().sslPeerCertificate?.subjectaltname ?? '';
-  const peerUris = san.split(/,\s*/).filter((n) => n.startsWith('URI:')).map((n) => n.slice('URI:'.length));
-  return { ...(bearer ? { bearerToken: bearer } : {}), peerUris };
-}
-
-/**
- * Refuses every caller: what `biplane serve` gives the CA until its gRPC server authenticates callers (the TLS port
- * with client certificates and TokenReview); a CA that cannot tell who calls must sign nothing.
- */
-export const NO_AUTHENTICATOR: Authenticator = {
-  authenticate: () => Promise.reject(new AuthError(grpc.status.UNAUTHENTICATED, 'this server has no authenticator for the certificate service yet')),
-};
 
 /** What the service needs: the CA, who may call, and where to say what was issued. */
 export interface CertificateServiceOptions {
@@ -58,7 +39,7 @@ export function certificateService(options: CertificateServiceOptions): GrpcServ
     void (async () => {
       let stage = 'authenticate';
       try {
-        const caller = await options.authenticator.authenticate(credentialsOf(call));
+        const caller = await options.authenticator.authenticate(callCredentials(call));
         stage = 'sign';
         const certChain = await options.ca.sign(call.request.csr, caller, call.request.validitySeconds);
         log(`CA: issued a certificate for ${spiffeUri(caller)} (${call.getPeer()})`);

@@ -1,12 +1,13 @@
 // `biplane agent`: the sidecar's agent beside Envoy (Istio's pilot-agent). Reads the pod's facts (from manifests, or
-// from the environment as Istio's injector sets it), then runs Envoy, readiness and the DNS proxy until SIGTERM.
+// from the environment `biplane inject` sets, or Istio's injector's names), then runs Envoy, readiness and the DNS
+// proxy until SIGTERM. Flags always win over the environment.
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { startAgent, type AgentConfig } from '../agent/agent.ts';
 import { parseUpstream, readResolvConf, type Upstream } from '../agent/dns/upstream.ts';
-import { DEFAULT_TOKEN_FILE } from '../agent/certificates.ts';
+import { CertificateClient, DEFAULT_TOKEN_FILE, type CertificateClientOptions } from '../agent/certificates.ts';
 import { parseProxy } from '../model/index.ts';
 import { DEFAULT_TRUST_DOMAIN } from '../trust/identity.ts';
 import type { Proxy } from '../model/types.ts';
@@ -23,16 +24,19 @@ Runs beside Envoy in a pod: writes Envoy's bootstrap, starts Envoy and restarts 
 drains it on SIGTERM, serves readiness on 15021 (200 once Envoy is live and has its first listeners and clusters),
 and serves DNS on 127.0.0.1:15053 and [::1]:15053 from the name table biplane sends.
 
-Without --manifests/--pod the pod is read from the environment: POD_NAME, POD_NAMESPACE, INSTANCE_IPS (or
-INSTANCE_IP), ISTIO_META_INTERCEPTION_MODE. The xDS address may also come from XDS_ADDRESS, Envoy from ENVOY_BIN.
+Without --manifests/--pod the pod is read from the environment (what 'biplane inject' sets): POD_NAME,
+POD_NAMESPACE, POD_IPS (or Istio's INSTANCE_IPS / INSTANCE_IP), BIPLANE_INTERCEPTION (or
+ISTIO_META_INTERCEPTION_MODE: REDIRECT, TPROXY, NONE) and SERVICE_ACCOUNT. Flags not given may also come from
+BIPLANE_XDS_ADDRESS (or XDS_ADDRESS), BIPLANE_WORK_DIR and ENVOY_BIN.
 
 flags:
-  --xds-address ADDR       biplane's xDS server: host:port, [v6]:port or unix:/path (default 127.0.0.1:15010)
+  --xds-address ADDR       biplane's xDS server: host:port, [v6]:port or unix:/path (default $BIPLANE_XDS_ADDRESS,
+                           else $XDS_ADDRESS, else 127.0.0.1:15010)
   --manifests DIR          folder (or file) of manifests holding the pod (with --pod)
   --pod NAMESPACE/POD      the pod
   --upstream IP[:PORT]     a resolver for names outside the mesh (repeatable; default: /etc/resolv.conf)
   --envoy PATH             the Envoy binary (default $ENVOY_BIN, else envoy on PATH)
-  --work-dir DIR           where the bootstrap is written (default a new temp folder)
+  --work-dir DIR           where the bootstrap is written (default $BIPLANE_WORK_DIR, else a new temp folder)
   --ads sotw|delta         the ADS flavour Envoy speaks (default sotw)
   --no-dns                 no DNS proxy (and no name table stream)
   --drain-seconds N        longest graceful drain on SIGTERM (default 5)
@@ -48,17 +52,25 @@ flags:
 
 type Env = Readonly<Record<string, string | undefined>>;
 
-/** The pod's proxy from Istio's injector environment, or an error message. */
+/** The pod's proxy from the injected environment (biplane's names first, then Istio's), or an error message. */
 export function proxyFromEnv(env: Env): Proxy | string {
   const name = env['POD_NAME'];
   const namespace = env['POD_NAMESPACE'];
-  const ips = env['INSTANCE_IPS'] ?? env['INSTANCE_IP'];
-  if (!name || !namespace || !ips) return 'need --manifests and --pod, or POD_NAME, POD_NAMESPACE and INSTANCE_IPS in the environment';
+  const ips = env['POD_IPS'] || env['INSTANCE_IPS'] || env['INSTANCE_IP'];
+  if (!name || !namespace || !ips) return 'need --manifests and --pod, or POD_NAME, POD_NAMESPACE and POD_IPS in the environment';
   const first = ips.split(',')[0]?.trim() ?? '';
-  const mode = env['ISTIO_META_INTERCEPTION_MODE'];
-  const metadata = { NAME: name, NAMESPACE: namespace, INSTANCE_IPS: ips, ...(mode ? { INTERCEPTION_MODE: mode } : {}) };
+  const mode = (env['BIPLANE_INTERCEPTION'] || env['ISTIO_META_INTERCEPTION_MODE'])?.trim().toUpperCase();
+  // NONE (no capture rules) is left unsaid, as `biplane bootstrap` leaves it: the proxy's listeners are then REDIRECT's.
+  const interception = mode && mode !== 'NONE' ? { INTERCEPTION_MODE: mode } : {};
+  const metadata = { NAME: name, NAMESPACE: namespace, INSTANCE_IPS: ips, ...interception };
   const parsed = parseProxy({ id: `sidecar~${first}~${name}.${namespace}~${namespace}.svc.cluster.local`, metadata });
   return parsed.proxy ?? parsed.problems.map((p) => p.message).join('; ');
+}
+
+/** Node metadata the environment adds beyond the proxy itself: the pod's service account (Istio's key). */
+export function metadataFromEnv(env: Env): Record<string, string> {
+  const account = env['SERVICE_ACCOUNT']?.trim();
+  return account ? { SERVICE_ACCOUNT: account } : {};
 }
 
 function xdsAddress(text: string): XdsAddress | undefined {
@@ -66,7 +78,8 @@ function xdsAddress(text: string): XdsAddress | undefined {
   return splitHostPort(text);
 }
 
-const OPTIONS = {
+/** The agent's flags, for parseArgs. */
+export const OPTIONS = {
   'xds-address': { type: 'string' },
   manifests: { type: 'string' },
   pod: { type: 'string' },
@@ -86,11 +99,14 @@ const OPTIONS = {
   help: { type: 'boolean', default: false },
 } as const;
 
-type Flags = ReturnType<typeof parseArgs<{ options: typeof OPTIONS }>>['values'];
+/** The parsed flags. */
+export type Flags = ReturnType<typeof parseArgs<{ options: typeof OPTIONS }>>['values'];
 
-/** The flags' meaning, or what is wrong with them (before the pod is known). */
-function checkFlags(values: Flags): Omit<AgentConfig, 'proxy' | 'workDir' | 'upstreams' | 'log'> & { upstreams: Upstream[] } | string {
-  const xds = xdsAddress(values['xds-address'] ?? process.env['XDS_ADDRESS'] ?? '127.0.0.1:15010');
+type Checked = Omit<AgentConfig, 'proxy' | 'workDir' | 'upstreams' | 'log'> & { upstreams: Upstream[]; workDir: string | undefined };
+
+/** The flags' meaning over the environment's defaults, or what is wrong with them (before the pod is known). */
+export function checkFlags(values: Flags, env: Env): Checked | string {
+  const xds = xdsAddress(values['xds-address'] ?? (env['BIPLANE_XDS_ADDRESS'] || env['XDS_ADDRESS'] || '127.0.0.1:15010'));
   const upstreams = (values.upstream ?? []).map((u) => parseUpstream(u));
   const drain = Number(values['drain-seconds']);
   if (!xds) return 'bad --xds-address';
@@ -105,7 +121,9 @@ function checkFlags(values: Flags): Omit<AgentConfig, 'proxy' | 'workDir' | 'ups
   return {
     xds,
     apiType: values.ads === 'delta' ? 'DELTA_GRPC' : 'GRPC',
-    envoyBinary: values.envoy ?? process.env['ENVOY_BIN'] ?? 'envoy',
+    envoyBinary: values.envoy ?? (env['ENVOY_BIN'] || 'envoy'),
+    workDir: values['work-dir'] ?? (env['BIPLANE_WORK_DIR'] || undefined),
+    metadata: values.manifests === undefined ? metadataFromEnv(env) : {},
     upstreams: upstreams.filter((u): u is Upstream => u !== undefined),
     dns: !values['no-dns'],
     drainMs: drain * 1000,
@@ -128,7 +146,7 @@ export const command: Command = {
       console.log(USAGE);
       return 0;
     }
-    const flags = checkFlags(values);
+    const flags = checkFlags(values, process.env);
     if (typeof flags === 'string') {
       console.error(`biplane agent: ${flags}\n\n${USAGE}`);
       return 2;
@@ -139,15 +157,19 @@ export const command: Command = {
       return 1;
     }
     const log = (line: string): void => console.error(`biplane agent: ${line}`);
-    const workDir = values['work-dir'] ?? (await mkdtemp(path.join(tmpdir(), 'biplane-agent-')));
+    const workDir = flags.workDir ?? (await mkdtemp(path.join(tmpdir(), 'biplane-agent-')));
     const upstreams = flags.upstreams.length > 0 ? flags.upstreams : await readResolvConf();
-    const certificates = await certificateOptions(values, proxy.namespace, process.env);
-    if (typeof certificates === 'string') {
-      console.error(`biplane agent: ${certificates}`);
+    const caClient = await certificateOptions(values, proxy.namespace, process.env);
+    if (typeof caClient === 'string') {
+      console.error(`biplane agent: ${caClient}`);
       return 1;
     }
-    const agent = await startAgent({ ...flags, proxy, workDir, upstreams, log, ...(certificates ? { certificates } : {}) }).catch((err: unknown) => `cannot start: ${(err as Error).message}`);
+    // The pod's certificate, kept renewed from the CA: the CertificateSource the SDS server hands Envoy.
+    const certificates = caClient ? new CertificateClient({ ...caClient, log }) : undefined;
+    certificates?.start();
+    const agent = await startAgent({ ...flags, proxy, workDir, upstreams, log }).catch((err: unknown) => `cannot start: ${(err as Error).message}`);
     if (typeof agent === 'string') {
+      certificates?.close();
       console.error(`biplane agent: ${agent}`);
       return 1;
     }
@@ -158,12 +180,14 @@ export const command: Command = {
         void agent.stop();
       });
     }
-    return agent.exited;
+    const code = await agent.exited;
+    certificates?.close();
+    return code;
   },
 };
 
 /** The certificate client's settings (undefined without a CA address), or why they cannot be had. */
-async function certificateOptions(values: Flags, namespace: string, env: Env): Promise<AgentConfig['certificates'] | string> {
+async function certificateOptions(values: Flags, namespace: string, env: Env): Promise<Omit<CertificateClientOptions, 'log'> | undefined | string> {
   const address = values['ca-address'] ?? env['CA_ADDR'];
   if (address === undefined || values['ca-root'] === undefined) return undefined;
   const caRootPem = await readFile(values['ca-root'], 'utf8').catch((err: Error) => `cannot read --ca-root: ${err.message}`);

@@ -5,6 +5,7 @@ import { parseArgs } from 'node:util';
 import { analyze, failsAt, formatJson, formatText } from '../analyze/index.ts';
 import { listManifests, loadManifests } from '../sources/files/index.ts';
 import type { Command } from './main.ts';
+import { progressReporter } from './progress.ts';
 
 const USAGE = `usage: biplane analyze --manifests DIR [flags]
 
@@ -80,9 +81,14 @@ export const command: Command = {
       console.error(`biplane analyze: ${flags.usage}\n\n${USAGE}`);
       return 2;
     }
+    const progress = progressReporter(process.stderr);
+    progress.update(`reading ${flags.manifests}`);
     const loaded = await loadManifests(flags.manifests);
     const texts = await readTexts(flags.manifests);
-    const result = analyze({ ...loaded, texts }, { pods: flags.pods, strategy: flags.strategy });
+    progress.update(`building the model of ${loaded.objects.length} objects`);
+    const onProgress = (done: number, total: number): void => progress.step('checking proxies', done, total);
+    const result = analyze({ ...loaded, texts }, { pods: flags.pods, strategy: flags.strategy, onProgress });
+    progress.done();
     process.stdout.write(flags.format === 'json' ? formatJson(result) : formatText(result));
     return failsAt(result.findings, flags.failOn) ? 1 : 0;
   },

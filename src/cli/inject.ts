@@ -2,7 +2,7 @@
 // and Envoy sidecar added to every workload; reports each workload on stderr.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { DEFAULT_INJECT, injectManifests, type InjectOptions } from '../inject/index.ts';
+import { DEFAULT_INJECT, injectManifests, injectOptions, type InjectOptions } from '../inject/index.ts';
 import type { Command } from './main.ts';
 
 const USAGE = `usage: biplane inject -f FILE [-o FILE] [--image IMAGE] [--xds-address HOST:PORT] [--backend iptables|nftables]
@@ -39,9 +39,8 @@ function readFlags(argv: readonly string[]): Flags | 'help' {
   });
   if (values.help) return 'help';
   if (values.filename === undefined) throw new Error('need -f FILE');
-  if (values.backend !== 'iptables' && values.backend !== 'nftables') throw new Error(`--backend must be iptables or nftables, not ${values.backend}`);
-  if (!/^(\[[^\]]+\]|[^:[\]]+):\d{1,5}$/.test(values['xds-address'])) throw new Error(`--xds-address must be HOST:PORT, not ${values['xds-address']}`);
-  const options: InjectOptions = { ...DEFAULT_INJECT, image: values.image, xdsAddress: values['xds-address'], backend: values.backend };
+  const options = injectOptions({ image: values.image, xdsAddress: values['xds-address'], backend: values.backend });
+  if (typeof options === 'string') throw new Error(`--${options}`);
   return { file: values.filename, output: values.output, options };
 }
 

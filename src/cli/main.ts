@@ -39,6 +39,14 @@ export const COMMANDS: Readonly<Record<string, CommandEntry>> = {
     summary: 'add capture init container and Envoy sidecar to workloads in a manifest file (like istioctl kube-inject)',
     load: () => import('./inject.ts'),
   },
+  'proxy-status': {
+    summary: 'show every connected proxy: IP mode, per-type SYNCED / STALE / NACKED, last push (like istioctl)',
+    load: () => import('./proxy-status.ts'),
+  },
+  'proxy-config': {
+    summary: "show one connected proxy's live listeners, clusters, routes and endpoints, both families side by side",
+    load: () => import('./proxy-config.ts'),
+  },
 };
 
 async function load(name: string): Promise<Command | undefined> {
@@ -48,7 +56,7 @@ async function load(name: string): Promise<Command | undefined> {
 
 function usage(): string {
   const lines = ['usage: biplane <command> [flags]', '', 'commands:'];
-  for (const [name, entry] of Object.entries(COMMANDS)) lines.push(`  ${name.padEnd(10)} ${entry.summary}`);
+  for (const [name, entry] of Object.entries(COMMANDS)) lines.push(`  ${name.padEnd(13)} ${entry.summary}`);
   lines.push('', "run 'biplane <command> --help' for a command's flags");
   return lines.join('\n');
 }

@@ -3,15 +3,18 @@
 import { parseArgs } from 'node:util';
 import { DEFAULT_ADMIN_ADDRESS, DEFAULT_XDS_ADDRESSES, startServer } from '../server/pipeline.ts';
 import type { ServerHandle, ServerOptions } from '../server/pipeline.ts';
-import { certificateService, loadCa, NO_AUTHENTICATOR, parseTtl, publishRoot } from '../ca/index.ts';
-import type { CaSettings, CaStore } from '../ca/index.ts';
-import { CA_SECRET_NAME } from '../ca/store.ts';
+import { certificateService, loadCa, publishRoot } from '../ca/index.ts';
+import type { CaSettings, CertificateAuthority } from '../ca/index.ts';
 import { serveSummary } from '../server/summary.ts';
-import { DEFAULT_TRUST_DOMAIN } from '../trust/identity.ts';
+import { startWebhook, type WebhookServer } from '../server/webhook.ts';
+import { DEFAULT_INJECT, injectOptions, type InjectOptions } from '../inject/index.ts';
 import { FileSource } from '../sources/files/index.ts';
 import { KubeSource } from '../sources/kube/index.ts';
 import type { Source } from '../sources/types.ts';
 import type { ForwardingStrategy } from '../translate/index.ts';
+import { CA_OPTIONS, CA_USAGE, readCaFlags } from './serve-ca.ts';
+import { SECURITY_OPTIONS, SECURITY_USAGE, readSecurityFlags, securityOptions } from './serve-security.ts';
+import type { SecurityFlags } from './serve-security.ts';
 import { formatProblem } from './translate.ts';
 import type { Command } from './main.ts';
 
@@ -34,20 +37,19 @@ flags:
                            for gRPC); a service whose resource is bigger is left out of that proxy's configuration
   --max-response-bytes N   largest response (one type's resources together) sent to any client (default 64 MiB
                            for Envoy, 4 MiB - 64 KiB for gRPC), enforced the same way
+  --webhook-address ADDR   serve the sidecar injection webhook (HTTPS POST /inject, AdmissionReview v1) here;
+                           off unless given, needs --webhook-cert and --webhook-key (PEM files, reloaded on change)
+  --webhook-cert FILE      the webhook's serving certificate (chain), PEM
+  --webhook-key FILE       its private key, PEM
+  --inject-image IMAGE     the webhook's sidecar image (default ${DEFAULT_INJECT.image}); as biplane inject --image
+  --inject-xds-address HOST:PORT
+                           the xDS address injected sidecars use (default ${DEFAULT_INJECT.xdsAddress})
+  --inject-backend iptables|nftables
+                           the injected capture rules' flavour (default ${DEFAULT_INJECT.backend})
+${SECURITY_USAGE}
+${CA_USAGE}
   --quiet                  no per-push log lines on stderr
 
-workload CA (Istio's CreateCertificate, served beside ADS; off unless a root store is named):
-  --ca-dir DIR             keep the root in DIR (generated at first start: ca-cert.pem, ca-key.pem mode 0600) and
-                           write DIR/root-cert.pem, the root pods trust
-  --ca-secret              keep the root in the Secret ${CA_SECRET_NAME} in --ca-namespace (with --kubeconfig or
-                           --in-cluster); the first replica creates it, the others read it
-  --ca-namespace NS        biplane's own namespace (default $POD_NAMESPACE, else biplane-system)
-  --ca-cert FILE --ca-key FILE [--ca-chain FILE]
-                           sign with your root or intermediate; the chain runs from its issuer to the root
-  --trust-domain TD        the mesh's trust domain (default ${DEFAULT_TRUST_DOMAIN})
-  --workload-cert-ttl D    lifetime of issued certificates when the caller asks none (default 24h; s, m, h, d)
-  --max-workload-cert-ttl D
-                           the longest lifetime a caller may ask for (default 90d)
   --help
 
 Once listening it prints one line "biplane-listening {json}" with the bound addresses (for scripts and tests).`;
@@ -66,6 +68,12 @@ export interface ServeFlags {
   readonly sizeLimits: NonNullable<ServerOptions['sizeLimits']>;
   /** The workload CA's settings, when a root store was named. */
   readonly ca?: CaSettings;
+  /** The injection webhook, when asked for. */
+  readonly webhook?: { readonly address: string; readonly certFile: string; readonly keyFile: string; readonly inject: InjectOptions };
+  /** TLS port, plaintext policy, authentication and admin token (files not read yet). */
+  readonly security: SecurityFlags;
+  /** The watched cluster, where tokens are reviewed by default (undefined with --manifests). */
+  readonly cluster?: { readonly kubeconfig?: string; readonly inCluster?: boolean };
 }
 
 /** Reads the flags into a source (not started) and server options; a string is the error to print. */
@@ -84,15 +92,14 @@ export function readFlags(argv: readonly string[]): ServeFlags | string | 'help'
       quiet: { type: 'boolean', default: false },
       'max-resource-bytes': { type: 'string' },
       'max-response-bytes': { type: 'string' },
-      'ca-dir': { type: 'string' },
-      'ca-secret': { type: 'boolean', default: false },
-      'ca-namespace': { type: 'string' },
-      'ca-cert': { type: 'string' },
-      'ca-key': { type: 'string' },
-      'ca-chain': { type: 'string' },
-      'trust-domain': { type: 'string', default: DEFAULT_TRUST_DOMAIN },
-      'workload-cert-ttl': { type: 'string', default: '24h' },
-      'max-workload-cert-ttl': { type: 'string', default: '90d' },
+      ...CA_OPTIONS,
+      'webhook-address': { type: 'string' },
+      'webhook-cert': { type: 'string' },
+      'webhook-key': { type: 'string' },
+      'inject-image': { type: 'string' },
+      'inject-xds-address': { type: 'string' },
+      'inject-backend': { type: 'string' },
+      ...SECURITY_OPTIONS,
       help: { type: 'boolean', default: false },
     },
   });
@@ -114,8 +121,14 @@ export function readFlags(argv: readonly string[]): ServeFlags | string | 'help'
   const responseBytes = limit('max-response-bytes');
   if (typeof resourceBytes === 'string') return resourceBytes;
   if (typeof responseBytes === 'string') return responseBytes;
+  const adminAddress = values['admin-address'] === 'none' ? false : values['admin-address'];
+  const security = readSecurityFlags(values, values['xds-address'], adminAddress);
+  if (typeof security === 'string') return security;
+  const plaintextAddresses = security.plaintext === 'none' ? [] : values['xds-address'] ?? DEFAULT_XDS_ADDRESSES;
+  const webhook = readWebhookFlags(values);
+  if (typeof webhook === 'string') return webhook;
   const overrides = { ...(resourceBytes !== undefined ? { resourceBytes } : {}), ...(responseBytes !== undefined ? { responseBytes } : {}) };
-  const ca = caSettings(values);
+  const ca = readCaFlags(values);
   if (typeof ca === 'string') return ca;
   const source: Source = values.manifests !== undefined
     ? new FileSource({ path: values.manifests })
@@ -127,39 +140,34 @@ export function readFlags(argv: readonly string[]): ServeFlags | string | 'help'
     source,
     origin,
     ...(values.manifests !== undefined ? { manifests: values.manifests } : {}),
-    xdsAddresses: values['xds-address'] ?? DEFAULT_XDS_ADDRESSES,
-    adminAddress: values['admin-address'] === 'none' ? false : values['admin-address'],
+    xdsAddresses: plaintextAddresses,
+    adminAddress,
     strategy: values.strategy,
     debounceMs,
     debounceMaxMs,
     quiet: values.quiet,
     sizeLimits: { envoy: overrides, grpc: overrides },
+    ...(webhook ? { webhook } : {}),
     ...(ca ? { ca } : {}),
+    security,
+    ...(values.manifests === undefined ? { cluster: values.kubeconfig !== undefined ? { kubeconfig: values.kubeconfig } : { inCluster: true } } : {}),
   };
 }
 
-/** The CA flags read: undefined when no root store is named, a string when they are wrong. */
-function caSettings(values: Readonly<Record<string, string | boolean | string[] | undefined>>): CaSettings | undefined | string {
+/** The webhook flags: all three or none, and the injection options the webhook uses; a string is the error. */
+function readWebhookFlags(values: Record<string, string | boolean | string[] | undefined>): ServeFlags['webhook'] | string {
   const text = (flag: string): string | undefined => (typeof values[flag] === 'string' ? (values[flag] as string) : undefined);
-  const [dir, cert, key, chain] = [text('ca-dir'), text('ca-cert'), text('ca-key'), text('ca-chain')];
-  const stores = [dir !== undefined, values['ca-secret'] === true, cert !== undefined || key !== undefined].filter(Boolean).length;
-  if (stores > 1) return 'give one of --ca-dir, --ca-secret, --ca-cert/--ca-key';
-  if ((cert === undefined) !== (key === undefined)) return '--ca-cert and --ca-key go together';
-  if (chain !== undefined && cert === undefined) return '--ca-chain needs --ca-cert and --ca-key';
-  if (values['ca-secret'] === true && values['manifests'] !== undefined) return '--ca-secret needs a cluster (--kubeconfig or --in-cluster); use --ca-dir with --manifests';
-  if (stores === 0) return undefined;
-  const defaultTtlSeconds = parseTtl(text('workload-cert-ttl') ?? '');
-  const maxTtlSeconds = parseTtl(text('max-workload-cert-ttl') ?? '');
-  if (defaultTtlSeconds === undefined || maxTtlSeconds === undefined) return '--workload-cert-ttl and --max-workload-cert-ttl are durations like 3600, 90m, 24h, 90d';
-  if (defaultTtlSeconds > maxTtlSeconds) return '--workload-cert-ttl must not exceed --max-workload-cert-ttl';
-  const cluster = text('kubeconfig') !== undefined ? { kubeconfig: text('kubeconfig')! } : { inCluster: true };
-  const store: CaStore = dir !== undefined
-    ? { kind: 'dir', dir }
-    : cert !== undefined && key !== undefined
-      ? { kind: 'files', cert, key, ...(chain !== undefined ? { chain } : {}) }
-      : { kind: 'secret', cluster, namespace: text('ca-namespace') ?? process.env['POD_NAMESPACE'] ?? 'biplane-system' };
-  const watched = values['manifests'] === undefined ? { cluster } : {};
-  return { store, trustDomain: text('trust-domain') ?? DEFAULT_TRUST_DOMAIN, policy: { defaultTtlSeconds, maxTtlSeconds }, ...watched };
+  const [address, certFile, keyFile] = [text('webhook-address'), text('webhook-cert'), text('webhook-key')];
+  const given = [address, certFile, keyFile].filter((v) => v !== undefined).length;
+  if (given !== 0 && given !== 3) return '--webhook-address, --webhook-cert and --webhook-key go together';
+  const overrides: { image?: string; xdsAddress?: string; backend?: string } = {};
+  const [image, xdsAddress, backend] = [text('inject-image'), text('inject-xds-address'), text('inject-backend')];
+  if (image !== undefined) overrides.image = image;
+  if (xdsAddress !== undefined) overrides.xdsAddress = xdsAddress;
+  if (backend !== undefined) overrides.backend = backend;
+  const inject = injectOptions(overrides);
+  if (typeof inject === 'string') return `--inject-${inject}`;
+  return address && certFile && keyFile ? { address, certFile, keyFile, inject } : undefined;
 }
 
 /** Resolves with the signal's name on the first SIGINT or SIGTERM. */
@@ -176,29 +184,54 @@ function untilSignal(): Promise<string> {
 }
 
 /**
- * Loads the CA (when asked), starts the server with the CA's service beside ADS, and in a cluster starts publishing
- * the root to every namespace (`unpublish` stops it). Rejects with a message for the user.
+ * Starts the server (with the workload CA on its TLS port when asked), the injection webhook when asked for, and for a
+ * watched cluster the root's ConfigMaps (`unpublish` stops them); a string is why it could not start.
  */
-async function startServing(flags: ServeFlags, log: (line: string) => void): Promise<{ server: ServerHandle; unpublish?: () => void }> {
-  const ca = flags.ca ? await loadCa(flags.ca) : undefined;
-  if (ca) console.error(`biplane serve: workload CA with ${ca.origin}`);
-  // Per-request CA lines follow --quiet, as per-push lines do.
-  const caLog = flags.quiet ? (): void => undefined : log;
-  const server = await startServer({
-    source: flags.source,
-    xdsAddresses: flags.xdsAddresses,
-    adminAddress: flags.adminAddress,
-    strategy: flags.strategy,
-    debounceMs: flags.debounceMs,
-    debounceMaxMs: flags.debounceMaxMs,
-    sizeLimits: flags.sizeLimits,
-    ...(ca ? { grpcServices: [certificateService({ ca: ca.ca, authenticator: NO_AUTHENTICATOR, log: caLog })] } : {}),
-    ...(flags.quiet ? {} : { log }),
-  });
-  // In a cluster, pods find the root in a ConfigMap of their namespace (with --ca-dir, in DIR/root-cert.pem).
-  const cluster = flags.ca?.cluster;
-  if (!ca || !cluster) return { server };
-  return { server, unpublish: publishRoot(cluster, ca.ca.rootPem, flags.source, log) };
+async function startServing(flags: ServeFlags): Promise<{ server: ServerHandle; webhook: WebhookServer | undefined; unpublish?: () => void } | string> {
+  const stamped = (line: string): void => console.error(`${new Date().toISOString()} ${line}`);
+  let server: ServerHandle;
+  let ca: Awaited<ReturnType<typeof loadCa>> | undefined;
+  try {
+    ca = flags.ca ? await loadCa(flags.ca) : undefined;
+    if (ca) console.error(`biplane serve: workload CA with ${ca.origin}`);
+    // Per-request CA lines follow --quiet, as per-push lines do.
+    const security = withCa(securityOptions(flags.security, flags.cluster), ca?.ca, flags.quiet ? (): void => undefined : stamped);
+    server = await startServer({
+      ...security,
+      source: flags.source,
+      xdsAddresses: flags.xdsAddresses,
+      adminAddress: flags.adminAddress,
+      strategy: flags.strategy,
+      debounceMs: flags.debounceMs,
+      debounceMaxMs: flags.debounceMaxMs,
+      sizeLimits: flags.sizeLimits,
+      ...(flags.quiet ? {} : { log: stamped }),
+    });
+  } catch (err) {
+    return (err as Error).message;
+  }
+  try {
+    // One line per admitted pod and per certificate reload: few enough to log even under --quiet.
+    const webhook = flags.webhook ? await startWebhook({ ...flags.webhook, log: stamped }) : undefined;
+    // In a cluster, pods find the root in a ConfigMap of their namespace (with --ca-dir, in DIR/root-cert.pem).
+    const cluster = flags.ca?.cluster;
+    const unpublish = ca && cluster ? publishRoot(cluster, ca.ca.rootPem, flags.source, stamped) : undefined;
+    return { server, webhook, ...(unpublish ? { unpublish } : {}) };
+  } catch (err) {
+    await server.stop();
+    return (err as Error).message;
+  }
+}
+
+/** The security options with the CA's certificate service on the TLS port, judged by the same authenticator. */
+function withCa(security: ReturnType<typeof securityOptions>, ca: CertificateAuthority | undefined, log: (line: string) => void): ReturnType<typeof securityOptions> {
+  if (!ca) return security;
+  if (!security.tls) {
+    console.error('biplane serve: the workload CA answers only on the TLS port (--tls-cert, --tls-key); CreateCertificate is not served');
+    return security;
+  }
+  const service = certificateService({ ca, authenticator: security.tls.authenticator, log });
+  return { ...security, tls: { ...security.tls, extraServices: [...(security.tls.extraServices ?? []), service] } };
 }
 
 /** `serve` command. */
@@ -220,15 +253,12 @@ export const command: Command = {
       return 2;
     }
     const signal = untilSignal();
-    const log = (line: string): void => console.error(`${new Date().toISOString()} ${line}`);
-    let started: Awaited<ReturnType<typeof startServing>>;
-    try {
-      started = await startServing(flags, log);
-    } catch (err) {
-      console.error(`biplane serve: ${(err as Error).message}`);
+    const started = await startServing(flags);
+    if (typeof started === 'string') {
+      console.error(`biplane serve: ${started}`);
       return 1;
     }
-    const { server, unpublish } = started;
+    const { server, webhook, unpublish } = started;
     const model = server.model();
     if (model) {
       console.log(serveSummary({
@@ -236,14 +266,16 @@ export const command: Command = {
         origin: flags.origin,
         ...(flags.manifests !== undefined ? { manifests: flags.manifests } : {}),
         xdsAddresses: server.xdsAddresses,
+        tlsAddresses: server.tlsAddresses,
         ...(server.adminAddress !== undefined ? { adminAddress: server.adminAddress } : {}),
       }));
     }
     for (const p of flags.source.problems()) console.error(formatProblem(p));
-    console.log(`biplane-listening ${JSON.stringify({ xds: server.xdsAddresses, admin: server.adminAddress ?? null, pid: process.pid })}`);
+    console.log(`biplane-listening ${JSON.stringify({ xds: server.xdsAddresses, xdsTls: server.tlsAddresses, admin: server.adminAddress ?? null, webhook: webhook?.address ?? null, pid: process.pid })}`);
     const name = await signal;
     console.error(`biplane serve: ${name}, shutting down`);
     unpublish?.();
+    await webhook?.close();
     await server.stop();
     return 0;
   },

@@ -1,6 +1,6 @@
 // The two containers injection adds, as plain Kubernetes objects: `biplane-init` runs `biplane capture --apply` with
 // the pod's IPs from the downward API, and `biplane-proxy` (a native sidecar: an init container that keeps running)
-// runs Envoy with the bootstrap `biplane bootstrap` prints for the pod.
+// runs `biplane agent`, which reads the pod from its environment, writes Envoy's bootstrap and runs Envoy.
 import type { Interception } from './settings.ts';
 
 /** The capture init container's name; injection owns it and replaces it on every run (so a rerun is a no-op). */
@@ -8,9 +8,9 @@ export const INIT_NAME = 'biplane-init';
 /** The sidecar's name; owned and replaced like INIT_NAME. */
 export const PROXY_NAME = 'biplane-proxy';
 
-/** Envoy's readiness listener in `biplane bootstrap`, probed before the pod's other containers start. */
+/** The agent's readiness port, probed before the pod's other containers start. */
 export const READINESS_PORT = 15021;
-/** Envoy's Prometheus listener in `biplane bootstrap`, declared as a container port for scrapers. */
+/** Envoy's Prometheus listener in the bootstrap, declared as a container port for scrapers. */
 export const STATS_PORT = 15090;
 
 /** Cluster-wide choices: the proxy image, where biplane's xDS is, the rule flavour, the proxy's uid and gid. */
@@ -30,11 +30,25 @@ export const DEFAULT_INJECT: InjectOptions = {
   proxyUid: 1337,
 };
 
+/** The emptyDir the agent writes Envoy's bootstrap into (the sidecar's root filesystem is read-only). */
+export const WORK_VOLUME = 'biplane-envoy';
+/** Where WORK_VOLUME is mounted in the sidecar (BIPLANE_WORK_DIR). */
+export const WORK_DIR = '/var/run/biplane';
+
+/** Injection options from flag text over the defaults (`biplane inject` and `serve`'s webhook), or what is wrong. */
+export function injectOptions(raw: { readonly image?: string; readonly xdsAddress?: string; readonly backend?: string }): InjectOptions | string {
+  const { image = DEFAULT_INJECT.image, xdsAddress = DEFAULT_INJECT.xdsAddress, backend = DEFAULT_INJECT.backend } = raw;
+  if (backend !== 'iptables' && backend !== 'nftables') return `backend must be iptables or nftables, not ${backend}`;
+  if (!/^(\[[^\]]+\]|[^:[\]]+):\d{1,5}$/.test(xdsAddress)) return `xds-address must be HOST:PORT, not ${xdsAddress}`;
+  if (image.trim() === '') return 'image must not be empty';
+  return { ...DEFAULT_INJECT, image, xdsAddress, backend };
+}
+
 type Json = Record<string, unknown>;
 
 const fieldEnv = (name: string, fieldPath: string): Json => ({ name, valueFrom: { fieldRef: { fieldPath } } });
 
-/** What the sidecar reads from its environment (and what `biplane agent` will read): who and where the pod is. */
+/** What `biplane agent` reads from its environment: who and where the pod is, biplane's xDS, its capture mode. */
 export function proxyEnv(interception: Interception, options: InjectOptions): Json[] {
   return [
     fieldEnv('POD_NAME', 'metadata.name'),
@@ -43,26 +57,27 @@ export function proxyEnv(interception: Interception, options: InjectOptions): Js
     fieldEnv('SERVICE_ACCOUNT', 'spec.serviceAccountName'),
     { name: 'BIPLANE_XDS_ADDRESS', value: options.xdsAddress },
     { name: 'BIPLANE_INTERCEPTION', value: interception },
+    { name: 'BIPLANE_WORK_DIR', value: WORK_DIR },
   ];
 }
 
-/**
- * The sidecar's command: bootstrap from the environment, then Envoy. The one place to change when `biplane agent`
- * takes over (it would become `['biplane', 'agent']`). `$$(` is Kubernetes' escape for a literal `$(`.
- */
+/** The sidecar's command: the agent, everything else from the environment. Without capture, DNS never reaches it. */
 export function sidecarCommand(interception: Interception): string[] {
-  const mode = interception === 'NONE' ? '' : ` --interception ${interception.toLowerCase()}`;
-  const bootstrap = `biplane bootstrap --proxy "$POD_NAMESPACE/$POD_NAME" --ips "$POD_IPS" --xds-address "$BIPLANE_XDS_ADDRESS"${mode}`;
-  return ['sh', '-c', `set -e\nconfig="$$(${bootstrap})"\nexec envoy --config-yaml "$config" --disable-hot-restart\n`];
+  return interception === 'NONE' ? ['biplane', 'agent', '--no-dns'] : ['biplane', 'agent'];
 }
 
-/** The init container that installs the pod's capture rules, both families, before anything else starts. */
+/** The pod volume the sidecar's WORK_DIR lives on. */
+export function workVolume(): Json {
+  return { name: WORK_VOLUME, emptyDir: { medium: 'Memory', sizeLimit: '16Mi' } };
+}
+
+/** The init container that installs the pod's capture rules (DNS to the agent too), both families, before anything else. */
 export function initContainer(captureFlags: readonly string[], options: InjectOptions): Json {
   const uid = String(options.proxyUid);
   return {
     name: INIT_NAME,
     image: options.image,
-    command: ['biplane', 'capture', '--apply', '--ips', '$(POD_IPS)', '--backend', options.backend, '--proxy-uid', uid, '--proxy-gid', uid, ...captureFlags],
+    command: ['biplane', 'capture', '--apply', '--ips', '$(POD_IPS)', '--backend', options.backend, '--proxy-uid', uid, '--proxy-gid', uid, '--capture-dns', ...captureFlags],
     env: [fieldEnv('POD_IPS', 'status.podIPs')],
     resources: { requests: { cpu: '10m', memory: '32Mi' }, limits: { memory: '128Mi' } },
     securityContext: {
@@ -91,7 +106,7 @@ function proxySecurity(interception: Interception, options: InjectOptions): Json
   };
 }
 
-/** The Envoy sidecar, as a native sidecar (`restartPolicy: Always`), so Jobs complete and init containers are meshed. */
+/** The agent and its Envoy, as a native sidecar (`restartPolicy: Always`), so Jobs complete and init containers are meshed. */
 export function proxyContainer(interception: Interception, options: InjectOptions): Json {
   const probe = { httpGet: { path: '/healthz/ready', port: READINESS_PORT }, periodSeconds: 2, failureThreshold: 30 };
   return {
@@ -101,6 +116,7 @@ export function proxyContainer(interception: Interception, options: InjectOption
     command: sidecarCommand(interception),
     env: proxyEnv(interception, options),
     ports: [{ name: 'http-envoy-prom', containerPort: STATS_PORT }],
+    volumeMounts: [{ name: WORK_VOLUME, mountPath: WORK_DIR }],
     startupProbe: probe,
     readinessProbe: { ...probe, failureThreshold: 3 },
     resources: { requests: { cpu: '100m', memory: '128Mi' }, limits: { memory: '1Gi' } },

@@ -6,11 +6,11 @@ import { injectObject } from './workload.ts';
 import type { InjectOptions } from './containers.ts';
 import { InjectError } from './settings.ts';
 
-export { DEFAULT_INJECT, INIT_NAME, PROXY_NAME, initContainer, proxyContainer, proxyEnv, sidecarCommand } from './containers.ts';
+export { DEFAULT_INJECT, INIT_NAME, injectOptions, PROXY_NAME, WORK_DIR, WORK_VOLUME, initContainer, proxyContainer, proxyEnv, sidecarCommand, workVolume } from './containers.ts';
 export type { InjectOptions } from './containers.ts';
 export { ANNOTATION_FLAGS, INJECT_KEY, InjectError, podSettings } from './settings.ts';
 export type { Interception, PodSettings } from './settings.ts';
-export { STATUS_ANNOTATION, WORKLOAD_KINDS, injectObject } from './workload.ts';
+export { STATUS_ANNOTATION, TLS_MODE_LABEL, WORKLOAD_KINDS, injectObject } from './workload.ts';
 export type { ObjectOutcome } from './workload.ts';
 
 /** What happened to one object: `Kind/namespace/name`, the outcome, and the reason or warnings. */

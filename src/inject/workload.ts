@@ -1,12 +1,14 @@
 // Injection of one Kubernetes object: finds its pod template (Pod, Deployment, StatefulSet, DaemonSet, ReplicaSet,
 // Job, CronJob), reads the template's settings and returns a copy with biplane's containers — the same copy however
 // often it runs, since earlier biplane containers are taken out first.
-import { INIT_NAME, PROXY_NAME, initContainer, proxyContainer, type InjectOptions } from './containers.ts';
+import { INIT_NAME, PROXY_NAME, WORK_VOLUME, initContainer, proxyContainer, workVolume, type InjectOptions } from './containers.ts';
 import { podSettings } from './settings.ts';
 
 /** Marks an injected pod template; its value names the containers injection added. */
 export const STATUS_ANNOTATION = 'sidecar.biplane.io/status';
 const DEFAULT_CONTAINER = 'kubectl.kubernetes.io/default-container';
+/** Istio's label for pods whose sidecar speaks mutual TLS; peers' auto-mTLS reads it. A value already set is kept. */
+export const TLS_MODE_LABEL = 'security.istio.io/tlsMode';
 
 type Json = Record<string, unknown>;
 
@@ -38,8 +40,9 @@ function stringMap(v: unknown): Record<string, string> {
   return Object.fromEntries(Object.entries(v).filter(([, x]) => typeof x === 'string')) as Record<string, string>;
 }
 
-function withoutOurs(list: unknown): Json[] {
-  return Array.isArray(list) ? list.filter((c): c is Json => isRecord(c) && c['name'] !== INIT_NAME && c['name'] !== PROXY_NAME) : [];
+/** `list` (containers or volumes) without the entries named `names`, which injection owns and adds again. */
+function withoutOurs(list: unknown, names: readonly string[] = [INIT_NAME, PROXY_NAME]): Json[] {
+  return Array.isArray(list) ? list.filter((c): c is Json => isRecord(c) && !names.includes(c['name'] as string)) : [];
 }
 
 /** The pod template (metadata + spec) of `template` with biplane's containers; undefined plus a reason to skip. */
@@ -56,11 +59,14 @@ function injectTemplate(template: Json, options: InjectOptions): { template: Jso
   const annotations: Record<string, string> = { ...stringMap(metadata['annotations']), [STATUS_ANNOTATION]: JSON.stringify({ initContainers: added }) };
   const first = containers[0]?.['name'];
   if (annotations[DEFAULT_CONTAINER] === undefined && typeof first === 'string') annotations[DEFAULT_CONTAINER] = first;
+  const labels = { ...stringMap(metadata['labels']) };
+  labels[TLS_MODE_LABEL] ??= 'istio';
+  const volumes = [...withoutOurs(spec['volumes'], [WORK_VOLUME]), workVolume()];
   return {
     template: {
       ...template,
-      metadata: { ...metadata, annotations },
-      spec: { ...spec, initContainers: [...init, proxyContainer(settings.interception, options), ...withoutOurs(spec['initContainers'])], containers },
+      metadata: { ...metadata, labels, annotations },
+      spec: { ...spec, initContainers: [...init, proxyContainer(settings.interception, options), ...withoutOurs(spec['initContainers'])], containers, volumes },
     },
     warnings: settings.warnings,
   };

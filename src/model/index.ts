@@ -8,7 +8,7 @@ export { buildModel, clusterFamilies } from './build.ts';
 export type { BuildResult } from './build.ts';
 export { createModelBuilder } from './builder.ts';
 export type { ModelBuilder, ModelUpdate } from './builder.ts';
-export { parseProxy } from './proxy.ts';
+export { claimedWorkload, parseProxy } from './proxy.ts';
 export type { ProxyNode, ProxyResult } from './proxy.ts';
 export { indexModel, nameKey, reindexModel, servicePortKey, targetPortOf } from './model-index.ts';
 export type { ModelIndex, PortEndpoint, ServiceVip } from './model-index.ts';

@@ -48,7 +48,8 @@ export function podIPsOf(object: Readonly<Record<string, unknown>>): Address[] {
 /** The model Pod of a (checked) Pod object, its locality taken from its node. */
 export function buildPod(source: SourceObject, nodes: ReadonlyMap<string, NodeInfo>): Pod {
   const metadata = metadataOf(source.object);
-  const nodeName = asString(asRecord(source.object['spec'])?.['nodeName']);
+  const spec = asRecord(source.object['spec']);
+  const nodeName = asString(spec?.['nodeName']);
   return {
     namespace: source.key.namespace,
     name: source.key.name,
@@ -56,6 +57,7 @@ export function buildPod(source: SourceObject, nodes: ReadonlyMap<string, NodeIn
     labels: stringMap(metadata['labels']),
     annotations: stringMap(metadata['annotations']),
     ...(nodeName ? { nodeName } : {}),
+    serviceAccount: asString(spec?.['serviceAccountName']) || 'default',
     locality: (nodeName && nodes.get(nodeName)?.locality) || {},
     origin: { ...source.origin, object: objectRef(source.key) },
   };

@@ -41,11 +41,10 @@ export function parseProxy(node: ProxyNode, model?: MeshModel): ProxyResult {
   const origin: Origin = { source: 'proxy', object: `Proxy/${node.id}` };
   const metadata = isRecord(node.metadata) ? node.metadata : {};
   const parts = splitNodeId(node.id);
-  const namespace = asString(metadata['NAMESPACE']) || parts.namespace || 'default';
+  const { namespace, pod: podName } = claimedWorkload(node);
   if (!asString(metadata['NAMESPACE']) && !parts.namespace) {
     problems.push(problemAt(origin, 'warning', 'metadata.NAMESPACE', 'no namespace in node id or metadata; using default'));
   }
-  const podName = asString(metadata['NAME']) || podFromId(parts.podDotNamespace, namespace);
   const pod = podName ? model?.pods.find((p) => p.namespace === namespace && p.name === podName) : undefined;
   const claimed = claimedIPs(metadata, parts, origin, problems);
   const ips = pod && pod.ips.length > 0 ? pod.ips : claimed;
@@ -78,6 +77,20 @@ export function parseProxy(node: ProxyNode, model?: MeshModel): ProxyResult {
 }
 
 /** Splits an Istio-style node id; ids of another shape yield no parts (metadata must then say everything). */
+/**
+ * The workload a node claims to be, as `parseProxy` reads it: its namespace (metadata `NAMESPACE`, else the node id's,
+ * else `default`), every namespace it names anywhere (node id and metadata, for authorization), and its pod name.
+ */
+export function claimedWorkload(node: ProxyNode): { namespace: string; namespaces: string[]; pod?: string } {
+  const metadata = isRecord(node.metadata) ? node.metadata : {};
+  const parts = splitNodeId(node.id);
+  const fromMetadata = asString(metadata['NAMESPACE']);
+  const namespace = fromMetadata || parts.namespace || 'default';
+  const namespaces = [...new Set([namespace, ...(parts.namespace ? [parts.namespace] : [])])];
+  const pod = asString(metadata['NAME']) || podFromId(parts.podDotNamespace, namespace);
+  return { namespace, namespaces, ...(pod ? { pod } : {}) };
+}
+
 function splitNodeId(id: string): NodeIdParts {
   const parts = id.split('~');
   if (parts.length !== 4) return {};

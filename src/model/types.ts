@@ -139,6 +139,8 @@ export interface Pod {
   readonly labels: Readonly<Record<string, string>>;
   readonly annotations: Readonly<Record<string, string>>;
   readonly nodeName?: string;
+  /** `spec.serviceAccountName` (`default` when unset): the identity the pod's workload certificate and token carry. */
+  readonly serviceAccount: string;
   readonly locality: Locality;
   readonly origin: Origin;
 }

@@ -1,6 +1,11 @@
 // The admin HTTP server (node:http, loopback by default): debug pages as JSON, readiness, Prometheus metrics.
+// Config dumps and the registry reveal the mesh, so a non-loopback address is refused unless a bearer token guards
+// it; with a token every page but `/ready` needs `authorization: Bearer <token>` (and `/ready` then gives no reason).
+import { createHash, timingSafeEqual } from 'node:crypto';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { isIP, type AddressInfo } from 'node:net';
+import { handleUi, UI_PATHS } from './ui/routes.ts';
+import type { AdminUi } from './ui/routes.ts';
 
 /** Whether the server is ready, and why not when it is not (the `/ready` body). */
 export type Readiness = { readonly ready: true } | { readonly ready: false; readonly reason: string };
@@ -14,6 +19,8 @@ export interface AdminView {
   registryz(): unknown;
   problems(): unknown;
   metrics(): string;
+  /** The web view (`/ui` and the JSON it reads); absent: those paths are 404. */
+  readonly ui?: AdminUi;
 }
 
 /** A running admin server. */
@@ -31,12 +38,30 @@ export const ADMIN_PATHS: readonly (readonly [string, string])[] = [
   ['/debug/problems', 'current input, proxy and validation problems'],
   ['/ready', '200 while the sources are synced and applying and the last model build succeeded, else 503 with the reason'],
   ['/metrics', 'Prometheus text format (istiod names: pilot_xds, pilot_xds_pushes, ...)'],
+  ...UI_PATHS,
 ];
 
-/** Serves `view` on `address` ("127.0.0.1:15014", "[::1]:0"); rejects with a clear error when it cannot bind. */
-export function startAdmin(address: string, view: AdminView): Promise<AdminServer> {
+/** Whether a host (no brackets) is a loopback address or `localhost`. */
+export function isLoopbackHost(host: string): boolean {
+  if (host === 'localhost') return true;
+  if (isIP(host) === 4) return host.startsWith('127.');
+  return isIP(host) === 6 && /^(0{0,4}:){2,7}0{0,3}1$|^::1$/.test(host.toLowerCase());
+}
+
+/**
+ * Serves `view` on `address` ("127.0.0.1:15014", "[::1]:0"); rejects with a clear error when it cannot bind, or when
+ * the address is not loopback and no `token` guards it.
+ */
+export function startAdmin(address: string, view: AdminView, options: { readonly token?: string } = {}): Promise<AdminServer> {
   const { host, port } = splitAddress(address);
-  const server = http.createServer((req, res) => handle(view, req, res));
+  if (!isLoopbackHost(host) && !options.token) {
+    return Promise.reject(new Error(`admin server: ${address} is not a loopback address and its pages reveal the mesh; give a bearer token (--admin-token FILE) or a loopback address`));
+  }
+  const allowed = options.token ? tokenCheck(options.token) : undefined;
+  const server = http.createServer((req, res) => {
+    if (allowed && !allowed(req.headers.authorization)) return refuse(view, req, res);
+    handle(view, req, res);
+  });
   server.keepAliveTimeout = 1000;
   return new Promise((resolve, reject) => {
     server.once('error', (err: NodeJS.ErrnoException) => {
@@ -51,6 +76,7 @@ export function startAdmin(address: string, view: AdminView): Promise<AdminServe
         port: bound,
         close: () =>
           new Promise<void>((done) => {
+            view.ui?.feed.close();
             server.close(() => done());
             server.closeAllConnections();
           }),
@@ -59,10 +85,29 @@ export function startAdmin(address: string, view: AdminView): Promise<AdminServe
   });
 }
 
+/** A constant-time comparison of an `authorization` header with `Bearer <token>`. */
+function tokenCheck(token: string): (header: string | undefined) => boolean {
+  const want = createHash('sha256').update(token).digest();
+  return (header) => {
+    const m = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '');
+    return m !== null && timingSafeEqual(createHash('sha256').update(m[1]!).digest(), want);
+  };
+}
+
+/** A request without the token: `/ready` still answers (status only), everything else is 401. */
+function refuse(view: AdminView, req: http.IncomingMessage, res: http.ServerResponse): void {
+  if (new URL(req.url ?? '/', 'http://admin').pathname === '/ready' && (req.method === 'GET' || req.method === 'HEAD')) {
+    return view.readiness().ready ? send(res, 200, 'text/plain', 'ready\n') : send(res, 503, 'text/plain', 'not ready\n');
+  }
+  res.setHeader('www-authenticate', 'Bearer');
+  send(res, 401, 'text/plain', 'this admin server needs "authorization: Bearer <token>"\n');
+}
+
 function handle(view: AdminView, req: http.IncomingMessage, res: http.ServerResponse): void {
   const url = new URL(req.url ?? '/', 'http://admin');
   try {
     if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'text/plain', 'only GET\n');
+    if (view.ui && handleUi(view.ui, url, req, res)) return;
     switch (url.pathname) {
       case '/ready': {
         const state = view.readiness();

@@ -1,7 +1,6 @@
 // `biplane serve` wired: sources → debounce → buildModel → for each connected proxy: parseProxy, translate, validate →
 // snapshot → the xDS cache pushes it. Admin pages and metrics read the same state. `startServer` runs it in-process.
-import { checkModel, createModelBuilder, reindexModel, servableModel } from '../model/index.ts';
-import type { MeshModel, ModelCheck, Problem } from '../model/index.ts';
+import type { MeshModel, Problem } from '../model/index.ts';
 import type { Source, SourceChange } from '../sources/types.ts';
 import type { ForwardingStrategy } from '../translate/index.ts';
 import * as grpc from '@grpc/grpc-js';
@@ -9,6 +8,9 @@ import { SERVER_LISTENER_PREFIX } from '../translate/proxyless/index.ts';
 import { SnapshotCache, TypeUrl, XdsServer } from '../xds/index.ts';
 import type { StreamLimits } from '../xds/index.ts';
 import { startAdmin } from './admin.ts';
+import { startTlsPort } from './secure-port.ts';
+import { endDeniedStreams } from './xds-auth.ts';
+import type { TlsPort, TlsPortOptions } from './secure-port.ts';
 import type { AdminServer, Readiness } from './admin.ts';
 import { configDump } from './config-dump.ts';
 import { Debouncer } from './debounce.ts';
@@ -18,7 +20,7 @@ import type { LogLimitOptions } from './log-limit.ts';
 import { metricTypeLabel, serverMetrics, typeLabel } from './metrics.ts';
 import type { MetricsRegistry } from './metrics.ts';
 import { ProxyRegistry, proxyKey } from './proxies.ts';
-import { buildContext } from './proxy-build.ts';
+import { ModelGenerations } from './generations.ts';
 import type { BuildContext } from './proxy-build.ts';
 import { SharedResources } from './shared-resources.ts';
 import { DEFAULT_SIZE_LIMITS } from './size-guard.ts';
@@ -26,6 +28,9 @@ import type { SizeLimits } from './size-guard.ts';
 import type { SharingStats } from './shared-resources.ts';
 import { SyncStatus } from './sync-status.ts';
 import { problemsView, registryz, syncz } from './views.ts';
+import { ChangeFeed } from './ui/events.ts';
+import type { ChangeTopic } from './ui/events.ts';
+import { uiView } from './ui/view.ts';
 
 /** istiod's plaintext xDS port, on both loopback families. */
 export const DEFAULT_XDS_ADDRESSES: readonly string[] = ['127.0.0.1:15010', '[::1]:15010'];
@@ -44,6 +49,10 @@ export interface ServerOptions {
   readonly xdsAddresses?: readonly string[];
   /** Admin HTTP address; `false` for none. Default 127.0.0.1:15014. */
   readonly adminAddress?: string | false;
+  /** Bearer token the admin pages require (all but `/ready`); needed for a non-loopback admin address. */
+  readonly adminToken?: string;
+  /** The TLS xDS port (default address `[::]:15012`), its certificate files and its authenticator; none by default. */
+  readonly tls?: TlsPortOptions;
   readonly strategy?: ForwardingStrategy;
   /** Quiet time before a rebuild (default 100 ms) and the longest a burst may delay it (default 1000 ms). */
   readonly debounceMs?: number;
@@ -58,14 +67,15 @@ export interface ServerOptions {
   readonly maxServerListeners?: number;
   /** Budget of log lines about one client (default 20 per minute per node id). */
   readonly logLimits?: LogLimitOptions;
-  /** More gRPC services served beside ADS on the xDS server's addresses (the workload CA's certificate service). */
-  readonly grpcServices?: readonly { readonly definition: grpc.ServiceDefinition; readonly implementation: grpc.UntypedServiceImplementation }[];
 }
 
 /** A running server: its bound addresses, its state for tests and benchmarks, and `stop`. */
 export interface ServerHandle {
   readonly xdsAddresses: readonly string[];
   readonly xdsPorts: readonly number[];
+  /** The TLS port's bound addresses (empty without TLS) and its certificate files' state. */
+  readonly tlsAddresses: readonly string[];
+  readonly tls: TlsPort | undefined;
   readonly adminAddress: string | undefined;
   readonly adminPort: number | undefined;
   readonly metrics: MetricsRegistry;
@@ -92,7 +102,6 @@ export async function startServer(options: ServerOptions): Promise<ServerHandle>
   const cache = new SnapshotCache();
   const streamLimits = { maxResponseBytes: DEFAULT_MAX_RESPONSE_BYTES, ...options.streamLimits };
   const xds = new XdsServer({ cache, snapshotKey: proxyKey, streamLimits });
-  for (const service of options.grpcServices ?? []) xds.grpcServer.addService(service.definition, service.implementation);
   const shared = new SharedResources();
   const sync = new SyncStatus();
   // Lines about one client (connects, NACKs, pushes) are budgeted per node id, so no client can flood the log.
@@ -106,17 +115,20 @@ export async function startServer(options: ServerOptions): Promise<ServerHandle>
   let ctx: BuildContext | undefined;
   let modelProblems: readonly Problem[] = [];
   let builds = 0;
-  let lastRejected: ReadonlySet<string> = new Set();
   let appliedAt: number | undefined;
   let buildFailure: string | undefined;
   const reported = new Set<string>();
   let admin: AdminServer | undefined;
+  let tls: TlsPort | undefined;
+  // The web view hears of every model build and every sync change (coalesced), and fetches what it shows.
+  const feed = new ChangeFeed();
 
   const registry = new ProxyRegistry(cache, {
     published(entry, since) {
       if (since !== undefined) metrics.observe('pilot_proxy_convergence_time', (performance.now() - since) / 1000);
       clientLog.log(entry.nodeId, `push ${entry.nodeId}: ${[...(entry.published?.types.values() ?? [])].reduce((n, t) => n + t.resources.size, 0)} resources`);
       logOnce(entry.problems.filter((p) => p.severity === 'error').map((p) => `${entry.nodeId}: ${p.message}`), loggedDrops, log);
+      feed.notify('sync');
     },
     rejected(entry) {
       metrics.inc('biplane_snapshot_rejections');
@@ -124,33 +136,31 @@ export async function startServer(options: ServerOptions): Promise<ServerHandle>
       clientLog.log(entry.nodeId, `snapshot for ${entry.nodeId} failed validation, keeping the last good one: ${first?.message ?? 'unknown problem'}`);
     },
   });
-  wireEvents(xds, registry, sync, metrics, clientLog, options.maxServerListeners ?? DEFAULT_MAX_SERVER_LISTENERS, () => ctx);
+  const maxServerListeners = options.maxServerListeners ?? DEFAULT_MAX_SERVER_LISTENERS;
+  wireEvents(xds, registry, sync, metrics, clientLog, maxServerListeners, () => ctx, (topic) => feed.notify(topic));
 
   // Incremental: only objects whose instance changed are converted again, only affected services re-merged/re-indexed.
-  let builder = createModelBuilder();
+  const generations = new ModelGenerations(strategy, shared, limits);
   const rebuild = (change: MergedChange | undefined): void => {
     const started = performance.now();
     try {
-      const { model: built, problems, changedServices } = builder.update(options.source.objects());
-      // One validation for serve and analyze: services and endpoints with an error in it are not served.
-      const check = checkModel(built);
-      const model = servableModel(built, check);
-      const rejected = rejectedHosts(check);
-      const changed = changedServices === 'all' ? 'all' : new Set([...changedServices, ...rejected, ...lastRejected]);
-      ctx = buildContext(model, reindexModel(model, ctx?.index, changed), strategy, shared, limits);
-      lastRejected = rejected;
+      const { ctx: next, problems, check } = generations.next(options.source.objects());
+      ctx = next;
+      const model = next.model;
       logNewErrors(check.problems, reported, log);
       modelProblems = [...problems, ...check.problems];
       builds += 1;
       metrics.inc('biplane_model_builds');
       metrics.set('pilot_services', model.services.length);
-      registry.pushAll(ctx, change?.since);
+      if (tls) endDeniedStreams(xds, model, log);
+      registry.pushAll(next, change?.since);
       metrics.observe('pilot_xds_push_time', (performance.now() - started) / 1000);
       appliedAt = Date.now();
       buildFailure = undefined;
+      feed.notify('model');
       log(`model ${builds}: ${model.services.length} services, ${model.endpoints.length} endpoints, ${model.pods.length} pods, ${problems.length} problems; ${registry.size} proxies`);
     } catch (err) {
-      builder = createModelBuilder(); // start over from scratch next time; `ctx` keeps the last good model
+      generations.startOver(); // convert everything again next time; `ctx` keeps the last good model
       buildFailure = (err as Error).message ?? String(err);
       log(`model build failed, keeping the previous one: ${(err as Error).stack ?? String(err)}`);
     }
@@ -165,7 +175,9 @@ export async function startServer(options: ServerOptions): Promise<ServerHandle>
       await debouncer.stop();
       await options.source.stop().catch((err: Error) => log(`source stop: ${err.message}`));
       await admin?.close();
-      await xds.close(2000);
+      const closing = xds.close(2000);
+      await tls?.close(2000);
+      await closing;
     })());
 
   try {
@@ -173,6 +185,11 @@ export async function startServer(options: ServerOptions): Promise<ServerHandle>
       const inUse = /EADDRINUSE/.test(err.message) ? ' (address already in use: is another biplane or istiod running? pick another with --xds-address)' : '';
       throw new Error(`${err.message.split(' errors: ')[0] ?? err.message}${inUse}`);
     });
+    if (options.tls) {
+      const grpcOptions = { 'grpc.max_receive_message_length': 4 * 1024 * 1024, 'grpc.max_send_message_length': 64 * 1024 * 1024 };
+      // Refusals are caused by callers who may be anyone: one shared log budget, so none can flood the log.
+      tls = await startTlsPort(xds, options.tls, () => ctx?.model, grpcOptions, (line) => clientLog.log('xds-tls-refusals', line));
+    }
     if (options.adminAddress !== false) {
       admin = await startAdmin(options.adminAddress ?? DEFAULT_ADMIN_ADDRESS, {
         readiness: () => readiness(ctx !== undefined, buildFailure, options.source),
@@ -182,6 +199,7 @@ export async function startServer(options: ServerOptions): Promise<ServerHandle>
           return entry?.published ? configDump(entry.published, new Date(entry.publishedAt ?? Date.now())) : undefined;
         },
         registryz: () => registryz(ctx?.model),
+        ui: { feed, view: uiView({ context: () => ctx, connected: (id) => registry.byNodeId(id)[0]?.proxy }) },
         problems: () => problemsView(options.source.problems(), modelProblems, registry.entries()),
         metrics: () => {
           metrics.set('pilot_xds', xds.streams().length);
@@ -192,7 +210,7 @@ export async function startServer(options: ServerOptions): Promise<ServerHandle>
           metrics.set('biplane_problems', current.counts.warnings, { severity: 'warning' });
           return metrics.render();
         },
-      });
+      }, options.adminToken !== undefined ? { token: options.adminToken } : {});
     }
     await options.source.start();
     unsubscribe = options.source.onChange((change: SourceChange) => debouncer.add(change));
@@ -200,6 +218,8 @@ export async function startServer(options: ServerOptions): Promise<ServerHandle>
     return {
       xdsAddresses,
       xdsPorts: xdsAddresses.filter((a) => !a.startsWith('unix:')).map((a) => Number(a.slice(a.lastIndexOf(':') + 1))),
+      tlsAddresses: tls?.addresses ?? [],
+      tls,
       adminAddress: admin?.address,
       adminPort: admin?.port,
       metrics,
@@ -239,11 +259,6 @@ function logOnce(lines: readonly string[], logged: Set<string>, log: (line: stri
   }
 }
 
-/** The hostnames whose services or endpoints `check` keeps out of the served model. */
-function rejectedHosts(check: ModelCheck): Set<string> {
-  return new Set([...[...check.rejectedServices].map((s) => s.hostname), ...[...check.rejectedEndpoints].map((e) => e.service)]);
-}
-
 /** The most validation errors one rebuild logs; the rest are counted (all are in /debug/problems). */
 const MAX_LOGGED_ERRORS = 20;
 
@@ -274,9 +289,11 @@ function wireEvents(
   clientLog: LogLimiter,
   maxServerListeners: number,
   current: () => BuildContext | undefined,
+  changed: (topic: ChangeTopic) => void,
 ): void {
   xds.events.on('streamOpen', (e) => {
     const entry = registry.open(e.streamId, e.node);
+    changed('sync');
     metrics.set('pilot_xds', xds.streams().length);
     clientLog.log(e.node.id, `connect ${e.node.id} (${e.kind} stream ${e.streamId} from ${e.peer})`);
     const ctx = current();
@@ -284,11 +301,13 @@ function wireEvents(
   });
   xds.events.on('streamClose', (e) => {
     registry.close(e.streamId, e.node);
+    changed('sync');
     sync.onClose(e.streamId);
     metrics.set('pilot_xds', Math.max(0, xds.streams().length - 1));
     clientLog.log(e.node.id, `disconnect ${e.node.id} (stream ${e.streamId}${e.error ? `: ${e.error}` : ''})`);
   });
   xds.events.on('request', (e) => {
+    changed('sync'); // an ACK or NACK moves a type's sync state
     if (e.typeUrl !== TypeUrl.Listener || e.stale) return;
     const key = proxyKey(e.node);
     if (!registry.subscribe(e.streamId, key, { kind: e.kind, names: e.names, unsubscribe: e.unsubscribe })) return;
@@ -306,11 +325,13 @@ function wireEvents(
   });
   xds.events.on('response', (e) => {
     sync.onResponse(e);
+    changed('sync');
     metrics.inc('pilot_xds_pushes', { type: metricTypeLabel(e.typeUrl) });
     metrics.observe('pilot_xds_config_size_bytes', e.bytes, { type: metricTypeLabel(e.typeUrl) });
   });
   xds.events.on('nack', (e) => {
     sync.onNack(e);
+    changed('sync');
     metrics.inc('pilot_total_xds_rejects', { type: metricTypeLabel(e.typeUrl) });
     clientLog.log(e.node.id, `NACK from ${e.node.id} for ${typeLabel(e.typeUrl)} version ${e.version}: ${e.error.message}`);
   });

@@ -10,6 +10,8 @@ export interface SummaryInput {
   /** `--manifests` folder, when serving one (the bootstrap hint needs it). */
   readonly manifests?: string;
   readonly xdsAddresses: readonly string[];
+  /** The TLS xDS port's addresses (none without TLS). */
+  readonly tlsAddresses?: readonly string[];
   readonly adminAddress?: string;
 }
 
@@ -28,8 +30,12 @@ export function serveSummary(input: SummaryInput): string {
     const mode = p.ips.length > 0 ? ipModeOf(p.ips) : 'no IP';
     lines.push(`  ${`${p.namespace}/${p.name}`.padEnd(32)} ${mode.padEnd(5)} ${p.ips.map((a) => a.ip).join(', ')}`);
   }
-  lines.push('', `xDS (ADS, plaintext gRPC): ${input.xdsAddresses.join(', ')}`);
-  if (input.adminAddress) lines.push(`admin: http://${input.adminAddress}/debug  (syncz, config_dump, registryz, problems, ready, metrics)`);
+  lines.push('', `xDS (ADS, plaintext gRPC): ${input.xdsAddresses.join(', ') || 'none'}`);
+  if (input.tlsAddresses?.length) lines.push(`xDS (ADS, TLS, authenticated): ${input.tlsAddresses.join(', ')}`);
+  if (input.adminAddress) {
+    lines.push(`admin: http://${input.adminAddress}/debug  (syncz, config_dump, registryz, problems, ready, metrics)`);
+    lines.push(`web view: http://${input.adminAddress}/ui`);
+  }
   const pod = model.pods.find((p) => p.ips.length > 1) ?? model.pods[0];
   const xds = input.xdsAddresses[0] ?? '127.0.0.1:15010';
   if (pod) {

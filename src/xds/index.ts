@@ -16,5 +16,6 @@ export type { ErrorDetail, XdsNode } from './codec.ts';
 export { structToJson } from './codec.ts';
 export { DEFAULT_LIMITS, pushOrder, truncateText } from './stream.ts';
 export type { StreamInfo, StreamLimits, Subscription, TypeStatus } from './stream.ts';
-export { XdsServer, adsServiceDefinition, startXdsServer } from './server.ts';
+export { XdsServer, adsServiceDefinition, bindAddresses, startXdsServer } from './server.ts';
 export type { XdsServerOptions } from './server.ts';
+export type { AuthorizeHook, CallContext } from './authorize.ts';

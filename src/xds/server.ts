@@ -1,5 +1,9 @@
 // The gRPC ADS server: AggregatedDiscoveryService with both SotW and delta streams, on any number of addresses.
+// `serveOn` adds the same streams to another grpc-js server (say one bound with TLS credentials), optionally behind an
+// `authorize` hook that sees each stream's node and call before anything is sent (src/xds/authorize.ts).
 import * as grpc from '@grpc/grpc-js';
+import { AuthGate } from './authorize.ts';
+import type { AuthorizeHook } from './authorize.ts';
 import type { SnapshotCache } from './cache.ts';
 import { framedNonce } from './codec.ts';
 import type { XdsNode } from './codec.ts';
@@ -28,7 +32,12 @@ export interface XdsServerOptions {
   readonly grpcOptions?: grpc.ServerOptions;
   /** An existing grpc-js server to add the ADS service to, instead of a new one. */
   readonly grpcServer?: grpc.Server;
+  /** Asked before a stream on `grpcServer` is served (default: every stream is served); see `serveOn` for others. */
+  readonly authorize?: AuthorizeHook;
 }
+
+/** A duplex ADS call as grpc-js hands it to the handlers. */
+type AdsCall = grpc.ServerDuplexStream<Buffer, Buffer | OutgoingResponse>;
 
 const identity = (b: Buffer): Buffer => b;
 
@@ -67,7 +76,9 @@ export const adsServiceDefinition: grpc.ServiceDefinition = {
 
 interface Live {
   readonly stream: SotwStream | DeltaStream;
-  readonly call: grpc.ServerDuplexStream<Buffer, Buffer | OutgoingResponse>;
+  readonly call: AdsCall;
+  /** What the authorize hook resolved to for this stream (undefined without a hook). */
+  principal?: unknown;
 }
 
 /** Serves a SnapshotCache over ADS; emits typed events for every stream, request, response, ACK and NACK. */
@@ -91,46 +102,26 @@ export class XdsServer {
       'grpc.max_send_message_length': options.maxMessageBytes ?? 64 * 1024 * 1024,
     };
     this.grpcServer = options.grpcServer ?? new grpc.Server({ ...options.grpcOptions, ...limits });
-    this.grpcServer.addService(adsServiceDefinition, {
-      StreamAggregatedResources: (call: grpc.ServerDuplexStream<Buffer, Buffer | OutgoingResponse>) => this.#accept('sotw', call),
-      DeltaAggregatedResources: (call: grpc.ServerDuplexStream<Buffer, Buffer | OutgoingResponse>) => this.#accept('delta', call),
+    this.serveOn(this.grpcServer, options.authorize);
+  }
+
+  /**
+   * Serves the ADS service on another grpc-js server too (its streams share this server's cache, events and limits);
+   * with `authorize`, each stream's first node is authorized before the stream sees any request.
+   */
+  serveOn(grpcServer: grpc.Server, authorize?: AuthorizeHook): void {
+    grpcServer.addService(adsServiceDefinition, {
+      StreamAggregatedResources: (call: AdsCall) => this.#accept('sotw', call, authorize),
+      DeltaAggregatedResources: (call: AdsCall) => this.#accept('delta', call, authorize),
     });
   }
 
   /**
-   * Binds every address ("127.0.0.1:18000", "[::1]:0", "[::]:18000", or a Unix socket "unix:/run/xds.sock");
-   * resolves to the bound addresses.
-   * Port 0 after the first ephemeral bind reuses that port when it is free, so both families share one port.
+   * Binds every address ("127.0.0.1:18000", "[::1]:0", "[::]:18000", or a Unix socket "unix:/run/xds.sock") without
+   * transport security; resolves to the bound addresses. See `bindAddresses`.
    */
-  async listen(addresses: readonly string[]): Promise<string[]> {
-    const bound: string[] = [];
-    let shared = 0;
-    for (const address of addresses) {
-      if (address.startsWith('unix:')) {
-        await this.#bind(address);
-        bound.push(address);
-        continue;
-      }
-      const { host, port } = splitAddress(address);
-      let actual: number;
-      if (port === 0 && shared !== 0) {
-        actual = await this.#bind(`${host}:${shared}`).catch(() => this.#bind(`${host}:0`));
-      } else {
-        actual = await this.#bind(`${host}:${port}`);
-      }
-      if (port === 0 && shared === 0) shared = actual;
-      bound.push(`${host}:${actual}`);
-    }
-    return bound;
-  }
-
-  #bind(address: string): Promise<number> {
-    return new Promise((resolve, reject) => {
-      this.grpcServer.bindAsync(address, grpc.ServerCredentials.createInsecure(), (err, port) => {
-        if (err) reject(new Error(`xds server: cannot bind ${address}: ${err.message}`));
-        else resolve(port);
-      });
-    });
+  listen(addresses: readonly string[]): Promise<string[]> {
+    return bindAddresses(this.grpcServer, addresses, grpc.ServerCredentials.createInsecure());
   }
 
   /** Ends every stream with OK, then shuts the server down (forcefully after `graceMs`). */
@@ -173,12 +164,17 @@ export class XdsServer {
     return true;
   }
 
+  /** What the authorize hook resolved to for a live stream (undefined without a hook, before it resolved, or when gone). */
+  principal(streamId: number): unknown {
+    return this.#live.get(streamId)?.principal;
+  }
+
   /** The live streams of one node id. */
   streamsOfNode(nodeId: string): StreamInfo[] {
     return this.streams().filter((s) => s.node?.id === nodeId);
   }
 
-  #accept(kind: 'sotw' | 'delta', call: grpc.ServerDuplexStream<Buffer, Buffer | OutgoingResponse>): void {
+  #accept(kind: 'sotw' | 'delta', call: AdsCall, authorize: AuthorizeHook | undefined): void {
     this.#nextId += 1;
     const id = this.#nextId;
     let ended = false;
@@ -199,13 +195,17 @@ export class XdsServer {
       },
     };
     const stream = kind === 'sotw' ? new SotwStream(io) : new DeltaStream(io);
-    this.#live.set(id, { stream, call });
+    const live: Live = { stream, call };
+    this.#live.set(id, live);
     const done = (error?: string): void => {
       ended = true;
       stream.close(error);
       this.#live.delete(id);
     };
-    call.on('data', (bytes: Buffer) => stream.receive(bytes));
+    const gate = authorize
+      ? new AuthGate({ kind, call, authorize, allowed: (p) => (live.principal = p), deliver: (b) => stream.receive(b), fail: (code, details) => stream.end(code, details) })
+      : undefined;
+    call.on('data', (bytes: Buffer) => (gate ? gate.receive(bytes) : stream.receive(bytes)));
     call.on('end', () => {
       done();
       call.end();
@@ -214,6 +214,36 @@ export class XdsServer {
     call.on('error', (err: Error) => done(err.message));
     call.on('close', () => done());
   }
+}
+
+/**
+ * Binds every address on a grpc-js server with the credentials; resolves to the bound addresses. Port 0 after the
+ * first ephemeral bind reuses that port when it is free, so both families share one port.
+ */
+export async function bindAddresses(server: grpc.Server, addresses: readonly string[], credentials: grpc.ServerCredentials): Promise<string[]> {
+  const bind = (address: string): Promise<number> =>
+    new Promise((resolve, reject) => {
+      server.bindAsync(address, credentials, (err, port) => {
+        if (err) reject(new Error(`xds server: cannot bind ${address}: ${err.message}`));
+        else resolve(port);
+      });
+    });
+  const bound: string[] = [];
+  let shared = 0;
+  for (const address of addresses) {
+    if (address.startsWith('unix:')) {
+      await bind(address);
+      bound.push(address);
+      continue;
+    }
+    const { host, port } = splitAddress(address);
+    let actual: number;
+    if (port === 0 && shared !== 0) actual = await bind(`${host}:${shared}`).catch(() => bind(`${host}:0`));
+    else actual = await bind(`${host}:${port}`);
+    if (port === 0 && shared === 0) shared = actual;
+    bound.push(`${host}:${actual}`);
+  }
+  return bound;
 }
 
 /** Splits "host:port" or "[v6]:port" into the host as grpc-js wants it and the port number. */

@@ -5,7 +5,6 @@ import { X509Certificate } from 'node:crypto';
 import { test } from 'node:test';
 import * as grpc from '@grpc/grpc-js';
 import { CertificateAuthority, createRoot } from '../../src/ca/authority.ts';
-import { credentialsOf } from '../../src/ca/service.ts';
 import { generateKeyPair, privateKeyPem } from '../../src/ca/keys.ts';
 import { AuthError, parseSpiffeUri, spiffeUri } from '../../src/trust/identity.ts';
 import type { Authenticator, CallCredentials } from '../../src/trust/identity.ts';
@@ -112,19 +111,4 @@ test('the requested validity is honoured up to the maximum, and capped there', a
   };
   assert.ok(Math.abs((await asked(2 * HOUR)) - 2 * HOUR) < 120);
   assert.ok(Math.abs((await asked(1000 * HOUR)) - 48 * HOUR) < 120, 'capped at the 48 h maximum');
-});
-
-test('credentialsOf reads only a Bearer token and the URI SANs of a verified peer certificate', () => {
-  const call = (authorization: string | undefined, subjectaltname?: string) => {
-    const metadata = new grpc.Metadata();
-    if (authorization !== undefined) metadata.set('authorization', authorization);
-    const auth = subjectaltname === undefined ? {} : { sslPeerCertificate: { subjectaltname } as never };
-    return { metadata, getAuthContext: () => auth };
-  };
-  assert.deepEqual(credentialsOf(call('Bearer abc.def')), { bearerToken: 'abc.def', peerUris: [] });
-  assert.deepEqual(credentialsOf(call('bearer  xyz ')), { bearerToken: 'xyz', peerUris: [] });
-  assert.deepEqual(credentialsOf(call('Basic dXNlcg==')), { peerUris: [] });
-  assert.deepEqual(credentialsOf(call(undefined, 'DNS:a.example, URI:spiffe://cluster.local/ns/x/sa/y, IP Address:198.18.0.1')), {
-    peerUris: ['spiffe://cluster.local/ns/x/sa/y'],
-  });
 });

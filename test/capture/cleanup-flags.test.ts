@@ -103,6 +103,7 @@ function pod(annotations: Record<string, string>): Pod {
     ips: [{ ip: '198.18.0.1', family: 'IPv4' }, { ip: '2001:db8::1', family: 'IPv6' }],
     labels: {},
     annotations,
+    serviceAccount: 'default',
     locality: {},
     origin: { source: 'files', file: 'pods.yaml', line: 3, object: 'Pod/shop/cart-1' },
   };

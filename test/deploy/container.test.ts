@@ -1,13 +1,15 @@
 // The image and the Deployment agree with the CLI: the container's arguments are flags `biplane serve` accepts, its
-// ports are the ones serve binds, and run for real (manifests instead of the cluster, ephemeral ports) they serve
-// /ready and xDS on both families. The Dockerfile is multi-stage, non-root, and ships only the compiled dist/.
+// ports are the ones serve binds, and run for real (manifests instead of the cluster, ephemeral ports, a test
+// certificate) they serve /ready, xDS and the injection webhook on both families. The Dockerfile is multi-stage, non-root, and ships only the compiled dist/.
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import https from 'node:https';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import { readFlags } from '../../src/cli/serve.ts';
 import { ServeProcess } from '../support/serve.ts';
+import { loopbackCert } from '../support/tls-certs.ts';
 import { dockerStages, one } from './manifests.ts';
 
 const container = (): Record<string, any> => one('Deployment')['spec']['template']['spec']['containers'][0];
@@ -32,12 +34,20 @@ test("the container's arguments are valid `biplane serve` flags binding the port
   assert.equal(container()['command'], undefined, "the image's ENTRYPOINT runs biplane; the Deployment only passes args");
 });
 
-test("run with the Deployment's args (demo manifests, ephemeral ports), serve answers /ready and xDS over IPv4 and IPv6", async (t) => {
-  // The cluster's stand-ins: demo manifests for the API server's objects, a temporary folder for the CA's Secret.
-  const caDir = mkdtempSync(path.join(tmpdir(), 'biplane-deploy-ca-'));
-  t.after(() => rmSync(caDir, { recursive: true, force: true }));
-  const standIn: Record<string, string[]> = { '--in-cluster': ['--manifests', 'examples/demo'], '--ca-secret': ['--ca-dir', caDir] };
-  const args = (container()['args'] as string[]).slice(1).flatMap((a) => standIn[a] ?? [a.replace(/:150\d\d$/, ':0')]);
+test("run with the Deployment's args (demo manifests, ephemeral ports, a test cert, a token file), serve answers /ready, xDS and the webhook over IPv4 and IPv6, admin pages only with the token", async (t) => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'biplane-deploy-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const cert = await loopbackCert();
+  writeFileSync(path.join(dir, 'tls.crt'), cert.cert);
+  writeFileSync(path.join(dir, 'tls.key'), cert.key);
+  const token = 'deploy-test-token-0123456789';
+  writeFileSync(path.join(dir, 'token'), `${token}\n`);
+  // The cluster's stand-ins: demo manifests for the API server's objects, a folder for the CA's Secret.
+  const standIn: Record<string, string[]> = { '--in-cluster': ['--manifests', 'examples/demo'], '--ca-secret': ['--ca-dir', path.join(dir, 'ca')] };
+  const mounted = container()['volumeMounts'].find((m: { name: string }) => m.name === 'admin-token')['mountPath'] as string;
+  const args = (container()['args'] as string[]).slice(1).flatMap((a) =>
+    standIn[a] ?? [a.replace(/:150\d\d$/, ':0').replace(/^\/etc\/biplane\/webhook\//, `${dir}/`).replace(mounted, dir)],
+  );
   const serve = ServeProcess.start(args);
   t.after(() => serve.kill());
   const listening = await serve.listening;
@@ -45,6 +55,9 @@ test("run with the Deployment's args (demo manifests, ephemeral ports), serve an
   for (const host of ['127.0.0.1', '[::1]']) {
     const res = await fetch(`http://${host}:${admin}/ready`);
     assert.equal(res.status, 200, `/ready over ${host}`);
+    assert.equal((await fetch(`http://${host}:${admin}/debug/syncz`)).status, 401, `/debug/syncz without the token over ${host}`);
+    const syncz = await fetch(`http://${host}:${admin}/debug/syncz`, { headers: { authorization: `Bearer ${token}` } });
+    assert.equal(syncz.status, 200, `/debug/syncz with the token over ${host}`);
   }
   assert.equal(listening.xds.length, 1);
   const net = await import('node:net');
@@ -56,6 +69,18 @@ test("run with the Deployment's args (demo manifests, ephemeral ports), serve an
       });
       socket.on('error', reject);
     });
+  }
+  const webhook = portOf(listening.webhook ?? '');
+  for (const host of ['127.0.0.1', '::1']) {
+    const status = await new Promise<number>((resolve, reject) => {
+      const req = https.request({ host, port: webhook, path: '/inject', method: 'POST', ca: cert.cert, agent: false }, (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      });
+      req.on('error', reject);
+      req.end('{}');
+    });
+    assert.equal(status, 400, `the webhook answers a malformed review over ${host} with 400`);
   }
 });
 

@@ -18,7 +18,7 @@ test('the kustomization lists exactly the manifest files in deploy/, and every o
     else assert.equal(obj['metadata']['namespace'], undefined, `${file}: ${obj['kind']} is cluster-scoped`);
   }
   const kinds = deployObjects().map((o) => o.obj['kind']).sort();
-  assert.deepEqual(kinds, ['ClusterRole', 'ClusterRole', 'ClusterRoleBinding', 'ClusterRoleBinding', 'Deployment', 'Namespace', 'PodDisruptionBudget', 'Role', 'RoleBinding', 'Service', 'ServiceAccount']);
+  assert.deepEqual(kinds, ['ClusterRole', 'ClusterRole', 'ClusterRoleBinding', 'ClusterRoleBinding', 'Deployment', 'MutatingWebhookConfiguration', 'Namespace', 'PodDisruptionBudget', 'Role', 'RoleBinding', 'Service', 'ServiceAccount']);
 });
 
 test('the binding ties the ClusterRole to the ServiceAccount the Deployment runs as', () => {
@@ -65,13 +65,14 @@ test('two replicas with a /ready readiness probe, resources, non-root, and a bud
   assert.ok(pdb['minAvailable'] >= 1 && pdb['minAvailable'] < spec['replicas'], 'the budget lets one replica go at a time');
 });
 
-test("biplane's Service is PreferDualStack and exposes xDS 15010 and admin 15014 through the container's named ports", () => {
+test("biplane's Service is PreferDualStack: xDS 15010 and admin 15014 as themselves, the webhook's 15017 as 443", () => {
   const svc = one('Service')['spec'];
   assert.equal(svc['ipFamilyPolicy'], 'PreferDualStack');
   const containerPorts = new Map<string, number>(
     one('Deployment')['spec']['template']['spec']['containers'][0]['ports'].map((p: { name: string; containerPort: number }) => [p.name, p.containerPort]),
   );
   const ports = svc['ports'] as { name: string; port: number; targetPort: string }[];
-  assert.deepEqual(ports.map((p) => [p.name, p.port]).sort(), [['grpc-xds', 15010], ['http-admin', 15014]]);
-  for (const p of ports) assert.equal(containerPorts.get(p.targetPort), p.port, `${p.name} targets the container port of the same number`);
+  assert.deepEqual(ports.map((p) => [p.name, p.port]).sort(), [['grpc-xds', 15010], ['http-admin', 15014], ['https-webhook', 443]]);
+  const expected: Record<string, number> = { 'grpc-xds': 15010, 'http-admin': 15014, 'https-webhook': 15017 };
+  for (const p of ports) assert.equal(containerPorts.get(p.targetPort), expected[p.name], `${p.name} targets container port ${expected[p.name]}`);
 });

@@ -1,5 +1,6 @@
 // The ClusterRole grants exactly what the kube source does, derived from its code: which collections it reads
-// (KUBE_RESOURCES), which client calls it makes on them (list*, watches), and API discovery. A new call in
+// (KUBE_RESOURCES), which client calls it makes on them (list*, watches), API discovery, and the TokenReviews that
+// check workloads' ServiceAccount tokens (token-review.ts: an AuthenticationV1Api client's create calls). A new call in
 // src/sources/kube/ (say a patch) changes the derived set and fails this test until deploy/ follows.
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
@@ -53,6 +54,15 @@ function derivedNeeds(): { resources: Map<string, Set<string>>; nonResource: str
     const group = r.apiVersion.includes('/') ? r.apiVersion.split('/')[0]! : '';
     resources.set(`${group}/${r.plural}`, new Set(resourceVerbs));
   }
+  // TokenReview: its own client (named `reviews`, so the collection calls above never see it) and its own resource.
+  const reviewClient = /(\w+) = kc\.makeApiClient\(AuthenticationV1Api\)/.exec(all)?.[1];
+  if (reviewClient) {
+    for (const [, method = ''] of all.matchAll(new RegExp(`\\b${reviewClient}\\.(\\w+)\\(`, 'g'))) {
+      assert.match(method, /^create/, `TokenReview client call ${method}`);
+      const verbs = resources.get('authentication.k8s.io/tokenreviews') ?? new Set<string>();
+      resources.set('authentication.k8s.io/tokenreviews', verbs.add('create'));
+    }
+  }
   return { resources, nonResource: [...new Set(nonResource)].sort() };
 }
 
@@ -81,12 +91,14 @@ function granted(): { resources: Map<string, Set<string>>; nonResource: string[]
 const plain = (m: Map<string, Set<string>>): Record<string, string[]> =>
   Object.fromEntries([...m].sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => [k, [...v].sort()]));
 
-test('the ClusterRole grants exactly the verbs and resources the kube source uses, and API discovery', () => {
+test('the ClusterRole grants exactly the verbs and resources the kube source uses, API discovery and TokenReview creation', () => {
   const need = derivedNeeds();
   const have = granted();
   assert.deepEqual(plain(have.resources), plain(need.resources));
   assert.deepEqual(have.nonResource, need.nonResource);
-  assert.ok(need.resources.size >= 6 && [...need.resources.values()].every((v) => v.has('list') && v.has('watch')));
+  const collections = [...need.resources].filter(([key]) => key !== 'authentication.k8s.io/tokenreviews');
+  assert.ok(collections.length >= 6 && collections.every(([, v]) => v.has('list') && v.has('watch')));
+  assert.deepEqual([...(need.resources.get('authentication.k8s.io/tokenreviews') ?? [])], ['create']);
 });
 
 test('no code outside src/sources/kube/ and the CA\'s two kube files talks to the Kubernetes API, so RBAC covers it all', () => {

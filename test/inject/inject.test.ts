@@ -5,7 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { parse, parseAllDocuments } from 'yaml';
-import { DEFAULT_INJECT, INIT_NAME, PROXY_NAME, WORKLOAD_KINDS, injectManifests } from '../../src/inject/index.ts';
+import { DEFAULT_INJECT, INIT_NAME, PROXY_NAME, TLS_MODE_LABEL, WORK_VOLUME, WORKLOAD_KINDS, injectManifests } from '../../src/inject/index.ts';
 
 const ROOT = new URL('../../testdata/inject/', import.meta.url).pathname;
 const BIN = new URL('../../bin/biplane.js', import.meta.url).pathname;
@@ -104,4 +104,16 @@ test('the proxy runs as uid 1337 without capabilities, except under TPROXY: uid 
   assert.deepEqual(security('Deployment/tproxy')['capabilities'], { add: ['NET_ADMIN'], drop: ['ALL'] });
   const init = specs.get('Deployment/tproxy')?.['initContainers'][0]['command'] as string[];
   assert.equal(init[init.indexOf('--proxy-gid') + 1], '1337', 'capture exempts the group the TPROXY proxy runs in');
+});
+
+test("injected pods carry Istio's tlsMode label (a value of their own is kept) and one work volume however often injected", () => {
+  const pod = (labels: Record<string, string>): string =>
+    JSON.stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', labels }, spec: { containers: [{ name: 'app', image: 'a' }], volumes: [{ name: 'data', emptyDir: {} }] } });
+  const once = injectManifests(pod({ app: 'p' }), 'p', DEFAULT_INJECT).yaml ?? '';
+  const twice = injectManifests(once, 'p', DEFAULT_INJECT).yaml ?? '';
+  const spec = podSpecs(twice).get('Pod/p') ?? {};
+  assert.deepEqual(names(spec['volumes']), ['data', WORK_VOLUME]);
+  assert.equal((parse(twice) as Json)['metadata']['labels'][TLS_MODE_LABEL], 'istio');
+  const own = parse(injectManifests(pod({ [TLS_MODE_LABEL]: 'disabled' }), 'p', DEFAULT_INJECT).yaml ?? '') as Json;
+  assert.equal(own['metadata']['labels'][TLS_MODE_LABEL], 'disabled');
 });

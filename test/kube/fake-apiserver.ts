@@ -2,12 +2,14 @@
 // real @kubernetes/client-node talks to it. One global resourceVersion, a bounded event history, discovery, paginated
 // lists (`limit`/`continue`), a ServiceEntry CRD that can come and go, and fault injection: 410 Gone, ERROR events,
 // bookmarks, stalled and dropped watches, and through `faults` (fake-faults.ts) 401, 403 per RBAC rule, 429 with
-// Retry-After, 504 too large resource version, cut lists, malformed, cut and reordered watch lines.
+// Retry-After, 504 too large resource version, cut lists, malformed, cut and reordered watch lines. TokenReviews are
+// answered from the tokens a test registers in `tokens` (fake-tokens.ts).
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { FakeFaults, type Verb } from './fake-faults.ts';
 import { Pager } from './fake-pages.ts';
 import { FakeNamespacedStore } from './fake-namespaced.ts';
+import { FakeTokens, TOKEN_REVIEW_PATH } from './fake-tokens.ts';
 import {
   FAKE_RESOURCES,
   apiGroups,
@@ -26,6 +28,8 @@ export { FAKE_RESOURCES, type FakeResource };
 type Json = Record<string, unknown>;
 /** One request as the fake saw it, for assertions about what the client asked. */
 export interface SeenRequest {
+  /** The HTTP method: GET for list and watch; POST/PUT only for TokenReviews and the CA's Secret and ConfigMaps. */
+  readonly method: string;
   readonly path: string;
   readonly query: Readonly<Record<string, string>>;
   readonly watch: boolean;
@@ -59,6 +63,8 @@ export class FakeApiServer {
   #stallNext = 0;
   /** Whether the ServiceEntry CRD is installed (discovery and the serviceentries endpoints). */
   serviceEntryCrd: boolean;
+  /** Tokens TokenReview knows (see fake-tokens.ts). */
+  readonly tokens = new FakeTokens();
   /** What the server is told to break (see fake-faults.ts). */
   readonly faults = new FakeFaults();
   /** Called before each list request (page) is answered, to change the server between pages. */
@@ -224,7 +230,7 @@ export class FakeApiServer {
     const store = [this.secrets, this.configMaps].find((s) => s.matches(url.pathname));
     if (!store || req.headers.authorization !== 'Bearer fake-token') return false;
     store.handle(req, url.pathname, (code, body) => {
-      this.requests.push({ path: url.pathname, query: {}, watch: false, status: code, at: Date.now() });
+      this.requests.push({ method: req.method ?? 'GET', path: url.pathname, query: {}, watch: false, status: code, at: Date.now() });
       res.writeHead(code, { 'content-type': 'application/json' });
       res.end(JSON.stringify(body));
     });
@@ -245,14 +251,16 @@ export class FakeApiServer {
     const query = Object.fromEntries(url.searchParams.entries());
     const watch = query['watch'] === 'true' || query['watch'] === '1';
     const answer = (code: number, body: unknown, headers: Readonly<Record<string, string>> = {}): void => {
-      this.requests.push({ path: url.pathname, query, watch, status: code, at: Date.now() });
+      this.requests.push({ method: req.method ?? '', path: url.pathname, query, watch, status: code, at: Date.now() });
       res.writeHead(code, { 'content-type': 'application/json', ...headers });
       res.end(JSON.stringify(body));
     };
-    if (req.method !== 'GET') return answer(405, status(405, 'MethodNotAllowed'));
+    const post = req.method === 'POST' && url.pathname === TOKEN_REVIEW_PATH;
+    if (req.method !== 'GET' && !post) return answer(405, status(405, 'MethodNotAllowed'));
     if (this.faults.rejectCredentials || req.headers.authorization !== 'Bearer fake-token') {
       return answer(401, { kind: 'Status', apiVersion: 'v1', status: 'Failure', message: 'Unauthorized', reason: 'Unauthorized', code: 401 });
     }
+    if (post) return this.#tokenReview(req, answer);
     if (url.pathname === '/api') return answer(200, { kind: 'APIVersions', versions: ['v1'] });
     if (url.pathname === '/apis') {
       const refusal = this.faults.discoveryRefusal();
@@ -271,8 +279,23 @@ export class FakeApiServer {
       this.onListPage?.(url.pathname, query);
       return this.#list(target.resource, target.namespace, query, answer, res);
     }
-    const seen = (code: number): void => void this.requests.push({ path: url.pathname, query, watch, status: code, at: Date.now() });
+    const seen = (code: number): void => void this.requests.push({ method: req.method ?? '', path: url.pathname, query, watch, status: code, at: Date.now() });
     this.#watch(target.resource, target.namespace, query, res, seen);
+  }
+
+  /** Answers a TokenReview create (201 with its status) from the registered tokens. */
+  #tokenReview(req: http.IncomingMessage, answer: (code: number, body: unknown) => void): void {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      let body: Json;
+      try {
+        body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as Json;
+      } catch {
+        return answer(400, status(400, 'BadRequest'));
+      }
+      answer(201, this.tokens.review(body));
+    });
   }
 
   #route(path: string): { resource: FakeResource; namespace: string | undefined } | undefined {
@@ -307,7 +330,7 @@ export class FakeApiServer {
     const body = { kind: `${resource.kind}List`, apiVersion: resource.apiVersion, metadata, items: page.items };
     if (!this.faults.cutThisList(resource.kind)) return answer(200, body);
     // Half the body, then a reset: the client sees a list cut in the middle of a chunk.
-    this.requests.push({ path: `${resource.prefix}/${resource.plural}`, query, watch: false, status: 200, at: Date.now() });
+    this.requests.push({ method: 'GET', path: `${resource.prefix}/${resource.plural}`, query, watch: false, status: 200, at: Date.now() });
     const text = JSON.stringify(body);
     res.writeHead(200, { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(text)) });
     res.write(text.slice(0, Math.floor(text.length / 2)));

@@ -26,6 +26,7 @@ test('the packed tarball installs into a fresh project where npx biplane and the
   const files = installedFiles(project);
   assert.ok(files.includes(path.join('dist', 'xds', 'index.d.ts')), 'declarations ship');
   assert.ok(files.includes(path.join('dist', 'cli', 'main.js.map')), 'source maps ship');
+  assert.ok(files.includes(path.join('dist', 'server', 'ui', 'script.js')), 'the web view ships (its assets are modules)');
   assert.ok(!files.some((f) => f.startsWith('test')), 'tests stay out of the package');
 
   const help = npxBiplane(project, ['--help']);

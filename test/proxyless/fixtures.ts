@@ -57,7 +57,7 @@ export function endpoint(
 
 /** A pod with its IPs in podIPs order. */
 export function pod(namespace: string, name: string, ips: readonly string[], labels: Record<string, string>): Pod {
-  return { namespace, name, ips: ips.map(addr), labels, annotations: {}, locality: {}, origin: { source: 'generated' } };
+  return { namespace, name, ips: ips.map(addr), labels, annotations: {}, serviceAccount: 'default', locality: {}, origin: { source: 'generated' } };
 }
 
 /** A proxyless proxy with the given IPs (first = pod IP); mode and primary family follow from them. */

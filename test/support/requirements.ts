@@ -7,7 +7,7 @@ import path from 'node:path';
 import { test } from 'node:test';
 
 /** Something a suite needs from the machine. */
-export type Requirement = 'root' | 'ip' | 'iptables' | 'ip6tables' | 'nft' | 'envoy' | 'curl' | 'unshare';
+export type Requirement = 'root' | 'ip' | 'iptables' | 'ip6tables' | 'nft' | 'envoy' | 'curl' | 'unshare' | 'chromium';
 
 /** The repository root. */
 const REPO = path.join(import.meta.dirname, '../..');
@@ -44,6 +44,13 @@ export function envoyBinary(): string | undefined {
   return executable(local) ? local : onPath('envoy');
 }
 
+/** A headless browser for the web view's tests: `CHROMIUM_BIN`, else Debian's `chromium` on PATH. */
+export function chromiumBinary(): string | undefined {
+  const fromEnv = process.env['CHROMIUM_BIN'];
+  if (fromEnv) return executable(fromEnv) ? fromEnv : undefined;
+  return onPath('chromium');
+}
+
 /** `unshare` flags for a private network namespace: root needs only `--net`; others map themselves to root in a user namespace. */
 export function unshareFlags(): string[] {
   return process.getuid?.() === 0 ? ['--net'] : ['--user', '--map-root-user', '--net'];
@@ -75,6 +82,12 @@ function gap(need: Requirement): string | undefined {
     }
     case 'curl':
       return onPath('curl') ? undefined : '`curl` (Debian package curl)';
+    case 'chromium': {
+      const bin = chromiumBinary();
+      if (!bin) return 'Chromium (Debian package chromium, or set CHROMIUM_BIN)';
+      const r = spawnSync(bin, ['--headless', '--no-sandbox', '--version'], { encoding: 'utf8', timeout: 30_000 });
+      return r.status === 0 ? undefined : `a working Chromium (${bin} --version failed: ${(r.stderr || String(r.error)).trim()})`;
+    }
   }
 }
 

@@ -8,7 +8,11 @@ const ANNOUNCE_MS = 60_000;
 /** What `biplane serve` announces on its `biplane-listening` line. */
 export interface Listening {
   readonly xds: string[];
+  /** The TLS xDS addresses (empty without --tls-cert). */
+  readonly xdsTls: string[];
   readonly admin: string;
+  /** The injection webhook's address, null unless `--webhook-address` was given. */
+  readonly webhook?: string | null;
 }
 
 /** `node bin/biplane.js serve ...` as a child process: its announced addresses, its output and its exit. */
@@ -43,10 +47,11 @@ export class ServeProcess {
     this.listening.catch(() => undefined);
   }
 
-  /** Starts `biplane serve` with `args`. */
-  static start(args: readonly string[]): ServeProcess {
+  /** Starts `biplane serve` with `args`; `prefix` runs it through a command that execs it (`ip netns exec NS`). */
+  static start(args: readonly string[], prefix: readonly string[] = []): ServeProcess {
     const bin = new URL('../../bin/biplane.js', import.meta.url).pathname;
-    return new ServeProcess(spawn(process.execPath, [bin, 'serve', ...args], { stdio: ['ignore', 'pipe', 'pipe'] }));
+    const [cmd = process.execPath, ...rest] = [...prefix, process.execPath, bin, 'serve', ...args];
+    return new ServeProcess(spawn(cmd, rest, { stdio: ['ignore', 'pipe', 'pipe'] }));
   }
 
   /** Serves the cluster of `kubeconfig` on ephemeral loopback ports of both families, admin on 127.0.0.1. */

@@ -59,7 +59,7 @@ export function endpoint(svc: Service, podName: string, podIPs: string[], ports:
 
 /** A pod. */
 export function pod(name: string, namespace: string, podIPs: string[], labels: Record<string, string>): Pod {
-  return { name, namespace, ips: ips(...podIPs), labels, annotations: {}, locality: {}, origin: { source: 'generated' } };
+  return { name, namespace, ips: ips(...podIPs), labels, annotations: {}, serviceAccount: 'default', locality: {}, origin: { source: 'generated' } };
 }
 
 /** A sidecar proxy for a pod; mode and primary family follow its IPs. */

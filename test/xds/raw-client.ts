@@ -22,9 +22,9 @@ export interface DeltaResponse {
   removed_resources: string[];
 }
 
-type ClientCtor = new (address: string, creds: grpc.ChannelCredentials) => grpc.Client & {
-  StreamAggregatedResources(): grpc.ClientDuplexStream<object, SotwResponse>;
-  DeltaAggregatedResources(): grpc.ClientDuplexStream<object, DeltaResponse>;
+type ClientCtor = new (address: string, creds: grpc.ChannelCredentials, options?: grpc.ChannelOptions) => grpc.Client & {
+  StreamAggregatedResources(metadata?: grpc.Metadata): grpc.ClientDuplexStream<object, SotwResponse>;
+  DeltaAggregatedResources(metadata?: grpc.Metadata): grpc.ClientDuplexStream<object, DeltaResponse>;
 };
 
 let ctor: ClientCtor | undefined;
@@ -133,6 +133,11 @@ export type AdsClient = InstanceType<ClientCtor>;
 /** A new ADS client for `address`. */
 export function adsClient(address: string): AdsClient {
   return new (adsClientCtor())(address, grpc.credentials.createInsecure());
+}
+
+/** A new ADS client for `address` over the given channel credentials (TLS) and options. */
+export function adsClientWith(address: string, creds: grpc.ChannelCredentials, options: grpc.ChannelOptions = {}): AdsClient {
+  return new (adsClientCtor())(address, creds, options);
 }
 
 /** Opens a SotW stream to `address` ("127.0.0.1:port" or "[::1]:port"). */

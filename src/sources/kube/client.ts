@@ -5,6 +5,7 @@
 export {
   ApiException,
   ApisApi,
+  AuthenticationV1Api,
   CoreV1Api,
   CustomObjectsApi,
   DiscoveryV1Api,
