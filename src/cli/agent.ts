@@ -1,13 +1,15 @@
 // `biplane agent`: the sidecar's agent beside Envoy (Istio's pilot-agent). Reads the pod's facts (from manifests, or
 // from the environment `biplane inject` sets, or Istio's injector's names), then runs Envoy, readiness and the DNS
 // proxy until SIGTERM. Flags always win over the environment.
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { startAgent, type AgentConfig } from '../agent/agent.ts';
 import { parseUpstream, readResolvConf, type Upstream } from '../agent/dns/upstream.ts';
+import { CertificateClient, DEFAULT_TOKEN_FILE, type CertificateClientOptions } from '../agent/certificates.ts';
 import { parseProxy } from '../model/index.ts';
+import { DEFAULT_TRUST_DOMAIN } from '../trust/identity.ts';
 import type { Proxy } from '../model/types.ts';
 import type { XdsAddress } from '../translate/bootstrap.ts';
 import { splitHostPort } from './bootstrap.ts';
@@ -16,7 +18,7 @@ import type { Command } from './main.ts';
 
 const USAGE = `usage: biplane agent --xds-address ADDR [--manifests DIR --pod NAMESPACE/POD] [--upstream IP[:PORT]]...
                      [--envoy PATH] [--work-dir DIR] [--ads sotw|delta] [--no-dns] [--drain-seconds 5]
-                     [--envoy-log-level warning]
+                     [--envoy-log-level warning] [--ca-address ADDR --ca-root FILE [--token-file FILE]]
 
 Runs beside Envoy in a pod: writes Envoy's bootstrap, starts Envoy and restarts it (with backoff) when it dies,
 drains it on SIGTERM, serves readiness on 15021 (200 once Envoy is live and has its first listeners and clusters),
@@ -39,6 +41,13 @@ flags:
   --no-dns                 no DNS proxy (and no name table stream)
   --drain-seconds N        longest graceful drain on SIGTERM (default 5)
   --envoy-log-level L      Envoy's log level (default warning)
+  --ca-address ADDR        biplane's workload CA (host:port over TLS, e.g. its :15012); the agent then gets the
+                           pod's certificate with the pod's token and renews it at about half its life (also CA_ADDR)
+  --ca-root FILE           root certificate that verifies the CA's TLS certificate (with --ca-address)
+  --token-file FILE        the pod's ServiceAccount token sent to the CA (default ${DEFAULT_TOKEN_FILE})
+  --trust-domain TD        the mesh's trust domain (default $TRUST_DOMAIN, else ${DEFAULT_TRUST_DOMAIN})
+  --service-account SA     the pod's ServiceAccount (default $SERVICE_ACCOUNT, else default)
+  --cert-ttl SECONDS       certificate lifetime to ask the CA for (default: the CA's)
   --help`;
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -81,6 +90,12 @@ export const OPTIONS = {
   'no-dns': { type: 'boolean', default: false },
   'drain-seconds': { type: 'string', default: '5' },
   'envoy-log-level': { type: 'string', default: 'warning' },
+  'ca-address': { type: 'string' },
+  'ca-root': { type: 'string' },
+  'token-file': { type: 'string', default: DEFAULT_TOKEN_FILE },
+  'trust-domain': { type: 'string' },
+  'service-account': { type: 'string' },
+  'cert-ttl': { type: 'string' },
   help: { type: 'boolean', default: false },
 } as const;
 
@@ -99,6 +114,10 @@ export function checkFlags(values: Flags, env: Env): Checked | string {
   if (upstreams.some((u) => !u)) return 'bad --upstream (IP or IP:PORT, IPv6 as [v6]:PORT)';
   if (!(drain >= 0)) return 'bad --drain-seconds';
   if ((values.manifests === undefined) !== (values.pod === undefined)) return '--manifests and --pod go together';
+  const caAddress = values['ca-address'] ?? process.env['CA_ADDR'];
+  if (caAddress !== undefined && values['ca-root'] === undefined) return '--ca-address needs --ca-root (the root that verifies the CA)';
+  if (caAddress !== undefined && !splitHostPort(caAddress)) return 'bad --ca-address (host:port or [v6]:port)';
+  if (values['cert-ttl'] !== undefined && !(Number.isInteger(Number(values['cert-ttl'])) && Number(values['cert-ttl']) > 0)) return 'bad --cert-ttl (whole seconds)';
   return {
     xds,
     apiType: values.ads === 'delta' ? 'DELTA_GRPC' : 'GRPC',
@@ -140,8 +159,17 @@ export const command: Command = {
     const log = (line: string): void => console.error(`biplane agent: ${line}`);
     const workDir = flags.workDir ?? (await mkdtemp(path.join(tmpdir(), 'biplane-agent-')));
     const upstreams = flags.upstreams.length > 0 ? flags.upstreams : await readResolvConf();
+    const caClient = await certificateOptions(values, proxy.namespace, process.env);
+    if (typeof caClient === 'string') {
+      console.error(`biplane agent: ${caClient}`);
+      return 1;
+    }
+    // The pod's certificate, kept renewed from the CA: the CertificateSource the SDS server hands Envoy.
+    const certificates = caClient ? new CertificateClient({ ...caClient, log }) : undefined;
+    certificates?.start();
     const agent = await startAgent({ ...flags, proxy, workDir, upstreams, log }).catch((err: unknown) => `cannot start: ${(err as Error).message}`);
     if (typeof agent === 'string') {
+      certificates?.close();
       console.error(`biplane agent: ${agent}`);
       return 1;
     }
@@ -152,9 +180,26 @@ export const command: Command = {
         void agent.stop();
       });
     }
-    return agent.exited;
+    const code = await agent.exited;
+    certificates?.close();
+    return code;
   },
 };
+
+/** The certificate client's settings (undefined without a CA address), or why they cannot be had. */
+async function certificateOptions(values: Flags, namespace: string, env: Env): Promise<Omit<CertificateClientOptions, 'log'> | undefined | string> {
+  const address = values['ca-address'] ?? env['CA_ADDR'];
+  if (address === undefined || values['ca-root'] === undefined) return undefined;
+  const caRootPem = await readFile(values['ca-root'], 'utf8').catch((err: Error) => `cannot read --ca-root: ${err.message}`);
+  if (!caRootPem.includes('-----BEGIN CERTIFICATE-----')) return caRootPem.startsWith('cannot') ? caRootPem : `--ca-root ${values['ca-root']} holds no PEM certificate`;
+  const identity = {
+    trustDomain: values['trust-domain'] ?? env['TRUST_DOMAIN'] ?? DEFAULT_TRUST_DOMAIN,
+    namespace,
+    serviceAccount: values['service-account'] ?? env['SERVICE_ACCOUNT'] ?? 'default',
+  };
+  const ttl = values['cert-ttl'] !== undefined ? { ttlSeconds: Number(values['cert-ttl']) } : {};
+  return { target: address, caRootPem, identity, tokenFile: values['token-file'], ...ttl };
+}
 
 /** The pod's proxy from manifests (with --pod) or the environment. */
 async function podProxy(manifests: string | undefined, pod: string | undefined): Promise<Proxy | string> {

@@ -3,6 +3,8 @@
 import { parseArgs } from 'node:util';
 import { DEFAULT_ADMIN_ADDRESS, DEFAULT_XDS_ADDRESSES, startServer } from '../server/pipeline.ts';
 import type { ServerHandle, ServerOptions } from '../server/pipeline.ts';
+import { certificateService, loadCa, publishRoot } from '../ca/index.ts';
+import type { CaSettings, CertificateAuthority } from '../ca/index.ts';
 import { serveSummary } from '../server/summary.ts';
 import { startWebhook, type WebhookServer } from '../server/webhook.ts';
 import { DEFAULT_INJECT, injectOptions, type InjectOptions } from '../inject/index.ts';
@@ -10,6 +12,7 @@ import { FileSource } from '../sources/files/index.ts';
 import { KubeSource } from '../sources/kube/index.ts';
 import type { Source } from '../sources/types.ts';
 import type { ForwardingStrategy } from '../translate/index.ts';
+import { CA_OPTIONS, CA_USAGE, readCaFlags } from './serve-ca.ts';
 import { SECURITY_OPTIONS, SECURITY_USAGE, readSecurityFlags, securityOptions } from './serve-security.ts';
 import type { SecurityFlags } from './serve-security.ts';
 import { formatProblem } from './translate.ts';
@@ -44,7 +47,9 @@ flags:
   --inject-backend iptables|nftables
                            the injected capture rules' flavour (default ${DEFAULT_INJECT.backend})
 ${SECURITY_USAGE}
+${CA_USAGE}
   --quiet                  no per-push log lines on stderr
+
   --help
 
 Once listening it prints one line "biplane-listening {json}" with the bound addresses (for scripts and tests).`;
@@ -61,6 +66,8 @@ export interface ServeFlags {
   readonly debounceMaxMs: number;
   readonly quiet: boolean;
   readonly sizeLimits: NonNullable<ServerOptions['sizeLimits']>;
+  /** The workload CA's settings, when a root store was named. */
+  readonly ca?: CaSettings;
   /** The injection webhook, when asked for. */
   readonly webhook?: { readonly address: string; readonly certFile: string; readonly keyFile: string; readonly inject: InjectOptions };
   /** TLS port, plaintext policy, authentication and admin token (files not read yet). */
@@ -85,6 +92,7 @@ export function readFlags(argv: readonly string[]): ServeFlags | string | 'help'
       quiet: { type: 'boolean', default: false },
       'max-resource-bytes': { type: 'string' },
       'max-response-bytes': { type: 'string' },
+      ...CA_OPTIONS,
       'webhook-address': { type: 'string' },
       'webhook-cert': { type: 'string' },
       'webhook-key': { type: 'string' },
@@ -120,6 +128,8 @@ export function readFlags(argv: readonly string[]): ServeFlags | string | 'help'
   const webhook = readWebhookFlags(values);
   if (typeof webhook === 'string') return webhook;
   const overrides = { ...(resourceBytes !== undefined ? { resourceBytes } : {}), ...(responseBytes !== undefined ? { responseBytes } : {}) };
+  const ca = readCaFlags(values);
+  if (typeof ca === 'string') return ca;
   const source: Source = values.manifests !== undefined
     ? new FileSource({ path: values.manifests })
     : new KubeSource(values.kubeconfig !== undefined ? { kubeconfig: values.kubeconfig } : { inCluster: true });
@@ -138,6 +148,7 @@ export function readFlags(argv: readonly string[]): ServeFlags | string | 'help'
     quiet: values.quiet,
     sizeLimits: { envoy: overrides, grpc: overrides },
     ...(webhook ? { webhook } : {}),
+    ...(ca ? { ca } : {}),
     security,
     ...(values.manifests === undefined ? { cluster: values.kubeconfig !== undefined ? { kubeconfig: values.kubeconfig } : { inCluster: true } } : {}),
   };
@@ -172,13 +183,21 @@ function untilSignal(): Promise<string> {
   });
 }
 
-/** Starts the server and, when asked for, the injection webhook; a string is why it could not start. */
-async function startServing(flags: ServeFlags): Promise<{ server: ServerHandle; webhook: WebhookServer | undefined } | string> {
+/**
+ * Starts the server (with the workload CA on its TLS port when asked), the injection webhook when asked for, and for a
+ * watched cluster the root's ConfigMaps (`unpublish` stops them); a string is why it could not start.
+ */
+async function startServing(flags: ServeFlags): Promise<{ server: ServerHandle; webhook: WebhookServer | undefined; unpublish?: () => void } | string> {
   const stamped = (line: string): void => console.error(`${new Date().toISOString()} ${line}`);
   let server: ServerHandle;
+  let ca: Awaited<ReturnType<typeof loadCa>> | undefined;
   try {
+    ca = flags.ca ? await loadCa(flags.ca) : undefined;
+    if (ca) console.error(`biplane serve: workload CA with ${ca.origin}`);
+    // Per-request CA lines follow --quiet, as per-push lines do.
+    const security = withCa(securityOptions(flags.security, flags.cluster), ca?.ca, flags.quiet ? (): void => undefined : stamped);
     server = await startServer({
-      ...securityOptions(flags.security, flags.cluster),
+      ...security,
       source: flags.source,
       xdsAddresses: flags.xdsAddresses,
       adminAddress: flags.adminAddress,
@@ -194,11 +213,25 @@ async function startServing(flags: ServeFlags): Promise<{ server: ServerHandle; 
   try {
     // One line per admitted pod and per certificate reload: few enough to log even under --quiet.
     const webhook = flags.webhook ? await startWebhook({ ...flags.webhook, log: stamped }) : undefined;
-    return { server, webhook };
+    // In a cluster, pods find the root in a ConfigMap of their namespace (with --ca-dir, in DIR/root-cert.pem).
+    const cluster = flags.ca?.cluster;
+    const unpublish = ca && cluster ? publishRoot(cluster, ca.ca.rootPem, flags.source, stamped) : undefined;
+    return { server, webhook, ...(unpublish ? { unpublish } : {}) };
   } catch (err) {
     await server.stop();
     return (err as Error).message;
   }
+}
+
+/** The security options with the CA's certificate service on the TLS port, judged by the same authenticator. */
+function withCa(security: ReturnType<typeof securityOptions>, ca: CertificateAuthority | undefined, log: (line: string) => void): ReturnType<typeof securityOptions> {
+  if (!ca) return security;
+  if (!security.tls) {
+    console.error('biplane serve: the workload CA answers only on the TLS port (--tls-cert, --tls-key); CreateCertificate is not served');
+    return security;
+  }
+  const service = certificateService({ ca, authenticator: security.tls.authenticator, log });
+  return { ...security, tls: { ...security.tls, extraServices: [...(security.tls.extraServices ?? []), service] } };
 }
 
 /** `serve` command. */
@@ -225,7 +258,7 @@ export const command: Command = {
       console.error(`biplane serve: ${started}`);
       return 1;
     }
-    const { server, webhook } = started;
+    const { server, webhook, unpublish } = started;
     const model = server.model();
     if (model) {
       console.log(serveSummary({
@@ -241,6 +274,7 @@ export const command: Command = {
     console.log(`biplane-listening ${JSON.stringify({ xds: server.xdsAddresses, xdsTls: server.tlsAddresses, admin: server.adminAddress ?? null, webhook: webhook?.address ?? null, pid: process.pid })}`);
     const name = await signal;
     console.error(`biplane serve: ${name}, shutting down`);
+    unpublish?.();
     await webhook?.close();
     await server.stop();
     return 0;

@@ -24,6 +24,10 @@ test("the container's arguments are valid `biplane serve` flags binding the port
   const flags = readFlags(args.slice(1));
   assert.ok(typeof flags === 'object', `serve rejects the Deployment's args: ${String(flags)}`);
   assert.match(flags.origin, /in-cluster/);
+  assert.deepEqual(flags.ca?.store, { kind: 'secret', cluster: { inCluster: true }, namespace: process.env['POD_NAMESPACE'] ?? 'biplane-system' });
+  assert.deepEqual(flags.ca?.cluster, { inCluster: true }, 'the root is published to the watched cluster');
+  const env = (container()['env'] ?? []) as { name: string; valueFrom?: { fieldRef?: { fieldPath?: string } } }[];
+  assert.equal(env.find((e) => e.name === 'POD_NAMESPACE')?.valueFrom?.fieldRef?.fieldPath, 'metadata.namespace', "the CA's Secret lives in the pod's own namespace");
   const ports = new Map<string, number>(container()['ports'].map((p: { name: string; containerPort: number }) => [p.name, p.containerPort]));
   assert.deepEqual(flags.xdsAddresses.map(portOf), [ports.get('grpc-xds')]);
   assert.equal(flags.adminAddress && portOf(flags.adminAddress), ports.get('http-admin'));
@@ -38,9 +42,11 @@ test("run with the Deployment's args (demo manifests, ephemeral ports, a test ce
   writeFileSync(path.join(dir, 'tls.key'), cert.key);
   const token = 'deploy-test-token-0123456789';
   writeFileSync(path.join(dir, 'token'), `${token}\n`);
+  // The cluster's stand-ins: demo manifests for the API server's objects, a folder for the CA's Secret.
+  const standIn: Record<string, string[]> = { '--in-cluster': ['--manifests', 'examples/demo'], '--ca-secret': ['--ca-dir', path.join(dir, 'ca')] };
   const mounted = container()['volumeMounts'].find((m: { name: string }) => m.name === 'admin-token')['mountPath'] as string;
   const args = (container()['args'] as string[]).slice(1).flatMap((a) =>
-    a === '--in-cluster' ? ['--manifests', 'examples/demo'] : [a.replace(/:150\d\d$/, ':0').replace(/^\/etc\/biplane\/webhook\//, `${dir}/`).replace(mounted, dir)],
+    standIn[a] ?? [a.replace(/:150\d\d$/, ':0').replace(/^\/etc\/biplane\/webhook\//, `${dir}/`).replace(mounted, dir)],
   );
   const serve = ServeProcess.start(args);
   t.after(() => serve.kill());

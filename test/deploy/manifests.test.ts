@@ -5,7 +5,7 @@ import { readdirSync } from 'node:fs';
 import { test } from 'node:test';
 import { DEPLOY, deployObjects, kustomization, one } from './manifests.ts';
 
-const NAMESPACED = new Set(['ServiceAccount', 'Deployment', 'PodDisruptionBudget', 'Service']);
+const NAMESPACED = new Set(['ServiceAccount', 'Deployment', 'PodDisruptionBudget', 'Service', 'Role', 'RoleBinding']);
 
 test('the kustomization lists exactly the manifest files in deploy/, and every object sits in its namespace', () => {
   const k = kustomization();
@@ -18,15 +18,27 @@ test('the kustomization lists exactly the manifest files in deploy/, and every o
     else assert.equal(obj['metadata']['namespace'], undefined, `${file}: ${obj['kind']} is cluster-scoped`);
   }
   const kinds = deployObjects().map((o) => o.obj['kind']).sort();
-  assert.deepEqual(kinds, ['ClusterRole', 'ClusterRoleBinding', 'Deployment', 'MutatingWebhookConfiguration', 'Namespace', 'PodDisruptionBudget', 'Service', 'ServiceAccount']);
+  assert.deepEqual(kinds, ['ClusterRole', 'ClusterRole', 'ClusterRoleBinding', 'ClusterRoleBinding', 'Deployment', 'MutatingWebhookConfiguration', 'Namespace', 'PodDisruptionBudget', 'Role', 'RoleBinding', 'Service', 'ServiceAccount']);
 });
 
 test('the binding ties the ClusterRole to the ServiceAccount the Deployment runs as', () => {
   const sa = one('ServiceAccount');
-  const binding = one('ClusterRoleBinding');
-  assert.deepEqual(binding['roleRef'], { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: one('ClusterRole')['metadata']['name'] });
+  const binding = one('ClusterRoleBinding', 'biplane');
+  assert.deepEqual(binding['roleRef'], { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: one('ClusterRole', 'biplane')['metadata']['name'] });
   assert.deepEqual(binding['subjects'], [{ kind: 'ServiceAccount', name: sa['metadata']['name'], namespace: sa['metadata']['namespace'] }]);
   assert.equal(one('Deployment')['spec']['template']['spec']['serviceAccountName'], sa['metadata']['name']);
+});
+
+test("the CA's bindings tie its Role (biplane's namespace only) and ClusterRole to the same ServiceAccount", () => {
+  const sa = one('ServiceAccount');
+  const subjects = [{ kind: 'ServiceAccount', name: sa['metadata']['name'], namespace: sa['metadata']['namespace'] }];
+  const binding = one('RoleBinding', 'biplane-ca');
+  assert.deepEqual(binding['roleRef'], { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: one('Role', 'biplane-ca')['metadata']['name'] });
+  assert.deepEqual(binding['subjects'], subjects);
+  assert.equal(binding['metadata']['namespace'], sa['metadata']['namespace']);
+  const clusterBinding = one('ClusterRoleBinding', 'biplane-ca');
+  assert.deepEqual(clusterBinding['roleRef'], { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: one('ClusterRole', 'biplane-ca')['metadata']['name'] });
+  assert.deepEqual(clusterBinding['subjects'], subjects);
 });
 
 test('the Deployment, Service and PodDisruptionBudget select the same pods', () => {

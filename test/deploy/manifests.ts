@@ -23,10 +23,10 @@ export function deployObjects(): { file: string; obj: Obj }[] {
   return out;
 }
 
-/** The one object of `kind` in deploy/ (throws when there is not exactly one). */
-export function one(kind: string): Obj {
-  const found = deployObjects().filter((o) => o.obj['kind'] === kind);
-  if (found.length !== 1) throw new Error(`expected one ${kind} in deploy/, found ${found.length}`);
+/** The one object of `kind` (named `name`, when given) in deploy/ (throws when there is not exactly one). */
+export function one(kind: string, name?: string): Obj {
+  const found = deployObjects().filter((o) => o.obj['kind'] === kind && (name === undefined || o.obj['metadata']?.['name'] === name));
+  if (found.length !== 1) throw new Error(`expected one ${kind}${name === undefined ? '' : ` ${name}`} in deploy/, found ${found.length}`);
   return found[0]!.obj;
 }
 

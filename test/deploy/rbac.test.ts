@@ -6,6 +6,8 @@ import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
+import { ROOT_CONFIGMAP } from '../../src/ca/root-configmaps.ts';
+import { CA_SECRET_NAME } from '../../src/ca/store.ts';
 import { KUBE_RESOURCES } from '../../src/sources/kube/resources.ts';
 import { one } from './manifests.ts';
 
@@ -68,7 +70,7 @@ function derivedNeeds(): { resources: Map<string, Set<string>>; nonResource: str
 function granted(): { resources: Map<string, Set<string>>; nonResource: string[] } {
   const resources = new Map<string, Set<string>>();
   const nonResource: string[] = [];
-  for (const rule of one('ClusterRole')['rules'] as Record<string, string[]>[]) {
+  for (const rule of one('ClusterRole', 'biplane')['rules'] as Record<string, string[]>[]) {
     if (rule['nonResourceURLs']) {
       assert.deepEqual(rule['verbs'], ['get']);
       nonResource.push(...rule['nonResourceURLs']);
@@ -99,7 +101,49 @@ test('the ClusterRole grants exactly the verbs and resources the kube source use
   assert.deepEqual([...(need.resources.get('authentication.k8s.io/tokenreviews') ?? [])], ['create']);
 });
 
-test('no code outside src/sources/kube/ talks to the Kubernetes API, so the kube source is all RBAC has to cover', () => {
-  const outside = sources(SRC).filter((f) => !f.file.startsWith(KUBE) && /makeApiClient\(|new Watch\(|@kubernetes\/client-node/.test(f.text));
+test('no code outside src/sources/kube/ and the CA\'s two kube files talks to the Kubernetes API, so RBAC covers it all', () => {
+  const outside = sources(SRC).filter((f) => !f.file.startsWith(KUBE) && !CA_KUBE_FILES.includes(f.file) && /makeApiClient\(|new Watch\(|@kubernetes\/client-node/.test(f.text));
   assert.deepEqual(outside.map((f) => path.relative(SRC, f.file)), []);
+});
+
+// The workload CA's own calls, held to its own roles the same way: its Secret (a Role in biplane's namespace) and the
+// root ConfigMap in every namespace (the ClusterRole biplane-ca).
+const CA_SECRETS = path.join(SRC, 'ca/kube-secrets.ts');
+const CA_CONFIGMAPS = path.join(SRC, 'ca/kube-configmaps.ts');
+const CA_KUBE_FILES = [CA_SECRETS, CA_CONFIGMAPS];
+
+/** The RBAC verbs of a file's `api.<call>(` calls, every call required to match `only`. */
+function clientVerbs(file: string, only: RegExp): string[] {
+  const verbs = new Set<string>();
+  for (const [, method = ''] of readFileSync(file, 'utf8').matchAll(/\bapi\.(\w+)\(/g)) {
+    assert.match(method, only, `unexpected client call ${method} in ${file}`);
+    const verb = VERB_OF_PREFIX.find(([re]) => re.test(method))?.[1];
+    assert.ok(verb, `no RBAC verb known for client call ${method}`);
+    verbs.add(verb);
+  }
+  return [...verbs].sort();
+}
+
+/** A role's verbs on one core resource; every rule but create's must name exactly `name` (RBAC cannot limit create). */
+function grantedOn(rules: readonly Record<string, string[]>[], resource: string, name: string): string[] {
+  const verbs = new Set<string>();
+  for (const rule of rules) {
+    assert.deepEqual([rule['apiGroups'], rule['resources']], [[''], [resource]]);
+    for (const verb of rule['verbs'] ?? []) verbs.add(verb);
+    if (!(rule['verbs'] ?? []).includes('create')) assert.deepEqual(rule['resourceNames'], [name]);
+    else assert.deepEqual(rule['verbs'], ['create']);
+  }
+  return [...verbs].sort();
+}
+
+test("the CA's Role grants exactly the Secret calls its root store makes, reads limited to its Secret", () => {
+  const need = clientVerbs(CA_SECRETS, /NamespacedSecret$/);
+  assert.deepEqual(need, ['create', 'get']);
+  assert.deepEqual(grantedOn(one('Role', 'biplane-ca')['rules'], 'secrets', CA_SECRET_NAME), need);
+});
+
+test("the CA's ClusterRole grants exactly the ConfigMap calls that publish the root, limited to the root ConfigMap", () => {
+  const need = clientVerbs(CA_CONFIGMAPS, /NamespacedConfigMap$/);
+  assert.deepEqual(need, ['create', 'get', 'update']);
+  assert.deepEqual(grantedOn(one('ClusterRole', 'biplane-ca')['rules'], 'configmaps', ROOT_CONFIGMAP), need);
 });

@@ -8,6 +8,7 @@ import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { FakeFaults, type Verb } from './fake-faults.ts';
 import { Pager } from './fake-pages.ts';
+import { FakeNamespacedStore } from './fake-namespaced.ts';
 import { FakeTokens, TOKEN_REVIEW_PATH } from './fake-tokens.ts';
 import {
   FAKE_RESOURCES,
@@ -27,7 +28,7 @@ export { FAKE_RESOURCES, type FakeResource };
 type Json = Record<string, unknown>;
 /** One request as the fake saw it, for assertions about what the client asked. */
 export interface SeenRequest {
-  /** The HTTP method: GET for list and watch; anything else would be a write (the fake refuses it with 405). */
+  /** The HTTP method: GET for list and watch; POST/PUT only for TokenReviews and the CA's Secret and ConfigMaps. */
   readonly method: string;
   readonly path: string;
   readonly query: Readonly<Record<string, string>>;
@@ -70,6 +71,9 @@ export class FakeApiServer {
   onListPage: ((path: string, query: Readonly<Record<string, string>>) => void) | undefined;
   /** Every request served, in order. */
   readonly requests: SeenRequest[] = [];
+  /** Secrets and ConfigMaps (get, create, replace one), for the CA's root store and root ConfigMaps. */
+  readonly secrets = new FakeNamespacedStore('Secret', 'secrets');
+  readonly configMaps = new FakeNamespacedStore('ConfigMap', 'configmaps');
 
   private constructor(server: http.Server, options: FakeApiServerOptions) {
     this.#server = server;
@@ -81,7 +85,7 @@ export class FakeApiServer {
   /** Starts a server on an ephemeral loopback port. */
   static async start(options: FakeApiServerOptions = {}): Promise<FakeApiServer> {
     let self: FakeApiServer | undefined;
-    const server = http.createServer((req, res) => self?.handle(req, res));
+    const server = http.createServer((req, res) => self && !self.#namespaced(req, res) && self.handle(req, res));
     self = new FakeApiServer(server, options);
     const fake = self;
     server.on('connection', (socket) => {
@@ -218,6 +222,19 @@ export class FakeApiServer {
     this.#watches.clear();
     for (const s of this.#sockets) s.destroy();
     await new Promise<void>((resolve) => this.#server.close(() => resolve()));
+  }
+
+  /** Answers a Secret or ConfigMap request (see fake-namespaced.ts); false when the request is for something else. */
+  #namespaced(req: http.IncomingMessage, res: http.ServerResponse): boolean {
+    const url = new URL(req.url ?? '/', 'http://fake');
+    const store = [this.secrets, this.configMaps].find((s) => s.matches(url.pathname));
+    if (!store || req.headers.authorization !== 'Bearer fake-token') return false;
+    store.handle(req, url.pathname, (code, body) => {
+      this.requests.push({ method: req.method ?? 'GET', path: url.pathname, query: {}, watch: false, status: code, at: Date.now() });
+      res.writeHead(code, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(body));
+    });
+    return true;
   }
 
   #emit(event: HistoryEvent): void {
