@@ -24,15 +24,18 @@ export interface ProxyView {
   /** Both set exactly when the proxy dials auto-allocated VIPs (DNS capture + auto-allocation), else both false. */
   readonly dnsCapture: boolean;
   readonly dnsAutoAllocate: boolean;
-  /** `mode|primaryFamily|strategy|auto-vips` or `…|sni`. */
+  /** The proxy has certificates over SDS: auto-mTLS on its outbound clusters. */
+  readonly sds: boolean;
+  /** `mode|primaryFamily|strategy|auto-vips` or `…|sni`, then `|sds` or `|plain`. */
   readonly key: string;
 }
 
 /** The view of a proxy under a strategy. */
-export function proxyView(proxy: Pick<Proxy, 'mode' | 'primaryFamily' | 'dnsCapture' | 'dnsAutoAllocate'>, strategy: ForwardingStrategy): ProxyView {
+export function proxyView(proxy: Pick<Proxy, 'mode' | 'primaryFamily' | 'dnsCapture' | 'dnsAutoAllocate' | 'sds'>, strategy: ForwardingStrategy): ProxyView {
   const auto = dialsAutoVips(proxy);
-  const key = `${proxy.mode}|${proxy.primaryFamily}|${strategy}|${auto ? 'auto-vips' : 'sni'}`;
-  return { mode: proxy.mode, primaryFamily: proxy.primaryFamily, strategy, dnsCapture: auto, dnsAutoAllocate: auto, key };
+  const sds = proxy.sds === true;
+  const key = `${proxy.mode}|${proxy.primaryFamily}|${strategy}|${auto ? 'auto-vips' : 'sni'}|${sds ? 'sds' : 'plain'}`;
+  return { mode: proxy.mode, primaryFamily: proxy.primaryFamily, strategy, dnsCapture: auto, dnsAutoAllocate: auto, sds, key };
 }
 
 /** One service in one generation: what its fragments read, and the stamp naming that content. */

@@ -10,7 +10,8 @@ import { fixedClusters, inboundClusters } from './clusters.ts';
 import type { Cluster, ClusterLoadAssignment, Listener, RouteConfiguration } from './envoy-types.ts';
 import { placeTcpListeners, wildcardPortListeners } from './listeners-outbound.ts';
 import { byName, virtualInboundListener, virtualOutboundListener } from './listeners-virtual.ts';
-import { compare, inboundPorts } from './plan.ts';
+import { compare, inboundPorts, proxyInboundMtls } from './plan.ts';
+import type { InboundMtls } from '../model/peer-auth.ts';
 import { portFamilies, placeVirtualHosts } from './routes.ts';
 import { proxyView, type Fragment, type Generation, type ProxyView, type ServiceState, type TranslationCache } from './cache.ts';
 import type { EnvoyResources, ForwardingStrategy } from './types.ts';
@@ -31,14 +32,22 @@ interface Inbound {
 }
 
 /** Every resource of one sidecar, from the cache's fragments; equal to the uncached `translate`. */
-export function translateCached(cache: TranslationCache, index: ModelIndex, proxy: Proxy, strategy: ForwardingStrategy): EnvoyResources {
+export function translateCached(
+  cache: TranslationCache,
+  index: ModelIndex,
+  proxy: Proxy,
+  strategy: ForwardingStrategy,
+  rootNamespace: string,
+): EnvoyResources {
   const generation = cache.generation(index);
   const view = proxyView(proxy, strategy);
   const outbound = once(generation, `outbound\n${view.key}`, () => assembleOutbound(cache, generation, view));
   const routes = once(generation, `routes\n${view.key}\n${proxy.namespace}`, () => assembleRoutes(cache, generation, view, outbound, proxy.namespace));
   const ports = inboundPorts(generation.view, proxy, generation.selecting);
-  const own = once(generation, `inbound\n${view.key}\n${proxy.interception}\n${ports.join(',')}`, () =>
-    inbound({ ...view, interception: proxy.interception }, ports),
+  const mtls = proxyInboundMtls(generation.view, proxy, rootNamespace);
+  const mtlsKey = `${mtls.mode}${mtls.ports.map((p) => ` ${p.port}:${p.mode}`).join('')}`;
+  const own = once(generation, `inbound\n${view.key}\n${proxy.interception}\n${ports.join(',')}\n${mtlsKey}`, () =>
+    inbound({ ...view, interception: proxy.interception }, ports, mtls),
   );
   return {
     listeners: mergeByName(outbound.listeners, own.listeners, (l) => l.name),
@@ -104,9 +113,9 @@ function assembleRoutes(
   return byName(out);
 }
 
-function inbound(proxy: ProxyView & Pick<Proxy, 'interception'>, ports: readonly number[]): Inbound {
+function inbound(proxy: ProxyView & Pick<Proxy, 'interception'>, ports: readonly number[], mtls: InboundMtls): Inbound {
   return {
-    listeners: byName([virtualOutboundListener(proxy), virtualInboundListener(proxy, ports)]),
+    listeners: byName([virtualOutboundListener(proxy), virtualInboundListener(proxy, ports, mtls)]),
     clusters: byName([...inboundClusters(ports, proxy), ...fixedClusters()]),
   };
 }

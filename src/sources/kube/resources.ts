@@ -104,7 +104,8 @@ export function makeLister(kc: KubeConfig, r: KubeResource): Lister {
             : await api.listNamespacedEndpointSlice({ namespace, ...paging(page) }),
         );
     }
-    case 'ServiceEntry': {
+    case 'ServiceEntry':
+    case 'PeerAuthentication': {
       const api = kc.makeApiClient(CustomObjectsApi);
       const [group = '', version = ''] = r.apiVersion.split('/');
       return async (namespace, page) =>
