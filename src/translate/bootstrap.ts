@@ -89,7 +89,7 @@ function sdsCluster(path: string): object {
   return {
     name: SDS_CLUSTER,
     type: 'STATIC',
-    connect_timeout: { seconds: 1 },
+    connect_timeout: '1s',
     load_assignment: loadAssignment(SDS_CLUSTER, { pipe: { path } }),
     typed_extension_protocol_options: HTTP2_OPTIONS,
   };
