@@ -45,6 +45,8 @@ export interface ServerOptions {
   /** Admin HTTP address; `false` for none. Default 127.0.0.1:15014. */
   readonly adminAddress?: string | false;
   readonly strategy?: ForwardingStrategy;
+  /** Where mesh-wide PeerAuthentications live (default `istio-system`, as in Istio). */
+  readonly rootNamespace?: string;
   /** Quiet time before a rebuild (default 100 ms) and the longest a burst may delay it (default 1000 ms). */
   readonly debounceMs?: number;
   readonly debounceMaxMs?: number;
@@ -134,7 +136,7 @@ export async function startServer(options: ServerOptions): Promise<ServerHandle>
       const model = servableModel(built, check);
       const rejected = rejectedHosts(check);
       const changed = changedServices === 'all' ? 'all' : new Set([...changedServices, ...rejected, ...lastRejected]);
-      ctx = buildContext(model, reindexModel(model, ctx?.index, changed), strategy, shared, limits);
+      ctx = buildContext(model, reindexModel(model, ctx?.index, changed), strategy, shared, limits, options.rootNamespace);
       lastRejected = rejected;
       logNewErrors(check.problems, reported, log);
       modelProblems = [...problems, ...check.problems];
