@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { startAgent, type AgentConfig } from '../agent/agent.ts';
+import { FileCertificateSource } from '../agent/file-certificates.ts';
 import { parseUpstream, readResolvConf, type Upstream } from '../agent/dns/upstream.ts';
 import { parseProxy } from '../model/index.ts';
 import type { Proxy } from '../model/types.ts';
@@ -15,7 +16,7 @@ import type { Command } from './main.ts';
 
 const USAGE = `usage: biplane agent --xds-address ADDR [--manifests DIR --pod NAMESPACE/POD] [--upstream IP[:PORT]]...
                      [--envoy PATH] [--work-dir DIR] [--ads sotw|delta] [--no-dns] [--drain-seconds 5]
-                     [--envoy-log-level warning]
+                     [--envoy-log-level warning] [--cert-dir DIR [--sds-socket PATH]]
 
 Runs beside Envoy in a pod: writes Envoy's bootstrap, starts Envoy and restarts it (with backoff) when it dies,
 drains it on SIGTERM, serves readiness on 15021 (200 once Envoy is live and has its first listeners and clusters),
@@ -35,6 +36,9 @@ flags:
   --no-dns                 no DNS proxy (and no name table stream)
   --drain-seconds N        longest graceful drain on SIGTERM (default 5)
   --envoy-log-level L      Envoy's log level (default warning)
+  --cert-dir DIR           the pod's certificates as files (cert-chain.pem, key.pem, root-cert.pem, Istio's names),
+                           re-read when they change: served to Envoy over SDS, and the sidecar takes part in mesh mTLS
+  --sds-socket PATH        where the SDS server listens (default <work-dir>/var/run/secrets/workload-spiffe-uds/socket)
   --help`;
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -68,6 +72,8 @@ const OPTIONS = {
   'no-dns': { type: 'boolean', default: false },
   'drain-seconds': { type: 'string', default: '5' },
   'envoy-log-level': { type: 'string', default: 'warning' },
+  'cert-dir': { type: 'string' },
+  'sds-socket': { type: 'string' },
   help: { type: 'boolean', default: false },
 } as const;
 
@@ -83,6 +89,7 @@ function checkFlags(values: Flags): Omit<AgentConfig, 'proxy' | 'workDir' | 'ups
   if (upstreams.some((u) => !u)) return 'bad --upstream (IP or IP:PORT, IPv6 as [v6]:PORT)';
   if (!(drain >= 0)) return 'bad --drain-seconds';
   if ((values.manifests === undefined) !== (values.pod === undefined)) return '--manifests and --pod go together';
+  if (values['sds-socket'] !== undefined && values['cert-dir'] === undefined) return '--sds-socket needs --cert-dir (no certificates to serve)';
   return {
     xds,
     apiType: values.ads === 'delta' ? 'DELTA_GRPC' : 'GRPC',
@@ -122,7 +129,14 @@ export const command: Command = {
     const log = (line: string): void => console.error(`biplane agent: ${line}`);
     const workDir = values['work-dir'] ?? (await mkdtemp(path.join(tmpdir(), 'biplane-agent-')));
     const upstreams = flags.upstreams.length > 0 ? flags.upstreams : await readResolvConf();
-    const agent = await startAgent({ ...flags, proxy, workDir, upstreams, log }).catch((err: unknown) => `cannot start: ${(err as Error).message}`);
+    const certificates = values['cert-dir'] !== undefined ? new FileCertificateSource(values['cert-dir'], log) : undefined;
+    const read = await certificates?.start().then(() => undefined, (err: Error) => `cannot read --cert-dir: ${err.message}`);
+    if (read !== undefined) {
+      console.error(`biplane agent: ${read}`);
+      return 1;
+    }
+    const sds = certificates ? { certificates, ...(values['sds-socket'] !== undefined ? { sdsSocket: values['sds-socket'] } : {}) } : {};
+    const agent = await startAgent({ ...flags, proxy, workDir, upstreams, log, ...sds }).catch((err: unknown) => `cannot start: ${(err as Error).message}`);
     if (typeof agent === 'string') {
       console.error(`biplane agent: ${agent}`);
       return 1;
@@ -134,7 +148,9 @@ export const command: Command = {
         void agent.stop();
       });
     }
-    return agent.exited;
+    const code = await agent.exited;
+    certificates?.close();
+    return code;
   },
 };
 
