@@ -7,7 +7,7 @@ import type { ClusterLoadAssignment, EnvoyLocality, HealthStatus, LbEndpoint, Lo
 import { clusterFamilies, compare, forwardedPorts, outboundClusterName, upstreamKind, type MeshView } from './plan.ts';
 import { envoyAddress, usableAddresses } from './proxy-addresses.ts';
 import type { ForwardingStrategy } from './types.ts';
-import { hasSidecar, SIDECAR_METADATA } from './mtls.ts';
+import { hasSidecar, SIDECAR_METADATA, type MtlsAcceptance } from './mtls.ts';
 
 /** One backend ready for EDS: its addresses (first = upstream family), port, health and locality. */
 export interface Backend {
@@ -36,6 +36,7 @@ export function backendsFor(
   endpoints: readonly Endpoint[],
   proxy: Pick<Proxy, 'mode' | 'sds'>,
   family?: IPFamily,
+  accepts?: MtlsAcceptance,
 ): Backend[] {
   const autoMtls = proxy.sds === true && service.location === 'MESH_INTERNAL';
   const out: Backend[] = [];
@@ -44,7 +45,8 @@ export function backendsFor(
     const p = targetPortOf(service, port, e);
     const addresses = usableAddresses(proxy, e.addresses, family);
     if (!health || p === undefined || addresses.length === 0 || e.hostname !== undefined) continue;
-    out.push({ addresses, port: p, health, locality: e.locality, ...(autoMtls && hasSidecar(e) ? { sidecar: true } : {}) });
+    const mtls = autoMtls && hasSidecar(e) && (accepts?.(e, p) ?? true);
+    out.push({ addresses, port: p, health, locality: e.locality, ...(mtls ? { sidecar: true } : {}) });
   }
   return out;
 }
@@ -108,13 +110,14 @@ export function serviceLoadAssignments(
   endpoints: readonly Endpoint[],
   proxy: Pick<Proxy, 'mode' | 'primaryFamily' | 'sds'>,
   strategy: ForwardingStrategy,
+  accepts?: MtlsAcceptance,
 ): ClusterLoadAssignment[] {
   if (upstreamKind(service) !== 'EDS') return [];
   const out: ClusterLoadAssignment[] = [];
   for (const port of forwardedPorts(service)) {
     for (const family of clusterFamilies(service, proxy, strategy)) {
       const name = outboundClusterName(port.port, service.hostname, family);
-      out.push(loadAssignment(name, backendsFor(service, port, endpoints, proxy, family)));
+      out.push(loadAssignment(name, backendsFor(service, port, endpoints, proxy, family, accepts)));
     }
   }
   return out;
@@ -125,6 +128,7 @@ export function outboundEndpoints(
   view: MeshView,
   proxy: Pick<Proxy, 'mode' | 'primaryFamily' | 'sds'>,
   strategy: ForwardingStrategy,
+  accepts?: MtlsAcceptance,
 ): ClusterLoadAssignment[] {
-  return view.services.flatMap((service) => serviceLoadAssignments(service, view.endpointsOf(service.hostname), proxy, strategy));
+  return view.services.flatMap((service) => serviceLoadAssignments(service, view.endpointsOf(service.hostname), proxy, strategy, accepts));
 }

@@ -39,7 +39,7 @@ export function translateCached(
   strategy: ForwardingStrategy,
   rootNamespace: string,
 ): EnvoyResources {
-  const generation = cache.generation(index);
+  const generation = cache.generation(index, rootNamespace);
   const view = proxyView(proxy, strategy);
   const outbound = once(generation, `outbound\n${view.key}`, () => assembleOutbound(cache, generation, view));
   const routes = once(generation, `routes\n${view.key}\n${proxy.namespace}`, () => assembleRoutes(cache, generation, view, outbound, proxy.namespace));
@@ -66,7 +66,7 @@ function once<T>(generation: Generation, key: string, build: () => T): T {
 }
 
 function assembleOutbound(cache: TranslationCache, generation: Generation, view: ProxyView): Outbound {
-  const fragments = generation.states.map((state) => cache.fragment(state, view));
+  const fragments = generation.states.map((state) => cache.fragment(state, view, generation.accepts));
   const sni = sniByPort(generation.states, fragments);
   const ports = [...new Set([...generation.httpServices.keys(), ...sni.keys()])].sort((a, b) => a - b);
   const families = new Map<number, readonly (IPFamily | undefined)[]>();
@@ -106,7 +106,7 @@ function assembleRoutes(
   const out: RouteConfiguration[] = [];
   for (const [port, states] of generation.httpServices) {
     for (const family of outbound.families.get(port) ?? [undefined]) {
-      const hosts = states.map((state) => cache.host(cache.fragment(state, view), state, view, port, family, namespace));
+      const hosts = states.map((state) => cache.host(cache.fragment(state, view, generation.accepts), state, view, port, family, namespace));
       out.push(placeVirtualHosts(port, family, hosts));
     }
   }

@@ -8,6 +8,7 @@ import { tcpListeners, wildcardListeners } from './listeners-outbound.ts';
 import { byName, inboundPorts, virtualInboundListener, virtualOutboundListener } from './listeners-virtual.ts';
 import { compare, meshView, proxyInboundMtls, type MeshView } from './plan.ts';
 import { DEFAULT_ROOT_NAMESPACE } from '../model/peer-auth.ts';
+import { mtlsAcceptance } from './mtls.ts';
 import { translateCached } from './incremental.ts';
 import { outboundRoutes } from './routes.ts';
 import type { EnvoyResources, TranslateOptions } from './types.ts';
@@ -37,6 +38,6 @@ export function translate(input: ModelIndex | MeshModel, proxy: Proxy, options: 
     ]),
     clusters: byName([...outboundClusters(view, proxy, strategy), ...inboundClusters(ports, proxy), ...fixedClusters()]),
     routes: byName(outboundRoutes(view, proxy, strategy)),
-    endpoints: outboundEndpoints(view, proxy, strategy).sort((a, b) => compare(a.cluster_name, b.cluster_name)),
+    endpoints: outboundEndpoints(view, proxy, strategy, mtlsAcceptance(view.peerAuthentications, rootNamespace)).sort((a, b) => compare(a.cluster_name, b.cluster_name)),
   };
 }

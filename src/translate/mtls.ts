@@ -6,8 +6,8 @@
 // a port requires mTLS (STRICT), offers it beside plaintext (PERMISSIVE) or is plaintext only (DISABLE). Certificates
 // come over SDS from the pod's agent (`sds-grpc`, a static bootstrap cluster on a Unix socket): `default` (the pod's
 // certificate and key) and `ROOTCA` (the trust root).
-import type { InboundMtls } from '../model/peer-auth.ts';
-import type { Endpoint } from '../model/types.ts';
+import { inboundMtls, portMtls, type InboundMtls } from '../model/peer-auth.ts';
+import type { Endpoint, PeerAuthentication } from '../model/types.ts';
 import type { FilterChain, Metadata, NamedFilter, Struct, TransportSocket, TransportSocketMatch } from './envoy-types.ts';
 
 /** The bootstrap's static cluster that reaches the agent's SDS server. */
@@ -90,6 +90,18 @@ export function autoMtlsMatches(port: number, hostname: string): TransportSocket
 /** Whether an endpoint's pod runs a sidecar that speaks mesh mTLS. */
 export function hasSidecar(endpoint: Pick<Endpoint, 'labels'>): boolean {
   return endpoint.labels[TLS_MODE_LABEL] === 'istio';
+}
+
+/** Whether an endpoint's sidecar takes mTLS on a port: false where its own PeerAuthentication says DISABLE. */
+export type MtlsAcceptance = (endpoint: Pick<Endpoint, 'pod' | 'labels'>, port: number) => boolean;
+
+/**
+ * The acceptance rule of a set of policies, as Istio's endpoint builder applies it: a sidecar whose workload mode
+ * (port-level included) is DISABLE gets plaintext, since its inbound side would pass a TLS handshake to the app.
+ */
+export function mtlsAcceptance(policies: readonly PeerAuthentication[], rootNamespace: string): MtlsAcceptance {
+  if (policies.length === 0) return () => true;
+  return (endpoint, port) => !endpoint.pod || portMtls(inboundMtls(policies, rootNamespace, endpoint.pod.namespace, endpoint.labels), port) !== 'DISABLE';
 }
 
 /** The endpoint metadata that picks the mTLS transport socket. */

@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { loadMesh } from '../../src/cli/translate.ts';
+import { indexModel } from '../../src/model/index.ts';
 import { TranslationCache, translate } from '../../src/translate/index.ts';
 import { simulate, type SimulatedCall } from '../../src/translate/simulate.ts';
 import type { EnvoyResources } from '../../src/translate/types.ts';
@@ -67,7 +68,7 @@ test('a sidecar without certificates accepts plaintext where PERMISSIVE and refu
   assert.ok(!JSON.stringify(r).includes('sds-grpc'), 'nothing refers to an SDS cluster the sidecar does not have');
 });
 
-test('auto-mTLS marks each sidecar pod as one endpoint, both families together, and leaves the others plaintext', async () => {
+test('auto-mTLS marks each sidecar pod as one endpoint, both families together, and leaves plaintext the pods without a sidecar or whose policy says DISABLE', async () => {
   const r = await ledger(true);
   const archive = r.endpoints.find((e) => e.cluster_name === 'outbound|7000||archive.pay.svc.cluster.local');
   const marked = archive?.endpoints.flatMap((l) => l.lb_endpoints).map((lb) => [
@@ -77,6 +78,7 @@ test('auto-mTLS marks each sidecar pod as one endpoint, both families together, 
   assert.deepEqual(marked, [
     [['fd00:10:244:5::20', '10.244.5.20'], 'istio'],
     [['fd00:10:244:5::21', '10.244.5.21'], 'plaintext'],
+    [['fd00:10:244:5::22', '10.244.5.22'], 'plaintext'],
   ]);
   const cluster = r.clusters.find((c) => c.name === 'outbound|7000||archive.pay.svc.cluster.local');
   const tls = cluster?.transport_socket_matches?.[0]?.transport_socket.typed_config as { sni?: string } | undefined;
@@ -90,4 +92,21 @@ test('the translation cache gives sidecars with and without certificates exactly
   for (const proxy of [{ ...mesh.proxy, sds: true }, mesh.proxy, { ...mesh.proxy, sds: true }]) {
     assert.deepEqual(translate(mesh.index, proxy, { cache }), translate(mesh.index, proxy), `sds ${proxy.sds === true}`);
   }
+});
+
+test('a changed PeerAuthentication reaches endpoint metadata through the cache: the DISABLE pod gets mTLS once its policy is gone', async () => {
+  const mesh = await loadMesh(MTLS, 'pay/ledger-0');
+  assert.ok(!('error' in mesh));
+  const proxy = { ...mesh.proxy, sds: true };
+  const cache = new TranslationCache();
+  const tlsModes = (r: EnvoyResources): string[] =>
+    (r.endpoints.find((e) => e.cluster_name === 'outbound|7000||archive.pay.svc.cluster.local')?.endpoints ?? [])
+      .flatMap((l) => l.lb_endpoints)
+      .map((lb) => lb.metadata?.filter_metadata['envoy.transport_socket_match']?.fields['tlsMode']?.stringValue ?? 'plaintext');
+  assert.deepEqual(tlsModes(translate(mesh.index, proxy, { cache })), ['istio', 'plaintext', 'plaintext']);
+  const model = { ...mesh.index.model, peerAuthentications: mesh.index.model.peerAuthentications.filter((p) => p.name !== 'old-track') };
+  const without = indexModel(model);
+  const cached = translate(without, proxy, { cache });
+  assert.deepEqual(tlsModes(cached), ['istio', 'plaintext', 'istio']);
+  assert.deepEqual(cached, translate(without, proxy));
 });
