@@ -1,11 +1,13 @@
 // `biplane agent`'s wiring, beside Envoy in a pod: write the bootstrap (the same builder as `biplane bootstrap`, with
 // 15021 left to the agent), run Envoy supervised, serve readiness from Envoy's real state, and serve DNS from the
-// name table the control plane sends over the agent's own ADS stream.
+// name table the control plane sends over the agent's own ADS stream; with certificates, serve them to Envoy over SDS.
 import { mkdir, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import path from 'node:path';
 import type { Proxy } from '../model/types.ts';
-import { sidecarBootstrap, type AdsApiType, type XdsAddress } from '../translate/bootstrap.ts';
+import { DEFAULT_SDS_SOCKET, sidecarBootstrap, type AdsApiType, type XdsAddress } from '../translate/bootstrap.ts';
+import type { CertificateSource } from '../trust/identity.ts';
+import { SdsServer } from './sds.ts';
 import { localhostOf, proxyFamilies, wildcardOf } from '../translate/proxy-addresses.ts';
 import { ADMIN_PORT, READINESS_PORT } from '../translate/proxy-ports.ts';
 import { fromProto3Json } from '../xds/proto3-json-parse.ts';
@@ -34,6 +36,13 @@ export interface AgentConfig {
   readonly envoyLogLevel?: string;
   /** More node metadata for the bootstrap and the agent's own stream (say SERVICE_ACCOUNT). */
   readonly metadata?: Readonly<Record<string, string>>;
+  /**
+   * The pod's certificates: with a source, the agent serves them to Envoy over SDS on `sdsSocket` (default
+   * `<workDir>/var/run/secrets/workload-spiffe-uds/socket`, Istio's path under the work folder) and the bootstrap
+   * asks biplane for mesh mTLS; without, the sidecar stays plaintext.
+   */
+  readonly certificates?: CertificateSource;
+  readonly sdsSocket?: string;
   readonly log: (line: string) => void;
 }
 
@@ -59,7 +68,9 @@ function agentMetadata(config: AgentConfig): Record<string, string> {
 /** Starts everything; rejects when a port cannot be bound or the bootstrap does not encode. */
 export async function startAgent(config: AgentConfig): Promise<RunningAgent> {
   const { proxy, log } = config;
-  const bootstrap = sidecarBootstrap(proxy, config.xds, { apiType: config.apiType, readiness: 'agent', metadata: agentMetadata(config) });
+  const sdsSocket = config.certificates ? (config.sdsSocket ?? path.resolve(config.workDir, DEFAULT_SDS_SOCKET)) : undefined;
+  const sds = sdsSocket !== undefined ? { sdsSocket } : {};
+  const bootstrap = sidecarBootstrap(proxy, config.xds, { apiType: config.apiType, readiness: 'agent', metadata: agentMetadata(config), ...sds });
   const bytes = fromProto3Json('envoy.config.bootstrap.v3.Bootstrap', bootstrap as JsonValue);
   await mkdir(config.workDir, { recursive: true });
   const file = path.join(config.workDir, 'envoy-bootstrap.json');
@@ -89,6 +100,11 @@ export async function startAgent(config: AgentConfig): Promise<RunningAgent> {
   });
   const readiness = async (): Promise<Readiness> => readinessOf(await envoyFacts(envoy, admin));
   try {
+    if (config.certificates && sdsSocket !== undefined) {
+      const server = new SdsServer(config.certificates, { onNack: (message) => log(`Envoy refused a secret: ${message}`) });
+      await server.listen(sdsSocket);
+      parts.push(server);
+    }
     if (config.dns) {
       const dns = new DnsProxy({ upstreams: config.upstreams, port: config.dnsPort ?? 15053 });
       await dns.start();

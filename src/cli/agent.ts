@@ -6,10 +6,11 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { startAgent, type AgentConfig } from '../agent/agent.ts';
+import { FileCertificateSource } from '../agent/file-certificates.ts';
 import { parseUpstream, readResolvConf, type Upstream } from '../agent/dns/upstream.ts';
 import { CertificateClient, DEFAULT_TOKEN_FILE, type CertificateClientOptions } from '../agent/certificates.ts';
 import { parseProxy } from '../model/index.ts';
-import { DEFAULT_TRUST_DOMAIN } from '../trust/identity.ts';
+import { DEFAULT_TRUST_DOMAIN, type CertificateSource } from '../trust/identity.ts';
 import type { Proxy } from '../model/types.ts';
 import type { XdsAddress } from '../translate/bootstrap.ts';
 import { splitHostPort } from './bootstrap.ts';
@@ -18,7 +19,8 @@ import type { Command } from './main.ts';
 
 const USAGE = `usage: biplane agent --xds-address ADDR [--manifests DIR --pod NAMESPACE/POD] [--upstream IP[:PORT]]...
                      [--envoy PATH] [--work-dir DIR] [--ads sotw|delta] [--no-dns] [--drain-seconds 5]
-                     [--envoy-log-level warning] [--ca-address ADDR --ca-root FILE [--token-file FILE]]
+                     [--envoy-log-level warning] [--ca-address ADDR --ca-root FILE [--token-file FILE] | --cert-dir DIR]
+                     [--sds-socket PATH]
 
 Runs beside Envoy in a pod: writes Envoy's bootstrap, starts Envoy and restarts it (with backoff) when it dies,
 drains it on SIGTERM, serves readiness on 15021 (200 once Envoy is live and has its first listeners and clusters),
@@ -48,6 +50,9 @@ flags:
   --trust-domain TD        the mesh's trust domain (default $TRUST_DOMAIN, else ${DEFAULT_TRUST_DOMAIN})
   --service-account SA     the pod's ServiceAccount (default $SERVICE_ACCOUNT, else default)
   --cert-ttl SECONDS       certificate lifetime to ask the CA for (default: the CA's)
+  --cert-dir DIR           the pod's certificates as files (cert-chain.pem, key.pem, root-cert.pem, Istio's names),
+                           re-read when they change: served to Envoy over SDS, and the sidecar takes part in mesh mTLS
+  --sds-socket PATH        where the SDS server listens (default <work-dir>/var/run/secrets/workload-spiffe-uds/socket)
   --help`;
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -96,6 +101,8 @@ export const OPTIONS = {
   'trust-domain': { type: 'string' },
   'service-account': { type: 'string' },
   'cert-ttl': { type: 'string' },
+  'cert-dir': { type: 'string' },
+  'sds-socket': { type: 'string' },
   help: { type: 'boolean', default: false },
 } as const;
 
@@ -118,6 +125,8 @@ export function checkFlags(values: Flags, env: Env): Checked | string {
   if (caAddress !== undefined && values['ca-root'] === undefined) return '--ca-address needs --ca-root (the root that verifies the CA)';
   if (caAddress !== undefined && !splitHostPort(caAddress)) return 'bad --ca-address (host:port or [v6]:port)';
   if (values['cert-ttl'] !== undefined && !(Number.isInteger(Number(values['cert-ttl'])) && Number(values['cert-ttl']) > 0)) return 'bad --cert-ttl (whole seconds)';
+  if (caAddress !== undefined && values['cert-dir'] !== undefined) return '--ca-address and --cert-dir are two sources of the pod\'s certificate: give one';
+  if (values['sds-socket'] !== undefined && values['cert-dir'] === undefined && caAddress === undefined) return '--sds-socket needs --ca-address or --cert-dir (no certificates to serve)';
   return {
     xds,
     apiType: values.ads === 'delta' ? 'DELTA_GRPC' : 'GRPC',
@@ -159,15 +168,13 @@ export const command: Command = {
     const log = (line: string): void => console.error(`biplane agent: ${line}`);
     const workDir = flags.workDir ?? (await mkdtemp(path.join(tmpdir(), 'biplane-agent-')));
     const upstreams = flags.upstreams.length > 0 ? flags.upstreams : await readResolvConf();
-    const caClient = await certificateOptions(values, proxy.namespace, process.env);
-    if (typeof caClient === 'string') {
-      console.error(`biplane agent: ${caClient}`);
+    const certificates = await podCertificates(values, proxy.namespace, log);
+    if (typeof certificates === 'string') {
+      console.error(`biplane agent: ${certificates}`);
       return 1;
     }
-    // The pod's certificate, kept renewed from the CA: the CertificateSource the SDS server hands Envoy.
-    const certificates = caClient ? new CertificateClient({ ...caClient, log }) : undefined;
-    certificates?.start();
-    const agent = await startAgent({ ...flags, proxy, workDir, upstreams, log }).catch((err: unknown) => `cannot start: ${(err as Error).message}`);
+    const sds = certificates ? { certificates, ...(values['sds-socket'] !== undefined ? { sdsSocket: values['sds-socket'] } : {}) } : {};
+    const agent = await startAgent({ ...flags, proxy, workDir, upstreams, log, ...sds }).catch((err: unknown) => `cannot start: ${(err as Error).message}`);
     if (typeof agent === 'string') {
       certificates?.close();
       console.error(`biplane agent: ${agent}`);
@@ -185,6 +192,23 @@ export const command: Command = {
     return code;
   },
 };
+
+/**
+ * The pod's certificate source: kept renewed from biplane's CA (`--ca-address`), or read from files (`--cert-dir`);
+ * undefined without either (the sidecar stays plaintext); a string says why it cannot be had.
+ */
+async function podCertificates(values: Flags, namespace: string, log: (line: string) => void): Promise<(CertificateSource & { close(): void }) | undefined | string> {
+  if (values['cert-dir'] !== undefined) {
+    const files = new FileCertificateSource(values['cert-dir'], log);
+    const read = await files.start().then(() => undefined, (err: Error) => `cannot read --cert-dir: ${err.message}`);
+    return read ?? files;
+  }
+  const caClient = await certificateOptions(values, namespace, process.env);
+  if (typeof caClient === 'string' || caClient === undefined) return caClient;
+  const client = new CertificateClient({ ...caClient, log });
+  client.start();
+  return client;
+}
 
 /** The certificate client's settings (undefined without a CA address), or why they cannot be had. */
 async function certificateOptions(values: Flags, namespace: string, env: Env): Promise<Omit<CertificateClientOptions, 'log'> | undefined | string> {

@@ -2,7 +2,7 @@
 // as canonical proto3 JSON.
 import { parseArgs } from 'node:util';
 import type { InterceptionMode } from '../model/types.ts';
-import { sidecarBootstrap, type XdsAddress } from '../translate/bootstrap.ts';
+import { DEFAULT_SDS_SOCKET, sidecarBootstrap, type XdsAddress } from '../translate/bootstrap.ts';
 import { fromProto3Json } from '../xds/proto3-json-parse.ts';
 import { toProto3Json, type JsonValue } from '../xds/proto3-json.ts';
 import { parseManifests } from '../sources/files/index.ts';
@@ -12,7 +12,7 @@ import type { Command } from './main.ts';
 const BOOTSTRAP = 'envoy.config.bootstrap.v3.Bootstrap';
 
 const USAGE = `usage: biplane bootstrap --manifests DIR --proxy NAMESPACE/POD [--xds-address HOST:PORT] [--ads sotw|delta]
-                         [--interception redirect|tproxy] [--dns-capture]
+                         [--interception redirect|tproxy] [--dns-capture] [--sds-socket PATH]
        biplane bootstrap --ips IP[,IP] --proxy NAMESPACE/POD [flags]     (inside the pod: no manifests needed)
 
 Prints the Envoy bootstrap (JSON) for the sidecar of one pod: node id and metadata, ADS to biplane, admin on
@@ -30,6 +30,10 @@ flags:
                            pod's sidecar.istio.io/interceptionMode annotation, else redirect, which is left unsaid)
   --dns-capture            say in node metadata (DNS_CAPTURE, DNS_AUTO_ALLOCATE) that the pod's DNS is captured, as
                            \`biplane agent\` does
+  --sds-socket PATH        the agent's SDS server (Unix socket; Istio's agent uses
+                           ${DEFAULT_SDS_SOCKET}): adds the sds-grpc cluster and node
+                           metadata SDS, so biplane gives the sidecar mesh mTLS (auto-mTLS out, PeerAuthentication in);
+                           without it the sidecar has no certificates and stays plaintext
   --help`;
 
 const MODES: Readonly<Record<string, InterceptionMode>> = { redirect: 'REDIRECT', tproxy: 'TPROXY' };
@@ -77,6 +81,7 @@ export const command: Command = {
           ads: { type: 'string', default: 'sotw' },
           interception: { type: 'string' },
           'dns-capture': { type: 'boolean', default: false },
+          'sds-socket': { type: 'string' },
           help: { type: 'boolean', default: false },
         },
       }).values;
@@ -94,6 +99,7 @@ export const command: Command = {
       : !['sotw', 'delta'].includes(values.ads) ? '--ads must be sotw or delta'
       : values.interception !== undefined && !interception ? '--interception must be redirect or tproxy'
       : (values.manifests === undefined) === (values.ips === undefined) ? 'need exactly one of --manifests and --ips'
+      : values['sds-socket'] === '' ? '--sds-socket needs a path'
       : !values.proxy ? 'need --proxy' : undefined;
     if (problem || !xds || !values.proxy) {
       console.error(`biplane bootstrap: ${problem}\n\n${USAGE}`);
@@ -107,7 +113,8 @@ export const command: Command = {
     mesh.warnings.forEach((w) => console.error(w));
     const apiType = values.ads === 'delta' ? 'DELTA_GRPC' : 'GRPC';
     const metadata = values['dns-capture'] ? { DNS_CAPTURE: 'true', DNS_AUTO_ALLOCATE: 'true' } : {};
-    const bootstrap = sidecarBootstrap(mesh.proxy, xds, { apiType, metadata, ...(interception ? { interception } : {}) });
+    const sds = values['sds-socket'] !== undefined ? { sdsSocket: values['sds-socket'] } : {};
+    const bootstrap = sidecarBootstrap(mesh.proxy, xds, { apiType, metadata, ...sds, ...(interception ? { interception } : {}) });
     const bytes = fromProto3Json(BOOTSTRAP, bootstrap as JsonValue); // throws on anything the real proto lacks
     process.stdout.write(`${JSON.stringify(toProto3Json(BOOTSTRAP, bytes), null, 2)}\n`);
     return 0;

@@ -1,5 +1,6 @@
 // `biplane serve`: the live control plane. Watches a manifest folder or a cluster, serves xDS (SotW and delta ADS) to
 // Envoy sidecars and proxyless gRPC apps, and admin pages, until SIGINT/SIGTERM.
+import { DEFAULT_ROOT_NAMESPACE } from '../model/peer-auth.ts';
 import { parseArgs } from 'node:util';
 import { DEFAULT_ADMIN_ADDRESS, DEFAULT_XDS_ADDRESSES, startServer } from '../server/pipeline.ts';
 import type { ServerHandle, ServerOptions } from '../server/pipeline.ts';
@@ -31,6 +32,7 @@ flags:
   --admin-address ADDR     admin HTTP address (default ${DEFAULT_ADMIN_ADDRESS}; "none" to disable)
   --strategy shared|per-family
                            how dual-stack services are forwarded (default shared)
+  --root-namespace NS      where mesh-wide PeerAuthentications live (default istio-system, as in Istio)
   --debounce-ms N          quiet time before a rebuild (default 100)
   --debounce-max-ms N      longest a burst of changes may delay a rebuild (default 1000)
   --max-resource-bytes N   largest single resource sent to any client (default 16 MiB for Envoy, 4 MiB - 64 KiB
@@ -62,6 +64,7 @@ export interface ServeFlags {
   readonly xdsAddresses: readonly string[];
   readonly adminAddress: string | false;
   readonly strategy: ForwardingStrategy;
+  readonly rootNamespace: string;
   readonly debounceMs: number;
   readonly debounceMaxMs: number;
   readonly quiet: boolean;
@@ -87,6 +90,7 @@ export function readFlags(argv: readonly string[]): ServeFlags | string | 'help'
       'xds-address': { type: 'string', multiple: true },
       'admin-address': { type: 'string', default: DEFAULT_ADMIN_ADDRESS },
       strategy: { type: 'string', default: 'shared' },
+      'root-namespace': { type: 'string', default: DEFAULT_ROOT_NAMESPACE },
       'debounce-ms': { type: 'string', default: '100' },
       'debounce-max-ms': { type: 'string', default: '1000' },
       quiet: { type: 'boolean', default: false },
@@ -143,6 +147,7 @@ export function readFlags(argv: readonly string[]): ServeFlags | string | 'help'
     xdsAddresses: plaintextAddresses,
     adminAddress,
     strategy: values.strategy,
+    rootNamespace: values['root-namespace'],
     debounceMs,
     debounceMaxMs,
     quiet: values.quiet,
@@ -199,6 +204,7 @@ async function startServing(flags: ServeFlags): Promise<{ server: ServerHandle; 
     server = await startServer({
       ...security,
       source: flags.source,
+      rootNamespace: flags.rootNamespace,
       xdsAddresses: flags.xdsAddresses,
       adminAddress: flags.adminAddress,
       strategy: flags.strategy,

@@ -9,6 +9,7 @@ import { translate } from '../translate/index.ts';
 import { configDump, renderResources } from '../translate/render.ts';
 import { stringify } from 'yaml';
 import type { Command } from './main.ts';
+import { DEFAULT_ROOT_NAMESPACE } from '../model/peer-auth.ts';
 
 const USAGE = `usage: biplane translate --manifests DIR --proxy NAMESPACE/POD [flags]
 
@@ -23,6 +24,9 @@ flags:
   --format json|yaml           (default json)
   --dns-capture                the pod's DNS is captured by \`biplane agent\` (node metadata DNS_CAPTURE and
                                DNS_AUTO_ALLOCATE): auto-allocated ServiceEntry VIPs get listeners instead of SNI
+  --sds                        the sidecar has certificates over SDS (node metadata SDS, as \`biplane bootstrap
+                               --sds-socket\` says): auto-mTLS outbound, PeerAuthentication modes inbound
+  --root-namespace NS          where mesh-wide PeerAuthentications live (default istio-system)
   --help`;
 
 /** A problem as one line: `file:line: object: field: message`. */
@@ -76,6 +80,8 @@ export const command: Command = {
           output: { type: 'string', default: 'resources' },
           format: { type: 'string', default: 'json' },
           'dns-capture': { type: 'boolean', default: false },
+          sds: { type: 'boolean', default: false },
+          'root-namespace': { type: 'string', default: DEFAULT_ROOT_NAMESPACE },
           help: { type: 'boolean', default: false },
         },
       }).values;
@@ -103,7 +109,9 @@ export const command: Command = {
     }
     mesh.warnings.forEach((w) => console.error(w));
     const dns = values['dns-capture'] ? { dnsCapture: true, dnsAutoAllocate: true } : {};
-    const resources = translate(mesh.index, { ...mesh.proxy, ...dns }, { strategy: strategy === 'per-family' ? 'per-family' : 'shared' });
+    const sds = values.sds ? { sds: true } : {};
+    const rootNamespace = values['root-namespace'];
+    const resources = translate(mesh.index, { ...mesh.proxy, ...dns, ...sds }, { strategy: strategy === 'per-family' ? 'per-family' : 'shared', rootNamespace });
     const value = output === 'config-dump' ? configDump(resources) : renderResources(resources);
     process.stdout.write(format === 'yaml' ? stringify(value) : `${JSON.stringify(value, null, 2)}\n`);
     return 0;

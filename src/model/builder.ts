@@ -13,10 +13,11 @@ import { compareEndpoints, comparePods, compareServices, emptyTally, familiesFro
 import type { FamilyTally } from './order.ts';
 import { buildNode, buildPod } from './pods.ts';
 import type { NodeInfo } from './pods.ts';
-import { objectRef } from './raw.ts';
+import { compareStrings, objectRef } from './raw.ts';
+import { buildPeerAuthentication } from './peer-auth.ts';
 import { buildServiceEntries } from './service-entry.ts';
 import { buildService } from './services.ts';
-import type { Endpoint, MeshModel, ObjectKind, Pod, Problem, Service, SourceObject } from './types.ts';
+import type { Endpoint, MeshModel, ObjectKind, PeerAuthentication, Pod, Problem, Service, SourceObject } from './types.ts';
 
 /** The model plus every problem met building it (objects failing `checkObject` are dropped with their errors). */
 export interface BuildResult {
@@ -44,7 +45,7 @@ export function createModelBuilder(): ModelBuilder {
   return { update: (objects) => builder.update(objects) };
 }
 
-type TrackedKind = Exclude<ObjectKind, 'Namespace'>;
+type TrackedKind = Exclude<ObjectKind, 'Namespace' | 'PeerAuthentication'>;
 const KINDS: readonly TrackedKind[] = ['Node', 'Pod', 'Service', 'ServiceEntry', 'EndpointSlice'];
 const byName = (o: SourceObject): string => `${o.key.namespace}/${o.key.name}`;
 
@@ -68,6 +69,8 @@ interface Scan {
   readonly next: Record<TrackedKind, SourceObject[]>;
   readonly added: Record<TrackedKind, SourceObject[]>;
   readonly repeated: Set<TrackedKind>;
+  /** PeerAuthentication objects: few, converted again on every update and compared as a whole. */
+  readonly policies: SourceObject[];
 }
 
 /** The builder's memory. Mutable by design; every update leaves it describing the latest object list. */
@@ -115,7 +118,7 @@ class Builder {
     for (const name of nodes) for (const host of this.#hosts.hostsOfNode(name) ?? []) dirty.add(host);
     this.#hosts.remerge(dirty, this.#inputs);
     const endpointHosts = this.#hosts.refreshEndpoints(new Set([...dirty, ...entryHosts.touched]), this.#inputs);
-    const model = this.#assemble(change, pods);
+    const model = this.#assemble(change, pods, this.#updatePolicies(scan.policies));
     const problems = [...scan.errors, ...this.#entries.problems, ...this.#hosts.problems()];
     const whole = this.#model === undefined || KINDS.some((kind) => change[kind]?.rekeyed === true);
     this.#model = model;
@@ -127,7 +130,7 @@ class Builder {
   /** Sorts the input per kind, marks what is new since the previous update and gathers schema errors. */
   #scan(objects: readonly SourceObject[], generation: number): Scan {
     const empty = (): Record<TrackedKind, SourceObject[]> => ({ Node: [], Pod: [], Service: [], ServiceEntry: [], EndpointSlice: [] });
-    const scan: Scan = { errors: [], next: empty(), added: empty(), repeated: new Set() };
+    const scan: Scan = { errors: [], next: empty(), added: empty(), repeated: new Set(), policies: [] };
     for (const object of objects) {
       let converted = this.#converted.get(object);
       if (!converted) {
@@ -144,6 +147,10 @@ class Builder {
         continue;
       }
       if (kind === 'Namespace') continue;
+      if (kind === 'PeerAuthentication') {
+        scan.policies.push(object);
+        continue;
+      }
       scan.next[kind].push(object);
       if (fresh) scan.added[kind].push(object);
       if (repeated) scan.repeated.add(kind);
@@ -277,17 +284,24 @@ class Builder {
     return dirty;
   }
 
+  /** The PeerAuthentications of this update, the previous list when nothing in them changed. */
+  #updatePolicies(objects: readonly SourceObject[]): readonly PeerAuthentication[] {
+    const policies = objects.map(buildPeerAuthentication).sort((a, b) => compareStrings(a.namespace, b.namespace) || compareStrings(a.name, b.name));
+    const before = this.#model?.peerAuthentications;
+    return before && isDeepStrictEqual(before, policies) ? before : policies;
+  }
+
   /** The model, reusing the previous lists that did not change. */
-  #assemble(change: Record<TrackedKind, KindChange | undefined>, podChanges: PodChanges): MeshModel {
+  #assemble(change: Record<TrackedKind, KindChange | undefined>, podChanges: PodChanges, peerAuthentications: readonly PeerAuthentication[]): MeshModel {
     const before = this.#model;
     const servicesChanged = !before || change.Service !== undefined || change.ServiceEntry !== undefined;
     const services = servicesChanged ? [...this.#kubeServices, ...this.#entries.services].sort(compareServices) : before.services;
     const pods = this.#sortedPods(before?.pods, change.Pod, podChanges);
     const endpoints = this.#hosts.endpoints;
     const same = before && services === before.services && pods === before.pods && endpoints === before.endpoints;
-    if (same && change.Node === undefined) return before;
+    if (same && change.Node === undefined && peerAuthentications === before.peerAuthentications) return before;
     const families = familiesFromTally(this.#kubeServices, [...this.#nodes.values()], this.#podTally);
-    return { services, endpoints, pods, clusterFamilies: families };
+    return { services, endpoints, pods, clusterFamilies: families, peerAuthentications };
   }
 
   /**

@@ -3,6 +3,7 @@
 // are kept alongside it.
 import { checkEndpointSlice, checkNode, checkPod, checkService } from './check-kinds.ts';
 import { checkServiceEntry } from './check-service-entry.ts';
+import { checkPeerAuthentication } from './peer-auth.ts';
 import { describe, fail, optString, stringMapField, warn } from './check-fields.ts';
 import { MAX_SUBDOMAIN, checkAnnotations, checkLabels, dns1035Label, dns1123Label, dns1123Subdomain, quote } from './check-limits.ts';
 import type { Sink } from './check-fields.ts';
@@ -18,6 +19,7 @@ const API_VERSIONS: Readonly<Record<ObjectKind, readonly string[]>> = {
   Namespace: ['v1'],
   EndpointSlice: ['discovery.k8s.io/v1'],
   ServiceEntry: ['networking.istio.io/v1', 'networking.istio.io/v1beta1', 'networking.istio.io/v1alpha3'],
+  PeerAuthentication: ['security.istio.io/v1', 'security.istio.io/v1beta1'],
 };
 
 /** The per-kind checks run once identity is known. */
@@ -28,6 +30,7 @@ const KIND_CHECKS: Readonly<Record<ObjectKind, (raw: Raw, sink: Sink) => void>> 
   Namespace: () => undefined,
   EndpointSlice: checkEndpointSlice,
   ServiceEntry: checkServiceEntry,
+  PeerAuthentication: checkPeerAuthentication,
 };
 
 /** What the API server requires of each kind's name: Services DNS-1035 labels, Namespaces labels, the rest subdomains. */
@@ -38,6 +41,7 @@ const NAME_RULES: Readonly<Record<ObjectKind, (name: string) => string | undefin
   Node: dns1123Subdomain,
   EndpointSlice: dns1123Subdomain,
   ServiceEntry: dns1123Subdomain,
+  PeerAuthentication: dns1123Subdomain,
 };
 
 /** Kinds without a namespace. */

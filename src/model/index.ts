@@ -28,3 +28,5 @@ export {
   ZONE_LABEL,
   serviceHostname,
 } from './names.ts';
+export { DEFAULT_ROOT_NAMESPACE, MTLS_MODES, inboundMtls, portMtls } from './peer-auth.ts';
+export type { InboundMtls } from './peer-auth.ts';

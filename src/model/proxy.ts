@@ -69,6 +69,7 @@ export function parseProxy(node: ProxyNode, model?: MeshModel): ProxyResult {
     interception: interceptionMode(metadata, origin, problems),
     dnsCapture: metadataFlag(metadata, 'DNS_CAPTURE'),
     dnsAutoAllocate: metadataFlag(metadata, 'DNS_AUTO_ALLOCATE'),
+    ...(metadataFlag(metadata, 'SDS') ? { sds: true } : {}),
     labels: pod ? pod.labels : stringMap(metadata['LABELS']),
     locality: proxyLocality(node, pod),
     metadata,

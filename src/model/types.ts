@@ -33,7 +33,7 @@ export interface Problem {
 }
 
 /** Kinds of Kubernetes (and Istio) objects biplane reads. */
-export type ObjectKind = 'Service' | 'EndpointSlice' | 'Pod' | 'Node' | 'Namespace' | 'ServiceEntry';
+export type ObjectKind = 'Service' | 'EndpointSlice' | 'Pod' | 'Node' | 'Namespace' | 'ServiceEntry' | 'PeerAuthentication';
 
 /** Identity of a source object: kind, namespace ('' for cluster-scoped) and name. */
 export interface ObjectKey {
@@ -145,6 +145,23 @@ export interface Pod {
   readonly origin: Origin;
 }
 
+/** Istio's mutual TLS mode of a PeerAuthentication (UNSET inherits from the wider policy). */
+export type MtlsMode = 'UNSET' | 'DISABLE' | 'PERMISSIVE' | 'STRICT';
+
+/** An Istio `security.istio.io` PeerAuthentication: how a workload's sidecar accepts inbound connections. */
+export interface PeerAuthentication {
+  readonly namespace: string;
+  readonly name: string;
+  /** `spec.selector.matchLabels`; absent = the whole namespace (the whole mesh in the root namespace). */
+  readonly selector?: Readonly<Record<string, string>>;
+  readonly mode: MtlsMode;
+  /** `spec.portLevelMtls`: workload port (container port) → mode; honoured only with a selector, as in Istio. */
+  readonly portModes: Readonly<Record<string, MtlsMode>>;
+  /** `metadata.creationTimestamp`: among policies of one level the oldest wins, as in Istio. */
+  readonly created?: string;
+  readonly origin: Origin;
+}
+
 /** The whole mesh at one moment, sorted deterministically (services by hostname, endpoints by service then address). */
 export interface MeshModel {
   readonly services: readonly Service[];
@@ -152,6 +169,8 @@ export interface MeshModel {
   readonly pods: readonly Pod[];
   /** The cluster's IP families as far as they can be inferred (never from selector-less headless services). */
   readonly clusterFamilies: readonly IPFamily[];
+  /** PeerAuthentication policies, sorted by namespace then name. */
+  readonly peerAuthentications: readonly PeerAuthentication[];
 }
 
 /** Who is asking for configuration: an Envoy sidecar or a proxyless gRPC application. */
@@ -183,6 +202,11 @@ export interface Proxy {
   readonly dnsCapture?: boolean;
   /** Node metadata `DNS_AUTO_ALLOCATE` (or `ISTIO_META_…`): the agent answers auto-allocated ServiceEntry VIPs. */
   readonly dnsAutoAllocate?: boolean;
+  /**
+   * Node metadata `SDS` (or `ISTIO_META_SDS`): the pod's agent serves its certificate over SDS, so the sidecar takes
+   * part in mesh mTLS (auto-mTLS outbound, PeerAuthentication inbound). Without it, it can neither offer nor verify.
+   */
+  readonly sds?: boolean;
   readonly labels: Readonly<Record<string, string>>;
   readonly locality: Locality;
   /** Node metadata as sent, for generators that need more (e.g. Envoy version). */

@@ -32,6 +32,8 @@ export class ModelGenerations {
     readonly strategy: ForwardingStrategy,
     readonly shared: SharedResources,
     readonly limits: Readonly<Record<ValidationClient, SizeLimits>> = DEFAULT_SIZE_LIMITS,
+    /** Where mesh-wide PeerAuthentications live (undefined: the translator's default, `istio-system`). */
+    readonly rootNamespace?: string,
   ) {}
 
   /** The newest good generation's build context (undefined before the first). */
@@ -47,7 +49,7 @@ export class ModelGenerations {
     const model = servableModel(built, check);
     const rejected = rejectedHosts(check);
     const changed = changedServices === 'all' ? 'all' : new Set([...changedServices, ...rejected, ...this.#lastRejected]);
-    const ctx = buildContext(model, reindexModel(model, this.#ctx?.index, changed), this.strategy, this.shared, this.limits);
+    const ctx = buildContext(model, reindexModel(model, this.#ctx?.index, changed), this.strategy, this.shared, this.limits, this.rootNamespace);
     this.#ctx = ctx;
     this.#lastRejected = rejected;
     return { ctx, built, problems, check };

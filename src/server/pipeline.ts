@@ -54,6 +54,8 @@ export interface ServerOptions {
   /** The TLS xDS port (default address `[::]:15012`), its certificate files and its authenticator; none by default. */
   readonly tls?: TlsPortOptions;
   readonly strategy?: ForwardingStrategy;
+  /** Where mesh-wide PeerAuthentications live (default `istio-system`, as in Istio). */
+  readonly rootNamespace?: string;
   /** Quiet time before a rebuild (default 100 ms) and the longest a burst may delay it (default 1000 ms). */
   readonly debounceMs?: number;
   readonly debounceMaxMs?: number;
@@ -140,7 +142,7 @@ export async function startServer(options: ServerOptions): Promise<ServerHandle>
   wireEvents(xds, registry, sync, metrics, clientLog, maxServerListeners, () => ctx, (topic) => feed.notify(topic));
 
   // Incremental: only objects whose instance changed are converted again, only affected services re-merged/re-indexed.
-  const generations = new ModelGenerations(strategy, shared, limits);
+  const generations = new ModelGenerations(strategy, shared, limits, options.rootNamespace);
   const rebuild = (change: MergedChange | undefined): void => {
     const started = performance.now();
     try {

@@ -31,6 +31,8 @@ export interface BuildContext {
   readonly model: MeshModel;
   readonly index: ModelIndex;
   readonly strategy: ForwardingStrategy;
+  /** Where mesh-wide PeerAuthentications live; undefined = the translator's default (`istio-system`). */
+  readonly rootNamespace?: string;
   readonly shared: SharedResources;
   /** Builds of this generation by what they read (the proxy without its id, plus on-demand listener names). */
   readonly memo: Map<string, TranslatedProxy>;
@@ -87,9 +89,11 @@ export function buildContext(
   strategy: ForwardingStrategy,
   shared: SharedResources,
   limits: Readonly<Record<ValidationClient, SizeLimits>> = DEFAULT_SIZE_LIMITS,
+  rootNamespace?: string,
 ): BuildContext {
   const translations = translationCacheOf(shared);
-  return { model, index, strategy, shared, memo: new Map(), proxyless: new Map(), translations, encoded: new Map(), validators: new Map(), limits };
+  const root = rootNamespace !== undefined ? { rootNamespace } : {};
+  return { model, index, strategy, ...root, shared, memo: new Map(), proxyless: new Map(), translations, encoded: new Map(), validators: new Map(), limits };
 }
 
 const translationCaches = new WeakMap<SharedResources, TranslationCache>();
@@ -141,7 +145,11 @@ function translateOne(ctx: BuildContext, proxy: Proxy, view: string, extras: rea
     const index = without.size === 0 ? ctx.index : indexWithout(ctx, without);
     try {
       plain = proxy.type !== 'proxyless'
-        ? translate(index, proxy, { strategy: ctx.strategy, ...(without.size === 0 ? { cache: ctx.translations } : {}) })
+        ? translate(index, proxy, {
+          strategy: ctx.strategy,
+          ...(ctx.rootNamespace !== undefined ? { rootNamespace: ctx.rootNamespace } : {}),
+          ...(without.size === 0 ? { cache: ctx.translations } : {}),
+        })
         : without.size === 0
           ? proxylessResources(ctx, proxylessView(ctx, view, proxy), proxy, extras)
           : proxylessWithout(index, proxy, extras);

@@ -8,6 +8,7 @@ import { dnsLookupFamily } from './clusters.ts';
 import { ROUTER_FILTER } from './filters.ts';
 import { envoyAddress, localhostOf, wildcardAddresses } from './proxy-addresses.ts';
 import { ADMIN_PORT, READINESS_PORT, STATS_PORT } from './proxy-ports.ts';
+import { SDS_CLUSTER } from './mtls.ts';
 
 /** Where the sidecar finds biplane's ADS server: a host (IP literal or DNS name) and port, or a Unix socket path. */
 export type XdsAddress = { readonly host: string; readonly port: number } | { readonly pipe: string };
@@ -20,15 +21,17 @@ function loadAssignment(cluster: string, address: object): object {
   return { cluster_name: cluster, endpoints: [{ lb_endpoints: [{ endpoint: { address } }] }] };
 }
 
+const HTTP2_OPTIONS = {
+  'envoy.extensions.upstreams.http.v3.HttpProtocolOptions': {
+    '@type': 'type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions',
+    explicit_http_config: { http2_protocol_options: {} },
+  },
+};
+
 /** The bootstrap cluster that reaches the xDS server: STATIC for an IP literal or a Unix socket, else STRICT_DNS. */
 function xdsCluster(proxy: Proxy, xds: XdsAddress): object {
   const endpoint = (address: object): object => loadAssignment(XDS_CLUSTER, address);
-  const http2 = {
-    'envoy.extensions.upstreams.http.v3.HttpProtocolOptions': {
-      '@type': 'type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions',
-      explicit_http_config: { http2_protocol_options: {} },
-    },
-  };
+  const http2 = HTTP2_OPTIONS;
   if ('pipe' in xds) {
     return { name: XDS_CLUSTER, type: 'STATIC', load_assignment: endpoint({ pipe: { path: xds.pipe } }), typed_extension_protocol_options: http2 };
   }
@@ -71,6 +74,25 @@ export interface BootstrapOptions {
   readonly readiness?: 'envoy' | 'agent';
   /** Extra string node metadata (the agent says `DNS_CAPTURE` / `DNS_AUTO_ALLOCATE`, as Istio's agent does). */
   readonly metadata?: Readonly<Record<string, string>>;
+  /**
+   * The Unix socket of the agent's SDS server: adds the static `sds-grpc` cluster and node metadata `SDS`, so the
+   * control plane gives this sidecar mesh mTLS. Without it the sidecar has no certificates and speaks plaintext.
+   */
+  readonly sdsSocket?: string;
+}
+
+/** Where Istio's agent serves SDS (relative to the proxy's working directory); biplane's default too. */
+export const DEFAULT_SDS_SOCKET = './var/run/secrets/workload-spiffe-uds/socket';
+
+/** The static cluster to the agent's SDS server: HTTP/2 over a Unix socket. */
+function sdsCluster(path: string): object {
+  return {
+    name: SDS_CLUSTER,
+    type: 'STATIC',
+    connect_timeout: '1s',
+    load_assignment: loadAssignment(SDS_CLUSTER, { pipe: { path } }),
+    typed_extension_protocol_options: HTTP2_OPTIONS,
+  };
 }
 
 /**
@@ -92,6 +114,7 @@ export function sidecarBootstrap(proxy: Proxy, xds: XdsAddress, options: Bootstr
         NAMESPACE: proxy.namespace,
         ...(proxy.pod ? { NAME: proxy.pod } : {}),
         ...(mode ? { INTERCEPTION_MODE: mode } : {}),
+        ...(options.sdsSocket !== undefined ? { SDS: 'true' } : {}),
         ...options.metadata,
         LABELS: { ...proxy.labels },
       },
@@ -105,6 +128,7 @@ export function sidecarBootstrap(proxy: Proxy, xds: XdsAddress, options: Bootstr
     static_resources: {
       clusters: [
         xdsCluster(proxy, xds),
+        ...(options.sdsSocket !== undefined ? [sdsCluster(options.sdsSocket)] : []),
         { name: 'prometheus_stats', type: 'STATIC', load_assignment: loadAssignment('prometheus_stats', envoyAddress(localhost, ADMIN_PORT)) },
       ],
       listeners: [

@@ -5,8 +5,11 @@
 // changes exactly when its Service or endpoints change (identity first, content when identity differs), and fragments
 // are kept per (view, hostname) with the stamp they were built from. Stamps are never reused, so a stale fragment can
 // never be mistaken for a current one. Services that leave the model, or change, drop their fragments.
+import { isDeepStrictEqual } from 'node:util';
 import type { ModelIndex } from '../model/model-index.ts';
-import type { Endpoint, Proxy, Service } from '../model/types.ts';
+import type { Endpoint, PeerAuthentication, Proxy, Service } from '../model/types.ts';
+import { DEFAULT_ROOT_NAMESPACE } from '../model/peer-auth.ts';
+import { mtlsAcceptance, type MtlsAcceptance } from './mtls.ts';
 import { serviceClusters } from './clusters.ts';
 import { serviceLoadAssignments } from './endpoints.ts';
 import type { Cluster, ClusterLoadAssignment } from './envoy-types.ts';
@@ -24,15 +27,18 @@ export interface ProxyView {
   /** Both set exactly when the proxy dials auto-allocated VIPs (DNS capture + auto-allocation), else both false. */
   readonly dnsCapture: boolean;
   readonly dnsAutoAllocate: boolean;
-  /** `mode|primaryFamily|strategy|auto-vips` or `…|sni`. */
+  /** The proxy has certificates over SDS: auto-mTLS on its outbound clusters. */
+  readonly sds: boolean;
+  /** `mode|primaryFamily|strategy|auto-vips` or `…|sni`, then `|sds` or `|plain`. */
   readonly key: string;
 }
 
 /** The view of a proxy under a strategy. */
-export function proxyView(proxy: Pick<Proxy, 'mode' | 'primaryFamily' | 'dnsCapture' | 'dnsAutoAllocate'>, strategy: ForwardingStrategy): ProxyView {
+export function proxyView(proxy: Pick<Proxy, 'mode' | 'primaryFamily' | 'dnsCapture' | 'dnsAutoAllocate' | 'sds'>, strategy: ForwardingStrategy): ProxyView {
   const auto = dialsAutoVips(proxy);
-  const key = `${proxy.mode}|${proxy.primaryFamily}|${strategy}|${auto ? 'auto-vips' : 'sni'}`;
-  return { mode: proxy.mode, primaryFamily: proxy.primaryFamily, strategy, dnsCapture: auto, dnsAutoAllocate: auto, key };
+  const sds = proxy.sds === true;
+  const key = `${proxy.mode}|${proxy.primaryFamily}|${strategy}|${auto ? 'auto-vips' : 'sni'}|${sds ? 'sds' : 'plain'}`;
+  return { mode: proxy.mode, primaryFamily: proxy.primaryFamily, strategy, dnsCapture: auto, dnsAutoAllocate: auto, sds, key };
 }
 
 /** One service in one generation: what its fragments read, and the stamp naming that content. */
@@ -63,6 +69,9 @@ export interface Generation {
   readonly selecting: SelectorCandidates;
   /** Per-view (and per-namespace, per-port-set) assemblies, owned by the incremental translator. */
   readonly assembled: Map<string, unknown>;
+  /** The root namespace the generation was built for, and its endpoints' mTLS acceptance under the model's policies. */
+  readonly rootNamespace: string;
+  readonly accepts: MtlsAcceptance;
 }
 
 /** Counters that show how much a cache saved: fragments reused vs built, and how many are held now. */
@@ -89,24 +98,44 @@ export class TranslationCache {
   readonly #known = new Map<string, Known>();
   readonly #fragments = new Map<string, Map<string, Fragment>>();
   readonly #json = new WeakMap<object, string>();
+  /** The PeerAuthentications and root namespace the held fragments were built under (endpoint metadata reads them). */
+  #policies: { readonly list: readonly PeerAuthentication[]; readonly root: string } | undefined;
   #nextStamp = 1;
   #hits = 0;
   #misses = 0;
 
-  /** The generation of an index: built once per index, stamping each service against the previous generation. */
-  generation(index: ModelIndex): Generation {
+  /**
+   * The generation of an index: built once per index (and root namespace), stamping each service against the previous
+   * generation. New PeerAuthentications or another root namespace drop every fragment, as endpoint metadata reads them.
+   */
+  generation(index: ModelIndex, rootNamespace: string = DEFAULT_ROOT_NAMESPACE): Generation {
     const known = this.#generations.get(index);
-    if (known) return known;
+    if (known && known.rootNamespace === rootNamespace) return known;
+    const policies = index.model.peerAuthentications;
+    const before = this.#policies;
+    if (before && (before.root !== rootNamespace || (before.list !== policies && !isDeepStrictEqual(before.list, policies)))) {
+      this.#known.clear();
+      this.#fragments.clear();
+    }
+    this.#policies = { list: policies, root: rootNamespace };
     const view = meshView(index);
     const states = view.services.map((service) => this.#state(service, view.endpointsOf(service.hostname)));
     this.#forgetMissing(new Set(view.services.map((s) => s.hostname)));
-    const generation: Generation = { view, states, httpServices: httpServices(states), selecting: selectorIndex(view.services), assembled: new Map() };
+    const generation: Generation = {
+      view,
+      states,
+      httpServices: httpServices(states),
+      selecting: selectorIndex(view.services),
+      assembled: new Map(),
+      rootNamespace,
+      accepts: mtlsAcceptance(policies, rootNamespace),
+    };
     this.#generations.set(index, generation);
     return generation;
   }
 
-  /** The fragment of one service under one view, reused while the service's stamp is unchanged. */
-  fragment(state: ServiceState, view: ProxyView): Fragment {
+  /** The fragment of one service under one view, reused while the service's stamp is unchanged (`accepts`: its generation's). */
+  fragment(state: ServiceState, view: ProxyView, accepts?: MtlsAcceptance): Fragment {
     let byHost = this.#fragments.get(view.key);
     if (!byHost) this.#fragments.set(view.key, (byHost = new Map()));
     const hit = byHost.get(state.service.hostname);
@@ -119,7 +148,7 @@ export class TranslationCache {
     const fragment: Fragment = {
       stamp: state.stamp,
       clusters: serviceClusters(service, endpoints, view, view.strategy),
-      endpoints: serviceLoadAssignments(service, endpoints, view, view.strategy),
+      endpoints: serviceLoadAssignments(service, endpoints, view, view.strategy, accepts),
       tcp: serviceTcpCandidates(service, endpoints, view, view.strategy),
       sni: sniPorts(service, view),
       hosts: new Map(),

@@ -15,6 +15,7 @@ import {
 } from './plan.ts';
 import { envoyAddress, passthroughBind } from './proxy-addresses.ts';
 import type { ForwardingStrategy } from './types.ts';
+import { autoMtlsMatches } from './mtls.ts';
 
 /** Name of the cluster that forwards to the original destination of outbound connections nothing else claims. */
 export const PASSTHROUGH_CLUSTER = 'PassthroughCluster';
@@ -128,8 +129,8 @@ export function dnsHosts(
   return [{ host: service.externalName ?? service.hostname, port: service.externalName ? port.port : fallbackPort }];
 }
 
-/** The proxy fields cluster and endpoint builders read: its mode and primary family (never its identity). */
-export type ProxyFamilies = Pick<Proxy, 'mode' | 'primaryFamily'>;
+/** The proxy fields cluster and endpoint builders read: its mode and primary family, whether it has SDS (never its identity). */
+export type ProxyFamilies = Pick<Proxy, 'mode' | 'primaryFamily' | 'sds'>;
 
 /** The outbound clusters of one service: one per forwarded port, one per family for natively forwarded services. */
 export function serviceClusters(
@@ -143,7 +144,7 @@ export function serviceClusters(
   for (const port of forwardedPorts(service)) {
     for (const family of clusterFamilies(service, proxy, strategy)) {
       const name = outboundClusterName(port.port, service.hostname, family);
-      if (kind === 'EDS') out.push(edsCluster(name, port.protocol));
+      if (kind === 'EDS') out.push(withAutoMtls(edsCluster(name, port.protocol), service, port, proxy));
       else if (kind === 'ORIGINAL_DST') out.push({ ...originalDstCluster(name), ...declaredProtocolOptions(port.protocol) });
       else out.push(dnsCluster(name, dnsHosts(service, port, endpoints), modeFor(proxy, family), port.protocol));
     }
@@ -154,6 +155,12 @@ export function serviceClusters(
 /** Outbound clusters of every service port, one per family for natively forwarded services. */
 export function outboundClusters(view: MeshView, proxy: ProxyFamilies, strategy: ForwardingStrategy): Cluster[] {
   return view.services.flatMap((service) => serviceClusters(service, view.endpointsOf(service.hostname), proxy, strategy));
+}
+
+/** Auto-mTLS on a mesh-internal EDS cluster of a proxy that has certificates (SDS); other clusters stay as they are. */
+function withAutoMtls(cluster: Cluster, service: Service, port: ServicePort, proxy: ProxyFamilies): Cluster {
+  if (proxy.sds !== true || service.location !== 'MESH_INTERNAL') return cluster;
+  return { ...cluster, transport_socket_matches: autoMtlsMatches(port.port, service.hostname) };
 }
 
 function modeFor(proxy: ProxyFamilies, family: IPFamily | undefined): IPMode {

@@ -7,6 +7,7 @@ import type { ClusterLoadAssignment, EnvoyLocality, HealthStatus, LbEndpoint, Lo
 import { clusterFamilies, compare, forwardedPorts, outboundClusterName, upstreamKind, type MeshView } from './plan.ts';
 import { envoyAddress, usableAddresses } from './proxy-addresses.ts';
 import type { ForwardingStrategy } from './types.ts';
+import { hasSidecar, SIDECAR_METADATA, type MtlsAcceptance } from './mtls.ts';
 
 /** One backend ready for EDS: its addresses (first = upstream family), port, health and locality. */
 export interface Backend {
@@ -14,6 +15,8 @@ export interface Backend {
   readonly port: number;
   readonly health: HealthStatus;
   readonly locality: Locality;
+  /** The pod runs a sidecar speaking mesh mTLS (set only for proxies that use auto-mTLS). */
+  readonly sidecar?: boolean;
 }
 
 /**
@@ -31,16 +34,19 @@ export function backendsFor(
   service: Service,
   port: ServicePort,
   endpoints: readonly Endpoint[],
-  proxy: Pick<Proxy, 'mode'>,
+  proxy: Pick<Proxy, 'mode' | 'sds'>,
   family?: IPFamily,
+  accepts?: MtlsAcceptance,
 ): Backend[] {
+  const autoMtls = proxy.sds === true && service.location === 'MESH_INTERNAL';
   const out: Backend[] = [];
   for (const e of endpoints) {
     const health = endpointHealth(e);
     const p = targetPortOf(service, port, e);
     const addresses = usableAddresses(proxy, e.addresses, family);
     if (!health || p === undefined || addresses.length === 0 || e.hostname !== undefined) continue;
-    out.push({ addresses, port: p, health, locality: e.locality });
+    const mtls = autoMtls && hasSidecar(e) && (accepts?.(e, p) ?? true);
+    out.push({ addresses, port: p, health, locality: e.locality, ...(mtls ? { sidecar: true } : {}) });
   }
   return out;
 }
@@ -83,6 +89,7 @@ export function loadAssignment(clusterName: string, backends: readonly Backend[]
         address: envoyAddress(first.ip, b.port),
         ...(rest.length > 0 ? { additional_addresses: rest.map((a) => ({ address: envoyAddress(a.ip, b.port) })) } : {}),
       },
+      ...(b.sidecar ? { metadata: SIDECAR_METADATA } : {}),
       health_status: b.health,
       load_balancing_weight: { value: 1 },
     };
@@ -101,15 +108,16 @@ export function loadAssignment(clusterName: string, backends: readonly Backend[]
 export function serviceLoadAssignments(
   service: Service,
   endpoints: readonly Endpoint[],
-  proxy: Pick<Proxy, 'mode' | 'primaryFamily'>,
+  proxy: Pick<Proxy, 'mode' | 'primaryFamily' | 'sds'>,
   strategy: ForwardingStrategy,
+  accepts?: MtlsAcceptance,
 ): ClusterLoadAssignment[] {
   if (upstreamKind(service) !== 'EDS') return [];
   const out: ClusterLoadAssignment[] = [];
   for (const port of forwardedPorts(service)) {
     for (const family of clusterFamilies(service, proxy, strategy)) {
       const name = outboundClusterName(port.port, service.hostname, family);
-      out.push(loadAssignment(name, backendsFor(service, port, endpoints, proxy, family)));
+      out.push(loadAssignment(name, backendsFor(service, port, endpoints, proxy, family, accepts)));
     }
   }
   return out;
@@ -118,8 +126,9 @@ export function serviceLoadAssignments(
 /** The assignments of every EDS cluster `outboundClusters` builds for this proxy (per family for native services). */
 export function outboundEndpoints(
   view: MeshView,
-  proxy: Pick<Proxy, 'mode' | 'primaryFamily'>,
+  proxy: Pick<Proxy, 'mode' | 'primaryFamily' | 'sds'>,
   strategy: ForwardingStrategy,
+  accepts?: MtlsAcceptance,
 ): ClusterLoadAssignment[] {
-  return view.services.flatMap((service) => serviceLoadAssignments(service, view.endpointsOf(service.hostname), proxy, strategy));
+  return view.services.flatMap((service) => serviceLoadAssignments(service, view.endpointsOf(service.hostname), proxy, strategy, accepts));
 }

@@ -82,11 +82,28 @@ export interface NamedFilter {
   readonly typed_config: TypedConfig;
 }
 
+/** `envoy.config.core.v3.TransportSocket`: TLS (or raw_buffer) on a connection, by typed config. */
+export interface TransportSocket {
+  readonly name: string;
+  readonly typed_config: TypedConfig;
+}
+
+/** `google.protobuf.Struct` of string values, in the encoder's form (not its JSON form). */
+export interface Struct {
+  readonly fields: Readonly<Record<string, { readonly stringValue: string }>>;
+}
+
+/** `envoy.config.core.v3.Metadata` as biplane sets it: filter metadata per filter name. */
+export interface Metadata {
+  readonly filter_metadata: Readonly<Record<string, Struct>>;
+}
+
 /** `envoy.config.listener.v3.FilterChain`. */
 export interface FilterChain {
   readonly name?: string;
   readonly filter_chain_match?: FilterChainMatch;
   readonly filters: readonly NamedFilter[];
+  readonly transport_socket?: TransportSocket;
 }
 
 /** `envoy.config.listener.v3.Listener`. */
@@ -156,6 +173,15 @@ export interface Cluster {
   readonly load_assignment?: ClusterLoadAssignment;
   readonly upstream_bind_config?: BindConfig;
   readonly typed_extension_protocol_options?: Readonly<Record<string, TypedConfig>>;
+  /** Per-endpoint transport sockets, chosen by the endpoint's `envoy.transport_socket_match` metadata. */
+  readonly transport_socket_matches?: readonly TransportSocketMatch[];
+}
+
+/** `envoy.config.cluster.v3.Cluster.TransportSocketMatch`: endpoints whose metadata holds `match` use this socket. */
+export interface TransportSocketMatch {
+  readonly name: string;
+  readonly match: Struct;
+  readonly transport_socket: TransportSocket;
 }
 
 // ------------------------------------------------------------------------------------------------------- routes
@@ -196,6 +222,8 @@ export type HealthStatus = 'UNKNOWN' | 'HEALTHY' | 'UNHEALTHY' | 'DRAINING';
 /** `envoy.config.endpoint.v3.LbEndpoint`. */
 export interface LbEndpoint {
   readonly endpoint: EnvoyEndpoint;
+  /** For sidecar endpoints, `envoy.transport_socket_match` → `tlsMode: istio` (auto-mTLS). */
+  readonly metadata?: Metadata;
   readonly health_status?: HealthStatus;
   readonly load_balancing_weight?: Wrapped<number>;
 }

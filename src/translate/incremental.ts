@@ -10,7 +10,8 @@ import { fixedClusters, inboundClusters } from './clusters.ts';
 import type { Cluster, ClusterLoadAssignment, Listener, RouteConfiguration } from './envoy-types.ts';
 import { placeTcpListeners, wildcardPortListeners } from './listeners-outbound.ts';
 import { byName, virtualInboundListener, virtualOutboundListener } from './listeners-virtual.ts';
-import { compare, inboundPorts } from './plan.ts';
+import { compare, inboundPorts, proxyInboundMtls } from './plan.ts';
+import type { InboundMtls } from '../model/peer-auth.ts';
 import { portFamilies, placeVirtualHosts } from './routes.ts';
 import { proxyView, type Fragment, type Generation, type ProxyView, type ServiceState, type TranslationCache } from './cache.ts';
 import type { EnvoyResources, ForwardingStrategy } from './types.ts';
@@ -31,14 +32,22 @@ interface Inbound {
 }
 
 /** Every resource of one sidecar, from the cache's fragments; equal to the uncached `translate`. */
-export function translateCached(cache: TranslationCache, index: ModelIndex, proxy: Proxy, strategy: ForwardingStrategy): EnvoyResources {
-  const generation = cache.generation(index);
+export function translateCached(
+  cache: TranslationCache,
+  index: ModelIndex,
+  proxy: Proxy,
+  strategy: ForwardingStrategy,
+  rootNamespace: string,
+): EnvoyResources {
+  const generation = cache.generation(index, rootNamespace);
   const view = proxyView(proxy, strategy);
   const outbound = once(generation, `outbound\n${view.key}`, () => assembleOutbound(cache, generation, view));
   const routes = once(generation, `routes\n${view.key}\n${proxy.namespace}`, () => assembleRoutes(cache, generation, view, outbound, proxy.namespace));
   const ports = inboundPorts(generation.view, proxy, generation.selecting);
-  const own = once(generation, `inbound\n${view.key}\n${proxy.interception}\n${ports.join(',')}`, () =>
-    inbound({ ...view, interception: proxy.interception }, ports),
+  const mtls = proxyInboundMtls(generation.view, proxy, rootNamespace);
+  const mtlsKey = `${mtls.mode}${mtls.ports.map((p) => ` ${p.port}:${p.mode}`).join('')}`;
+  const own = once(generation, `inbound\n${view.key}\n${proxy.interception}\n${ports.join(',')}\n${mtlsKey}`, () =>
+    inbound({ ...view, interception: proxy.interception }, ports, mtls),
   );
   return {
     listeners: mergeByName(outbound.listeners, own.listeners, (l) => l.name),
@@ -57,7 +66,7 @@ function once<T>(generation: Generation, key: string, build: () => T): T {
 }
 
 function assembleOutbound(cache: TranslationCache, generation: Generation, view: ProxyView): Outbound {
-  const fragments = generation.states.map((state) => cache.fragment(state, view));
+  const fragments = generation.states.map((state) => cache.fragment(state, view, generation.accepts));
   const sni = sniByPort(generation.states, fragments);
   const ports = [...new Set([...generation.httpServices.keys(), ...sni.keys()])].sort((a, b) => a - b);
   const families = new Map<number, readonly (IPFamily | undefined)[]>();
@@ -97,16 +106,16 @@ function assembleRoutes(
   const out: RouteConfiguration[] = [];
   for (const [port, states] of generation.httpServices) {
     for (const family of outbound.families.get(port) ?? [undefined]) {
-      const hosts = states.map((state) => cache.host(cache.fragment(state, view), state, view, port, family, namespace));
+      const hosts = states.map((state) => cache.host(cache.fragment(state, view, generation.accepts), state, view, port, family, namespace));
       out.push(placeVirtualHosts(port, family, hosts));
     }
   }
   return byName(out);
 }
 
-function inbound(proxy: ProxyView & Pick<Proxy, 'interception'>, ports: readonly number[]): Inbound {
+function inbound(proxy: ProxyView & Pick<Proxy, 'interception'>, ports: readonly number[], mtls: InboundMtls): Inbound {
   return {
-    listeners: byName([virtualOutboundListener(proxy), virtualInboundListener(proxy, ports)]),
+    listeners: byName([virtualOutboundListener(proxy), virtualInboundListener(proxy, ports, mtls)]),
     clusters: byName([...inboundClusters(ports, proxy), ...fixedClusters()]),
   };
 }

@@ -6,7 +6,9 @@ import { fixedClusters, inboundClusters, outboundClusters } from './clusters.ts'
 import { outboundEndpoints } from './endpoints.ts';
 import { tcpListeners, wildcardListeners } from './listeners-outbound.ts';
 import { byName, inboundPorts, virtualInboundListener, virtualOutboundListener } from './listeners-virtual.ts';
-import { compare, meshView, type MeshView } from './plan.ts';
+import { compare, meshView, proxyInboundMtls, type MeshView } from './plan.ts';
+import { DEFAULT_ROOT_NAMESPACE } from '../model/peer-auth.ts';
+import { mtlsAcceptance } from './mtls.ts';
 import { translateCached } from './incremental.ts';
 import { outboundRoutes } from './routes.ts';
 import type { EnvoyResources, TranslateOptions } from './types.ts';
@@ -23,7 +25,8 @@ function isIndex(input: MeshModel | ModelIndex): input is ModelIndex {
 export function translate(input: ModelIndex | MeshModel, proxy: Proxy, options: TranslateOptions = {}): EnvoyResources {
   const index = isIndex(input) ? input : indexModel(input);
   const strategy = options.strategy ?? 'shared';
-  if (options.cache) return translateCached(options.cache, index, proxy, strategy);
+  const rootNamespace = options.rootNamespace ?? DEFAULT_ROOT_NAMESPACE;
+  if (options.cache) return translateCached(options.cache, index, proxy, strategy, rootNamespace);
   const view: MeshView = meshView(index);
   const ports = inboundPorts(view, proxy);
   return {
@@ -31,10 +34,10 @@ export function translate(input: ModelIndex | MeshModel, proxy: Proxy, options: 
       ...tcpListeners(view, proxy, strategy),
       ...wildcardListeners(view, proxy, strategy),
       virtualOutboundListener(proxy),
-      virtualInboundListener(proxy, ports),
+      virtualInboundListener(proxy, ports, proxyInboundMtls(view, proxy, rootNamespace)),
     ]),
     clusters: byName([...outboundClusters(view, proxy, strategy), ...inboundClusters(ports, proxy), ...fixedClusters()]),
     routes: byName(outboundRoutes(view, proxy, strategy)),
-    endpoints: outboundEndpoints(view, proxy, strategy).sort((a, b) => compare(a.cluster_name, b.cluster_name)),
+    endpoints: outboundEndpoints(view, proxy, strategy, mtlsAcceptance(view.peerAuthentications, rootNamespace)).sort((a, b) => compare(a.cluster_name, b.cluster_name)),
   };
 }

@@ -8,7 +8,9 @@
 import type { Proxy } from '../model/types.ts';
 import type { FilterChain, Listener } from './envoy-types.ts';
 import { BLACKHOLE_CLUSTER, INBOUND_PASSTHROUGH_CLUSTER, PASSTHROUGH_CLUSTER } from './clusters.ts';
-import { ORIGINAL_DST_FILTER, tcpProxyFilter } from './filters.ts';
+import { ORIGINAL_DST_FILTER, PROTOCOL_DETECTION_TIMEOUT, TLS_INSPECTOR_FILTER, tcpProxyFilter } from './filters.ts';
+import { portMtls, type InboundMtls } from '../model/peer-auth.ts';
+import { effectiveMode, inboundChains } from './mtls.ts';
 import { compare, inboundClusterName } from './plan.ts';
 export { inboundPorts } from './plan.ts';
 import { ORIGINAL_SRC_FILTER, transparentAddresses } from './interception.ts';
@@ -49,24 +51,36 @@ export function virtualOutboundListener(proxy: CaptureProxy): Listener {
   };
 }
 
+/** Istio's default when no PeerAuthentication says otherwise: mTLS accepted, plaintext too. */
+export const DEFAULT_INBOUND_MTLS: InboundMtls = { mode: 'PERMISSIVE', ports: [] };
+
 /**
- * virtualInbound: the original_dst listener filter, the loop guard on 15006, one chain per inbound port (matched by
- * destination port only, no IP ranges, so both families match) to `inbound|<port>||`, and a port-less chain to
- * InboundPassthroughCluster. `ports` never holds 15006 (`inboundPorts` leaves it out). Under TPROXY, original_src
- * follows original_dst, as in Istio.
+ * virtualInbound: the original_dst listener filter, the loop guard on 15006, the chains of each inbound port (matched
+ * by destination port, no IP ranges, so both families match) to `inbound|<port>||`, and port-less chains to
+ * InboundPassthroughCluster, each by its PeerAuthentication mode (`mtls.ts`; ports with a port-level mode but no
+ * service get passthrough chains of their own). `ports` never holds 15006 (`inboundPorts` leaves it out). Under
+ * TPROXY, original_src follows original_dst, as in Istio; tls_inspector comes last when a chain matches on TLS.
  */
-export function virtualInboundListener(proxy: CaptureProxy, ports: readonly number[]): Listener {
+export function virtualInboundListener(proxy: CaptureProxy & Pick<Proxy, 'sds'>, ports: readonly number[], mtls: InboundMtls = DEFAULT_INBOUND_MTLS): Listener {
+  const sds = proxy.sds === true;
+  const refuse = [tcpProxyFilter(BLACKHOLE_CLUSTER, BLACKHOLE_CLUSTER)];
   const chains: FilterChain[] = [blackholeChain(INBOUND_BLACKHOLE_CHAIN, VIRTUAL_INBOUND_PORT)];
-  for (const port of ports) {
-    const cluster = inboundClusterName(port);
-    chains.push({ name: cluster, filter_chain_match: { destination_port: { value: port } }, filters: [tcpProxyFilter(cluster, cluster)] });
+  const passthrough = [tcpProxyFilter(INBOUND_PASSTHROUGH_CLUSTER, INBOUND_PASSTHROUGH_CLUSTER)];
+  const own = new Set(ports);
+  for (const port of [...ports, ...mtls.ports.map((p) => p.port).filter((p) => !own.has(p) && p !== VIRTUAL_INBOUND_PORT)].sort((a, b) => a - b)) {
+    const cluster = own.has(port) ? inboundClusterName(port) : `virtualInbound-passthrough-${port}`;
+    const filters = own.has(port) ? [tcpProxyFilter(cluster, cluster)] : passthrough;
+    chains.push(...inboundChains(cluster, port, effectiveMode(portMtls(mtls, port), sds), filters, refuse));
   }
-  chains.push({ name: 'virtualInbound-passthrough', filters: [tcpProxyFilter(INBOUND_PASSTHROUGH_CLUSTER, INBOUND_PASSTHROUGH_CLUSTER)] });
+  chains.push(...inboundChains('virtualInbound-passthrough', undefined, effectiveMode(mtls.mode, sds), passthrough, refuse));
+  const tls = chains.some((c) => c.filter_chain_match?.transport_protocol !== undefined);
+  const filters = proxy.interception === 'TPROXY' ? [ORIGINAL_DST_FILTER, ORIGINAL_SRC_FILTER] : [ORIGINAL_DST_FILTER];
   return {
     name: 'virtualInbound',
     ...captureAddresses(proxy, VIRTUAL_INBOUND_PORT),
     filter_chains: chains,
-    listener_filters: proxy.interception === 'TPROXY' ? [ORIGINAL_DST_FILTER, ORIGINAL_SRC_FILTER] : [ORIGINAL_DST_FILTER],
+    listener_filters: tls ? [...filters, TLS_INSPECTOR_FILTER] : filters,
+    ...(tls ? { listener_filters_timeout: PROTOCOL_DETECTION_TIMEOUT, continue_on_listener_filters_timeout: true } : {}),
     traffic_direction: 'INBOUND',
   };
 }

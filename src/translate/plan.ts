@@ -1,7 +1,8 @@
 // Which resources a service gets on one proxy: the per-service decisions every builder shares (cluster names, native
 // per-family forwarding, the VIPs a proxy sees and how they group into listeners).
 import { nameKey, type ModelIndex } from '../model/model-index.ts';
-import type { Address, Endpoint, IPFamily, Pod, PortProtocol, Proxy, Service, ServicePort } from '../model/types.ts';
+import type { Address, Endpoint, IPFamily, PeerAuthentication, Pod, PortProtocol, Proxy, Service, ServicePort } from '../model/types.ts';
+import { inboundMtls, type InboundMtls } from '../model/peer-auth.ts';
 import { proxyFamilies } from './proxy-addresses.ts';
 import { VIRTUAL_INBOUND_PORT } from './proxy-ports.ts';
 import type { ForwardingStrategy } from './types.ts';
@@ -11,6 +12,8 @@ export interface MeshView {
   readonly services: readonly Service[];
   endpointsOf(hostname: string): readonly Endpoint[];
   pod(namespace: string, name: string): Pod | undefined;
+  /** PeerAuthentication policies, namespace then name order. */
+  readonly peerAuthentications: readonly PeerAuthentication[];
 }
 
 /**
@@ -23,6 +26,7 @@ export function meshView(index: ModelIndex): MeshView {
     services,
     endpointsOf: (hostname) => index.endpointsByService.get(hostname) ?? [],
     pod: (namespace, name) => index.podsByName.get(nameKey(namespace, name)),
+    peerAuthentications: index.model.peerAuthentications,
   };
 }
 
@@ -123,9 +127,19 @@ export type SelectorCandidates = (namespace: string, labels: Readonly<Record<str
  * Named targetPorts nothing resolves are left out, and so is 15006: virtualInbound's own port, whose chain is the
  * loop guard. Ascending, unique. `candidates` narrows the services scanned.
  */
-export function inboundPorts(view: MeshView, proxy: Proxy, candidates?: SelectorCandidates): number[] {
+/** The labels of the proxy's workload: its pod's when the model knows the pod, else those the node sent. */
+export function workloadLabels(view: MeshView, proxy: Proxy): Readonly<Record<string, string>> {
   const pod = proxy.pod ? view.pod(proxy.namespace, proxy.pod) : undefined;
-  const labels = pod?.labels ?? proxy.labels;
+  return pod?.labels ?? proxy.labels;
+}
+
+/** The mutual TLS the proxy's inbound side demands, from the PeerAuthentications (root namespace = mesh-wide). */
+export function proxyInboundMtls(view: MeshView, proxy: Proxy, rootNamespace: string): InboundMtls {
+  return inboundMtls(view.peerAuthentications, rootNamespace, proxy.namespace, workloadLabels(view, proxy));
+}
+
+export function inboundPorts(view: MeshView, proxy: Proxy, candidates?: SelectorCandidates): number[] {
+  const labels = workloadLabels(view, proxy);
   const ports = new Set<number>();
   for (const service of candidates ? candidates(proxy.namespace, labels) : view.services) {
     if (!selects(service, proxy.namespace, labels)) continue;

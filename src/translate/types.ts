@@ -21,6 +21,8 @@ export type ForwardingStrategy = 'shared' | 'per-family';
 /** Options of `translate`. */
 export interface TranslateOptions {
   readonly strategy?: ForwardingStrategy;
+  /** Where mesh-wide PeerAuthentications live (`istio-system` unless set, as in Istio). */
+  readonly rootNamespace?: string;
   /** Per-service results reused across proxies and model generations; the output is the same with or without. */
   readonly cache?: TranslationCache;
 }

@@ -1,11 +1,11 @@
 // `biplane agent` for real: in a network namespace of its own, with a real Envoy and a real `biplane serve` on a Unix
 // socket. Readiness is 503 before the first push, 200 after, 503 once Envoy is killed and 200 when the agent has
 // restarted it; DNS answers the mesh's names from the name table; SIGTERM drains and exits 0; an Envoy that cannot
-// stay up makes the agent exit 1 with Envoy's last lines.
+// stay up makes the agent exit 1 with Envoy's last lines; with --cert-dir its Envoy gets the pod certificate over SDS.
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { test, type TestContext } from 'node:test';
@@ -13,10 +13,14 @@ import { REPO, must, run } from '../capture/netns.ts';
 import { serve } from '../envoy/sidecar.ts';
 import { waitFor } from '../support/envoy.ts';
 import { envoyBinary, requireOrSkip } from '../support/requirements.ts';
+import { createTestPki } from '../support/pki.ts';
+import { spiffeUri } from '../../src/trust/identity.ts';
+import { x509 } from '../../src/trust/x509.ts';
 
 const skip = requireOrSkip('biplane agent with a real Envoy', ['root', 'envoy', 'ip', 'curl']);
 const BIN = path.join(REPO, 'bin/biplane.js');
 const DEMO = path.join(REPO, 'examples/demo');
+const MTLS = path.join(REPO, 'testdata/translate/mtls.yaml');
 
 /** A fresh network namespace with loopback up, deleted when the test ends. */
 async function namespace(t: TestContext): Promise<string> {
@@ -144,4 +148,48 @@ test('an Envoy that dies at once every time makes the agent exit 1 with its last
   assert.match(agent.output(), /giving up/);
   assert.match(agent.output(), /fake envoy cannot start: -c/);
   assert.ok(agent.envoyPids().length >= 5);
+});
+
+/** Writes a certificate set as `biplane agent --cert-dir` reads it (Istio's file names). */
+function writeCertificates(dir: string, cert: { certChainPem: string; privateKeyPem: string; rootCertPem: string }): void {
+  for (const [file, text] of [['cert-chain.pem', cert.certChainPem], ['key.pem', cert.privateKeyPem], ['root-cert.pem', cert.rootCertPem]] as const) {
+    writeFileSync(path.join(dir, `.${file}`), text);
+    renameSync(path.join(dir, `.${file}`), path.join(dir, file));
+  }
+}
+
+test('with --cert-dir the agent serves the pod certificate to its Envoy over SDS, and a rotation on disk reaches Envoy', { skip, timeout: 180_000 }, async (t) => {
+  const ns = await namespace(t);
+  const dir = workDir(t);
+  const certs = path.join(dir, 'certs');
+  mkdirSync(certs);
+  const pki = await createTestPki();
+  const id = { trustDomain: 'cluster.local', namespace: 'pay', serviceAccount: 'ledger' };
+  writeCertificates(certs, await pki.issue(id));
+  const socket = path.join(dir, 'xds.sock');
+  const served = await serve(MTLS, socket);
+  t.after(async () => {
+    served.proc.child.kill('SIGTERM');
+    await served.proc.exited(10_000);
+  });
+  const agent = startAgent(t, ns, [
+    '--xds-address', `unix:${socket}`, '--manifests', MTLS, '--pod', 'pay/ledger-0', '--envoy', envoyBinary() ?? 'envoy',
+    '--work-dir', dir, '--no-dns', '--drain-seconds', '1', '--cert-dir', certs,
+  ]);
+  // Envoy's TLS listeners and clusters warm until SDS delivers the secrets; readiness needs them active.
+  await readinessBecomes(ns, 200);
+  const serials = async (): Promise<string[]> => {
+    const r = await run('ip', ['netns', 'exec', ns, 'curl', '-s', '-m', '2', 'http://127.0.0.1:15000/certs']);
+    const parsed = JSON.parse(r.stdout || '{}') as { certificates?: { cert_chain?: { serial_number: string; subject_alt_names?: { uri?: string }[] }[] }[] };
+    return (parsed.certificates ?? []).flatMap((c) => c.cert_chain ?? []).filter((c) => c.subject_alt_names?.some((s) => s.uri === spiffeUri(id))).map((c) => c.serial_number);
+  };
+  let first: string[] = [];
+  await waitFor(async () => (first = await serials()).length > 0, 30_000, () => `Envoy to load the pod certificate:\n${agent.output()}`);
+  const renewed = await pki.issue(id);
+  writeCertificates(certs, renewed);
+  const serial = new x509.X509Certificate(renewed.certChainPem).serialNumber.toLowerCase();
+  await waitFor(async () => (await serials()).map((s) => s.toLowerCase().replace(/^0+/, '')).includes(serial.replace(/^0+/, '')), 30_000, 'the renewed certificate in Envoy');
+  assert.ok(!first.map((s) => s.toLowerCase()).includes(serial), 'the renewal is a new certificate');
+  agent.child.kill('SIGTERM');
+  assert.equal(await agent.exit, 0);
 });

@@ -13,6 +13,8 @@ import { requireOrSkip } from '../support/requirements.ts';
 import { waitFor } from '../support/envoy.ts';
 import { assertSameConfig } from './config-dump.ts';
 import { biplaneInProcess, bootstrapFor, serve, sidecar, waitConverged, type Served } from './sidecar.ts';
+import { SdsServer } from '../../src/agent/sds.ts';
+import { createTestPki, SettableCertificateSource } from '../support/pki.ts';
 
 const skip = requireOrSkip('real Envoy sidecars', ['envoy', 'unshare']);
 const REPO = path.join(import.meta.dirname, '../..');
@@ -76,22 +78,25 @@ interface Case {
   readonly translated: string;
 }
 
-/** A pod, and whether its sidecar says its DNS is captured (`--dns-capture`). */
+/** A pod, whether its sidecar says its DNS is captured (`--dns-capture`), and its SDS socket when it has certificates. */
 interface PodCase {
   readonly pod: string;
   readonly dnsCapture?: boolean;
+  readonly sdsSocket?: string;
 }
 
 /** Runs `biplane bootstrap` and `biplane translate --output config-dump` for each pod, one after the other. */
 async function prepare(served: Served, manifests: string, strategy: string, pods: readonly (string | PodCase)[]): Promise<Case[]> {
   const cases: Case[] = [];
   for (const entry of pods) {
-    const { pod, dnsCapture } = typeof entry === 'string' ? { pod: entry, dnsCapture: false } : entry;
+    const { pod, dnsCapture, sdsSocket } = typeof entry === 'string' ? { pod: entry, dnsCapture: false, sdsSocket: undefined } : entry;
     const dns = dnsCapture ? ['--dns-capture'] : [];
-    const translated = await biplaneInProcess(['translate', '--manifests', manifests, '--proxy', pod, '--strategy', strategy, '--output', 'config-dump', ...dns]);
+    const sds = sdsSocket !== undefined ? ['--sds'] : [];
+    const translated = await biplaneInProcess(['translate', '--manifests', manifests, '--proxy', pod, '--strategy', strategy, '--output', 'config-dump', ...dns, ...sds]);
     for (const ads of ADS) {
-      const bootstrap = await bootstrapFor(manifests, pod, served.socket, ads, dns);
-      cases.push({ manifests, pod: dnsCapture ? `${pod} (DNS captured)` : pod, strategy, ads, translated, bootstrap });
+      const bootstrap = await bootstrapFor(manifests, pod, served.socket, ads, [...dns, ...(sdsSocket !== undefined ? ['--sds-socket', sdsSocket] : [])]);
+      const label = `${pod}${dnsCapture ? ' (DNS captured)' : ''}${sdsSocket !== undefined ? ' (SDS)' : ''}`;
+      cases.push({ manifests, pod: label, strategy, ads, translated, bootstrap });
     }
   }
   return cases;
@@ -131,18 +136,39 @@ for (const strategy of ['shared', 'per-family']) {
   });
 }
 
+/**
+ * A real SDS server (the agent's) with a test PKI's certificate, on a socket in a temp folder, for golden cases whose
+ * sidecar has certificates: without one, Envoy would keep their TLS clusters and listeners warming.
+ */
+async function sdsSocketFor(t: TestContext): Promise<string> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'biplane-sds-'));
+  const pki = await createTestPki();
+  const server = new SdsServer(new SettableCertificateSource(await pki.issue({ trustDomain: 'cluster.local', namespace: 'golden', serviceAccount: 'default' })));
+  await server.listen(path.join(dir, 'socket'));
+  t.after(async () => {
+    await server.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  return path.join(dir, 'socket');
+}
+
 test('every golden case is accepted by a real Envoy over SotW and delta', { skip, timeout: 600_000, concurrency: 6 }, async (t) => {
   const names = readdirSync(GOLDEN, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name).sort();
-  type Spec = { manifests: string; proxy: string; strategy?: string; dnsCapture?: boolean };
+  type Spec = { manifests: string; proxy: string; strategy?: string; dnsCapture?: boolean; sds?: boolean };
   const specs = names.map((name) => ({ name, ...(parse(readFileSync(path.join(GOLDEN, name, 'case.yaml'), 'utf8')) as Spec) }));
+  const sdsSocket = specs.some((s) => s.sds === true) ? await sdsSocketFor(t) : undefined;
   const runs: Promise<unknown>[] = [];
-  for (const strategy of ['shared', 'per-family']) {
-    const group = specs.filter((s) => (s.strategy ?? 'shared') === strategy);
-    if (group.length === 0) continue;
-    const manifests = path.resolve(GOLDEN, group[0]?.name ?? '', group[0]?.manifests ?? '');
-    assert.ok(group.every((s) => path.resolve(GOLDEN, s.name, s.manifests) === manifests), 'golden cases share one mesh');
+  // One server per mesh file and strategy.
+  const groups = new Map<string, typeof specs>();
+  for (const s of specs) {
+    const key = JSON.stringify([path.resolve(GOLDEN, s.name, s.manifests), s.strategy ?? 'shared']);
+    groups.set(key, [...(groups.get(key) ?? []), s]);
+  }
+  for (const [key, group] of groups) {
+    const [manifests, strategy] = JSON.parse(key) as [string, string];
     const served = await servedFor(t, manifests, strategy);
-    const cases = await prepare(served, manifests, strategy, group.map((s) => ({ pod: s.proxy, dnsCapture: s.dnsCapture === true })));
+    const pods = group.map((s) => ({ pod: s.proxy, dnsCapture: s.dnsCapture === true, ...(s.sds === true && sdsSocket ? { sdsSocket } : {}) }));
+    const cases = await prepare(served, manifests, strategy, pods);
     runs.push(...cases.map((c) => t.test(`${c.pod} (${strategy}) over ${c.ads}`, (st) => accepted(st, served, c))));
   }
   await Promise.all(runs);

@@ -69,3 +69,36 @@ describe('kube source and the ServiceEntry CRD', () => {
     await waitUntil('the problem clears', () => s.problems().length === 0);
   });
 });
+
+/** A PeerAuthentication with a mesh-wide-style mode; `mode` may be a bad value on purpose. */
+function peerAuthentication(ns: string, name: string, mode: string): Record<string, unknown> {
+  return { apiVersion: 'security.istio.io/v1', kind: 'PeerAuthentication', metadata: { name, namespace: ns }, spec: { mtls: { mode } } };
+}
+
+describe('kube source and the PeerAuthentication CRD', () => {
+  const cluster = fakeCluster();
+
+  it('watches PeerAuthentications the cluster serves and refuses a bad one at its field', async () => {
+    const s = await cluster.start({
+      server: { peerAuthenticationCrd: true },
+      before: (f) => {
+        f.apply(peerAuthentication('istio-system', 'default', 'STRICT'));
+        f.apply(peerAuthentication('shop', 'broken', 'strict'));
+      },
+    });
+    assert.ok(view(s).has('PeerAuthentication/istio-system/default'));
+    assert.ok(!view(s).has('PeerAuthentication/shop/broken'));
+    assert.deepEqual(s.problems().map((p) => [p.origin.object, p.origin.field]), [['PeerAuthentication/shop/broken', 'spec.mtls.mode']]);
+    assert.doesNotMatch(s.notes().join('\n'), /PeerAuthentications are not watched/);
+  });
+
+  it('starts watching PeerAuthentications when their CRD is installed while running', async () => {
+    const s = await cluster.start({ server: { peerAuthenticationCrd: false } });
+    assert.match(s.notes().join('\n'), /PeerAuthentications are not watched: the cluster does not serve security\.istio\.io\/v1/);
+    cluster.fake.peerAuthenticationCrd = true;
+    cluster.fake.apply(peerAuthentication('shop', 'default', 'PERMISSIVE'));
+    await waitUntil('the PeerAuthentication arrives', () => view(s).has('PeerAuthentication/shop/default'));
+    await waitInSync(s, cluster.fake);
+    assert.match(s.notes().join('\n'), /PeerAuthentications are now watched/);
+  });
+});

@@ -42,6 +42,8 @@ export interface SeenRequest {
 export interface FakeApiServerOptions {
   readonly host?: '127.0.0.1' | '::1';
   readonly serviceEntryCrd?: boolean;
+  /** Whether the PeerAuthentication CRD (security.istio.io/v1) is installed. */
+  readonly peerAuthenticationCrd?: boolean;
   /** Events kept for watches that resume from an older resourceVersion. */
   readonly historyLimit?: number;
   /** How a watch from a compacted resourceVersion fails: HTTP 410, or 200 followed by an ERROR event with code 410. */
@@ -65,6 +67,8 @@ export class FakeApiServer {
   serviceEntryCrd: boolean;
   /** Tokens TokenReview knows (see fake-tokens.ts). */
   readonly tokens = new FakeTokens();
+  /** Whether the PeerAuthentication CRD is installed (discovery and the peerauthentications endpoints). */
+  peerAuthenticationCrd: boolean;
   /** What the server is told to break (see fake-faults.ts). */
   readonly faults = new FakeFaults();
   /** Called before each list request (page) is answered, to change the server between pages. */
@@ -78,6 +82,7 @@ export class FakeApiServer {
   private constructor(server: http.Server, options: FakeApiServerOptions) {
     this.#server = server;
     this.serviceEntryCrd = options.serviceEntryCrd ?? false;
+    this.peerAuthenticationCrd = options.peerAuthenticationCrd ?? false;
     this.#historyLimit = options.historyLimit ?? 1000;
     this.#goneStyle = options.goneStyle ?? 'http';
   }
@@ -264,7 +269,7 @@ export class FakeApiServer {
     if (url.pathname === '/api') return answer(200, { kind: 'APIVersions', versions: ['v1'] });
     if (url.pathname === '/apis') {
       const refusal = this.faults.discoveryRefusal();
-      return refusal ? answer(refusal.code, refusal.body) : answer(200, apiGroups(this.serviceEntryCrd));
+      return refusal ? answer(refusal.code, refusal.body) : answer(200, apiGroups(this.serviceEntryCrd, this.peerAuthenticationCrd));
     }
     const target = this.#route(url.pathname);
     if (!target) return answer(404, status(404, 'NotFound'));
@@ -301,6 +306,7 @@ export class FakeApiServer {
   #route(path: string): { resource: FakeResource; namespace: string | undefined } | undefined {
     for (const resource of FAKE_RESOURCES) {
       if (resource.kind === 'ServiceEntry' && !this.serviceEntryCrd) continue;
+      if (resource.kind === 'PeerAuthentication' && !this.peerAuthenticationCrd) continue;
       if (path === `${resource.prefix}/${resource.plural}`) return { resource, namespace: undefined };
       const m = /^\/namespaces\/([^/]+)\/([^/]+)$/.exec(path.slice(resource.prefix.length));
       if (resource.namespaced && path.startsWith(`${resource.prefix}/`) && m?.[2] === resource.plural) {

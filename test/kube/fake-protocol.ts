@@ -14,7 +14,7 @@ export interface FakeResource {
   readonly namespaced: boolean;
 }
 
-/** The collections the fake serves (ServiceEntries only while the CRD is installed). */
+/** The collections the fake serves (ServiceEntries and PeerAuthentications only while their CRDs are installed). */
 export const FAKE_RESOURCES: readonly FakeResource[] = [
   { kind: 'Service', apiVersion: 'v1', prefix: '/api/v1', plural: 'services', namespaced: true },
   { kind: 'Pod', apiVersion: 'v1', prefix: '/api/v1', plural: 'pods', namespaced: true },
@@ -32,6 +32,13 @@ export const FAKE_RESOURCES: readonly FakeResource[] = [
     apiVersion: 'networking.istio.io/v1',
     prefix: '/apis/networking.istio.io/v1',
     plural: 'serviceentries',
+    namespaced: true,
+  },
+  {
+    kind: 'PeerAuthentication',
+    apiVersion: 'security.istio.io/v1',
+    prefix: '/apis/security.istio.io/v1',
+    plural: 'peerauthentications',
     namespaced: true,
   },
 ];
@@ -102,14 +109,15 @@ export function identity(object: Json): { kind: string; namespace: string; name:
   return { kind, namespace, name };
 }
 
-/** The APIGroupList `/apis` answers; networking.istio.io/v1 only while the ServiceEntry CRD is installed. */
-export function apiGroups(serviceEntryCrd: boolean): Json {
+/** The APIGroupList `/apis` answers; the Istio groups only while their CRDs are installed. */
+export function apiGroups(serviceEntryCrd: boolean, peerAuthenticationCrd = false): Json {
   const group = (name: string, version: string): Json => {
     const gv = { groupVersion: `${name}/${version}`, version };
     return { name, versions: [gv], preferredVersion: gv };
   };
   const groups = [group('apiextensions.k8s.io', 'v1'), group('discovery.k8s.io', 'v1')];
   if (serviceEntryCrd) groups.push(group('networking.istio.io', 'v1'));
+  if (peerAuthenticationCrd) groups.push(group('security.istio.io', 'v1'));
   return { kind: 'APIGroupList', apiVersion: 'v1', groups };
 }
 

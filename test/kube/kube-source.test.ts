@@ -97,6 +97,8 @@ describe('kube source', () => {
 
   it('watches ServiceEntries when the CRD is installed', async () => {
     fake.serviceEntryCrd = true;
+    // With every Istio CRD served, there is nothing to note.
+    fake.peerAuthenticationCrd = true;
     fake.apply(serviceEntry('shop', 'payments'));
     source = sourceFor(fake);
     await source.start();

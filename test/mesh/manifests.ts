@@ -1,6 +1,6 @@
 // The mesh's cluster as Kubernetes manifests: Pods with `podIPs` (and Istio's interception annotation), Services with `ipFamilies` / `clusterIPs` (or
 // headless, or ExternalName), one EndpointSlice per service and family whose endpoints point at their pod
-// (`targetRef`), and ServiceEntries. Written into the folder `biplane serve --manifests` watches; a rewrite goes
+// (`targetRef`), ServiceEntries and PeerAuthentications. Written into the folder `biplane serve --manifests` watches; a rewrite goes
 // through a hidden temporary file and a rename, so the server never reads half a file.
 import { renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -50,11 +50,29 @@ export interface ServiceEntrySpec {
   readonly endpoints?: readonly string[];
 }
 
+/** An Istio PeerAuthentication: namespace-wide (or mesh-wide in `istio-system`), or for the pods a selector matches. */
+export interface PeerAuthenticationSpec {
+  readonly name: string;
+  readonly namespace?: string;
+  readonly mode: 'UNSET' | 'DISABLE' | 'PERMISSIVE' | 'STRICT';
+  readonly selector?: Readonly<Record<string, string>>;
+}
+
 /** Everything the manifest folder holds. */
 export interface ClusterSpec {
   readonly pods: readonly PodSpec[];
   readonly services: readonly ServiceSpec[];
   readonly serviceEntries?: readonly ServiceEntrySpec[];
+  readonly peerAuthentications?: readonly PeerAuthenticationSpec[];
+}
+
+function peerAuthenticationObject(p: PeerAuthenticationSpec): object {
+  return {
+    apiVersion: 'security.istio.io/v1',
+    kind: 'PeerAuthentication',
+    metadata: { name: p.name, namespace: p.namespace ?? NAMESPACE },
+    spec: { ...(p.selector ? { selector: { matchLabels: { ...p.selector } } } : {}), mtls: { mode: p.mode } },
+  };
 }
 
 type Family = 'IPv4' | 'IPv6';
@@ -159,6 +177,7 @@ export function writeCluster(dir: string, cluster: ClusterSpec): void {
   writeAtomically(path.join(dir, 'namespace.yaml'), documents([namespace]));
   writeAtomically(path.join(dir, 'services.yaml'), documents(cluster.services.map(serviceObject)));
   writeAtomically(path.join(dir, 'service-entries.yaml'), documents((cluster.serviceEntries ?? []).map(serviceEntryObject)));
+  writeAtomically(path.join(dir, 'peer-authentications.yaml'), documents((cluster.peerAuthentications ?? []).map(peerAuthenticationObject)));
   // Pods before the slices that name them: a slice whose pod is not known yet is merged by address alone.
   writeAtomically(path.join(dir, 'pods.yaml'), documents(cluster.pods.map(podObject)));
   writeAtomically(path.join(dir, 'endpointslices.yaml'), documents(cluster.services.flatMap((s) => endpointSlices(s, cluster.pods))));

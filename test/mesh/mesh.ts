@@ -13,6 +13,8 @@ import path from 'node:path';
 import type { TestContext } from 'node:test';
 import { REPO, must, run } from '../capture/netns.ts';
 import { startEnvoy, waitFor, type RunningEnvoy } from '../support/envoy.ts';
+import { SdsServer } from '../../src/agent/sds.ts';
+import type { CertificateSource } from '../../src/trust/identity.ts';
 import { serve, waitConverged, type Served } from '../envoy/sidecar.ts';
 import { NAMESPACE, writeCluster, type ClusterSpec, type PodSpec } from './manifests.ts';
 import { createNetwork, type Host, type Network } from './net.ts';
@@ -45,6 +47,11 @@ export interface MeshSpec extends Omit<ClusterSpec, 'pods'> {
   readonly waiting?: readonly MeshPodSpec[];
   readonly outside?: readonly OutsideSpec[];
   readonly podEtcHosts?: readonly string[];
+  /**
+   * Certificates for the sidecars: each pod gets a real SDS server (src/agent/sds.ts) on a Unix socket serving this
+   * source, and its bootstrap names that socket (`--sds-socket`), so biplane gives it mesh mTLS.
+   */
+  readonly certificates?: (pod: MeshPodSpec) => Promise<CertificateSource>;
 }
 
 /** A running sidecar pod. */
@@ -157,9 +164,20 @@ async function capture(ns: string, pod: MeshPodSpec): Promise<void> {
   await must('ip', ['netns', 'exec', ns, process.execPath, BIN, 'capture', '--ips', pod.ips.join(','), ...mode, '--apply']);
 }
 
+/** The pod's SDS server on a socket under the mesh folder, ended with the test; returns the bootstrap flag naming it. */
+async function sdsFor(t: TestContext, dir: string, spec: MeshPodSpec, certificates: MeshSpec['certificates']): Promise<string[]> {
+  if (!certificates) return [];
+  const socket = path.join(dir, 'sds', spec.name, 'socket');
+  const server = new SdsServer(await certificates(spec));
+  t.after(() => server.close());
+  await server.listen(socket);
+  return ['--sds-socket', socket];
+}
+
 /** `biplane bootstrap` for the pod (its interception mode comes from its annotation) and its Envoy, as uid 1337. */
-async function sidecar(t: TestContext, mesh: { bootstrap: string; socket: string }, pod: Host, spec: MeshPodSpec): Promise<MeshPod> {
-  const r = await run(process.execPath, [BIN, 'bootstrap', '--manifests', mesh.bootstrap, '--proxy', `${NAMESPACE}/${pod.name}`, '--xds-address', `unix:${mesh.socket}`]);
+async function sidecar(t: TestContext, mesh: MeshServer, pod: Host, spec: MeshPodSpec, certificates: MeshSpec['certificates']): Promise<MeshPod> {
+  const sds = await sdsFor(t, mesh.dir, spec, certificates);
+  const r = await run(process.execPath, [BIN, 'bootstrap', '--manifests', mesh.bootstrap, '--proxy', `${NAMESPACE}/${pod.name}`, '--xds-address', `unix:${mesh.socket}`, ...sds]);
   if (r.code !== 0) throw new Error(`biplane bootstrap for ${pod.name} exited ${r.code}: ${r.stderr}`);
   const bootstrap = JSON.parse(r.stdout) as { node: { id: string; metadata: Record<string, unknown> } };
   const caps = spec.interception === 'TPROXY' ? { ambientCaps: ['net_admin'] } : {};
@@ -169,6 +187,7 @@ async function sidecar(t: TestContext, mesh: { bootstrap: string; socket: string
 
 /** Where the mesh's server reads and listens: the served manifest folder, the sidecars' bootstrap folder, the socket. */
 interface MeshServer {
+  readonly dir: string;
   readonly manifests: string;
   readonly bootstrap: string;
   readonly socket: string;
@@ -194,7 +213,7 @@ async function serveMesh(t: TestContext, spec: MeshSpec, all: readonly MeshPodSp
     if (!(t as unknown as { passed?: boolean }).passed) console.log(`--- biplane serve stderr ---\n${served.proc.stderr.slice(-4000)}\n---`);
   });
   chmodSync(socket, 0o666);
-  return { manifests, bootstrap, socket, served };
+  return { dir, manifests, bootstrap, socket, served };
 }
 
 /** What a sidecar injection does, per pod: capture rules, the app, the sidecar; outside hosts get only the app. */
@@ -205,7 +224,7 @@ async function startHosts(t: TestContext, net: Network, spec: MeshSpec, all: rea
       const host = net.host(p.name);
       await capture(host.ns, p);
       await spawnApp(t, host.ns, p.name, p.appPorts, familiesOf(p.ips), true);
-      pods.set(p.name, await sidecar(t, server, host, p));
+      pods.set(p.name, await sidecar(t, server, host, p, spec.certificates));
     }),
     ...(spec.outside ?? []).map((o) => spawnApp(t, net.host(o.name).ns, o.name, o.appPorts, familiesOf(o.ips), false)),
   ]);

@@ -57,6 +57,7 @@ function model(v4Port: number, v6Port: number, dualPort: number): MeshModel {
     ],
     pods: [],
     clusterFamilies: ['IPv4', 'IPv6'],
+    peerAuthentications: [],
   };
 }
 

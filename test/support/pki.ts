@@ -5,6 +5,7 @@ import { webcrypto } from 'node:crypto';
 
 type CryptoKey = webcrypto.CryptoKey;
 type CryptoKeyPair = webcrypto.CryptoKeyPair;
+import type { CertificateSource, WorkloadCertificate, WorkloadIdentity } from '../../src/trust/identity.ts';
 import { x509 } from '../../src/trust/x509.ts';
 
 const ALG = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as const;
@@ -101,5 +102,49 @@ export class TestCa {
       { type: 'ip', value: '::1' },
       { type: 'dns', value: 'localhost' },
     ]);
+  }
+}
+
+/** A root CA that issues workload certificates in the shape the agent's SDS server serves. */
+export interface TestPki {
+  readonly rootPem: string;
+  issue(id: WorkloadIdentity): Promise<WorkloadCertificate>;
+}
+
+/** A new root CA named `name`, issuing `WorkloadCertificate`s (a TestCa underneath). */
+export async function createTestPki(name = 'biplane test root'): Promise<TestPki> {
+  const ca = await TestCa.create(name);
+  return {
+    rootPem: ca.certPem,
+    async issue(id) {
+      const leaf = await ca.workload(id.namespace, id.serviceAccount, id.trustDomain);
+      const notAfter = new x509.X509Certificate(leaf.certPem).notAfter;
+      return { certChainPem: `${leaf.certPem}\n`, privateKeyPem: leaf.keyPem, rootCertPem: `${ca.certPem}\n`, notAfter };
+    },
+  };
+}
+
+/** A CertificateSource holding one certificate at a time; `set` replaces it and tells every listener. */
+export class SettableCertificateSource implements CertificateSource {
+  #cert: WorkloadCertificate | undefined;
+  readonly #listeners = new Set<(cert: WorkloadCertificate) => void>();
+
+  constructor(cert?: WorkloadCertificate) {
+    this.#cert = cert;
+  }
+
+  current(): WorkloadCertificate | undefined {
+    return this.#cert;
+  }
+
+  onChange(listener: (cert: WorkloadCertificate) => void): () => void {
+    this.#listeners.add(listener);
+    return () => void this.#listeners.delete(listener);
+  }
+
+  /** Replaces the certificate (a renewal) and notifies. */
+  set(cert: WorkloadCertificate): void {
+    this.#cert = cert;
+    for (const l of this.#listeners) l(cert);
   }
 }

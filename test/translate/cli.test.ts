@@ -90,3 +90,30 @@ test('translate honours the pod’s interception annotation', async () => {
   const listeners = (JSON.parse(r.out) as { listeners: { name: string; transparent?: boolean }[] }).listeners;
   assert.equal(listeners.find((l) => l.name === 'virtualInbound')?.transparent, true);
 });
+
+test('bootstrap with --sds-socket adds the sds-grpc cluster on that socket and node metadata SDS, which the proxy reads back', async () => {
+  const args = ['--manifests', 'testdata/translate/mtls.yaml', '--proxy', 'pay/ledger-0'];
+  const plain = JSON.parse((await captureCli(() => bootstrap.run(args))).out) as { static_resources: { clusters: { name: string }[] } };
+  assert.ok(!plain.static_resources.clusters.some((c) => c.name === 'sds-grpc'));
+  const r = await captureCli(() => bootstrap.run([...args, '--sds-socket', '/var/run/biplane/sds.sock']));
+  assert.equal(r.code, 0, r.err);
+  const b = JSON.parse(r.out) as {
+    node: { id: string; metadata: Record<string, unknown> };
+    static_resources: { clusters: { name: string; load_assignment?: { endpoints: { lb_endpoints: { endpoint: { address: unknown } }[] }[] } }[] };
+  };
+  const sds = b.static_resources.clusters.find((c) => c.name === 'sds-grpc');
+  assert.deepEqual(sds?.load_assignment?.endpoints[0]?.lb_endpoints[0]?.endpoint.address, { pipe: { path: '/var/run/biplane/sds.sock' } });
+  assert.equal(parseProxy({ id: b.node.id, metadata: b.node.metadata }).proxy?.sds, true);
+  assert.equal((await captureCli(() => bootstrap.run([...args, '--sds-socket', '']))).code, 2);
+});
+
+test('translate --sds gives a sidecar endpoint tlsMode metadata and its cluster the TLS match; without it, neither', async () => {
+  const run = async (flags: string[]): Promise<string> => {
+    const r = await captureCli(() => translateCmd.run(['--manifests', 'testdata/translate/mtls.yaml', '--proxy', 'pay/ledger-0', ...flags]));
+    assert.equal(r.code, 0, r.err);
+    return r.out;
+  };
+  const [plain, sds] = [await run([]), await run(['--sds'])];
+  assert.ok(!plain.includes('tlsMode') && !plain.includes('sds-grpc'));
+  assert.ok(sds.includes('"tlsMode": "istio"') && sds.includes('outbound_.7000_._.archive.pay.svc.cluster.local'));
+});

@@ -1,7 +1,8 @@
 // The live-cluster source: one reflector per watched collection feeding an ObjectStore. Each object is schema-checked
 // by the model before it is stored; a rejected object keeps its previous good version and is reported in problems().
-// API discovery runs at start and then every `discoveryIntervalMs` (sooner when a ServiceEntry request answers 404),
-// starting the ServiceEntry reflectors when their CRD appears and stopping them, dropping their objects, when it goes.
+// API discovery runs at start and then every `discoveryIntervalMs` (sooner when a CRD's request answers 404), starting
+// the reflectors of an Istio CRD (ServiceEntry, PeerAuthentication) when it appears and stopping them, dropping their
+// objects, when it goes.
 import { checkObject, hasErrors } from '../../model/index.ts';
 import type { ObjectKey, Origin, Problem, SourceObject } from '../../model/types.ts';
 import { keyString, ObjectStore } from '../store.ts';
@@ -10,7 +11,7 @@ import { ApisApi, type KubeConfig } from './client.ts';
 import { loadKubeConfig } from './kubeconfig.ts';
 import { describeError, toFailure } from './errors.ts';
 import { Reflector } from './reflector.ts';
-import { KUBE_RESOURCES, SERVICE_ENTRY_GROUP_VERSION, makeLister, type KubeResource } from './resources.ts';
+import { KUBE_RESOURCES, makeLister, pluralKind, type KubeResource } from './resources.ts';
 import { DEFAULT_KUBE_TIMING, backoffDelay, type KubeTiming } from './timing.ts';
 
 type Json = Record<string, unknown>;
@@ -18,7 +19,7 @@ type Json = Record<string, unknown>;
 const MAX_UNKEYED_PROBLEMS = 100;
 const MAX_NOTES = 100;
 
-const SERVICE_ENTRIES = KUBE_RESOURCES.find((r) => r.kind === 'ServiceEntry') as KubeResource;
+const CRDS = KUBE_RESOURCES.filter((r) => r.crd === true);
 
 /** How to reach the cluster and what to watch. */
 export interface KubeSourceOptions {
@@ -44,8 +45,8 @@ export class KubeSource implements Source {
   readonly #timing: KubeTiming;
   readonly #store: ObjectStore;
   readonly #reflectors: Reflector[] = [];
-  /** The ServiceEntry reflectors while the cluster serves ServiceEntries, else undefined. */
-  #serviceEntries: Reflector[] | undefined;
+  /** The reflectors of each Istio CRD the cluster serves now, by kind. */
+  readonly #crds = new Map<string, Reflector[]>();
   #kc: KubeConfig | undefined;
   #discovery: NodeJS.Timeout | undefined;
   #discovering = false;
@@ -62,7 +63,7 @@ export class KubeSource implements Source {
     this.#store = options.store ?? new ObjectStore();
   }
 
-  /** Connects, discovers whether ServiceEntries are served, lists everything and starts watching. */
+  /** Connects, discovers which Istio CRDs are served, lists everything and starts watching. */
   async start(): Promise<void> {
     const kc = this.#options.kubeConfig ?? loadKubeConfig(this.#options);
     this.#kc = kc;
@@ -71,11 +72,13 @@ export class KubeSource implements Source {
       const served = await this.#discoverAtStart(kc);
       if (this.#stopped) throw new Error(this.#startFailure());
       for (const resource of KUBE_RESOURCES) {
-        if (resource.kind !== 'ServiceEntry') this.#reflectors.push(...this.#makeReflectors(kc, resource));
+        if (resource.crd !== true) this.#reflectors.push(...this.#makeReflectors(kc, resource));
       }
-      if (served) this.#serviceEntries = this.#makeReflectors(kc, SERVICE_ENTRIES);
-      else this.#note(`ServiceEntries are not watched: the cluster does not serve ${SERVICE_ENTRY_GROUP_VERSION}`);
-      const all = [...this.#reflectors, ...(this.#serviceEntries ?? [])];
+      for (const crd of CRDS) {
+        if (served.has(crd.apiVersion)) this.#crds.set(crd.kind, this.#makeReflectors(kc, crd));
+        else this.#note(`${pluralKind(crd)} are not watched: the cluster does not serve ${crd.apiVersion}`);
+      }
+      const all = [...this.#reflectors, ...this.#crdReflectors()];
       for (const r of all) r.start();
       const stopped = new Promise<void>((resolve) => (this.#wake = resolve));
       await Promise.race([Promise.all(all.map((r) => r.synced)), stopped]);
@@ -91,7 +94,11 @@ export class KubeSource implements Source {
     this.#stopped = true;
     this.#wake?.();
     clearTimeout(this.#discovery);
-    await Promise.all([...this.#reflectors, ...(this.#serviceEntries ?? [])].map((r) => r.stop()));
+    await Promise.all([...this.#reflectors, ...this.#crdReflectors()].map((r) => r.stop()));
+  }
+
+  #crdReflectors(): Reflector[] {
+    return [...this.#crds.values()].flat();
   }
 
   /** Every good object, sorted by kind, namespace, name. */
@@ -136,10 +143,10 @@ export class KubeSource implements Source {
     return `kube source did not sync within ${this.#timing.startTimeoutMs} ms (or was stopped)${detail}`;
   }
 
-  /** Whether the cluster serves ServiceEntries; retries discovery (with backoff) until it answers or the source stops. */
-  async #discoverAtStart(kc: KubeConfig): Promise<boolean> {
+  /** The group/versions the cluster serves; retries discovery (with backoff) until it answers or the source stops. */
+  async #discoverAtStart(kc: KubeConfig): Promise<ReadonlySet<string>> {
     for (let attempt = 0; !this.#stopped; attempt++) {
-      const served = await this.#servesServiceEntries(kc);
+      const served = await this.#servedGroupVersions(kc);
       if (served !== undefined) return served;
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, backoffDelay(attempt, this.#timing));
@@ -149,15 +156,15 @@ export class KubeSource implements Source {
         };
       });
     }
-    return false;
+    return new Set();
   }
 
-  /** One discovery request: whether `/apis` lists networking.istio.io/v1; undefined (and a problem) when it failed. */
-  async #servesServiceEntries(kc: KubeConfig): Promise<boolean | undefined> {
+  /** One discovery request: the group/versions `/apis` lists; undefined (and a problem) when it failed. */
+  async #servedGroupVersions(kc: KubeConfig): Promise<ReadonlySet<string> | undefined> {
     try {
       const groups = await kc.makeApiClient(ApisApi).getAPIVersions();
       this.#scopeProblems.delete('/apis');
-      return groups.groups.some((g) => g.versions.some((v) => v.groupVersion === SERVICE_ENTRY_GROUP_VERSION));
+      return new Set(groups.groups.flatMap((g) => g.versions.map((v) => v.groupVersion)));
     } catch (err) {
       // Discovery is a non-resource URL: RBAC grants it by path, not by resource.
       const forbidden = toFailure(err).status === 403;
@@ -174,24 +181,27 @@ export class KubeSource implements Source {
     this.#discovery = setTimeout(() => void this.#rediscover(), ms);
   }
 
-  /** Starts or stops the ServiceEntry reflectors as the cluster starts or stops serving ServiceEntries. */
+  /** Starts or stops each CRD's reflectors as the cluster starts or stops serving it. */
   async #rediscover(): Promise<void> {
     const kc = this.#kc;
     if (this.#stopped || !kc) return;
     this.#discovering = true;
     try {
-      const served = await this.#servesServiceEntries(kc);
-      if (this.#stopped) return;
-      if (served === true && !this.#serviceEntries) {
-        this.#serviceEntries = this.#makeReflectors(kc, SERVICE_ENTRIES);
-        for (const r of this.#serviceEntries) r.start();
-        this.#note(`ServiceEntries are now watched: the cluster serves ${SERVICE_ENTRY_GROUP_VERSION}`);
-      } else if (served === false && this.#serviceEntries) {
-        const stopping = this.#serviceEntries;
-        this.#serviceEntries = undefined;
-        await Promise.all(stopping.map((r) => r.stop()));
-        this.#dropServiceEntries(stopping);
-        this.#note(`ServiceEntries are no longer watched: the cluster stopped serving ${SERVICE_ENTRY_GROUP_VERSION}`);
+      const served = await this.#servedGroupVersions(kc);
+      if (this.#stopped || !served) return;
+      for (const crd of CRDS) {
+        const running = this.#crds.get(crd.kind);
+        if (served.has(crd.apiVersion) && !running) {
+          const started = this.#makeReflectors(kc, crd);
+          this.#crds.set(crd.kind, started);
+          for (const r of started) r.start();
+          this.#note(`${pluralKind(crd)} are now watched: the cluster serves ${crd.apiVersion}`);
+        } else if (!served.has(crd.apiVersion) && running) {
+          this.#crds.delete(crd.kind);
+          await Promise.all(running.map((r) => r.stop()));
+          this.#dropKind(crd.kind, running);
+          this.#note(`${pluralKind(crd)} are no longer watched: the cluster stopped serving ${crd.apiVersion}`);
+        }
       }
     } finally {
       this.#discovering = false;
@@ -199,14 +209,14 @@ export class KubeSource implements Source {
     }
   }
 
-  /** Forgets every ServiceEntry and the problems of the stopped reflectors: the CRD, and with it the objects, is gone. */
-  #dropServiceEntries(stopped: readonly Reflector[]): void {
+  /** Forgets every object of a CRD and the problems of its stopped reflectors: the CRD, and with it the objects, is gone. */
+  #dropKind(kind: string, stopped: readonly Reflector[]): void {
     for (const r of stopped) {
       this.#scopeProblems.delete(r.name);
       this.#scopeProblems.delete(`${r.name}#objects`);
     }
-    for (const k of [...this.#objectProblems.keys()]) if (k.startsWith('ServiceEntry/')) this.#objectProblems.delete(k);
-    const gone = this.#store.objects().filter((o) => o.origin.source === 'kube' && o.key.kind === 'ServiceEntry');
+    for (const k of [...this.#objectProblems.keys()]) if (k.startsWith(`${kind}/`)) this.#objectProblems.delete(k);
+    const gone = this.#store.objects().filter((o) => o.origin.source === 'kube' && o.key.kind === kind);
     if (gone.length > 0) this.#store.apply([], gone.map((o) => o.key));
   }
 

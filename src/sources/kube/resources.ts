@@ -9,20 +9,26 @@ export interface KubeResource {
   readonly apiVersion: string;
   readonly plural: string;
   readonly namespaced: boolean;
+  /** An Istio CRD: watched only while API discovery lists its group/version (`apiVersion`). */
+  readonly crd?: true;
 }
 
-/** Every collection biplane reads; ServiceEntries only when the cluster serves networking.istio.io/v1. */
+/** Every collection biplane reads; the Istio CRDs (ServiceEntry, PeerAuthentication) only while the cluster serves them. */
 export const KUBE_RESOURCES: readonly KubeResource[] = [
   { kind: 'Namespace', apiVersion: 'v1', plural: 'namespaces', namespaced: false },
   { kind: 'Node', apiVersion: 'v1', plural: 'nodes', namespaced: false },
   { kind: 'Service', apiVersion: 'v1', plural: 'services', namespaced: true },
   { kind: 'Pod', apiVersion: 'v1', plural: 'pods', namespaced: true },
   { kind: 'EndpointSlice', apiVersion: 'discovery.k8s.io/v1', plural: 'endpointslices', namespaced: true },
-  { kind: 'ServiceEntry', apiVersion: 'networking.istio.io/v1', plural: 'serviceentries', namespaced: true },
+  { kind: 'ServiceEntry', apiVersion: 'networking.istio.io/v1', plural: 'serviceentries', namespaced: true, crd: true },
+  { kind: 'PeerAuthentication', apiVersion: 'security.istio.io/v1', plural: 'peerauthentications', namespaced: true, crd: true },
 ];
 
-/** The group/version ServiceEntries are served at, as discovery names it. */
-export const SERVICE_ENTRY_GROUP_VERSION = 'networking.istio.io/v1';
+/** How notes name a CRD's objects: `ServiceEntries`, `PeerAuthentications`. */
+export function pluralKind(r: KubeResource): string {
+  return r.kind.endsWith('y') ? `${r.kind.slice(0, -1)}ies` : `${r.kind}s`;
+}
+
 
 /** URL path of a collection, cluster-wide or in one namespace. */
 export function collectionPath(r: KubeResource, namespace?: string): string {
@@ -61,7 +67,7 @@ function wire(list: TypedList): RawList {
   return { resourceVersion: list.metadata?.resourceVersion ?? '', items, continue: typeof token === 'string' ? token : undefined };
 }
 
-/** A lister for `r` over `kc`, using the client's typed list calls (custom objects API for ServiceEntries). */
+/** A lister for `r` over `kc`, using the client's typed list calls (custom objects API for the Istio CRDs). */
 export function makeLister(kc: KubeConfig, r: KubeResource): Lister {
   const core = (): CoreV1Api => kc.makeApiClient(CoreV1Api);
   const paging = (page: PageRequest | undefined): { limit?: number; _continue?: string } => ({
@@ -104,7 +110,8 @@ export function makeLister(kc: KubeConfig, r: KubeResource): Lister {
             : await api.listNamespacedEndpointSlice({ namespace, ...paging(page) }),
         );
     }
-    case 'ServiceEntry': {
+    case 'ServiceEntry':
+    case 'PeerAuthentication': {
       const api = kc.makeApiClient(CustomObjectsApi);
       const [group = '', version = ''] = r.apiVersion.split('/');
       return async (namespace, page) =>
