@@ -8,6 +8,7 @@ import { tcpListeners, wildcardListeners } from './listeners-outbound.ts';
 import { byName, inboundPorts, virtualInboundListener, virtualOutboundListener } from './listeners-virtual.ts';
 import { compare, meshView, type MeshView } from './plan.ts';
 import { translateCached } from './incremental.ts';
+export { sidecarReadKey } from './incremental.ts';
 import { outboundRoutes } from './routes.ts';
 import type { EnvoyResources, TranslateOptions } from './types.ts';
 
