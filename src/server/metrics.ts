@@ -196,7 +196,7 @@ export function serverMetrics(): MetricsRegistry {
   r.define('pilot_xds', 'gauge', 'Number of endpoints connected to this control plane using xDS.');
   r.define('pilot_xds_pushes', 'counter', 'xDS responses sent, by type (cds, eds, lds, rds).');
   r.define('pilot_proxy_convergence_time', 'histogram', 'Seconds from a config change to its push reaching a proxy stream.');
-  r.define('pilot_xds_push_time', 'histogram', 'Seconds spent building and publishing the snapshots of one push.');
+  r.define('pilot_xds_push_time', 'histogram', 'Seconds from a model generation until the push queue it filled has drained (every proxy rebuilt or skipped).');
   r.define('pilot_total_xds_rejects', 'counter', 'xDS responses rejected (NACKed) by proxies, by type.');
   r.define('pilot_xds_config_size_bytes', 'histogram', 'Size in bytes of xDS responses, by type.', BYTES_BUCKETS);
   r.define('pilot_services', 'gauge', 'Total services known to the control plane.');

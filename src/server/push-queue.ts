@@ -7,6 +7,8 @@
 export interface PushQueueOptions {
   /** Most pushes started in one turn of the event loop before the queue yields (default 32). */
   readonly batch?: number;
+  /** A batch also ends once its pushes have taken this long (default 10 ms), so a turn of heavy pushes stays short. */
+  readonly budgetMs?: number;
   /** Most pushes running at once: started and not yet settled (default 100). */
   readonly maxInFlight?: number;
   /** How the queue yields between batches (default: `setImmediate`, so pending I/O is served first). */
@@ -32,6 +34,7 @@ export class PushQueue<T> {
   readonly #run: (key: string, item: T) => void | Promise<void>;
   readonly #merge: (older: T, newer: T) => T;
   readonly #batch: number;
+  readonly #budgetMs: number;
   readonly #maxInFlight: number;
   readonly #pause: () => Promise<void>;
   readonly #hooks: PushQueueHooks<T>;
@@ -51,6 +54,7 @@ export class PushQueue<T> {
     this.#run = run;
     this.#merge = merge;
     this.#batch = Math.max(1, options.batch ?? 32);
+    this.#budgetMs = options.budgetMs ?? 10;
     this.#maxInFlight = Math.max(1, options.maxInFlight ?? 100);
     this.#pause = options.pause ?? immediate;
     this.#hooks = hooks;
@@ -115,7 +119,8 @@ export class PushQueue<T> {
     try {
       while (!this.#stopped) {
         let started = 0;
-        while (started < this.#batch && this.#running.size < this.#maxInFlight) {
+        const turn = performance.now();
+        while (started < this.#batch && this.#running.size < this.#maxInFlight && (started === 0 || performance.now() - turn < this.#budgetMs)) {
           const key = this.#take();
           if (key === undefined) break;
           started += 1;

@@ -146,3 +146,15 @@ test('a forgotten or stopped queue drops what waits, and a throwing push does no
   assert.deepEqual(ran, ['bad', 'good']);
   assert.equal(queue.length, 0);
 });
+
+test('a batch also ends once its time budget is spent: with none, every turn starts exactly one push', async () => {
+  const events: string[] = [];
+  const queue = new PushQueue<number>((key) => void events.push(key), (a, b) => a + b, {
+    batch: 100,
+    budgetMs: 0,
+    pause: () => new Promise<void>((resolve) => setImmediate(() => (events.push('yield'), resolve()))),
+  });
+  for (let i = 0; i < 3; i++) queue.enqueue(`p${i}`, i);
+  await queue.idle();
+  assert.deepEqual(events, ['yield', 'p0', 'yield', 'p1', 'yield', 'p2', 'yield']);
+});
