@@ -19,7 +19,7 @@ type Served = Record<string, { version: string; resources: Record<string, string
 const NO_NAMES: ReadonlySet<string> = new Set();
 
 /** Published snapshots and refusals per node id, as the registry keeps them. */
-class Served_ {
+class Holdings {
   readonly published = new Map<string, Snapshot>();
   readonly rejected = new Set<string>();
 
@@ -46,7 +46,7 @@ class Served_ {
 class Skipping {
   readonly #generations = new ModelGenerations('shared', new SharedResources());
   readonly #inputs = new BuildInputs();
-  readonly served = new Served_();
+  readonly served = new Holdings();
   skipped = 0;
   built = 0;
 
@@ -70,7 +70,7 @@ class Skipping {
 class Everyone {
   readonly #shared = new SharedResources();
   readonly #generations = new ModelGenerations('shared', this.#shared);
-  readonly served = new Served_();
+  readonly served = new Holdings();
 
   apply(objects: readonly SourceObject[], nodes: readonly ProxyNode[]): void {
     const { ctx } = this.#generations.next(objects);
