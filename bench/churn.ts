@@ -36,6 +36,8 @@ export interface Outcome {
   readonly latencies: number[];
   readonly bytes: number;
   readonly rebuildMs: number;
+  /** Through startServer: the event-loop delay while the change was applied (p99 and max, ms). */
+  readonly loopMs?: { readonly p99: number; readonly max: number };
 }
 
 /** Applies one change the way the pipeline would: wait out the debounce, rebuild model and snapshots, set them. */
@@ -99,6 +101,7 @@ function churnRows(shape: ClusterShape, via: string, debounceMs: number, sotw: O
         'p50 ms': Math.round(quantile(o.latencies, 0.5)), 'p99 ms': Math.round(quantile(o.latencies, 0.99)),
         'max ms': Math.round(quantile(o.latencies, 1)), 'KiB sent': round(o.bytes / 1024, 1),
         'bytes/sotw': kind === 'delta' && sotwBytes > 0 ? round(o.bytes / sotwBytes, 4) : null,
+        'loop p99 ms': o.loopMs ? Math.round(o.loopMs.p99) : null, 'loop max ms': o.loopMs ? Math.round(o.loopMs.max) : null,
       });
     }
   }

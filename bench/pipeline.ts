@@ -1,5 +1,6 @@
 // Churn through the real pipeline (`startServer` from src/server): an in-memory Source feeds the generated objects,
 // the server debounces, rebuilds, translates every connected proxy through its shared-resource cache and pushes.
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { startServer } from '../src/server/pipeline.ts';
 import type { ServerHandle } from '../src/server/pipeline.ts';
 import type { ObjectKey, Problem, SourceObject } from '../src/model/types.ts';
@@ -80,6 +81,9 @@ export async function pipelineChurn(shape: ClusterShape, kind: 'sotw' | 'delta',
     if (performance.now() >= since) lastAck.set(e.node.id, performance.now());
   });
   const out: Outcome[] = [];
+  // The server runs in this process, so this is its event loop: delay sampled every 10 ms, per change.
+  const loop = monitorEventLoopDelay({ resolution: 10 });
+  loop.enable();
   try {
     progress(`churn ${kind} (startServer): connecting ${nodes.length} streams`);
     await clients.open(server.xdsAddresses[0] ?? '', kind, nodes);
@@ -91,15 +95,18 @@ export async function pipelineChurn(shape: ClusterShape, kind: 'sotw' | 'delta',
       lastAck.clear();
       const bytesBefore = bytes;
       since = performance.now();
+      loop.reset();
       source.replace(objects);
       await new Promise((r) => setTimeout(r, debounceMs));
       await server.settled();
       await until(() => allAcked(server, nodes.length), 60_000 + nodes.length * 50, `ACKs after ${change.name}`);
       const latencies = [...lastAck.values()].map((t) => t - since);
       since = Infinity;
-      out.push({ change: change.name, affected: lastAck.size, latencies, bytes: bytes - bytesBefore, rebuildMs: NaN });
+      const loopMs = { p99: loop.percentile(99) / 1e6, max: loop.max / 1e6 };
+      out.push({ change: change.name, affected: lastAck.size, latencies, bytes: bytes - bytesBefore, rebuildMs: NaN, loopMs });
     }
   } finally {
+    loop.disable();
     await clients.closeStreams();
     await server.stop();
   }

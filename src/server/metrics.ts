@@ -4,7 +4,14 @@
 /** Label values of one series, by label name. */
 export type Labels = Readonly<Record<string, string>>;
 
-type Kind = 'counter' | 'gauge' | 'histogram';
+/** A summary's state: (quantile, value) pairs, the sum and the count of what it summarizes. */
+export interface SummaryValue {
+  readonly quantiles: readonly (readonly [number, number])[];
+  readonly sum: number;
+  readonly count: number;
+}
+
+type Kind = 'counter' | 'gauge' | 'histogram' | 'summary';
 
 interface HistogramValue {
   readonly counts: number[];
@@ -12,12 +19,20 @@ interface HistogramValue {
   count: number;
 }
 
+/** One labelled series of a family. */
+interface Series {
+  labels: Labels;
+  value: number;
+  histogram?: HistogramValue;
+  summary?: SummaryValue;
+}
+
 interface Family {
   readonly name: string;
   readonly help: string;
   readonly kind: Kind;
   readonly buckets: readonly number[];
-  readonly series: Map<string, { labels: Labels; value: number; histogram?: HistogramValue }>;
+  readonly series: Map<string, Series>;
 }
 
 /** Default histogram buckets for durations in seconds (istiod's convergence buckets). */
@@ -52,6 +67,11 @@ export class MetricsRegistry {
     this.#series(name, 'gauge', labels).value = value;
   }
 
+  /** Replaces a summary's quantiles (quantile → value), sum and count. */
+  summarize(name: string, value: SummaryValue, labels: Labels = {}): void {
+    this.#series(name, 'summary', labels).summary = value;
+  }
+
   /** Records one observation in a histogram. */
   observe(name: string, value: number, labels: Labels = {}): void {
     const family = this.#family(name, 'histogram');
@@ -81,7 +101,7 @@ export class MetricsRegistry {
     for (const family of [...this.#families.values()].sort((a, b) => cmp(a.name, b.name))) {
       lines.push(`# HELP ${family.name} ${escapeHelp(family.help)}`, `# TYPE ${family.name} ${family.kind}`);
       const series = [...family.series.entries()].sort(([a], [b]) => cmp(a, b));
-      for (const [, s] of series) lines.push(...renderSeries(family, s.labels, s.value, s.histogram));
+      for (const [, s] of series) lines.push(...renderSeries(family, s));
     }
     return `${lines.join('\n')}\n`;
   }
@@ -93,7 +113,7 @@ export class MetricsRegistry {
     return family;
   }
 
-  #series(name: string, kind: Kind, labels: Labels): { labels: Labels; value: number; histogram?: HistogramValue } {
+  #series(name: string, kind: Kind, labels: Labels): Series {
     const family = this.#family(name, kind);
     const key = labelKey(labels);
     let series = family.series.get(key);
@@ -102,7 +122,14 @@ export class MetricsRegistry {
   }
 }
 
-function renderSeries(family: Family, labels: Labels, value: number, h: HistogramValue | undefined): string[] {
+function renderSeries(family: Family, series: Series): string[] {
+  const { labels, value, histogram: h, summary } = series;
+  if (family.kind === 'summary') {
+    if (!summary) return [];
+    const out = summary.quantiles.map(([q, v]) => `${family.name}${labelText({ ...labels, quantile: num(q) })} ${num(v)}`);
+    out.push(`${family.name}_sum${labelText(labels)} ${num(summary.sum)}`, `${family.name}_count${labelText(labels)} ${summary.count}`);
+    return out;
+  }
   if (family.kind !== 'histogram') return [`${family.name}${labelText(labels)} ${num(value)}`];
   if (!h) return [];
   const out = family.buckets.map((bound, i) => `${family.name}_bucket${labelText({ ...labels, le: num(bound) })} ${h.counts[i] ?? 0}`);
@@ -169,7 +196,7 @@ export function serverMetrics(): MetricsRegistry {
   r.define('pilot_xds', 'gauge', 'Number of endpoints connected to this control plane using xDS.');
   r.define('pilot_xds_pushes', 'counter', 'xDS responses sent, by type (cds, eds, lds, rds).');
   r.define('pilot_proxy_convergence_time', 'histogram', 'Seconds from a config change to its push reaching a proxy stream.');
-  r.define('pilot_xds_push_time', 'histogram', 'Seconds spent building and publishing the snapshots of one push.');
+  r.define('pilot_xds_push_time', 'histogram', 'Seconds from a model generation until the push queue it filled has drained (every proxy rebuilt or skipped).');
   r.define('pilot_total_xds_rejects', 'counter', 'xDS responses rejected (NACKed) by proxies, by type.');
   r.define('pilot_xds_config_size_bytes', 'histogram', 'Size in bytes of xDS responses, by type.', BYTES_BUCKETS);
   r.define('pilot_services', 'gauge', 'Total services known to the control plane.');
@@ -178,5 +205,12 @@ export function serverMetrics(): MetricsRegistry {
   r.define('biplane_last_applied_seconds', 'gauge', 'Seconds since the sources\' state was last applied (the last successful model build).');
   r.define('biplane_problems', 'gauge', 'Current input and validation problems, by severity.');
   r.define('biplane_shared_resources', 'gauge', 'Encoded xDS resources alive in the shared content-keyed cache.');
+  r.define('pilot_push_triggers', 'counter', 'Pushes queued, by trigger (label `trigger`): config (a new model generation), proxy (a new connection).');
+  r.define('pilot_proxy_queue_time', 'histogram', 'Seconds a proxy waited in the push queue before its push started.');
+  r.define('pilot_xds_send_time', 'histogram', 'Seconds spent publishing one proxy\'s new snapshot (its streams write their responses then).');
+  r.define('biplane_push_skipped', 'counter', 'Queued pushes skipped because nothing the proxy reads changed since its last build.');
+  r.define('biplane_push_queue_length', 'gauge', 'Proxies waiting in the push queue.');
+  r.define('biplane_pushes_in_flight', 'gauge', 'xDS streams with a response sent and not yet ACKed or NACKed.');
+  r.define('biplane_event_loop_delay_seconds', 'summary', 'Event-loop delay since the previous scrape (quantiles 0.5, 0.9, 0.99 and 1 = max).');
   return r;
 }

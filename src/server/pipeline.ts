@@ -21,6 +21,9 @@ import { metricTypeLabel, serverMetrics, typeLabel } from './metrics.ts';
 import type { MetricsRegistry } from './metrics.ts';
 import { ProxyRegistry, proxyKey } from './proxies.ts';
 import { ModelGenerations } from './generations.ts';
+import { LoopDelay } from './loop-delay.ts';
+import { Pusher } from './pusher.ts';
+import type { PushQueueOptions } from './push-queue.ts';
 import type { BuildContext } from './proxy-build.ts';
 import { SharedResources } from './shared-resources.ts';
 import { DEFAULT_SIZE_LIMITS } from './size-guard.ts';
@@ -69,6 +72,8 @@ export interface ServerOptions {
   readonly maxServerListeners?: number;
   /** Budget of log lines about one client (default 20 per minute per node id). */
   readonly logLimits?: LogLimitOptions;
+  /** How the push queue paces pushes (batch per event-loop turn, most in flight, how it yields); see PushQueue. */
+  readonly push?: PushQueueOptions;
 }
 
 /** A running server: its bound addresses, its state for tests and benchmarks, and `stop`. */
@@ -90,6 +95,8 @@ export interface ServerHandle {
     readonly sharing: SharingStats;
     readonly validation: { readonly hits: number; readonly misses: number };
     readonly builds: number;
+    /** The push queue: proxies waiting, proxies rebuilt and proxies skipped as untouched since the start. */
+    readonly pushes: { readonly queued: number; readonly built: number; readonly skipped: number };
   };
   /** Resolves once no rebuild is waiting or running (a test's "the change has been applied"). */
   settled(): Promise<void>;
@@ -126,7 +133,8 @@ export async function startServer(options: ServerOptions): Promise<ServerHandle>
   const feed = new ChangeFeed();
 
   const registry = new ProxyRegistry(cache, {
-    published(entry, since) {
+    published(entry, since, sendSeconds) {
+      metrics.observe('pilot_xds_send_time', sendSeconds);
       if (since !== undefined) metrics.observe('pilot_proxy_convergence_time', (performance.now() - since) / 1000);
       clientLog.log(entry.nodeId, `push ${entry.nodeId}: ${[...(entry.published?.types.values() ?? [])].reduce((n, t) => n + t.resources.size, 0)} resources`);
       logOnce(entry.problems.filter((p) => p.severity === 'error').map((p) => `${entry.nodeId}: ${p.message}`), loggedDrops, log);
@@ -138,8 +146,11 @@ export async function startServer(options: ServerOptions): Promise<ServerHandle>
       clientLog.log(entry.nodeId, `snapshot for ${entry.nodeId} failed validation, keeping the last good one: ${first?.message ?? 'unknown problem'}`);
     },
   });
+  // Pushes go through one queue (new connections first, batches with yields) and skip proxies nothing changed for.
+  const pusher = new Pusher(registry, () => ctx, metrics, options.push);
+  const loopDelay = new LoopDelay();
   const maxServerListeners = options.maxServerListeners ?? DEFAULT_MAX_SERVER_LISTENERS;
-  wireEvents(xds, registry, sync, metrics, clientLog, maxServerListeners, () => ctx, (topic) => feed.notify(topic));
+  wireEvents(xds, registry, pusher, sync, metrics, clientLog, maxServerListeners, () => ctx, (topic) => feed.notify(topic));
 
   // Incremental: only objects whose instance changed are converted again, only affected services re-merged/re-indexed.
   const generations = new ModelGenerations(strategy, shared, limits, options.rootNamespace);
@@ -155,8 +166,8 @@ export async function startServer(options: ServerOptions): Promise<ServerHandle>
       metrics.inc('biplane_model_builds');
       metrics.set('pilot_services', model.services.length);
       if (tls) endDeniedStreams(xds, model, log);
-      registry.pushAll(next, change?.since);
-      metrics.observe('pilot_xds_push_time', (performance.now() - started) / 1000);
+      pusher.pushAll(change?.since);
+      void pusher.idle().then(() => metrics.observe('pilot_xds_push_time', (performance.now() - started) / 1000));
       appliedAt = Date.now();
       buildFailure = undefined;
       feed.notify('model');
@@ -175,6 +186,8 @@ export async function startServer(options: ServerOptions): Promise<ServerHandle>
     (stopped ??= (async () => {
       unsubscribe?.();
       await debouncer.stop();
+      pusher.stop();
+      loopDelay.stop();
       await options.source.stop().catch((err: Error) => log(`source stop: ${err.message}`));
       await admin?.close();
       const closing = xds.close(2000);
@@ -205,6 +218,9 @@ export async function startServer(options: ServerOptions): Promise<ServerHandle>
         problems: () => problemsView(options.source.problems(), modelProblems, registry.entries()),
         metrics: () => {
           metrics.set('pilot_xds', xds.streams().length);
+          metrics.set('biplane_push_queue_length', pusher.length);
+          metrics.set('biplane_pushes_in_flight', xds.streams().filter((s) => s.status().some((t) => t.pending)).length);
+          loopDelay.report(metrics);
           if (appliedAt !== undefined) metrics.set('biplane_last_applied_seconds', (Date.now() - appliedAt) / 1000);
           metrics.set('biplane_shared_resources', shared.stats().alive);
           const current = problemsView(options.source.problems(), modelProblems, registry.entries()) as { counts: { errors: number; warnings: number } };
@@ -232,8 +248,9 @@ export async function startServer(options: ServerOptions): Promise<ServerHandle>
         sharing: shared.stats(),
         validation: { hits: shared.validation.hits, misses: shared.validation.misses },
         builds,
+        pushes: { queued: pusher.length, ...pusher.counts },
       }),
-      settled: () => waitSettled(debouncer),
+      settled: () => waitSettled(debouncer, pusher),
       stop,
     };
   } catch (err) {
@@ -274,18 +291,21 @@ function logNewErrors(problems: readonly Problem[], reported: Set<string>, log: 
   for (const line of now) reported.add(line);
 }
 
-/** Polls until the debouncer has nothing pending or running (bounded by the debounce cap plus a rebuild). */
-async function waitSettled(debouncer: Debouncer): Promise<void> {
-  for (let i = 0; i < 2000 && debouncer.busy; i++) {
+/** Polls until the debouncer and the push queue have nothing pending or running (bounded by the debounce cap plus a rebuild). */
+async function waitSettled(debouncer: Debouncer, pusher: Pusher): Promise<void> {
+  for (let i = 0; i < 2000 && (debouncer.busy || pusher.length > 0); i++) {
     await debouncer.idle();
+    await pusher.idle();
     if (debouncer.busy) await new Promise((r) => setTimeout(r, 10));
   }
+  await pusher.idle();
 }
 
 /** Connects the ADS server's events to the proxy registry, sync status and metrics. */
 function wireEvents(
   xds: XdsServer,
   registry: ProxyRegistry,
+  pusher: Pusher,
   sync: SyncStatus,
   metrics: MetricsRegistry,
   clientLog: LogLimiter,
@@ -298,12 +318,12 @@ function wireEvents(
     changed('sync');
     metrics.set('pilot_xds', xds.streams().length);
     clientLog.log(e.node.id, `connect ${e.node.id} (${e.kind} stream ${e.streamId} from ${e.peer})`);
-    const ctx = current();
-    if (ctx) registry.push(ctx, entry);
+    pusher.connected(entry);
   });
   xds.events.on('streamClose', (e) => {
     registry.close(e.streamId, e.node);
     changed('sync');
+    pusher.closed(proxyKey(e.node));
     sync.onClose(e.streamId);
     metrics.set('pilot_xds', Math.max(0, xds.streams().length - 1));
     clientLog.log(e.node.id, `disconnect ${e.node.id} (stream ${e.streamId}${e.error ? `: ${e.error}` : ''})`);

@@ -1,7 +1,8 @@
 // Per-proxy state and push: which nodes are connected (by their streams), what each subscribed to, its last good
-// snapshot, its current problems. A push rebuilds the affected proxies and publishes only what changed.
+// snapshot, its current problems. A push rebuilds one proxy and publishes only what changed (`pusher.ts` decides which
+// proxies to push and when).
 import { createHash } from 'node:crypto';
-import type { Problem, Proxy } from '../model/index.ts';
+import type { Problem, Proxy, ProxyResult } from '../model/index.ts';
 import type { SnapshotCache, Snapshot, XdsNode } from '../xds/index.ts';
 import { SERVER_LISTENER_PREFIX } from '../translate/proxyless/index.ts';
 import { buildProxy } from './proxy-build.ts';
@@ -37,8 +38,11 @@ export interface ProxyEntry {
 
 /** What the registry tells its owner after each build, for metrics and logs. */
 export interface PushHooks {
-  /** A new snapshot was published for the proxy; `since` is when the change that caused it happened (performance.now). */
-  published(entry: ProxyEntry, since: number | undefined): void;
+  /**
+   * A new snapshot was published for the proxy; `since` is when the change that caused it happened (performance.now),
+   * `sendSeconds` how long setting it took (the streams that can send write their responses then).
+   */
+  published(entry: ProxyEntry, since: number | undefined, sendSeconds: number): void;
   /** The proxy's newest snapshot failed validation; its last good one stays. */
   rejected(entry: ProxyEntry): void;
 }
@@ -147,11 +151,11 @@ export class ProxyRegistry {
     return this.#entries.size;
   }
 
-  /** Rebuilds one proxy and publishes its snapshot when it changed and passed validation. */
-  push(ctx: BuildContext, entry: ProxyEntry, since?: number): void {
+  /** Rebuilds one proxy and publishes its snapshot when it changed and passed validation (`parsed`: its kept parse). */
+  push(ctx: BuildContext, entry: ProxyEntry, since?: number, parsed?: ProxyResult): void {
     let build: ReturnType<typeof buildProxy>;
     try {
-      build = buildProxy(ctx, entry.node, listenerNames(entry), entry.published);
+      build = buildProxy(ctx, entry.node, listenerNames(entry), entry.published, parsed);
     } catch (err) {
       const message = `building the snapshot failed: ${(err as Error).stack ?? String(err)}`;
       build = { rejected: true, unchanged: false, problems: [{ severity: 'error', message, origin: { source: 'generated', object: `Proxy/${entry.nodeId}` } }] };
@@ -167,20 +171,16 @@ export class ProxyRegistry {
     if (build.unchanged || !build.snapshot) return;
     entry.published = build.snapshot;
     entry.publishedAt = Date.now();
+    const started = performance.now();
     this.#cache.setSnapshot(entry.key, build.snapshot);
-    this.#hooks.published(entry, since);
-  }
-
-  /** Rebuilds every connected proxy against a new model. */
-  pushAll(ctx: BuildContext, since?: number): void {
-    for (const entry of this.entries()) this.push(ctx, entry, since);
+    this.#hooks.published(entry, since, (performance.now() - started) / 1000);
   }
 }
 
 const LISTENER = 'type.googleapis.com/envoy.config.listener.v3.Listener';
 
 /** The union of the LDS names a node's streams subscribed to. */
-function listenerNames(entry: ProxyEntry): Set<string> {
+export function listenerNames(entry: ProxyEntry): Set<string> {
   const out = new Set<string>();
   for (const names of entry.streams.values()) for (const n of names) out.add(n);
   return out;

@@ -1,9 +1,10 @@
 // One proxy's snapshot from the current model: read the node into a Proxy, translate (Envoy sidecar or proxyless gRPC),
 // encode through the shared content cache, validate, and say whether it may be published. Proxies that read the same
-// (everything but their node id) share one build per model, so 1,000 alike proxies cost one translation.
+// (a sidecar: its view, namespace, interception and inbound ports, never its id or IPs) share one build per model, so
+// 1,000 alike proxies cost one translation.
 import { indexModel, parseProxy } from '../model/index.ts';
-import type { MeshModel, ModelIndex, Problem, Proxy, ProxyNode } from '../model/index.ts';
-import { TranslationCache, translate } from '../translate/index.ts';
+import type { MeshModel, ModelIndex, Problem, Proxy, ProxyNode, ProxyResult } from '../model/index.ts';
+import { TranslationCache, sidecarReadKey, translate } from '../translate/index.ts';
 import type { EnvoyResources, ForwardingStrategy } from '../translate/index.ts';
 import { proxylessListener, translateProxyless } from '../translate/proxyless/index.ts';
 import type { ProxylessResources } from '../translate/proxyless/index.ts';
@@ -34,7 +35,7 @@ export interface BuildContext {
   /** Where mesh-wide PeerAuthentications live; undefined = the translator's default (`istio-system`). */
   readonly rootNamespace?: string;
   readonly shared: SharedResources;
-  /** Builds of this generation by what they read (the proxy without its id, plus on-demand listener names). */
+  /** Builds of this generation by what they read (a sidecar's read key, a proxyless node without its id, plus on-demand names). */
   readonly memo: Map<string, TranslatedProxy>;
   /**
    * Proxyless views of this generation (by the proxy without its id): the full translation and every listener built
@@ -107,21 +108,24 @@ export function translationCacheOf(shared: SharedResources): TranslationCache {
 
 /**
  * Builds one proxy's snapshot. `listenerNames` are the LDS names its streams subscribed to (proxyless applications
- * name their own server listeners); `published` is its last good snapshot, compared to skip unchanged work.
+ * name their own server listeners); `published` is its last good snapshot, compared to skip unchanged work; `parsed`
+ * is `parseProxy(node, ctx.model)` when the caller kept it from an earlier generation (see BuildInputs).
  */
 export function buildProxy(
   ctx: BuildContext,
   node: ProxyNode,
   listenerNames: ReadonlySet<string>,
   published: Snapshot | undefined,
+  parsed: ProxyResult = parseProxy(node, ctx.model),
 ): ProxyBuild {
-  const parsed = parseProxy(node, ctx.model);
   const proxy = parsed.proxy;
   if (!proxy) return { rejected: false, unchanged: false, problems: parsed.problems };
-  const view = JSON.stringify({ ...proxy, id: '' });
+  const view = proxy.type === 'proxyless' ? JSON.stringify({ ...proxy, id: '' }) : '';
   // Only names the full proxyless set lacks (a server on its own port) are built on demand and make the build differ.
   const extras = proxy.type === 'proxyless' ? onDemandNames(proxylessView(ctx, view, proxy), listenerNames) : [];
-  const key = extras.length === 0 ? view : JSON.stringify([view, extras]);
+  // Sidecars that read the same (view, namespace, interception, inbound ports) share one build, whatever their IPs.
+  const reads = proxy.type === 'proxyless' ? view : `${proxy.type}\n${sidecarReadKey(ctx.translations, ctx.index, proxy, ctx.strategy)}`;
+  const key = extras.length === 0 ? reads : JSON.stringify([reads, extras]);
   let translated = ctx.memo.get(key);
   if (!translated) {
     translated = translateOne(ctx, proxy, view, extras);

@@ -10,6 +10,7 @@ import { compare, meshView, proxyInboundMtls, type MeshView } from './plan.ts';
 import { DEFAULT_ROOT_NAMESPACE } from '../model/peer-auth.ts';
 import { mtlsAcceptance } from './mtls.ts';
 import { translateCached } from './incremental.ts';
+export { sidecarReadKey } from './incremental.ts';
 import { outboundRoutes } from './routes.ts';
 import type { EnvoyResources, TranslateOptions } from './types.ts';
 
