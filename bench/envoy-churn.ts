@@ -3,7 +3,7 @@
 // from that write until each Envoy's admin `/clusters` lists the new endpoint. Three such changes, on three services.
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
@@ -21,6 +21,8 @@ import type { Row, ScenarioResult } from './report.ts';
 const REPO = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
 /** Services whose pods the changes add to: dual IPv4-first ones (index ≡ 0 mod 4), so every proxy mode sees them. */
 const CHANGED = ['svc-0', 'svc-4', 'svc-8'];
+/** Pause between two `/clusters` reads of one Envoy: the resolution of the figures, kept coarse so polling stays cheap. */
+const POLL_MS = 25;
 
 function manifest(objects: readonly SourceObject[]): string {
   return objects.map((o) => JSON.stringify(o.object)).join('\n---\n');
@@ -34,6 +36,13 @@ function ownedBy(service: string): (o: SourceObject) => boolean {
 function writeWhole(file: string, text: string): void {
   writeFileSync(`${file}.tmp`, text);
   renameSync(`${file}.tmp`, file);
+}
+
+/** The cluster as manifests: one file per changed service (rewritten by the changes), one for everything else. */
+function writeManifests(dir: string, objects: readonly SourceObject[]): void {
+  mkdirSync(dir);
+  writeWhole(path.join(dir, 'cluster.yaml'), manifest(objects.filter((o) => !CHANGED.some((s) => ownedBy(s)(o)))));
+  for (const s of CHANGED) writeWhole(path.join(dir, `${s}.yaml`), manifest(objects.filter(ownedBy(s))));
 }
 
 /** `biplane serve` on the folder; resolves once it printed its listening line. */
@@ -58,6 +67,16 @@ function hostText(ip: string): string {
   return ip.includes(':') ? new URL(`http://[${ip}]/`).hostname : ip;
 }
 
+/** SIGTERM, SIGKILL after 5 s; resolves once the server is gone. */
+async function stopServe(serve: ChildProcess | undefined): Promise<void> {
+  if (!serve || serve.exitCode !== null || serve.signalCode !== null) return;
+  const gone = new Promise<void>((resolve) => serve.once('exit', () => resolve()));
+  serve.kill('SIGTERM');
+  const timer = setTimeout(() => serve.kill('SIGKILL'), 5000);
+  await gone;
+  clearTimeout(timer);
+}
+
 /** Resolves once `/clusters` of `envoy` lists a host at one of `ips`; resolves to when (performance.now()). */
 async function seen(envoy: BenchEnvoy, ips: readonly string[], ms: number): Promise<number> {
   const needles = ips.map((ip) => `::${hostText(ip)}:`);
@@ -66,7 +85,17 @@ async function seen(envoy: BenchEnvoy, ips: readonly string[], ms: number): Prom
     const reply = await adminGet(envoy.admin, '/clusters').catch(() => undefined);
     if (reply?.status === 200 && needles.some((n) => reply.body.includes(n))) return performance.now();
     if (performance.now() > deadline) throw new Error(`envoy-churn: ${envoy.node.id} did not show ${ips.join(' or ')} within ${ms} ms`);
-    await new Promise((r) => setTimeout(r, 10));
+    await new Promise((r) => setTimeout(r, POLL_MS));
+  }
+}
+
+/** A process's resident memory (MiB) from /proc, 0 when unreadable. */
+function rssMiB(pid: number | undefined): number {
+  try {
+    const kib = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${String(pid)}/status`, 'utf8'))?.[1];
+    return Number(kib ?? 0) / 1024;
+  } catch {
+    return 0;
   }
 }
 
@@ -111,10 +140,7 @@ export async function runEnvoyChurn(shape: ClusterShape, wanted: number, quick: 
   const dir = mkdtempSync(path.join(os.tmpdir(), 'biplane-envoy-churn-'));
   const manifests = path.join(dir, 'manifests');
   const objects = [...cluster.objects];
-  const rest = objects.filter((o) => !CHANGED.some((s) => ownedBy(s)(o)));
-  mkdirSync(manifests);
-  writeWhole(path.join(manifests, 'cluster.yaml'), manifest(rest));
-  for (const s of CHANGED) writeWhole(path.join(manifests, `${s}.yaml`), manifest(objects.filter(ownedBy(s))));
+  writeManifests(manifests, objects);
   const xdsSocket = path.join(dir, 'xds.sock');
   const envoys: BenchEnvoy[] = [];
   const killAll = (): void => {
@@ -127,16 +153,17 @@ export async function runEnvoyChurn(shape: ClusterShape, wanted: number, quick: 
     serve = await startServe(manifests, xdsSocket);
     progress(`envoy-churn: starting ${nodes.length} Envoys`);
     for (const node of nodes) envoys.push(startBenchEnvoy(bin, dir, node, xdsSocket));
-    const first = generateCluster({ ...shape, proxiesPerMode: 0 }).objects.find((o) => o.key.kind === 'Pod' && o.key.name === 'svc-0-0');
-    const firstIps = ((first?.object['status'] as { podIPs: { ip: string }[] }).podIPs ?? []).map((p) => p.ip);
+    const first = objects.find((o) => o.key.kind === 'Pod' && o.key.name === 'svc-0-0');
+    const firstIps = ((first?.object['status'] as { podIPs: { ip: string }[] } | undefined)?.podIPs ?? []).map((p) => p.ip);
     await Promise.all(envoys.map((e) => seen(e, firstIps, 300_000 + shape.services * 100)));
-    progress(`envoy-churn: every Envoy has the configuration`);
+    const rss = quantile(envoys.map((e) => rssMiB(e.child.pid)), 0.5);
+    progress(`envoy-churn: every Envoy has the configuration (median RSS ${rss.toFixed(0)} MiB)`);
     const rows = await measureChanges(manifests, objects, envoys);
-    return { scenario: 'envoy-churn', rows: rows.map((r) => ({ services: shape.services, pods: shape.podsPerService, ...r })) };
+    return { scenario: 'envoy-churn', rows: rows.map((r) => ({ services: shape.services, pods: shape.podsPerService, ...r, 'Envoy RSS MiB': Math.round(rss) })) };
   } finally {
     await stopBenchEnvoys(envoys);
     process.off('exit', killAll);
-    serve?.kill('SIGTERM');
+    await stopServe(serve);
     rmSync(dir, { recursive: true, force: true });
   }
 }

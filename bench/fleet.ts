@@ -32,6 +32,7 @@ export class ClientProcess {
         this.#child.off('message', onMessage);
         reject(new Error(`bench clients: no "${reply}" within ${ms} ms`));
       }, ms);
+      timer.unref(); // a request left pending at the end must not hold the bench open
       const onMessage = (message: Record<string, unknown>): void => {
         if (message['evt'] !== reply && message['evt'] !== 'error') return;
         clearTimeout(timer);

@@ -24,7 +24,7 @@ export function buildPeer(name: PeerName): PeerBuild {
   const dir = path.join(here, 'peers', name);
   const binary = path.join(dir, `${name}-peer`);
   try {
-    execFileSync('go', ['build', '-o', binary, '.'], { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
+    execFileSync('go', ['build', '-buildvcs=false', '-o', binary, '.'], { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
   } catch (err) {
     const stderr = (err as { stderr?: string }).stderr ?? (err as Error).message;
     return { ok: false, reason: `go build in ${dir} failed: ${stderr.trim().split('\n').slice(-5).join(' | ')}` };
@@ -43,7 +43,12 @@ export class PeerProcess {
   constructor(binary: string, snapshotFile: string) {
     this.#child = spawn(binary, ['-snapshots', snapshotFile, '-listen', '127.0.0.1:0'], { stdio: ['pipe', 'pipe', 'pipe'] });
     this.#child.stderr?.on('data', (d: Buffer) => (this.#stderr = (this.#stderr + d.toString()).slice(-4000)));
+    const kill = (): void => {
+      this.#child.kill('SIGKILL');
+    };
+    process.on('exit', kill);
     this.#child.on('exit', () => {
+      process.off('exit', kill);
       this.#exited = true;
       this.#wake();
     });

@@ -75,6 +75,26 @@ async function clientBytes(clients: ClientProcess): Promise<number> {
   return (await clients.stats()).bytes;
 }
 
+/** Resolves with `work`, or rejects as soon as a client stream fails (a step would otherwise wait for it forever). */
+async function watched<T>(clients: ClientProcess, work: Promise<T>): Promise<T> {
+  const before = (await clients.stats()).errors;
+  let finished = false;
+  const watch = async (): Promise<never> => {
+    for (;;) {
+      await new Promise((r) => setTimeout(r, 1000));
+      if (finished) return new Promise<never>(() => undefined);
+      const stats = await clients.stats().catch(() => undefined);
+      if (finished || !stats) return new Promise<never>(() => undefined);
+      if (stats.errors > before) throw new Error(`${stats.errors - before} client streams failed (${stats.streams} open), last: ${stats.lastError}`);
+    }
+  };
+  try {
+    return await Promise.race([work, watch()]);
+  } finally {
+    finished = true;
+  }
+}
+
 /** One round against biplane's own ADS server, started fresh. */
 async function oursRound(nodes: readonly SyntheticNode[], steps: readonly Step[], names: Names, kind: 'sotw' | 'delta', clients: ClientProcess): Promise<Round> {
   const cache = new SnapshotCache();
@@ -99,11 +119,11 @@ async function oursRound(nodes: readonly SyntheticNode[], steps: readonly Step[]
     await clients.open(addresses[0] ?? '', kind, nodes, names);
     await until(() => server.streams().filter((s) => s.subscriptions().length === 4).length === nodes.length, 30_000 + nodes.length * 30, 'biplane streams');
     const bytesBefore = await clientBytes(clients);
-    const push = await apply(steps[0] as Step);
+    const push = await watched(clients, apply(steps[0] as Step));
     const pushBytes = (await clientBytes(clients)) - bytesBefore;
     const heapPerProxy = ((await ourHeap()) - base) / nodes.length;
     const churn = [];
-    for (const step of steps.slice(1)) churn.push(await apply(step));
+    for (const step of steps.slice(1)) churn.push(await watched(clients, apply(step)));
     return { pushMs: push.last, pushBytes, steps: churn, heapPerProxy };
   } finally {
     await clients.closeStreams();
@@ -125,11 +145,11 @@ async function peerRound(
     await clients.open(target, kind, nodes, names);
     await until(async () => Number((await peer.command('ready', 'ready'))['streams']) === nodes.length, 30_000 + nodes.length * 30, 'peer streams');
     const bytesBefore = await clientBytes(clients);
-    const push = await step(0);
+    const push = await watched(clients, step(0));
     const pushBytes = (await clientBytes(clients)) - bytesBefore;
     const heapPerProxy = ((await heap()) - base) / nodes.length;
     const churn = [];
-    for (let i = 1; i < steps.length; i++) churn.push(await step(i));
+    for (let i = 1; i < steps.length; i++) churn.push(await watched(clients, step(i)));
     return { pushMs: push.last, pushBytes, steps: churn, heapPerProxy };
   } finally {
     await clients.closeStreams();
