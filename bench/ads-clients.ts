@@ -3,17 +3,19 @@
 // Driven over the IPC channel: {cmd:'open'|'stats'|'close'}; answers {evt:'opened'|'stats'|'closed'|'error'}.
 import * as grpc from '@grpc/grpc-js';
 import { TYPES, ack, firstRequest, nodeMessage } from './ads-requests.ts';
+import type { NameLists } from './ads-requests.ts';
 import { readResponseHeader } from './wire.ts';
 
-/** A node the parent asks this process to be. */
+/** A node the parent asks this process to be; `group` picks its resource names from the open command's `names`. */
 export interface ClientNode {
   readonly id: string;
   readonly metadata: Readonly<Record<string, string>>;
+  readonly group?: string;
 }
 
-/** Messages from the parent. */
+/** Messages from the parent. `names`: per group, explicit names by type URL (default: wildcard CDS/LDS, '*' EDS/RDS). */
 export type ClientCommand =
-  | { readonly cmd: 'open'; readonly target: string; readonly kind: 'sotw' | 'delta'; readonly nodes: readonly ClientNode[] }
+  | { readonly cmd: 'open'; readonly target: string; readonly kind: 'sotw' | 'delta'; readonly nodes: readonly ClientNode[]; readonly names?: Readonly<Record<string, NameLists>> }
   | { readonly cmd: 'stats' }
   | { readonly cmd: 'close' };
 
@@ -32,7 +34,7 @@ const identity = (b: Buffer): Buffer => b;
 const counters = { streams: 0, responses: 0, acks: 0, bytes: 0, resources: 0, errors: 0, lastError: '' };
 const open: { client: grpc.Client; call: grpc.ClientDuplexStream<Buffer, Buffer> }[] = [];
 
-function openStream(target: string, kind: 'sotw' | 'delta', node: ClientNode): void {
+function openStream(target: string, kind: 'sotw' | 'delta', node: ClientNode, lists: NameLists | undefined): void {
   const client = new grpc.Client(target, grpc.credentials.createInsecure(), {
     'grpc.use_local_subchannel_pool': 1,
     'grpc.max_receive_message_length': -1,
@@ -44,7 +46,7 @@ function openStream(target: string, kind: 'sotw' | 'delta', node: ClientNode): v
     counters.bytes += bytes.length;
     const header = readResponseHeader(bytes);
     counters.resources += header.resources;
-    call.write(ack(kind, header.typeUrl, header.version, header.nonce));
+    call.write(ack(kind, header.typeUrl, header.version, header.nonce, lists));
     counters.acks++;
   });
   call.on('error', (err: Error) => {
@@ -52,7 +54,7 @@ function openStream(target: string, kind: 'sotw' | 'delta', node: ClientNode): v
     counters.lastError = err.message;
   });
   const nodeMsg = nodeMessage(node);
-  TYPES.forEach((t, i) => call.write(firstRequest(kind, t, i === 0 ? nodeMsg : undefined)));
+  TYPES.forEach((t, i) => call.write(firstRequest(kind, t, i === 0 ? nodeMsg : undefined, lists)));
   open.push({ client, call });
   counters.streams++;
 }
@@ -64,7 +66,7 @@ function send(message: object): void {
 process.on('message', (message: ClientCommand) => {
   try {
     if (message.cmd === 'open') {
-      for (const node of message.nodes) openStream(message.target, message.kind, node);
+      for (const node of message.nodes) openStream(message.target, message.kind, node, node.group === undefined ? undefined : message.names?.[node.group]);
       send({ evt: 'opened', count: message.nodes.length });
     } else if (message.cmd === 'stats') {
       send({ evt: 'stats', stats: { ...counters } satisfies ClientStats });

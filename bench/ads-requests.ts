@@ -21,19 +21,22 @@ export function nodeMessage(node: ClientNode): object {
   return { id: node.id, cluster: 'bench', metadata: { fields } };
 }
 
+/** Resource names to ask for by type URL, instead of the defaults above (e.g. explicit EDS and RDS names). */
+export type NameLists = Readonly<Record<string, readonly string[]>>;
+
 /** The first request of a type on a stream (the node on the first only). */
-export function firstRequest(kind: 'sotw' | 'delta', typeUrl: string, node: object | undefined): Buffer {
-  const names = NAMES[typeUrl] ?? [];
+export function firstRequest(kind: 'sotw' | 'delta', typeUrl: string, node: object | undefined, lists?: NameLists): Buffer {
+  const names = lists?.[typeUrl] ?? NAMES[typeUrl] ?? [];
   const message = kind === 'sotw'
     ? { type_url: typeUrl, resource_names: names, ...(node ? { node } : {}) }
     : { type_url: typeUrl, resource_names_subscribe: names, ...(node ? { node } : {}) };
   return Buffer.from(encodeMessage(kind === 'sotw' ? SOTW : DELTA, message));
 }
 
-/** An ACK of a response. */
-export function ack(kind: 'sotw' | 'delta', typeUrl: string, version: string, nonce: string): Buffer {
+/** An ACK of a response (a SotW ACK repeats the names the stream asked for). */
+export function ack(kind: 'sotw' | 'delta', typeUrl: string, version: string, nonce: string, lists?: NameLists): Buffer {
   const message = kind === 'sotw'
-    ? { type_url: typeUrl, version_info: version, response_nonce: nonce, resource_names: NAMES[typeUrl] ?? [] }
+    ? { type_url: typeUrl, version_info: version, response_nonce: nonce, resource_names: lists?.[typeUrl] ?? NAMES[typeUrl] ?? [] }
     : { type_url: typeUrl, response_nonce: nonce };
   return Buffer.from(encodeMessage(kind === 'sotw' ? SOTW : DELTA, message));
 }

@@ -1,11 +1,18 @@
 // Command-line flags of `npm run bench`.
 import { parseArgs } from 'node:util';
+import { PEERS } from './peer-process.ts';
+import type { PeerName } from './peer-process.ts';
 
-/** The benchmark scenarios, in the order they run. */
+/** The benchmark scenarios `npm run bench` runs by default, in order. */
 export const SCENARIOS = ['size', 'translate', 'push', 'churn', 'memory'] as const;
 
-/** One of SCENARIOS. */
-export type Scenario = (typeof SCENARIOS)[number];
+/** Scenarios that run only when named (`peer` also through `--peer`): they need Go or real Envoys. */
+export const EXTRA_SCENARIOS = ['peer', 'envoy-churn'] as const;
+
+/** One of SCENARIOS or EXTRA_SCENARIOS. */
+export type Scenario = (typeof SCENARIOS)[number] | (typeof EXTRA_SCENARIOS)[number];
+
+const KNOWN: readonly string[] = [...SCENARIOS, ...EXTRA_SCENARIOS];
 
 /** What to run and at which sizes. */
 export interface BenchArgs {
@@ -23,11 +30,20 @@ export interface BenchArgs {
   readonly serverChurn: boolean;
   readonly seed: number;
   readonly out: string;
+  /** The peer control plane the `peer` scenario compares with. */
+  readonly peer: PeerName;
+  /** Alternating rounds (biplane, peer) of the `peer` scenario. */
+  readonly rounds: number;
+  /** Real Envoys of `envoy-churn` (bounded by free memory when it runs). */
+  readonly envoys: number;
 }
 
-const HELP = `usage: npm run bench -- [--quick] [--scenario size,translate,push,churn,memory]
+const HELP = `usage: npm run bench -- [--quick] [--scenario size,translate,push,churn,memory,peer,envoy-churn]
   [--services N] [--size-services N,M] [--pods P] [--proxies N,M] [--debounce MS] [--server-churn]
-  [--seed S] [--out DIR]`;
+  [--peer go-control-plane] [--rounds R] [--envoys N] [--seed S] [--out DIR]
+  --peer NAME   also run the peer scenario: biplane and NAME side by side (needs Go; skipped with a message without)
+  --rounds R    alternating rounds per server in the peer scenario (default 3, 1 with --quick)
+  --envoys N    real Envoys in envoy-churn (default 32, fewer when free memory is short)`;
 
 function numbers(text: string | undefined, flag: string): number[] | undefined {
   if (text === undefined) return undefined;
@@ -51,6 +67,9 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
       'server-churn': { type: 'boolean', default: false },
       seed: { type: 'string' },
       out: { type: 'string' },
+      peer: { type: 'string' },
+      rounds: { type: 'string' },
+      envoys: { type: 'string' },
       help: { type: 'boolean', default: false },
     },
     strict: true,
@@ -58,7 +77,10 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
   if (values.help) throw new Error(HELP);
   const quick = values.quick === true;
   const scenarios = (values.scenario?.split(',').map((s) => s.trim()) ?? [...SCENARIOS]) as Scenario[];
-  for (const s of scenarios) if (!SCENARIOS.includes(s)) throw new Error(`--scenario: unknown "${s}"\n${HELP}`);
+  for (const s of scenarios) if (!KNOWN.includes(s)) throw new Error(`--scenario: unknown "${s}"\n${HELP}`);
+  const peer = values.peer ?? 'go-control-plane';
+  if (!(PEERS as readonly string[]).includes(peer)) throw new Error(`--peer: unknown "${peer}" (known: ${PEERS.join(', ')})\n${HELP}`);
+  if (values.peer !== undefined && !scenarios.includes('peer')) scenarios.push('peer');
   const services = numbers(values.services, '--services')?.[0];
   return {
     quick,
@@ -71,5 +93,8 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
     serverChurn: quick || values['server-churn'] === true,
     seed: numbers(values.seed, '--seed')?.[0] ?? 1,
     out: values.out ?? 'bench/results',
+    peer: peer as PeerName,
+    rounds: numbers(values.rounds, '--rounds')?.[0] ?? (quick ? 1 : 3),
+    envoys: numbers(values.envoys, '--envoys')?.[0] ?? 32,
   };
 }

@@ -9,6 +9,7 @@ import { makeSnapshot } from '../src/xds/snapshot.ts';
 import type { Snapshot } from '../src/xds/snapshot.ts';
 import type { XdsEvents } from '../src/xds/hooks.ts';
 import type { ClientCommand, ClientNode, ClientStats } from './ads-clients.ts';
+import type { NameLists } from './ads-requests.ts';
 import type { SyntheticNode } from './cluster.ts';
 import { ResourceCache } from './encode.ts';
 import { MODES, proxyOf } from './setup.ts';
@@ -31,6 +32,7 @@ export class ClientProcess {
         this.#child.off('message', onMessage);
         reject(new Error(`bench clients: no "${reply}" within ${ms} ms`));
       }, ms);
+      timer.unref(); // a request left pending at the end must not hold the bench open
       const onMessage = (message: Record<string, unknown>): void => {
         if (message['evt'] !== reply && message['evt'] !== 'error') return;
         clearTimeout(timer);
@@ -43,10 +45,15 @@ export class ClientProcess {
     });
   }
 
-  /** Opens one stream per node against `target`. */
-  async open(target: string, kind: 'sotw' | 'delta', nodes: readonly SyntheticNode[]): Promise<void> {
-    const list: ClientNode[] = nodes.map((n) => ({ id: n.id, metadata: Object.fromEntries(Object.entries(n.metadata).map(([k, v]) => [k, String(v)])) }));
-    await this.request({ cmd: 'open', target, kind, nodes: list }, 'opened');
+  /**
+   * Opens one stream per node against `target`. With `names` (per proxy mode, names by type URL), each stream asks
+   * for its mode's names instead of the defaults.
+   */
+  async open(target: string, kind: 'sotw' | 'delta', nodes: readonly SyntheticNode[], names?: Readonly<Record<string, NameLists>>): Promise<void> {
+    const list: ClientNode[] = nodes.map((n) => ({
+      id: n.id, metadata: Object.fromEntries(Object.entries(n.metadata).map(([k, v]) => [k, String(v)])), ...(names ? { group: n.mode } : {}),
+    }));
+    await this.request({ cmd: 'open', target, kind, nodes: list, ...(names ? { names } : {}) }, 'opened');
   }
 
   /** The client-side counters. */

@@ -5,7 +5,9 @@ import type { ClusterShape } from './cluster.ts';
 import { formatTable, progressDone, writeResult } from './report.ts';
 import type { ScenarioResult } from './report.ts';
 import { runChurn } from './churn.ts';
+import { runEnvoyChurn } from './envoy-churn.ts';
 import { runMemory } from './memory.ts';
+import { runPeer } from './peer.ts';
 import { runPush } from './push.ts';
 import { runSize } from './size.ts';
 import { runTranslate } from './translate-bench.ts';
@@ -26,6 +28,10 @@ async function run(args: BenchArgs, scenario: Scenario): Promise<ScenarioResult>
       return runChurn(args.proxies.map((n) => shape(args, args.services, n)), args.debounceMs, !args.serverChurn);
     case 'memory':
       return runMemory(args.proxies.map((n) => shape(args, args.services, n)));
+    case 'peer':
+      return runPeer(args.proxies.map((n) => shape(args, args.services, n)), args.peer, args.rounds);
+    case 'envoy-churn':
+      return runEnvoyChurn(shape(args, args.services, 4), args.envoys, args.quick);
   }
 }
 
