@@ -1,14 +1,15 @@
 // Golden tests: testdata/inject/<case>/input.yaml → output.yaml (what `biplane inject` prints) and report.txt (its
-// per-object report). UPDATE_GOLDEN=1 rewrites them and deletes stale files; without it a difference fails the test.
+// per-object report). UPDATE_GOLDEN=1 rewrites them and deletes stale files, never under CI; without it a difference fails the test.
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { parseAllDocuments } from 'yaml';
 import { DEFAULT_INJECT, injectManifests, type InjectResult } from '../../src/inject/index.ts';
+import { underCi } from '../support/requirements.ts';
 
 const ROOT = new URL('../../testdata/inject/', import.meta.url).pathname;
-const UPDATE = process.env['UPDATE_GOLDEN'] === '1';
+const UPDATE = process.env['UPDATE_GOLDEN'] === '1' && !underCi();
 
 function reportText(result: InjectResult): string {
   return result.reports.map((r) => `${r.outcome}  ${r.object}${r.detail.map((d) => `\n  ${d}`).join('')}\n`).join('');
