@@ -43,8 +43,9 @@ flags:
   --no-dns                 no DNS proxy (and no name table stream)
   --drain-seconds N        longest graceful drain on SIGTERM (default 5)
   --envoy-log-level L      Envoy's log level (default warning)
-  --ca-address ADDR        biplane's workload CA (host:port over TLS, e.g. its :15012); the agent then gets the
-                           pod's certificate with the pod's token and renews it at about half its life (also CA_ADDR)
+  --ca-address ADDR        biplane's workload CA (host:port over TLS, e.g. its :15012, or unix:/path, whose TLS name
+                           is localhost); the agent then gets the pod's certificate with the pod's token and renews
+                           it at about half its life (also CA_ADDR)
   --ca-root FILE           root certificate that verifies the CA's TLS certificate (with --ca-address)
   --token-file FILE        the pod's ServiceAccount token sent to the CA (default ${DEFAULT_TOKEN_FILE})
   --trust-domain TD        the mesh's trust domain (default $TRUST_DOMAIN, else ${DEFAULT_TRUST_DOMAIN})
@@ -81,6 +82,11 @@ export function metadataFromEnv(env: Env): Record<string, string> {
 function xdsAddress(text: string): XdsAddress | undefined {
   if (text.startsWith('unix:')) return text.length > 'unix:'.length ? { pipe: text.slice('unix:'.length) } : undefined;
   return splitHostPort(text);
+}
+
+/** A CA address the certificate client can dial: host:port, [v6]:port, or a Unix socket (`unix:/path`). */
+function validCaAddress(text: string): boolean {
+  return text.startsWith('unix:') ? text.length > 'unix:'.length : splitHostPort(text) !== undefined;
 }
 
 /** The agent's flags, for parseArgs. */
@@ -123,7 +129,7 @@ export function checkFlags(values: Flags, env: Env): Checked | string {
   if ((values.manifests === undefined) !== (values.pod === undefined)) return '--manifests and --pod go together';
   const caAddress = values['ca-address'] ?? process.env['CA_ADDR'];
   if (caAddress !== undefined && values['ca-root'] === undefined) return '--ca-address needs --ca-root (the root that verifies the CA)';
-  if (caAddress !== undefined && !splitHostPort(caAddress)) return 'bad --ca-address (host:port or [v6]:port)';
+  if (caAddress !== undefined && !validCaAddress(caAddress)) return 'bad --ca-address (host:port, [v6]:port or unix:/path)';
   if (values['cert-ttl'] !== undefined && !(Number.isInteger(Number(values['cert-ttl'])) && Number(values['cert-ttl']) > 0)) return 'bad --cert-ttl (whole seconds)';
   if (caAddress !== undefined && values['cert-dir'] !== undefined) return '--ca-address and --cert-dir are two sources of the pod\'s certificate: give one';
   if (values['sds-socket'] !== undefined && values['cert-dir'] === undefined && caAddress === undefined) return '--sds-socket needs --ca-address or --cert-dir (no certificates to serve)';
