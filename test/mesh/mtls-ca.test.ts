@@ -1,7 +1,8 @@
 // Issue 15's chain end to end, nothing from a test PKI on the pods' side: a real `biplane serve` runs the workload CA
 // (`--ca-dir`) and answers CreateCertificate on its TLS port, checking the pods' ServiceAccount tokens through the
 // fake API server's TokenReview; each dual-stack pod's sidecar is the real `biplane agent --ca-address --ca-root
-// --token-file`, which gets the pod's certificate from that CA and serves it (and the CA's root) to its Envoy over SDS.
+// --token-file --xds-tls`, which gets the pod's certificate from that CA and serves it (and the CA's root) to its
+// Envoy over SDS, and that Envoy fetches its configuration from the same TLS port presenting that certificate.
 // Under a mesh-wide STRICT policy the sidecars' calls over IPv4 and over IPv6 are TLS on both Envoys, the certificates
 // in Envoy are the CA's, and a plaintext client without a sidecar is refused on both families.
 import assert from 'node:assert/strict';
@@ -41,7 +42,9 @@ async function chainSpec(t: TestContext, dir: string, fake: FakeApiServer): Prom
   };
   const kubeconfig = file('kubeconfig', fake.kubeconfigYaml());
   const tlsSocket = path.join(dir, 'xds-tls.sock');
-  const base = strictMesh();
+  const strict = strictMesh();
+  // Each pod runs as its own service account, which biplane checks against the identity streaming its node.
+  const base = { ...strict, pods: strict.pods.map((p) => ({ ...p, serviceAccount: p.name })) };
   for (const p of base.pods) fake.tokens.register(`token-${p.name}`, { namespace: NAMESPACE, serviceAccount: p.name });
   t.diagnostic(`serve's TLS port: unix:${tlsSocket}`);
   return {
@@ -49,9 +52,13 @@ async function chainSpec(t: TestContext, dir: string, fake: FakeApiServer): Prom
     serveArgs: [
       '--ca-dir', path.join(dir, 'ca'),
       '--tls-cert', file('tls.crt', cert.certPem), '--tls-key', file('tls.key', cert.keyPem), '--tls-address', `unix:${tlsSocket}`,
-      '--token-review-kubeconfig', kubeconfig,
+      '--client-ca', path.join(dir, 'ca', 'root-cert.pem'), '--token-review-kubeconfig', kubeconfig,
     ],
-    agent: (p) => ['--ca-address', `unix:${tlsSocket}`, '--ca-root', file('serving-root.pem', serving.certPem), '--token-file', file(`token-${p.name}`, `token-${p.name}\n`), '--service-account', p.name],
+    // xDS over the TLS port too, the sidecar presenting the certificate the agent got (this --xds-address wins).
+    agent: (p) => [
+      '--ca-address', `unix:${tlsSocket}`, '--ca-root', file('serving-root.pem', serving.certPem), '--token-file', file(`token-${p.name}`, `token-${p.name}\n`),
+      '--service-account', p.name, '--xds-address', `unix:${tlsSocket}`, '--xds-tls',
+    ],
   };
 }
 
@@ -81,6 +88,14 @@ test('pods whose agents get certificates from biplane serve’s CA speak mTLS ov
       assert.ok(certs.caSerials.includes(rootSerial), `${name} trusts serve's root: ${JSON.stringify(certs)}`);
       assert.ok(fake.tokens.reviews.some((r) => r.token === `token-${name}`), `${name}'s token was reviewed`);
     }
+  });
+  await t.test('every sidecar streams xDS over the TLS port (a TLS handshake on xds-grpc) and biplane refuses none of them', async () => {
+    for (const name of ['client', 's4', 's6']) {
+      const stats = await mesh.pod(name).envoy.stats();
+      assert.ok((stats.get('cluster.xds-grpc.ssl.handshake') ?? 0) > 0, `${name}'s xds-grpc connection is TLS`);
+      assert.equal(stats.get('cluster.xds-grpc.ssl.connection_error') ?? 0, 0);
+    }
+    assert.doesNotMatch(mesh.served.proc.stderr, /refused:/, 'biplane refused no stream');
   });
   await t.test('under STRICT, sidecar-to-sidecar calls over IPv4 and IPv6 are TLS on both Envoys', () => sidecarsSpeakMtls(mesh));
   await t.test('under STRICT, a plaintext client without a sidecar is refused on both families', () => plaintextRefused(mesh));
