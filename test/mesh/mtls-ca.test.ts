@@ -1,5 +1,5 @@
-// Issue 15's chain end to end, nothing from a test PKI on the pods' side: a real `biplane serve` runs the workload CA
-// (`--ca-dir`) and answers CreateCertificate on its TLS port, checking the pods' ServiceAccount tokens through the
+// Issue 15's chain end to end, nothing from a test PKI: a real `biplane serve` runs the workload CA (`--ca-dir`),
+// issues its own TLS port's certificate from it, and answers CreateCertificate on that port, checking the pods' ServiceAccount tokens through the
 // fake API server's TokenReview; each dual-stack pod's sidecar is the real `biplane agent --ca-address --ca-root
 // --token-file --xds-tls`, which gets the pod's certificate from that CA and serves it (and the CA's root) to its
 // Envoy over SDS, and that Envoy fetches its configuration from the same TLS port presenting that certificate.
@@ -13,7 +13,6 @@ import path from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { spiffeUri } from '../../src/trust/identity.ts';
 import { FakeApiServer } from '../kube/fake-apiserver.ts';
-import { TestCa } from '../support/pki.ts';
 import { requireOrSkip } from '../support/requirements.ts';
 import { NAMESPACE } from './manifests.ts';
 import { startMesh, type Mesh, type MeshSpec } from './mesh.ts';
@@ -34,14 +33,13 @@ function sharedDir(t: TestContext): string {
  * from their namespaces; its certificate from another PKI, for localhost), tokens the fake API server knows.
  */
 async function chainSpec(t: TestContext, dir: string, fake: FakeApiServer): Promise<MeshSpec> {
-  const serving = await TestCa.create('biplane serving root');
-  const cert = await serving.server();
   const file = (name: string, text: string): string => {
     writeFileSync(path.join(dir, name), text, { mode: 0o644 });
     return path.join(dir, name);
   };
   const kubeconfig = file('kubeconfig', fake.kubeconfigYaml());
   const tlsSocket = path.join(dir, 'xds-tls.sock');
+  const caRoot = path.join(dir, 'ca', 'root-cert.pem');
   const strict = strictMesh();
   // Each pod runs as its own service account, which biplane checks against the identity streaming its node.
   const base = { ...strict, pods: strict.pods.map((p) => ({ ...p, serviceAccount: p.name })) };
@@ -49,14 +47,13 @@ async function chainSpec(t: TestContext, dir: string, fake: FakeApiServer): Prom
   t.diagnostic(`serve's TLS port: unix:${tlsSocket}`);
   return {
     ...base,
-    serveArgs: [
-      '--ca-dir', path.join(dir, 'ca'),
-      '--tls-cert', file('tls.crt', cert.certPem), '--tls-key', file('tls.key', cert.keyPem), '--tls-address', `unix:${tlsSocket}`,
-      '--client-ca', path.join(dir, 'ca', 'root-cert.pem'), '--token-review-kubeconfig', kubeconfig,
-    ],
+    // No --tls-cert: serve issues its serving certificate (localhost among its names) from the CA, whose root is
+    // then also the default --client-ca; the CA's root-cert.pem is all a pod needs to trust.
+    serveArgs: ['--ca-dir', path.join(dir, 'ca'), '--tls-address', `unix:${tlsSocket}`, '--token-review-kubeconfig', kubeconfig],
     // xDS over the TLS port too, the sidecar presenting the certificate the agent got (this --xds-address wins).
     agent: (p) => [
-      '--ca-address', `unix:${tlsSocket}`, '--ca-root', file('serving-root.pem', serving.certPem), '--token-file', file(`token-${p.name}`, `token-${p.name}\n`),
+      // The CA folder is private (it holds the key): pods get a copy of the root, as from the ConfigMap in a cluster.
+      '--ca-address', `unix:${tlsSocket}`, '--ca-root', file('root-cert.pem', readFileSync(caRoot, 'utf8')), '--token-file', file(`token-${p.name}`, `token-${p.name}\n`),
       '--service-account', p.name, '--xds-address', `unix:${tlsSocket}`, '--xds-tls',
     ],
   };
