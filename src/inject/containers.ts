@@ -22,7 +22,7 @@ export interface InjectOptions {
   readonly image: string;
   /** biplane's TLS port: the sidecar fetches xDS over TLS there (`--xds-tls`), with the pod's certificate. */
   readonly xdsAddress: string;
-  /** biplane's workload CA (the same TLS port), where the agent gets the pod's certificate with its token. */
+  /** biplane's workload CA, where the agent gets the pod's certificate with its token: the xDS address (as Istio's CA_ADDR defaults to its discovery address). */
   readonly caAddress: string;
   readonly backend: 'iptables' | 'nftables';
   readonly proxyUid: number;
@@ -55,7 +55,7 @@ export function injectOptions(raw: { readonly image?: string; readonly xdsAddres
   if (backend !== 'iptables' && backend !== 'nftables') return `backend must be iptables or nftables, not ${backend}`;
   if (!/^(\[[^\]]+\]|[^:[\]]+):\d{1,5}$/.test(xdsAddress)) return `xds-address must be HOST:PORT, not ${xdsAddress}`;
   if (image.trim() === '') return 'image must not be empty';
-  return { ...DEFAULT_INJECT, image, xdsAddress, backend };
+  return { ...DEFAULT_INJECT, image, xdsAddress, caAddress: xdsAddress, backend };
 }
 
 type Json = Record<string, unknown>;
