@@ -261,7 +261,7 @@ test("biplane serve --webhook-address serves /inject over TLS on IPv6 with its -
   writeFileSync(path.join(dir, 'tls.crt'), cert.cert);
   writeFileSync(path.join(dir, 'tls.key'), cert.key);
   const flags = ['--webhook-address', '[::1]:0', '--webhook-cert', path.join(dir, 'tls.crt'), '--webhook-key', path.join(dir, 'tls.key')];
-  const options: InjectOptions = { ...DEFAULT_INJECT, image: 'registry.example/biplane-proxy:2', xdsAddress: '[2001:db8::10]:15010', backend: 'nftables' };
+  const options: InjectOptions = { ...DEFAULT_INJECT, image: 'registry.example/biplane-proxy:2', xdsAddress: '[2001:db8::10]:15012', caAddress: '[2001:db8::10]:15012', backend: 'nftables' };
   const injectFlags = ['--inject-image', options.image, '--inject-xds-address', options.xdsAddress, '--inject-backend', options.backend];
   const serve = ServeProcess.start(['--manifests', 'examples/demo', '--xds-address', '127.0.0.1:0', '--admin-address', 'none', '--quiet', ...flags, ...injectFlags]);
   t.after(() => serve.kill());
