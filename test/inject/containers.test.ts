@@ -228,6 +228,11 @@ test("the injected sidecar's exact command and environment get the pod's certifi
     return r.stdout.endsWith(' 200');
   }, 90_000, () => `readiness 200 once Envoy has biplane's listeners and clusters (last: ${last})\n${sidecar.output()}\n${served.stderr}`);
   assert.ok(fake.tokens.reviews.some((r) => r.token === TOKEN), 'the projected token was reviewed');
+  // The agent's own name table stream goes over the TLS port too, with the same certificate: its DNS knows the mesh.
+  const script = "const r = new (require('node:dns').promises.Resolver)({ timeout: 3000, tries: 1 }); r.setServers(['[::1]:15053']);" +
+    " r.resolve('frontend.shop.svc.cluster.local', 'AAAA').then((a) => console.log(a.join(',')), (e) => console.log(e.code));";
+  let answer = '';
+  await waitFor(async () => (answer = (await run('ip', ['netns', 'exec', ns, process.execPath, '-e', script])).stdout.trim()) === 'fd00:10:96::20', 30_000, () => `the agent's DNS to answer from the name table (last: ${answer})\n${sidecar.output()}`);
   assert.match(sidecar.output(), /certificate for spiffe:\/\/cluster\.local\/ns\/shop\/sa\/web until/);
 });
 
