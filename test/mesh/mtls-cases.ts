@@ -23,6 +23,7 @@ export const IPS = {
   plain: ['198.18.0.250', '2001:db8::250'],
 } as const;
 
+/** The services' VIPs, primary family first: srv4 IPv4-first, srv6 IPv6-first. */
 export const VIP = { srv4: ['198.19.0.61', '2001:db8:96::61'], srv6: ['2001:db8:96::62', '198.19.0.62'] } as const;
 /** The servers' app port, and the services' TCP and HTTP ports in front of it. */
 export const APP_PORT = 8080;
