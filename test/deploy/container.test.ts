@@ -37,6 +37,11 @@ test("the container's arguments are valid `biplane serve` flags binding the port
   assert.ok(tls && 'issue' in tls, 'the TLS port with a certificate serve issues from its CA');
   assert.deepEqual(tls.addresses.map(portOf), [ports.get('grpc-xds-tls')]);
   assert.ok(tls.issue.dns.includes('biplane.biplane-system.svc'), 'the name injected sidecars dial (DEFAULT_INJECT.caAddress)');
+  // The issued certificate's files go under the temp folder, which must be writable beside a read-only root.
+  assert.equal(container()['securityContext']['readOnlyRootFilesystem'], true);
+  const tmp = (container()['volumeMounts'] as { name: string; mountPath: string }[]).find((m) => m.mountPath === '/tmp'); // Node's tmpdir() in the image (no TMPDIR)
+  const volumes = one('Deployment')['spec']['template']['spec']['volumes'] as { name: string; emptyDir?: object }[];
+  assert.ok(tmp && volumes.find((v) => v.name === tmp.name)?.emptyDir, 'an emptyDir at /tmp');
   assert.equal(flags.adminAddress && portOf(flags.adminAddress), ports.get('http-admin'));
   assert.equal(container()['command'], undefined, "the image's ENTRYPOINT runs biplane; the Deployment only passes args");
 });
