@@ -20,6 +20,13 @@ export interface NameTableClientOptions {
   readonly node: AgentNode;
   readonly onTable: (table: NameTable) => void;
   readonly log?: (line: string) => void;
+  /**
+   * The channel's credentials, asked again at every (re)connect so a renewed certificate is used: TLS with the pod's
+   * certificate for biplane's TLS port (undefined while there is none yet: retried later). Default: plaintext.
+   */
+  readonly credentials?: () => grpc.ChannelCredentials | undefined;
+  /** TLS name the server's certificate must carry, when not the target's host. */
+  readonly serverName?: string;
 }
 
 /** A reconnecting NDS subscription. */
@@ -34,8 +41,18 @@ export class NameTableClient {
 
   /** Opens the stream (and keeps reopening it until `close`). */
   start(): void {
-    this.#client = new grpc.Client(this.options.target, grpc.credentials.createInsecure());
     this.#open();
+  }
+
+  /** A channel with the credentials of now (a new one for every connect when they can change). */
+  #channel(): grpc.Client | undefined {
+    if (this.#client && !this.options.credentials) return this.#client;
+    const credentials = this.options.credentials ? this.options.credentials() : grpc.credentials.createInsecure();
+    if (!credentials) return undefined;
+    this.#client?.close();
+    const name = this.options.serverName;
+    this.#client = new grpc.Client(this.options.target, credentials, name ? { 'grpc.ssl_target_name_override': name, 'grpc.default_authority': name } : {});
+    return this.#client;
   }
 
   /** Ends the stream and stops reconnecting. */
@@ -47,8 +64,13 @@ export class NameTableClient {
   }
 
   #open(): void {
-    if (this.#closed || !this.#client) return;
-    const call = this.#client.makeBidiStreamRequest(METHOD, (b: Buffer) => b, (b: Buffer) => b);
+    if (this.#closed) return;
+    const client = this.#channel();
+    if (!client) {
+      this.#timer = setTimeout(() => this.#open(), 1000);
+      return;
+    }
+    const call = client.makeBidiStreamRequest(METHOD, (b: Buffer) => b, (b: Buffer) => b);
     this.#call = call;
     let first = true;
     call.on('data', (bytes: Buffer) => {

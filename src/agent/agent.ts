@@ -6,7 +6,9 @@ import http from 'node:http';
 import path from 'node:path';
 import type { Proxy } from '../model/types.ts';
 import { DEFAULT_SDS_SOCKET, sidecarBootstrap, type AdsApiType, type XdsAddress } from '../translate/bootstrap.ts';
+import * as grpc from '@grpc/grpc-js';
 import type { CertificateSource } from '../trust/identity.ts';
+import type { XdsTls } from '../translate/xds-tls.ts';
 import { SdsServer } from './sds.ts';
 import { localhostOf, proxyFamilies, wildcardOf } from '../translate/proxy-addresses.ts';
 import { ADMIN_PORT, READINESS_PORT } from '../translate/proxy-ports.ts';
@@ -43,6 +45,11 @@ export interface AgentConfig {
    */
   readonly certificates?: CertificateSource;
   readonly sdsSocket?: string;
+  /**
+   * xDS over biplane's TLS port: Envoy's bootstrap and the agent's own name table stream verify the server by this
+   * root (`rootPem` for the agent, the file for Envoy) and name, and present the pod's certificate. Needs certificates.
+   */
+  readonly xdsTls?: XdsTls & { readonly rootPem: string };
   readonly log: (line: string) => void;
 }
 
@@ -70,7 +77,8 @@ export async function startAgent(config: AgentConfig): Promise<RunningAgent> {
   const { proxy, log } = config;
   const sdsSocket = config.certificates ? (config.sdsSocket ?? path.resolve(config.workDir, DEFAULT_SDS_SOCKET)) : undefined;
   const sds = sdsSocket !== undefined ? { sdsSocket } : {};
-  const bootstrap = sidecarBootstrap(proxy, config.xds, { apiType: config.apiType, readiness: 'agent', metadata: agentMetadata(config), ...sds });
+  const tls = config.xdsTls ? { xdsTls: { rootFile: config.xdsTls.rootFile, serverName: config.xdsTls.serverName } } : {};
+  const bootstrap = sidecarBootstrap(proxy, config.xds, { apiType: config.apiType, readiness: 'agent', metadata: agentMetadata(config), ...sds, ...tls });
   const bytes = fromProto3Json('envoy.config.bootstrap.v3.Bootstrap', bootstrap as JsonValue);
   await mkdir(config.workDir, { recursive: true });
   const file = path.join(config.workDir, 'envoy-bootstrap.json');
@@ -110,7 +118,13 @@ export async function startAgent(config: AgentConfig): Promise<RunningAgent> {
       await dns.start();
       parts.push(dns);
       const node = { id: proxy.id, cluster: `${proxy.pod ?? 'sidecar'}.${proxy.namespace}`, metadata: nodeMetadata(proxy, agentMetadata(config)) };
-      const client = new NameTableClient({ target: grpcTarget(config.xds), node, log, onTable: (table) => dns.setLookup(nameLookup(table, proxy.namespace)) });
+      const client = new NameTableClient({
+        target: grpcTarget(config.xds),
+        node,
+        log,
+        onTable: (table) => dns.setLookup(nameLookup(table, proxy.namespace)),
+        ...nameTableTls(config),
+      });
       client.start();
       parts.push(client);
     }
@@ -123,6 +137,17 @@ export async function startAgent(config: AgentConfig): Promise<RunningAgent> {
   }
   envoy.start();
   return { envoy, exited, stop: () => stop(0), readiness };
+}
+
+/** The name table stream's TLS, as Envoy's: biplane checked by the root and name, the pod's current certificate. */
+function nameTableTls(config: AgentConfig): { credentials?: () => grpc.ChannelCredentials | undefined; serverName?: string } {
+  const { xdsTls, certificates } = config;
+  if (!xdsTls || !certificates) return {};
+  const credentials = (): grpc.ChannelCredentials | undefined => {
+    const cert = certificates.current();
+    return cert && grpc.credentials.createSsl(Buffer.from(xdsTls.rootPem), Buffer.from(cert.privateKeyPem), Buffer.from(cert.certChainPem));
+  };
+  return { credentials, serverName: xdsTls.serverName };
 }
 
 /** The string node metadata Envoy's bootstrap carries, for the agent's own stream. */

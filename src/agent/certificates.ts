@@ -16,7 +16,7 @@ export const DEFAULT_TOKEN_FILE = '/var/run/secrets/tokens/biplane-token';
 
 /** How the client reaches the CA and whom it asks for. */
 export interface CertificateClientOptions {
-  /** The CA's gRPC target: `host:port`, `[v6]:port`. */
+  /** The CA's gRPC target: `host:port`, `[v6]:port`, `unix:/path` (whose TLS name is localhost, as grpc-js says). */
   readonly target: string;
   /** PEM of the root that verifies the CA server's TLS certificate. */
   readonly caRootPem: string;

@@ -13,14 +13,15 @@ import { parseProxy } from '../model/index.ts';
 import { DEFAULT_TRUST_DOMAIN, type CertificateSource } from '../trust/identity.ts';
 import type { Proxy } from '../model/types.ts';
 import type { XdsAddress } from '../translate/bootstrap.ts';
-import { splitHostPort } from './bootstrap.ts';
+import { splitHostPort, xdsTlsProblem } from './bootstrap.ts';
+import { defaultXdsServerName } from '../translate/xds-tls.ts';
 import { loadMesh } from './translate.ts';
 import type { Command } from './main.ts';
 
 const USAGE = `usage: biplane agent --xds-address ADDR [--manifests DIR --pod NAMESPACE/POD] [--upstream IP[:PORT]]...
                      [--envoy PATH] [--work-dir DIR] [--ads sotw|delta] [--no-dns] [--drain-seconds 5]
                      [--envoy-log-level warning] [--ca-address ADDR --ca-root FILE [--token-file FILE] | --cert-dir DIR]
-                     [--sds-socket PATH]
+                     [--sds-socket PATH] [--xds-tls --xds-root FILE [--xds-server-name NAME]]
 
 Runs beside Envoy in a pod: writes Envoy's bootstrap, starts Envoy and restarts it (with backoff) when it dies,
 drains it on SIGTERM, serves readiness on 15021 (200 once Envoy is live and has its first listeners and clusters),
@@ -43,8 +44,9 @@ flags:
   --no-dns                 no DNS proxy (and no name table stream)
   --drain-seconds N        longest graceful drain on SIGTERM (default 5)
   --envoy-log-level L      Envoy's log level (default warning)
-  --ca-address ADDR        biplane's workload CA (host:port over TLS, e.g. its :15012); the agent then gets the
-                           pod's certificate with the pod's token and renews it at about half its life (also CA_ADDR)
+  --ca-address ADDR        biplane's workload CA (host:port over TLS, e.g. its :15012, or unix:/path, whose TLS name
+                           is localhost); the agent then gets the pod's certificate with the pod's token and renews
+                           it at about half its life (also CA_ADDR)
   --ca-root FILE           root certificate that verifies the CA's TLS certificate (with --ca-address)
   --token-file FILE        the pod's ServiceAccount token sent to the CA (default ${DEFAULT_TOKEN_FILE})
   --trust-domain TD        the mesh's trust domain (default $TRUST_DOMAIN, else ${DEFAULT_TRUST_DOMAIN})
@@ -53,6 +55,11 @@ flags:
   --cert-dir DIR           the pod's certificates as files (cert-chain.pem, key.pem, root-cert.pem, Istio's names),
                            re-read when they change: served to Envoy over SDS, and the sidecar takes part in mesh mTLS
   --sds-socket PATH        where the SDS server listens (default <work-dir>/var/run/secrets/workload-spiffe-uds/socket)
+  --xds-tls                --xds-address is biplane's TLS port (15012): Envoy and the agent's name table stream
+                           speak TLS to it, presenting the pod's certificate (needs --ca-address or --cert-dir)
+  --xds-root FILE          root that verifies biplane's serving certificate (with --xds-tls; default --ca-root)
+  --xds-server-name NAME   the name biplane's certificate must carry (default: the --xds-address host, localhost for
+                           unix:)
   --help`;
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -83,6 +90,11 @@ function xdsAddress(text: string): XdsAddress | undefined {
   return splitHostPort(text);
 }
 
+/** A CA address the certificate client can dial: host:port, [v6]:port, or a Unix socket (`unix:/path`). */
+function validCaAddress(text: string): boolean {
+  return text.startsWith('unix:') ? text.length > 'unix:'.length : splitHostPort(text) !== undefined;
+}
+
 /** The agent's flags, for parseArgs. */
 export const OPTIONS = {
   'xds-address': { type: 'string' },
@@ -103,6 +115,9 @@ export const OPTIONS = {
   'cert-ttl': { type: 'string' },
   'cert-dir': { type: 'string' },
   'sds-socket': { type: 'string' },
+  'xds-tls': { type: 'boolean', default: false },
+  'xds-root': { type: 'string' },
+  'xds-server-name': { type: 'string' },
   help: { type: 'boolean', default: false },
 } as const;
 
@@ -123,10 +138,13 @@ export function checkFlags(values: Flags, env: Env): Checked | string {
   if ((values.manifests === undefined) !== (values.pod === undefined)) return '--manifests and --pod go together';
   const caAddress = values['ca-address'] ?? process.env['CA_ADDR'];
   if (caAddress !== undefined && values['ca-root'] === undefined) return '--ca-address needs --ca-root (the root that verifies the CA)';
-  if (caAddress !== undefined && !splitHostPort(caAddress)) return 'bad --ca-address (host:port or [v6]:port)';
+  if (caAddress !== undefined && !validCaAddress(caAddress)) return 'bad --ca-address (host:port, [v6]:port or unix:/path)';
   if (values['cert-ttl'] !== undefined && !(Number.isInteger(Number(values['cert-ttl'])) && Number(values['cert-ttl']) > 0)) return 'bad --cert-ttl (whole seconds)';
   if (caAddress !== undefined && values['cert-dir'] !== undefined) return '--ca-address and --cert-dir are two sources of the pod\'s certificate: give one';
   if (values['sds-socket'] !== undefined && values['cert-dir'] === undefined && caAddress === undefined) return '--sds-socket needs --ca-address or --cert-dir (no certificates to serve)';
+  const xdsRoot = values['xds-tls'] ? (values['xds-root'] ?? values['ca-root']) : values['xds-root'];
+  const tls = xdsTlsProblem(values['xds-tls'], xdsRoot, values['xds-server-name'], caAddress ?? values['cert-dir']);
+  if (tls !== undefined) return tls;
   return {
     xds,
     apiType: values.ads === 'delta' ? 'DELTA_GRPC' : 'GRPC',
@@ -174,7 +192,13 @@ export const command: Command = {
       return 1;
     }
     const sds = certificates ? { certificates, ...(values['sds-socket'] !== undefined ? { sdsSocket: values['sds-socket'] } : {}) } : {};
-    const agent = await startAgent({ ...flags, proxy, workDir, upstreams, log, ...sds }).catch((err: unknown) => `cannot start: ${(err as Error).message}`);
+    const xdsTls = await xdsTlsConfig(values, flags.xds);
+    if (typeof xdsTls === 'string') {
+      certificates?.close();
+      console.error(`biplane agent: ${xdsTls}`);
+      return 1;
+    }
+    const agent = await startAgent({ ...flags, proxy, workDir, upstreams, log, ...sds, ...(xdsTls ? { xdsTls } : {}) }).catch((err: unknown) => `cannot start: ${(err as Error).message}`);
     if (typeof agent === 'string') {
       certificates?.close();
       console.error(`biplane agent: ${agent}`);
@@ -223,6 +247,15 @@ async function certificateOptions(values: Flags, namespace: string, env: Env): P
   };
   const ttl = values['cert-ttl'] !== undefined ? { ttlSeconds: Number(values['cert-ttl']) } : {};
   return { target: address, caRootPem, identity, tokenFile: values['token-file'], ...ttl };
+}
+
+/** xDS over TLS from the flags (root read, absolute for Envoy), undefined without --xds-tls, or why the root is unusable. */
+async function xdsTlsConfig(values: Flags, xds: XdsAddress): Promise<AgentConfig['xdsTls'] | string> {
+  const file = values['xds-root'] ?? values['ca-root'];
+  if (!values['xds-tls'] || file === undefined) return undefined;
+  const rootPem = await readFile(file, 'utf8').catch((err: Error) => `cannot read --xds-root: ${err.message}`);
+  if (!rootPem.includes('-----BEGIN CERTIFICATE-----')) return rootPem.startsWith('cannot') ? rootPem : `--xds-root ${file} holds no PEM certificate`;
+  return { rootFile: path.resolve(file), rootPem, serverName: values['xds-server-name'] ?? defaultXdsServerName(xds) };
 }
 
 /** The pod's proxy from manifests (with --pod) or the environment. */

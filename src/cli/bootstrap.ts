@@ -3,6 +3,7 @@
 import { parseArgs } from 'node:util';
 import type { InterceptionMode } from '../model/types.ts';
 import { DEFAULT_SDS_SOCKET, sidecarBootstrap, type XdsAddress } from '../translate/bootstrap.ts';
+import { defaultXdsServerName } from '../translate/xds-tls.ts';
 import { fromProto3Json } from '../xds/proto3-json-parse.ts';
 import { toProto3Json, type JsonValue } from '../xds/proto3-json.ts';
 import { parseManifests } from '../sources/files/index.ts';
@@ -13,6 +14,7 @@ const BOOTSTRAP = 'envoy.config.bootstrap.v3.Bootstrap';
 
 const USAGE = `usage: biplane bootstrap --manifests DIR --proxy NAMESPACE/POD [--xds-address HOST:PORT] [--ads sotw|delta]
                          [--interception redirect|tproxy] [--dns-capture] [--sds-socket PATH]
+                         [--xds-tls --xds-root FILE [--xds-server-name NAME]]
        biplane bootstrap --ips IP[,IP] --proxy NAMESPACE/POD [flags]     (inside the pod: no manifests needed)
 
 Prints the Envoy bootstrap (JSON) for the sidecar of one pod: node id and metadata, ADS to biplane, admin on
@@ -34,6 +36,11 @@ flags:
                            ${DEFAULT_SDS_SOCKET}): adds the sds-grpc cluster and node
                            metadata SDS, so biplane gives the sidecar mesh mTLS (auto-mTLS out, PeerAuthentication in);
                            without it the sidecar has no certificates and stays plaintext
+  --xds-tls                reach biplane's TLS xDS port (15012) over TLS (ALPN h2), presenting the pod's certificate
+                           from SDS (needs --sds-socket) so the sidecar authenticates with its own identity
+  --xds-root FILE          root that verifies biplane's serving certificate (a path Envoy reads; with --xds-tls)
+  --xds-server-name NAME   the name biplane's certificate must carry (DNS SAN, sent as SNI; an IP literal checks an IP
+                           SAN; default: the --xds-address host, localhost for unix:)
   --help`;
 
 const MODES: Readonly<Record<string, InterceptionMode>> = { redirect: 'REDIRECT', tproxy: 'TPROXY' };
@@ -65,6 +72,14 @@ export function podOnlyMesh(target: string, ips: string): LoadedMesh {
   return meshOf(parseManifests(JSON.stringify(pod), '--ips'), namespace, name, '--ips');
 }
 
+/** What is wrong with the xDS-over-TLS flags (shared with `biplane agent`, where certificates stand for the socket). */
+export function xdsTlsProblem(on: boolean, root: string | undefined, serverName: string | undefined, certificates: unknown): string | undefined {
+  if (!on) return root !== undefined || serverName !== undefined ? '--xds-root and --xds-server-name need --xds-tls' : undefined;
+  if (root === undefined || root === '') return '--xds-tls needs --xds-root (the root that verifies biplane)';
+  if (certificates === undefined) return '--xds-tls needs the pod\'s certificate as its client certificate (--sds-socket; for the agent --ca-address or --cert-dir)';
+  return undefined;
+}
+
 /** `bootstrap` command. */
 export const command: Command = {
   summary: 'print the Envoy bootstrap of one pod’s sidecar',
@@ -82,6 +97,9 @@ export const command: Command = {
           interception: { type: 'string' },
           'dns-capture': { type: 'boolean', default: false },
           'sds-socket': { type: 'string' },
+          'xds-tls': { type: 'boolean', default: false },
+          'xds-root': { type: 'string' },
+          'xds-server-name': { type: 'string' },
           help: { type: 'boolean', default: false },
         },
       }).values;
@@ -100,7 +118,8 @@ export const command: Command = {
       : values.interception !== undefined && !interception ? '--interception must be redirect or tproxy'
       : (values.manifests === undefined) === (values.ips === undefined) ? 'need exactly one of --manifests and --ips'
       : values['sds-socket'] === '' ? '--sds-socket needs a path'
-      : !values.proxy ? 'need --proxy' : undefined;
+      : !values.proxy ? 'need --proxy'
+      : xdsTlsProblem(values['xds-tls'], values['xds-root'], values['xds-server-name'], values['sds-socket']);
     if (problem || !xds || !values.proxy) {
       console.error(`biplane bootstrap: ${problem}\n\n${USAGE}`);
       return 2;
@@ -114,7 +133,8 @@ export const command: Command = {
     const apiType = values.ads === 'delta' ? 'DELTA_GRPC' : 'GRPC';
     const metadata = values['dns-capture'] ? { DNS_CAPTURE: 'true', DNS_AUTO_ALLOCATE: 'true' } : {};
     const sds = values['sds-socket'] !== undefined ? { sdsSocket: values['sds-socket'] } : {};
-    const bootstrap = sidecarBootstrap(mesh.proxy, xds, { apiType, metadata, ...sds, ...(interception ? { interception } : {}) });
+    const tls = values['xds-tls'] ? { xdsTls: { rootFile: values['xds-root'] ?? '', serverName: values['xds-server-name'] ?? defaultXdsServerName(xds) } } : {};
+    const bootstrap = sidecarBootstrap(mesh.proxy, xds, { apiType, metadata, ...sds, ...tls, ...(interception ? { interception } : {}) });
     const bytes = fromProto3Json(BOOTSTRAP, bootstrap as JsonValue); // throws on anything the real proto lacks
     process.stdout.write(`${JSON.stringify(toProto3Json(BOOTSTRAP, bytes), null, 2)}\n`);
     return 0;

@@ -18,7 +18,7 @@ flags:
   -f, --filename FILE      manifests to inject (multi-document YAML or JSON; '-' reads stdin)
   -o, --output FILE        write here instead of stdout
   --image IMAGE            proxy image with biplane, envoy, iptables/nft and ip (default ${DEFAULT_INJECT.image})
-  --xds-address HOST:PORT  biplane's xDS Service (default ${DEFAULT_INJECT.xdsAddress})
+  --xds-address HOST:PORT  biplane's TLS xDS port, also its workload CA (default ${DEFAULT_INJECT.xdsAddress})
   --backend iptables|nftables
                            capture rule flavour (default ${DEFAULT_INJECT.backend})
   --help`;

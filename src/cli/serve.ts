@@ -15,7 +15,8 @@ import type { Source } from '../sources/types.ts';
 import type { ForwardingStrategy } from '../translate/index.ts';
 import { CA_OPTIONS, CA_USAGE, readCaFlags } from './serve-ca.ts';
 import { SECURITY_OPTIONS, SECURITY_USAGE, readSecurityFlags, securityOptions } from './serve-security.ts';
-import type { SecurityFlags } from './serve-security.ts';
+import type { SecurityFlags, TlsFiles } from './serve-security.ts';
+import { ServingCertificate } from '../ca/serving.ts';
 import { formatProblem } from './translate.ts';
 import type { Command } from './main.ts';
 
@@ -126,14 +127,15 @@ export function readFlags(argv: readonly string[]): ServeFlags | string | 'help'
   if (typeof resourceBytes === 'string') return resourceBytes;
   if (typeof responseBytes === 'string') return responseBytes;
   const adminAddress = values['admin-address'] === 'none' ? false : values['admin-address'];
-  const security = readSecurityFlags(values, values['xds-address'], adminAddress);
+  const ca = readCaFlags(values);
+  if (typeof ca === 'string') return ca;
+  const caNamespace = ca ? (ca.store.kind === 'secret' ? ca.store.namespace : values['ca-namespace'] ?? process.env['POD_NAMESPACE'] ?? 'biplane-system') : undefined;
+  const security = readSecurityFlags(values, values['xds-address'], adminAddress, caNamespace);
   if (typeof security === 'string') return security;
   const plaintextAddresses = security.plaintext === 'none' ? [] : values['xds-address'] ?? DEFAULT_XDS_ADDRESSES;
   const webhook = readWebhookFlags(values);
   if (typeof webhook === 'string') return webhook;
   const overrides = { ...(resourceBytes !== undefined ? { resourceBytes } : {}), ...(responseBytes !== undefined ? { responseBytes } : {}) };
-  const ca = readCaFlags(values);
-  if (typeof ca === 'string') return ca;
   const source: Source = values.manifests !== undefined
     ? new FileSource({ path: values.manifests })
     : new KubeSource(values.kubeconfig !== undefined ? { kubeconfig: values.kubeconfig } : { inCluster: true });
@@ -190,17 +192,20 @@ function untilSignal(): Promise<string> {
 
 /**
  * Starts the server (with the workload CA on its TLS port when asked), the injection webhook when asked for, and for a
- * watched cluster the root's ConfigMaps (`unpublish` stops them); a string is why it could not start.
+ * watched cluster the root's ConfigMaps, and an issued serving certificate's renewal (`release` stops both); a
+ * string is why it could not start.
  */
-async function startServing(flags: ServeFlags): Promise<{ server: ServerHandle; webhook: WebhookServer | undefined; unpublish?: () => void } | string> {
+async function startServing(flags: ServeFlags): Promise<{ server: ServerHandle; webhook: WebhookServer | undefined; release: () => Promise<void> } | string> {
   const stamped = (line: string): void => console.error(`${new Date().toISOString()} ${line}`);
   let server: ServerHandle;
   let ca: Awaited<ReturnType<typeof loadCa>> | undefined;
+  let serving: ServingCertificate | undefined;
   try {
     ca = flags.ca ? await loadCa(flags.ca) : undefined;
     if (ca) console.error(`biplane serve: workload CA with ${ca.origin}`);
+    serving = ca && flags.security.tls && 'issue' in flags.security.tls ? await ServingCertificate.start(ca.ca, flags.security.tls.issue, stamped) : undefined;
     // Per-request CA lines follow --quiet, as per-push lines do.
-    const security = withCa(securityOptions(flags.security, flags.cluster), ca?.ca, flags.quiet ? (): void => undefined : stamped);
+    const security = withCa(securityOptions(servingFlags(flags.security, serving), flags.cluster), ca?.ca, flags.quiet ? (): void => undefined : stamped);
     server = await startServer({
       ...security,
       source: flags.source,
@@ -214,6 +219,7 @@ async function startServing(flags: ServeFlags): Promise<{ server: ServerHandle; 
       ...(flags.quiet ? {} : { log: stamped }),
     });
   } catch (err) {
+    await serving?.close();
     return (err as Error).message;
   }
   try {
@@ -222,11 +228,26 @@ async function startServing(flags: ServeFlags): Promise<{ server: ServerHandle; 
     // In a cluster, pods find the root in a ConfigMap of their namespace (with --ca-dir, in DIR/root-cert.pem).
     const cluster = flags.ca?.cluster;
     const unpublish = ca && cluster ? publishRoot(cluster, ca.ca.rootPem, flags.source, stamped) : undefined;
-    return { server, webhook, ...(unpublish ? { unpublish } : {}) };
+    const release = async (): Promise<void> => {
+      unpublish?.();
+      await serving?.close();
+    };
+    return { server, webhook, release };
   } catch (err) {
     await server.stop();
+    await serving?.close();
     return (err as Error).message;
   }
+}
+
+/** The security flags with an issued serving certificate's files (its root the default client CA). */
+function servingFlags(security: SecurityFlags, serving: ServingCertificate | undefined): SecurityFlags & { readonly tls?: TlsFiles } {
+  const { tls, ...rest } = security;
+  if (!tls) return rest;
+  if (!('issue' in tls)) return { ...rest, tls };
+  if (!serving) throw new Error('the TLS port needs a serving certificate: give --tls-cert and --tls-key, or a workload CA');
+  const { issue: _names, ...port } = tls;
+  return { ...rest, tls: { ...port, certFile: serving.certFile, keyFile: serving.keyFile, clientCaFile: tls.clientCaFile ?? serving.rootFile } };
 }
 
 /** The security options with the CA's certificate service on the TLS port, judged by the same authenticator. */
@@ -264,7 +285,7 @@ export const command: Command = {
       console.error(`biplane serve: ${started}`);
       return 1;
     }
-    const { server, webhook, unpublish } = started;
+    const { server, webhook, release } = started;
     const model = server.model();
     if (model) {
       console.log(serveSummary({
@@ -280,9 +301,9 @@ export const command: Command = {
     console.log(`biplane-listening ${JSON.stringify({ xds: server.xdsAddresses, xdsTls: server.tlsAddresses, admin: server.adminAddress ?? null, webhook: webhook?.address ?? null, pid: process.pid })}`);
     const name = await signal;
     console.error(`biplane serve: ${name}, shutting down`);
-    unpublish?.();
     await webhook?.close();
     await server.stop();
+    await release();
     return 0;
   },
 };

@@ -6,7 +6,7 @@ import { injectObject } from './workload.ts';
 import type { InjectOptions } from './containers.ts';
 import { InjectError } from './settings.ts';
 
-export { DEFAULT_INJECT, INIT_NAME, injectOptions, PROXY_NAME, WORK_DIR, WORK_VOLUME, initContainer, proxyContainer, proxyEnv, sidecarCommand, workVolume } from './containers.ts';
+export { DEFAULT_INJECT, INIT_NAME, injectOptions, PROXY_NAME, WORK_DIR, WORK_VOLUME, initContainer, proxyContainer, proxyEnv, sidecarCommand, sidecarVolumes, SIDECAR_VOLUMES, ROOT_DIR, ROOT_VOLUME, TOKEN_VOLUME } from './containers.ts';
 export type { InjectOptions } from './containers.ts';
 export { ANNOTATION_FLAGS, INJECT_KEY, InjectError, podSettings } from './settings.ts';
 export type { Interception, PodSettings } from './settings.ts';

@@ -1,7 +1,7 @@
 // Injection of one Kubernetes object: finds its pod template (Pod, Deployment, StatefulSet, DaemonSet, ReplicaSet,
 // Job, CronJob), reads the template's settings and returns a copy with biplane's containers — the same copy however
 // often it runs, since earlier biplane containers are taken out first.
-import { INIT_NAME, PROXY_NAME, WORK_VOLUME, initContainer, proxyContainer, workVolume, type InjectOptions } from './containers.ts';
+import { INIT_NAME, PROXY_NAME, SIDECAR_VOLUMES, initContainer, proxyContainer, sidecarVolumes, type InjectOptions } from './containers.ts';
 import { podSettings } from './settings.ts';
 
 /** Marks an injected pod template; its value names the containers injection added. */
@@ -61,7 +61,7 @@ function injectTemplate(template: Json, options: InjectOptions): { template: Jso
   if (annotations[DEFAULT_CONTAINER] === undefined && typeof first === 'string') annotations[DEFAULT_CONTAINER] = first;
   const labels = { ...stringMap(metadata['labels']) };
   labels[TLS_MODE_LABEL] ??= 'istio';
-  const volumes = [...withoutOurs(spec['volumes'], [WORK_VOLUME]), workVolume()];
+  const volumes = [...withoutOurs(spec['volumes'], SIDECAR_VOLUMES), ...sidecarVolumes()];
   return {
     template: {
       ...template,

@@ -9,6 +9,7 @@ import { ROUTER_FILTER } from './filters.ts';
 import { envoyAddress, localhostOf, wildcardAddresses } from './proxy-addresses.ts';
 import { ADMIN_PORT, READINESS_PORT, STATS_PORT } from './proxy-ports.ts';
 import { SDS_CLUSTER } from './mtls.ts';
+import { xdsTransportSocket, type XdsTls } from './xds-tls.ts';
 
 /** Where the sidecar finds biplane's ADS server: a host (IP literal or DNS name) and port, or a Unix socket path. */
 export type XdsAddress = { readonly host: string; readonly port: number } | { readonly pipe: string };
@@ -29,19 +30,17 @@ const HTTP2_OPTIONS = {
 };
 
 /** The bootstrap cluster that reaches the xDS server: STATIC for an IP literal or a Unix socket, else STRICT_DNS. */
-function xdsCluster(proxy: Proxy, xds: XdsAddress): object {
+function xdsCluster(proxy: Proxy, xds: XdsAddress, tls: XdsTls | undefined): object {
   const endpoint = (address: object): object => loadAssignment(XDS_CLUSTER, address);
-  const http2 = HTTP2_OPTIONS;
-  if ('pipe' in xds) {
-    return { name: XDS_CLUSTER, type: 'STATIC', load_assignment: endpoint({ pipe: { path: xds.pipe } }), typed_extension_protocol_options: http2 };
-  }
+  const rest = { typed_extension_protocol_options: HTTP2_OPTIONS, ...(tls ? { transport_socket: xdsTransportSocket(tls) } : {}) };
+  if ('pipe' in xds) return { name: XDS_CLUSTER, type: 'STATIC', load_assignment: endpoint({ pipe: { path: xds.pipe } }), ...rest };
   const literal = parseAddress(xds.host);
   return {
     name: XDS_CLUSTER,
     type: literal ? 'STATIC' : 'STRICT_DNS',
     ...(literal ? {} : { dns_lookup_family: dnsLookupFamily(proxy.mode) }),
     load_assignment: endpoint(envoyAddress(literal?.ip ?? xds.host, xds.port)),
-    typed_extension_protocol_options: http2,
+    ...rest,
   };
 }
 
@@ -79,6 +78,11 @@ export interface BootstrapOptions {
    * control plane gives this sidecar mesh mTLS. Without it the sidecar has no certificates and speaks plaintext.
    */
   readonly sdsSocket?: string;
+  /**
+   * xDS over TLS (biplane's 15012): the server checked by this root file and name, the pod's SDS certificate as the
+   * client certificate. Needs `sdsSocket`.
+   */
+  readonly xdsTls?: XdsTls;
 }
 
 /** Where Istio's agent serves SDS (relative to the proxy's working directory); biplane's default too. */
@@ -101,6 +105,7 @@ function sdsCluster(path: string): object {
  * capture listeners.
  */
 export function sidecarBootstrap(proxy: Proxy, xds: XdsAddress, options: BootstrapOptions = {}): Record<string, unknown> {
+  if (options.xdsTls && options.sdsSocket === undefined) throw new Error('xDS over TLS needs the SDS socket: the client certificate comes from it');
   const mode = options.interception ?? (proxy.interception === 'TPROXY' ? 'TPROXY' : undefined);
   const apiType = options.apiType ?? 'GRPC';
   const localhost = localhostOf(proxy.primaryFamily);
@@ -127,7 +132,7 @@ export function sidecarBootstrap(proxy: Proxy, xds: XdsAddress, options: Bootstr
     },
     static_resources: {
       clusters: [
-        xdsCluster(proxy, xds),
+        xdsCluster(proxy, xds, options.xdsTls),
         ...(options.sdsSocket !== undefined ? [sdsCluster(options.sdsSocket)] : []),
         { name: 'prometheus_stats', type: 'STATIC', load_assignment: loadAssignment('prometheus_stats', envoyAddress(localhost, ADMIN_PORT)) },
       ],

@@ -29,7 +29,7 @@ const TLS_SOCKET = 'envoy.transport_sockets.tls';
 const TLS_TYPES = 'type.googleapis.com/envoy.extensions.transport_sockets.tls.v3';
 
 /** An SDS secret fetched from the agent over `sds-grpc`. */
-function sdsSecret(name: string): object {
+export function sdsSecret(name: string): object {
   return {
     name,
     sds_config: {

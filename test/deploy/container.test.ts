@@ -1,13 +1,16 @@
 // The image and the Deployment agree with the CLI: the container's arguments are flags `biplane serve` accepts, its
 // ports are the ones serve binds, and run for real (manifests instead of the cluster, ephemeral ports, a test
-// certificate) they serve /ready, xDS and the injection webhook on both families. The Dockerfile is multi-stage, non-root, and ships only the compiled dist/.
+// certificate) they serve /ready, xDS, TLS xDS (its certificate issued by the CA) and the injection webhook on both families. The Dockerfile is multi-stage, non-root, and ships only the compiled dist/.
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import https from 'node:https';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
+import * as grpc from '@grpc/grpc-js';
 import { readFlags } from '../../src/cli/serve.ts';
+import { spiffeUri } from '../../src/trust/identity.ts';
+import { ALICE, createCertificate, makeCsr } from '../ca/helpers.ts';
 import { ServeProcess } from '../support/serve.ts';
 import { loopbackCert } from '../support/tls-certs.ts';
 import { dockerStages, one } from './manifests.ts';
@@ -30,6 +33,15 @@ test("the container's arguments are valid `biplane serve` flags binding the port
   assert.equal(env.find((e) => e.name === 'POD_NAMESPACE')?.valueFrom?.fieldRef?.fieldPath, 'metadata.namespace', "the CA's Secret lives in the pod's own namespace");
   const ports = new Map<string, number>(container()['ports'].map((p: { name: string; containerPort: number }) => [p.name, p.containerPort]));
   assert.deepEqual(flags.xdsAddresses.map(portOf), [ports.get('grpc-xds')]);
+  const tls = flags.security.tls;
+  assert.ok(tls && 'issue' in tls, 'the TLS port with a certificate serve issues from its CA');
+  assert.deepEqual(tls.addresses.map(portOf), [ports.get('grpc-xds-tls')]);
+  assert.ok(tls.issue.dns.includes('biplane.biplane-system.svc'), 'the name injected sidecars dial (DEFAULT_INJECT.caAddress)');
+  // The issued certificate's files go under the temp folder, which must be writable beside a read-only root.
+  assert.equal(container()['securityContext']['readOnlyRootFilesystem'], true);
+  const tmp = (container()['volumeMounts'] as { name: string; mountPath: string }[]).find((m) => m.mountPath === '/tmp'); // Node's tmpdir() in the image (no TMPDIR)
+  const volumes = one('Deployment')['spec']['template']['spec']['volumes'] as { name: string; emptyDir?: object }[];
+  assert.ok(tmp && volumes.find((v) => v.name === tmp.name)?.emptyDir, 'an emptyDir at /tmp');
   assert.equal(flags.adminAddress && portOf(flags.adminAddress), ports.get('http-admin'));
   assert.equal(container()['command'], undefined, "the image's ENTRYPOINT runs biplane; the Deployment only passes args");
 });
@@ -69,6 +81,14 @@ test("run with the Deployment's args (demo manifests, ephemeral ports, a test ce
       });
       socket.on('error', reject);
     });
+  }
+  // The TLS port: its certificate issued by the CA (root in the CA folder, the Secret's stand-in), on both families;
+  // with manifests no token can be reviewed, so a call gets as far as UNAUTHENTICATED after the TLS handshake.
+  assert.equal(listening.xdsTls.length, 1, serve.stderr);
+  const root = readFileSync(path.join(dir, 'ca', 'root-cert.pem'), 'utf8');
+  for (const host of ['127.0.0.1', '[::1]']) {
+    const r = await createCertificate(`${host}:${portOf(listening.xdsTls[0]!)}`, root, 'a-token', { csr: await makeCsr([spiffeUri(ALICE)]), validitySeconds: 0 });
+    assert.ok('code' in r && r.code === grpc.status.UNAUTHENTICATED, `TLS xDS over ${host}: ${JSON.stringify(r)}`);
   }
   const webhook = portOf(listening.webhook ?? '');
   for (const host of ['127.0.0.1', '::1']) {

@@ -65,14 +65,14 @@ test('two replicas with a /ready readiness probe, resources, non-root, and a bud
   assert.ok(pdb['minAvailable'] >= 1 && pdb['minAvailable'] < spec['replicas'], 'the budget lets one replica go at a time');
 });
 
-test("biplane's Service is PreferDualStack: xDS 15010 and admin 15014 as themselves, the webhook's 15017 as 443", () => {
+test("biplane's Service is PreferDualStack: xDS 15010, TLS xDS 15012 and admin 15014 as themselves, the webhook's 15017 as 443", () => {
   const svc = one('Service')['spec'];
   assert.equal(svc['ipFamilyPolicy'], 'PreferDualStack');
   const containerPorts = new Map<string, number>(
     one('Deployment')['spec']['template']['spec']['containers'][0]['ports'].map((p: { name: string; containerPort: number }) => [p.name, p.containerPort]),
   );
   const ports = svc['ports'] as { name: string; port: number; targetPort: string }[];
-  assert.deepEqual(ports.map((p) => [p.name, p.port]).sort(), [['grpc-xds', 15010], ['http-admin', 15014], ['https-webhook', 443]]);
-  const expected: Record<string, number> = { 'grpc-xds': 15010, 'http-admin': 15014, 'https-webhook': 15017 };
+  assert.deepEqual(ports.map((p) => [p.name, p.port]).sort(), [['grpc-xds', 15010], ['grpc-xds-tls', 15012], ['http-admin', 15014], ['https-webhook', 443]]);
+  const expected: Record<string, number> = { 'grpc-xds': 15010, 'grpc-xds-tls': 15012, 'http-admin': 15014, 'https-webhook': 15017 };
   for (const p of ports) assert.equal(containerPorts.get(p.targetPort), expected[p.name], `${p.name} targets container port ${expected[p.name]}`);
 });

@@ -1,39 +1,33 @@
-// A real Envoy fetches its configuration from the TLS port: its bootstrap's xDS cluster presents a workload
-// certificate (demo/default, the pod's own identity) and trusts the test CA, and Envoy accepts everything it gets;
+// A real Envoy fetches its configuration from the TLS port, bootstrapped by `biplane bootstrap --xds-tls`: its xDS
+// cluster presents the workload certificate the agent's SDS server gives it (demo/default, the pod's own identity) and
+// verifies biplane by the root file and the name localhost, and Envoy accepts everything it gets;
 // an Envoy presenting another namespace's certificate for the same node is refused and never gets a cluster.
 import assert from 'node:assert/strict';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
+import { SdsServer } from '../../src/agent/sds.ts';
 import { requireOrSkip } from '../support/requirements.ts';
 import { startEnvoy, waitFor } from '../support/envoy.ts';
-import { TestCa, type Issued } from '../support/pki.ts';
+import { SettableCertificateSource, TestCa, type Issued } from '../support/pki.ts';
 import { ServeProcess } from '../support/serve.ts';
 import { bootstrapFor, envoyHealth, waitConverged } from './sidecar.ts';
 
 const skip = requireOrSkip('Envoy over the TLS xDS port', ['envoy', 'unshare']);
 const DEMO = path.join(import.meta.dirname, '../../examples/demo');
 
-type Json = Record<string, any>;
-
-/** The bootstrap of demo/client-dual with its xDS cluster over TLS: `cert` as client certificate, `ca` trusted. */
-async function tlsBootstrap(socket: string, ca: TestCa, cert: Issued): Promise<Json> {
-  const bootstrap = JSON.parse(await bootstrapFor(DEMO, 'demo/client-dual', socket, 'sotw')) as Json;
-  const xds = (bootstrap['static_resources']['clusters'] as Json[]).find((c) => c['name'] === 'xds-grpc');
-  assert.ok(xds, 'the bootstrap has the xds-grpc cluster');
-  xds['transport_socket'] = {
-    name: 'envoy.transport_sockets.tls',
-    typed_config: {
-      '@type': 'type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext',
-      common_tls_context: {
-        alpn_protocols: ['h2'],
-        tls_certificates: [{ certificate_chain: { inline_string: cert.certPem }, private_key: { inline_string: cert.keyPem } }],
-        validation_context: { trusted_ca: { inline_string: ca.certPem } },
-      },
-    },
-  };
-  return bootstrap;
+/**
+ * The bootstrap of demo/client-dual from `biplane bootstrap --xds-tls`: biplane verified by `rootFile` (its certificate
+ * names localhost, the default for a Unix socket), and the client certificate `cert` from a real SDS server (the
+ * agent's) on a socket in `dir`, closed when the test ends.
+ */
+async function tlsBootstrap(t: TestContext, dir: string, name: string, socket: string, rootFile: string, ca: TestCa, cert: Issued): Promise<Record<string, unknown>> {
+  const sds = new SdsServer(new SettableCertificateSource({ certChainPem: cert.certPem, privateKeyPem: cert.keyPem, rootCertPem: ca.certPem, notAfter: new Date(Date.now() + 3600_000) }));
+  t.after(() => sds.close());
+  const sdsSocket = path.join(dir, `${name}-sds.sock`);
+  await sds.listen(sdsSocket);
+  return JSON.parse(await bootstrapFor(DEMO, 'demo/client-dual', socket, 'sotw', ['--sds-socket', sdsSocket, '--xds-tls', '--xds-root', rootFile])) as Record<string, unknown>;
 }
 
 test('Envoy with its pod’s workload certificate loads its configuration from the TLS port; another namespace’s certificate gets none', { skip, timeout: 120_000 }, async (t) => {
@@ -54,12 +48,18 @@ test('Envoy with its pod’s workload certificate loads its configuration from t
   assert.deepEqual(listening.xds, []);
   assert.deepEqual(listening.xdsTls, [`unix:${socket}`]);
 
-  const own = await startEnvoy(t, { bootstrap: await tlsBootstrap(socket, ca, await ca.workload('demo', 'default')), isolated: true, name: 'envoy-own', logLevel: 'warning' });
+  const rootFile = path.join(dir, 'ca.crt');
+  const own = await startEnvoy(t, { bootstrap: await tlsBootstrap(t, dir, 'own', socket, rootFile, ca, await ca.workload('demo', 'default')), isolated: true, name: 'envoy-own', logLevel: 'warning' });
   const health = await waitConverged(own);
   assert.deepEqual(health.rejected, {});
   assert.ok(health.cdsSuccess > 0 && health.ldsSuccess > 0);
 
-  const stranger = await startEnvoy(t, { bootstrap: await tlsBootstrap(socket, ca, await ca.workload('shop', 'default')), isolated: true, name: 'envoy-stranger', logLevel: 'warning' });
+  const stranger = await startEnvoy(t, {
+    bootstrap: await tlsBootstrap(t, dir, 'stranger', socket, rootFile, ca, await ca.workload('shop', 'default')),
+    isolated: true,
+    name: 'envoy-stranger',
+    logLevel: 'warning',
+  });
   await waitFor(() => /refused: spiffe:\/\/cluster\.local\/ns\/shop\/sa\/default may not stream node/.test(serve.stderr), 30_000, 'biplane to refuse the stranger');
   const refused = await envoyHealth(stranger);
   assert.equal(refused.cdsSuccess, 0);

@@ -5,7 +5,10 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { parse, parseAllDocuments } from 'yaml';
-import { DEFAULT_INJECT, INIT_NAME, PROXY_NAME, TLS_MODE_LABEL, WORK_VOLUME, WORKLOAD_KINDS, injectManifests } from '../../src/inject/index.ts';
+import { DEFAULT_INJECT, INIT_NAME, PROXY_NAME, ROOT_VOLUME, TLS_MODE_LABEL, TOKEN_VOLUME, WORK_VOLUME, WORKLOAD_KINDS, injectManifests } from '../../src/inject/index.ts';
+import { DEFAULT_TOKEN_FILE } from '../../src/agent/certificates.ts';
+import { checkFlags, OPTIONS } from '../../src/cli/agent.ts';
+import { parseArgs } from 'node:util';
 
 const ROOT = new URL('../../testdata/inject/', import.meta.url).pathname;
 const BIN = new URL('../../bin/biplane.js', import.meta.url).pathname;
@@ -106,14 +109,35 @@ test('the proxy runs as uid 1337 without capabilities, except under TPROXY: uid 
   assert.equal(init[init.indexOf('--proxy-gid') + 1], '1337', 'capture exempts the group the TPROXY proxy runs in');
 });
 
-test("injected pods carry Istio's tlsMode label (a value of their own is kept) and one work volume however often injected", () => {
+test("injected pods carry Istio's tlsMode label (a value of their own is kept) and one set of sidecar volumes however often injected", () => {
   const pod = (labels: Record<string, string>): string =>
     JSON.stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', labels }, spec: { containers: [{ name: 'app', image: 'a' }], volumes: [{ name: 'data', emptyDir: {} }] } });
   const once = injectManifests(pod({ app: 'p' }), 'p', DEFAULT_INJECT).yaml ?? '';
   const twice = injectManifests(once, 'p', DEFAULT_INJECT).yaml ?? '';
   const spec = podSpecs(twice).get('Pod/p') ?? {};
-  assert.deepEqual(names(spec['volumes']), ['data', WORK_VOLUME]);
+  assert.deepEqual(names(spec['volumes']), ['data', WORK_VOLUME, TOKEN_VOLUME, ROOT_VOLUME]);
   assert.equal((parse(twice) as Json)['metadata']['labels'][TLS_MODE_LABEL], 'istio');
   const own = parse(injectManifests(pod({ [TLS_MODE_LABEL]: 'disabled' }), 'p', DEFAULT_INJECT).yaml ?? '') as Json;
   assert.equal(own['metadata']['labels'][TLS_MODE_LABEL], 'disabled');
+});
+
+test('the sidecar gets its certificate from biplane’s CA: a projected istio-ca token where the agent reads it, the root from biplane-ca-root-cert, xDS over TLS', () => {
+  const pod = JSON.stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p' }, spec: { containers: [{ name: 'app', image: 'a' }] } });
+  const spec = podSpecs(injectManifests(pod, 'p', DEFAULT_INJECT).yaml ?? '').get('Pod/p') ?? {};
+  const volumes = new Map<string, Json>((spec['volumes'] as Json[]).map((v) => [v['name'], v]));
+  const proxy = (spec['initContainers'] as Json[]).find((c) => c['name'] === PROXY_NAME) ?? {};
+  const mounts = new Map<string, string>((proxy['volumeMounts'] as Json[]).map((m) => [m['name'], m['mountPath']]));
+  const token = volumes.get(TOKEN_VOLUME)?.['projected']['sources'][0]['serviceAccountToken'];
+  assert.equal(token['audience'], 'istio-ca');
+  assert.equal(`${mounts.get(TOKEN_VOLUME)}/${token['path']}`, DEFAULT_TOKEN_FILE, 'the token is where the agent reads it by default');
+  assert.equal(volumes.get(ROOT_VOLUME)?.['configMap']['name'], 'biplane-ca-root-cert');
+  const command = proxy['command'] as string[];
+  assert.deepEqual(command.slice(0, 2), ['biplane', 'agent']);
+  assert.equal(command[command.indexOf('--ca-address') + 1], 'biplane.biplane-system.svc:15012');
+  assert.equal(command[command.indexOf('--ca-root') + 1], `${mounts.get(ROOT_VOLUME)}/root-cert.pem`);
+  const env = Object.fromEntries((proxy['env'] as Json[]).filter((e) => typeof e['value'] === 'string').map((e) => [e['name'], e['value']]));
+  const checked = checkFlags(parseArgs({ args: command.slice(2), options: OPTIONS }).values, env);
+  assert.ok(typeof checked === 'object', `the agent accepts the injected command: ${String(checked)}`);
+  assert.deepEqual(checked.xds, { host: 'biplane.biplane-system.svc', port: 15012 }, 'xDS over the TLS port');
+  assert.ok(command.includes('--xds-tls'));
 });

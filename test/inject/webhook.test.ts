@@ -156,7 +156,7 @@ test("a Pod CREATE gets a JSON Patch that makes the pod exactly what `biplane in
   assert.deepEqual(patched, cliInjected(pod));
   assert.deepEqual(patched['spec']['initContainers'].map((c: Json) => c['name']), [INIT_NAME, PROXY_NAME]);
   assert.equal(patched['metadata']['labels'][TLS_MODE_LABEL], 'istio');
-  assert.deepEqual(patched['spec']['initContainers'][1]['command'], ['biplane', 'agent']);
+  assert.deepEqual(patched['spec']['initContainers'][1]['command'].slice(0, 3), ['biplane', 'agent', '--ca-address']);
   assert.equal(patched['metadata']['generateName'], 'web-7d9f8c-', 'the pod keeps its generateName');
   assert.ok(lines.some((l) => l.includes('shop/web-7d9f8c-*: injected')), lines.join('\n'));
 });
@@ -261,7 +261,7 @@ test("biplane serve --webhook-address serves /inject over TLS on IPv6 with its -
   writeFileSync(path.join(dir, 'tls.crt'), cert.cert);
   writeFileSync(path.join(dir, 'tls.key'), cert.key);
   const flags = ['--webhook-address', '[::1]:0', '--webhook-cert', path.join(dir, 'tls.crt'), '--webhook-key', path.join(dir, 'tls.key')];
-  const options: InjectOptions = { ...DEFAULT_INJECT, image: 'registry.example/biplane-proxy:2', xdsAddress: '[2001:db8::10]:15010', backend: 'nftables' };
+  const options: InjectOptions = { ...DEFAULT_INJECT, image: 'registry.example/biplane-proxy:2', xdsAddress: '[2001:db8::10]:15012', caAddress: '[2001:db8::10]:15012', backend: 'nftables' };
   const injectFlags = ['--inject-image', options.image, '--inject-xds-address', options.xdsAddress, '--inject-backend', options.backend];
   const serve = ServeProcess.start(['--manifests', 'examples/demo', '--xds-address', '127.0.0.1:0', '--admin-address', 'none', '--quiet', ...flags, ...injectFlags]);
   t.after(() => serve.kill());

@@ -19,6 +19,8 @@ export interface PodSpec {
   readonly ips: readonly string[];
   readonly labels: Readonly<Record<string, string>>;
   readonly interception?: 'REDIRECT' | 'TPROXY';
+  /** `spec.serviceAccountName` (unset: Kubernetes' `default`). */
+  readonly serviceAccount?: string;
 }
 
 /** One port of a service: `protocol` picks Istio's port protocol through the port name (`http-`, `tcp-`, ...). */
@@ -91,7 +93,7 @@ function podObject(pod: PodSpec): object {
       labels: { ...pod.labels },
       ...(pod.interception ? { annotations: { [INTERCEPTION_ANNOTATION]: pod.interception } } : {}),
     },
-    spec: { containers: [{ name: 'app', image: 'mesh-app' }] },
+    spec: { ...(pod.serviceAccount ? { serviceAccountName: pod.serviceAccount } : {}), containers: [{ name: 'app', image: 'mesh-app' }] },
     status: {
       phase: 'Running',
       podIP: pod.ips[0],

@@ -16,6 +16,7 @@ import { startEnvoy, waitFor, type RunningEnvoy } from '../support/envoy.ts';
 import { SdsServer } from '../../src/agent/sds.ts';
 import type { CertificateSource } from '../../src/trust/identity.ts';
 import { serve, waitConverged, type Served } from '../envoy/sidecar.ts';
+import { startAgentPod } from './agent-pod.ts';
 import { NAMESPACE, writeCluster, type ClusterSpec, type PodSpec } from './manifests.ts';
 import { createNetwork, type Host, type Network } from './net.ts';
 
@@ -52,6 +53,13 @@ export interface MeshSpec extends Omit<ClusterSpec, 'pods'> {
    * source, and its bootstrap names that socket (`--sds-socket`), so biplane gives it mesh mTLS.
    */
   readonly certificates?: (pod: MeshPodSpec) => Promise<CertificateSource>;
+  /**
+   * Each pod's sidecar is the real `biplane agent` (agent-pod.ts) with these extra flags (where its certificate
+   * comes from), instead of `biplane bootstrap` and an Envoy started by the test.
+   */
+  readonly agent?: (pod: MeshPodSpec) => readonly string[];
+  /** More `biplane serve` flags (a CA, its TLS port); a TLS port on a Unix socket is opened to every user. */
+  readonly serveArgs?: readonly string[];
 }
 
 /** A running sidecar pod. */
@@ -207,12 +215,13 @@ async function serveMesh(t: TestContext, spec: MeshSpec, all: readonly MeshPodSp
   mkdirSync(bootstrap);
   writeCluster(bootstrap, { ...spec, pods: all });
   const socket = path.join(dir, 'xds.sock');
-  const served = await serve(manifests, socket);
+  const served = await serve(manifests, socket, spec.serveArgs ?? []);
   t.after(async () => {
     await served.proc.kill();
     if (!(t as unknown as { passed?: boolean }).passed) console.log(`--- biplane serve stderr ---\n${served.proc.stderr.slice(-4000)}\n---`);
   });
   chmodSync(socket, 0o666);
+  for (const address of served.listening.xdsTls) if (address.startsWith('unix:')) chmodSync(address.slice('unix:'.length), 0o666);
   return { dir, manifests, bootstrap, socket, served };
 }
 
@@ -224,7 +233,11 @@ async function startHosts(t: TestContext, net: Network, spec: MeshSpec, all: rea
       const host = net.host(p.name);
       await capture(host.ns, p);
       await spawnApp(t, host.ns, p.name, p.appPorts, familiesOf(p.ips), true);
-      pods.set(p.name, await sidecar(t, server, host, p, spec.certificates));
+      const agentFlags = spec.agent?.(p);
+      const pod = agentFlags
+        ? { ...host, ...(await startAgentPod(t, { host, pod: `${NAMESPACE}/${p.name}`, manifests: server.bootstrap, xdsSocket: server.socket, dir: server.dir, uid: PROXY_UID, args: agentFlags })) }
+        : await sidecar(t, server, host, p, spec.certificates);
+      pods.set(p.name, pod);
     }),
     ...(spec.outside ?? []).map((o) => spawnApp(t, net.host(o.name).ns, o.name, o.appPorts, familiesOf(o.ips), false)),
   ]);

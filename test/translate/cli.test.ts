@@ -107,6 +107,35 @@ test('bootstrap with --sds-socket adds the sds-grpc cluster on that socket and n
   assert.equal((await captureCli(() => bootstrap.run([...args, '--sds-socket', '']))).code, 2);
 });
 
+test('bootstrap --xds-tls gives the xds-grpc cluster TLS: ALPN h2, the root file, the server name as SNI and SAN, the SDS certificate', async () => {
+  type Tls = { sni?: string; common_tls_context: { alpn_protocols: string[]; tls_certificate_sds_secret_configs: { name: string }[]; validation_context: { trusted_ca: { filename: string }; match_typed_subject_alt_names: unknown[] } } };
+  const tlsOf = async (flags: string[]): Promise<Tls | undefined> => {
+    const r = await captureCli(() => bootstrap.run(['--manifests', 'testdata/translate/mtls.yaml', '--proxy', 'pay/ledger-0', '--sds-socket', '/s.sock', ...flags]));
+    assert.equal(r.code, 0, r.err);
+    const b = JSON.parse(r.out) as { static_resources: { clusters: { name: string; transport_socket?: { typed_config: Tls } }[] } };
+    return b.static_resources.clusters.find((c) => c.name === 'xds-grpc')?.transport_socket?.typed_config;
+  };
+  assert.equal(await tlsOf([]), undefined, 'plaintext without the flag');
+  const byName = await tlsOf(['--xds-address', 'biplane.biplane-system.svc:15012', '--xds-tls', '--xds-root', '/etc/root.pem']);
+  assert.equal(byName?.sni, 'biplane.biplane-system.svc');
+  assert.deepEqual(byName?.common_tls_context.alpn_protocols, ['h2']);
+  assert.deepEqual(byName?.common_tls_context.tls_certificate_sds_secret_configs.map((c) => c.name), ['default']);
+  assert.deepEqual(byName?.common_tls_context.validation_context, {
+    trusted_ca: { filename: '/etc/root.pem' },
+    match_typed_subject_alt_names: [{ san_type: 'DNS', matcher: { exact: 'biplane.biplane-system.svc' } }],
+  });
+  const byIp = await tlsOf(['--xds-address', '[2001:db8::1]:15012', '--xds-tls', '--xds-root', '/etc/root.pem', '--xds-server-name', 'biplane.biplane-system.svc']);
+  assert.equal(byIp?.sni, 'biplane.biplane-system.svc', 'the name given wins over the IP literal');
+  const ipSan = await tlsOf(['--xds-address', '[2001:db8::1]:15012', '--xds-tls', '--xds-root', '/etc/root.pem']);
+  assert.equal(ipSan?.sni, undefined, 'no SNI for an IP address');
+  assert.deepEqual(ipSan?.common_tls_context.validation_context.match_typed_subject_alt_names, [{ san_type: 'IP_ADDRESS', matcher: { exact: '2001:db8::1' } }]);
+  const base = ['--manifests', 'testdata/translate/mtls.yaml', '--proxy', 'pay/ledger-0'];
+  for (const bad of [['--xds-tls', '--xds-root', '/r.pem'], ['--sds-socket', '/s', '--xds-tls'], ['--sds-socket', '/s', '--xds-root', '/r.pem']]) {
+    const r = await captureCli(() => bootstrap.run([...base, ...bad]));
+    assert.equal(r.code, 2, `${bad.join(' ')}: ${r.err}`);
+  }
+});
+
 test('translate --sds gives a sidecar endpoint tlsMode metadata and its cluster the TLS match; without it, neither', async () => {
   const run = async (flags: string[]): Promise<string> => {
     const r = await captureCli(() => translateCmd.run(['--manifests', 'testdata/translate/mtls.yaml', '--proxy', 'pay/ledger-0', ...flags]));
