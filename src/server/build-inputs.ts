@@ -1,7 +1,8 @@
 // What each proxy's last build read, so a push skips the proxies nothing of which changed. A build reads the node
 // (fixed for a proxy key), the model's first pod of the node's namespace/name (parseProxy), the index's services and
 // endpoints (every service is in every proxy's view, name table included) and its own pod through the index
-// (inbound ports), the strategy and size limits, and its subscribed listener names. The model generations keep a
+// (inbound ports), the PeerAuthentications and root namespace (mTLS), the strategy and size limits, and its
+// subscribed listener names. The model generations keep a
 // table's identity while its content is unchanged, so comparing identities is exact: equal inputs, equal build.
 import { nameKey, parseProxy } from '../model/index.ts';
 import type { MeshModel, ModelIndex, Pod, ProxyNode, ProxyResult } from '../model/index.ts';
@@ -22,6 +23,9 @@ interface Read {
   readonly ownPod: Pod | undefined;
   readonly strategy: BuildContext['strategy'];
   readonly limits: BuildContext['limits'];
+  /** Inbound mTLS and auto-mTLS read the PeerAuthentications (kept by identity while unchanged) and the root namespace. */
+  readonly peerAuthentications: MeshModel['peerAuthentications'];
+  readonly rootNamespace: string | undefined;
   readonly names: string;
   readonly published: Snapshot | undefined;
 }
@@ -75,6 +79,7 @@ export class BuildInputs {
     const index = ctx.index;
     return read.services === index.servicesByHostname && read.endpoints === index.endpointsByService &&
       read.ownPod === ownPod(index, parsed) && read.strategy === ctx.strategy && read.limits === ctx.limits &&
+      read.peerAuthentications === ctx.model.peerAuthentications && read.rootNamespace === ctx.rootNamespace &&
       read.published === published && read.names === namesKey(names);
   }
 
@@ -92,6 +97,8 @@ export class BuildInputs {
       ownPod: ownPod(index, parsed),
       strategy: ctx.strategy,
       limits: ctx.limits,
+      peerAuthentications: ctx.model.peerAuthentications,
+      rootNamespace: ctx.rootNamespace,
       names: namesKey(names),
       published,
     });

@@ -123,8 +123,8 @@ export function buildProxy(
   const view = proxy.type === 'proxyless' ? JSON.stringify({ ...proxy, id: '' }) : '';
   // Only names the full proxyless set lacks (a server on its own port) are built on demand and make the build differ.
   const extras = proxy.type === 'proxyless' ? onDemandNames(proxylessView(ctx, view, proxy), listenerNames) : [];
-  // Sidecars that read the same (view, namespace, interception, inbound ports) share one build, whatever their IPs.
-  const reads = proxy.type === 'proxyless' ? view : `${proxy.type}\n${sidecarReadKey(ctx.translations, ctx.index, proxy, ctx.strategy)}`;
+  // Sidecars that read the same (view, namespace, interception, inbound ports, inbound mTLS) share one build, whatever their IPs.
+  const reads = proxy.type === 'proxyless' ? view : `${proxy.type}\n${sidecarReadKey(ctx.translations, ctx.index, proxy, ctx.strategy, ctx.rootNamespace)}`;
   const key = extras.length === 0 ? reads : JSON.stringify([reads, extras]);
   let translated = ctx.memo.get(key);
   if (!translated) {

@@ -11,7 +11,7 @@ import type { Cluster, ClusterLoadAssignment, Listener, RouteConfiguration } fro
 import { placeTcpListeners, wildcardPortListeners } from './listeners-outbound.ts';
 import { byName, virtualInboundListener, virtualOutboundListener } from './listeners-virtual.ts';
 import { compare, inboundPorts, proxyInboundMtls } from './plan.ts';
-import type { InboundMtls } from '../model/peer-auth.ts';
+import { DEFAULT_ROOT_NAMESPACE, type InboundMtls } from '../model/peer-auth.ts';
 import { portFamilies, placeVirtualHosts } from './routes.ts';
 import { proxyView, type Fragment, type Generation, type ProxyView, type ServiceState, type TranslationCache } from './cache.ts';
 import type { EnvoyResources, ForwardingStrategy } from './types.ts';
@@ -40,15 +40,10 @@ export function translateCached(
   rootNamespace: string,
 ): EnvoyResources {
   const generation = cache.generation(index, rootNamespace);
-  const view = proxyView(proxy, strategy);
+  const { view, ports, mtls, inboundKey } = sidecarReads(generation, proxy, strategy, rootNamespace);
   const outbound = once(generation, `outbound\n${view.key}`, () => assembleOutbound(cache, generation, view));
   const routes = once(generation, `routes\n${view.key}\n${proxy.namespace}`, () => assembleRoutes(cache, generation, view, outbound, proxy.namespace));
-  const ports = inboundPorts(generation.view, proxy, generation.selecting);
-  const mtls = proxyInboundMtls(generation.view, proxy, rootNamespace);
-  const mtlsKey = `${mtls.mode}${mtls.ports.map((p) => ` ${p.port}:${p.mode}`).join('')}`;
-  const own = once(generation, `inbound\n${view.key}\n${proxy.interception}\n${ports.join(',')}\n${mtlsKey}`, () =>
-    inbound({ ...view, interception: proxy.interception }, ports, mtls),
-  );
+  const own = once(generation, `inbound\n${inboundKey}`, () => inbound({ ...view, interception: proxy.interception }, ports, mtls));
   return {
     listeners: mergeByName(outbound.listeners, own.listeners, (l) => l.name),
     clusters: mergeByName(outbound.clusters, own.clusters, (c) => c.name),
@@ -57,15 +52,29 @@ export function translateCached(
   };
 }
 
+/** What a sidecar's translation reads beyond the index: its view, inbound ports and inbound mTLS, and their key. */
+function sidecarReads(generation: Generation, proxy: Proxy, strategy: ForwardingStrategy, rootNamespace: string) {
+  const view = proxyView(proxy, strategy);
+  const ports = inboundPorts(generation.view, proxy, generation.selecting);
+  const mtls = proxyInboundMtls(generation.view, proxy, rootNamespace);
+  const mtlsKey = `${mtls.mode}${mtls.ports.map((p) => ` ${p.port}:${p.mode}`).join('')}`;
+  return { view, ports, mtls, inboundKey: `${view.key}\n${proxy.interception}\n${ports.join(',')}\n${mtlsKey}` };
+}
+
 /**
  * Everything `translate` reads of a sidecar, as one key: two sidecars with equal keys get equal resources from one
- * index (their view, namespace for routes, interception mode and inbound ports; never their id, IPs or metadata).
+ * index (their view, namespace for routes, interception mode, inbound ports and inbound mTLS; never their id, IPs or
+ * metadata). The same pieces `translateCached` keys its assemblies by, so the two cannot drift apart.
  */
-export function sidecarReadKey(cache: TranslationCache, index: ModelIndex, proxy: Proxy, strategy: ForwardingStrategy): string {
-  const generation = cache.generation(index);
-  const ports = inboundPorts(generation.view, proxy, generation.selecting);
-  const { mode, primaryFamily, dnsCapture, dnsAutoAllocate, namespace, interception } = proxy;
-  return JSON.stringify([mode, primaryFamily, dnsCapture, dnsAutoAllocate, strategy, namespace, interception, ports]);
+export function sidecarReadKey(
+  cache: TranslationCache,
+  index: ModelIndex,
+  proxy: Proxy,
+  strategy: ForwardingStrategy,
+  rootNamespace: string = DEFAULT_ROOT_NAMESPACE,
+): string {
+  const generation = cache.generation(index, rootNamespace);
+  return JSON.stringify([proxy.namespace, sidecarReads(generation, proxy, strategy, rootNamespace).inboundKey]);
 }
 
 /** The value under `key` in the generation's assemblies, built on first use. */

@@ -11,6 +11,7 @@ import { ModelGenerations } from '../../src/server/generations.ts';
 import { buildContext, buildProxy } from '../../src/server/proxy-build.ts';
 import { SharedResources } from '../../src/server/shared-resources.ts';
 import type { Snapshot } from '../../src/xds/index.ts';
+import { source } from '../model/fixtures.ts';
 import { randomWalk } from '../model/random-cluster.ts';
 
 /** What a proxy is served now: per type URL, its version and each resource's bytes (hex); or that it was refused. */
@@ -92,12 +93,29 @@ function historyNodes(history: readonly (readonly SourceObject[])[]): ProxyNode[
       if (byId.has(node.id)) continue;
       byId.set(node.id, node);
       if (type === 'sidecar') byId.set(`${node.id}-dns`, { id: `${node.id}-dns`, metadata: { ...node.metadata, DNS_CAPTURE: 'true', DNS_AUTO_ALLOCATE: 'true' } });
+      if (type === 'sidecar') byId.set(`${node.id}-sds`, { id: `${node.id}-sds`, metadata: { ...node.metadata, SDS: 'true' } });
     }
   }
   const podless = [['10.244.9.1'], ['fd00:10:244:9::1'], ['10.244.9.2', 'fd00:10:244:9::2'], ['fd00:10:244:9::3', '10.244.9.3']].flatMap((ips, i) =>
     ['shop', 'web'].map((ns) => ({ id: `sidecar~${ips[0]}~loose-${i}.${ns}~${ns}.svc.cluster.local`, metadata: { NAMESPACE: ns, INSTANCE_IPS: ips.join(',') } })),
   );
   return [...byId.values(), ...podless];
+}
+
+/** A PeerAuthentication (mesh-wide in istio-system, else namespace-wide, or for one app's pods). */
+function peerAuth(namespace: string, name: string, mode: string, app?: string): SourceObject {
+  const selector = app ? { selector: { matchLabels: { app } } } : {};
+  return source({ apiVersion: 'security.istio.io/v1', kind: 'PeerAuthentication', metadata: { namespace, name }, spec: { ...selector, mtls: { mode } } });
+}
+
+/** The policies of step `step`: they appear, change mode, narrow to a workload and go, so mTLS inputs churn too. */
+function policiesAt(step: number): SourceObject[] {
+  const modes = ['STRICT', 'PERMISSIVE', 'DISABLE'];
+  const out: SourceObject[] = [];
+  if (step % 4 !== 3) out.push(peerAuth('istio-system', 'default', modes[step % 3]!));
+  if (step % 5 >= 2) out.push(peerAuth('shop', 'ns', modes[(step + 1) % 3]!));
+  if (step % 3 === 1) out.push(peerAuth('web', 'one-app', 'STRICT', 'web'));
+  return out;
 }
 
 let totalSkipped = 0;
@@ -124,6 +142,19 @@ for (const seed of [1, 2, 3, 4, 5, 6]) {
     totalBuilt += skipping.built;
   });
 }
+
+test('skipping untouched proxies serves the bytes of rebuilding everyone while PeerAuthentications change (mTLS inputs)', () => {
+  const history = [...randomWalk(7, 24)].map((objects, step) => [...objects, ...policiesAt(step)]);
+  const nodes = historyNodes(history);
+  const skipping = new Skipping();
+  const everyone = new Everyone();
+  history.forEach((objects, step) => {
+    skipping.apply(objects, nodes);
+    everyone.apply(objects, nodes);
+    for (const node of nodes) assert.deepEqual(skipping.served.of(node), everyone.served.of(node), `step ${step}: ${node.id}`);
+  });
+  assert.ok(nodes.some((n) => n.metadata?.['SDS'] === 'true'), 'sidecars with certificates were among the proxies');
+});
 
 test('the random histories exercised both paths: some proxies were skipped and some rebuilt', () => {
   assert.ok(totalSkipped > 0, `skipped ${totalSkipped}`);
