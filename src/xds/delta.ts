@@ -3,7 +3,7 @@ import { decodeDeltaRequest, encodeDeltaResponse } from './codec.ts';
 import type { DeltaRequest } from './codec.ts';
 import { ABSENT, HeldVersions, shapeOf } from './held.ts';
 import type { Resource } from './resource.ts';
-import { cached } from './shared-response.ts';
+import { cached, internNames } from './shared-response.ts';
 import type { SharedResponse } from './shared-response.ts';
 import type { Snapshot, SnapshotType } from './snapshot.ts';
 import { StreamBase, newTypeState, wildcardByDefault } from './stream.ts';
@@ -109,7 +109,7 @@ function differences(type: SnapshotType, wildcard: boolean, names: ReadonlySet<s
   return { changed, removed: removed.sort() };
 }
 
-/** Applies subscribe/unsubscribe ('*' toggles wildcard); true when anything changed. Replaces `names`, never edits it. */
+/** Applies subscribe/unsubscribe ('*' toggles wildcard); true when anything changed. Replaces `names` (interned), never edits it. */
 function applySubscription(state: DeltaTypeState, req: DeltaRequest): boolean {
   let changed = false;
   let names: Set<string> | undefined;
@@ -135,7 +135,9 @@ function applySubscription(state: DeltaTypeState, req: DeltaRequest): boolean {
     }
     if (!state.wildcard || state.client.get(name) === ABSENT) state.client.delete(name);
   }
-  if (names !== undefined) state.names = names;
+  // Interned: streams with equal subscriptions share one set, so they share cached responses too (a per-stream set as
+  // the cache key kept one encoded response per stream alive as long as the stream).
+  if (names !== undefined) state.names = internNames(names);
   if (!state.wildcard && changed) state.client.retain(state.names);
   return changed;
 }

@@ -113,6 +113,29 @@ test('delta streams holding the same state share one encoded response; a diverge
   for (const s of streams) s.close();
 });
 
+test('delta streams that name the same resources keep one shared name set and share one encoded response', () => {
+  const cache = new SnapshotCache();
+  cache.setSnapshot('d', world(4));
+  const sent: Buffer[][] = [[], [], []];
+  const nonces: string[][] = [[], [], []];
+  const streams = sent.map((out, i) => new DeltaStream(io(i + 1, cache, out, nonces[i])));
+  const eds = TypeUrl.ClusterLoadAssignment;
+  const subscribe = (s: DeltaStream | undefined, names: string[], extra: object = {}): void =>
+    s?.receive(Buffer.from(encodeMessage(DELTA, { node: { id: 'd' }, type_url: eds, resource_names_subscribe: names, ...extra })));
+  subscribe(streams[0], ['c2', 'c0', 'c1']);
+  subscribe(streams[1], ['c0', 'c1', 'c2']);
+  // The third names them over two requests (as Envoy adds names), ACKing the first response with the second.
+  subscribe(streams[2], ['c1']);
+  subscribe(streams[2], ['c2', 'c0'], { response_nonce: nonces[2]?.[0] });
+  const names = streams.map((s) => s['types'].get(eds)?.names);
+  assert.deepEqual([...(names[0] ?? [])].sort(), ['c0', 'c1', 'c2']);
+  assert.equal(names[1], names[0], 'the same set object, not a per-stream copy');
+  assert.equal(names[2], names[0], 'built over two requests, still the same set object');
+  assert.equal(sent[1]?.[0], sent[0]?.[0], 'equal named subscriptions share one encoded Buffer');
+  for (const s of streams) assert.equal(s['types'].get(eds)?.client.differences, 0, 'the client holds the shared base, no per-name copies');
+  for (const s of streams) s.close();
+});
+
 test('held versions follow the base type, keep only differences, and narrow a wildcard by materializing', () => {
   const snap = world(3);
   const eds = snap.types.get(TypeUrl.ClusterLoadAssignment);
