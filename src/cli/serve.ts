@@ -16,7 +16,7 @@ import type { ForwardingStrategy } from '../translate/index.ts';
 import { CA_OPTIONS, CA_USAGE, readCaFlags } from './serve-ca.ts';
 import { SECURITY_OPTIONS, SECURITY_USAGE, readSecurityFlags, securityOptions } from './serve-security.ts';
 import type { SecurityFlags } from './serve-security.ts';
-import { formatProblem } from './translate.ts';
+import { formatProblem } from '../pipeline/index.ts';
 import type { Command } from './main.ts';
 
 const USAGE = `usage: biplane serve [--manifests DIR | --kubeconfig FILE | --in-cluster] [flags]
