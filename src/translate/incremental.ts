@@ -59,13 +59,14 @@ export function translateCached(
 
 /**
  * Everything `translate` reads of a sidecar, as one key: two sidecars with equal keys get equal resources from one
- * index (their view, namespace for routes, interception mode and inbound ports; never their id, IPs or metadata).
+ * index (their view, whether certificates come over SDS, namespace for routes, interception mode and inbound ports;
+ * never their id, IPs or other metadata).
  */
 export function sidecarReadKey(cache: TranslationCache, index: ModelIndex, proxy: Proxy, strategy: ForwardingStrategy): string {
   const generation = cache.generation(index);
   const ports = inboundPorts(generation.view, proxy, generation.selecting);
   const { mode, primaryFamily, dnsCapture, dnsAutoAllocate, namespace, interception } = proxy;
-  return JSON.stringify([mode, primaryFamily, dnsCapture, dnsAutoAllocate, strategy, namespace, interception, ports]);
+  return JSON.stringify([mode, primaryFamily, dnsCapture, dnsAutoAllocate, proxy.sds === true, strategy, namespace, interception, ports]);
 }
 
 /** The value under `key` in the generation's assemblies, built on first use. */
