@@ -1,7 +1,7 @@
 // What each proxy's last build read, so a push skips the proxies nothing of which changed. A build reads the node
 // (fixed for a proxy key), the model's first pod of the node's namespace/name (parseProxy), the index's services and
 // endpoints (every service is in every proxy's view, name table included) and its own pod through the index
-// (inbound ports), the strategy and size limits, and its subscribed listener names. The model generations keep a
+// (inbound ports), the PeerAuthentications (inbound mTLS, auto-mTLS to endpoints), the strategy and size limits, and its subscribed listener names. The model generations keep a
 // table's identity while its content is unchanged, so comparing identities is exact: equal inputs, equal build.
 import { nameKey, parseProxy } from '../model/index.ts';
 import type { MeshModel, ModelIndex, Pod, ProxyNode, ProxyResult } from '../model/index.ts';
@@ -20,6 +20,7 @@ interface Read {
   readonly services: ModelIndex['servicesByHostname'];
   readonly endpoints: ModelIndex['endpointsByService'];
   readonly ownPod: Pod | undefined;
+  readonly policies: MeshModel['peerAuthentications'];
   readonly strategy: BuildContext['strategy'];
   readonly limits: BuildContext['limits'];
   readonly names: string;
@@ -74,7 +75,7 @@ export class BuildInputs {
     if (!read || !parsed) return false;
     const index = ctx.index;
     return read.services === index.servicesByHostname && read.endpoints === index.endpointsByService &&
-      read.ownPod === ownPod(index, parsed) && read.strategy === ctx.strategy && read.limits === ctx.limits &&
+      read.ownPod === ownPod(index, parsed) && read.policies === ctx.model.peerAuthentications && read.strategy === ctx.strategy && read.limits === ctx.limits &&
       read.published === published && read.names === namesKey(names);
   }
 
@@ -90,6 +91,7 @@ export class BuildInputs {
       services: index.servicesByHostname,
       endpoints: index.endpointsByService,
       ownPod: ownPod(index, parsed),
+      policies: ctx.model.peerAuthentications,
       strategy: ctx.strategy,
       limits: ctx.limits,
       names: namesKey(names),
