@@ -154,6 +154,7 @@ function translateOne(ctx: BuildContext, proxy: Proxy, view: string, extras: rea
       ...(ctx.rootNamespace !== undefined ? { rootNamespace: ctx.rootNamespace } : {}),
       ...(without.size === 0 ? { cache: ctx.translations } : {}),
       proxyless: (at, p) => (without.size === 0 ? proxylessResources(ctx, proxylessView(ctx, view, p), p, extras) : proxylessWithout(at, p, extras)),
+      // Encoding comes first, so the validator skips its own encoder round trip (roundTrip: false in validatorOf).
       check: (plain, client) => {
         outcome = encodedAndSized(ctx, plain, client);
         return outcome.kind === 'fits' ? validatorOf(ctx, client).validate(plain).map((p) => validationProblem(p, typeLabel)) : outcome.problems ?? [];
