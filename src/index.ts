@@ -5,3 +5,4 @@ export * from './translate/index.ts';
 export * from './translate/validate/index.ts';
 export { loadManifests, parseManifests } from './sources/files/index.ts';
 export type { ManifestLoad, ParsedDocument, ParsedFile } from './sources/files/index.ts';
+export * from './pipeline/index.ts';

@@ -11,7 +11,7 @@ import type { AnalyzeInput, AnalyzeOptions, AnalyzeResult, Finding, FindingCode 
 export type * from './types.ts';
 export { compareFindings, failsAt, formatFinding, formatJson, formatSummary, formatText, sortFindings } from './format.ts';
 export { locateFields } from './lines.ts';
-export { INJECT_ANNOTATION, TEMPLATES_ANNOTATION, podProxyNode, podProxyType } from './proxies.ts';
+export { INJECT_ANNOTATION, TEMPLATES_ANNOTATION, podProxyNode, podProxyType } from '../model/index.ts';
 
 /** A model or source problem as a finding with the given code. */
 export function findingOf(problem: Problem, code: FindingCode): Finding {

@@ -1,46 +1,11 @@
 // Step 3 of the analyzer: every pod's proxy built as the server would build it (same node shape, same parseProxy),
 // translated for its kind (Envoy sidecar or proxyless gRPC) and run through the resource validator.
-import { parseProxy } from '../model/index.ts';
-import type { MeshModel, ModelIndex, Pod, Problem, Proxy, ProxyNode } from '../model/index.ts';
-import { translate } from '../translate/index.ts';
+import { parseProxy, podProxyNode, podProxyType } from '../model/index.ts';
+import type { MeshModel, ModelIndex, Pod, Problem, Proxy } from '../model/index.ts';
+import { buildProxyConfig, clientOf, validationProblem } from '../pipeline/index.ts';
 import type { ForwardingStrategy } from '../translate/index.ts';
-import { translateProxyless } from '../translate/proxyless/index.ts';
-import { validateResources } from '../translate/validate/index.ts';
-import type { ValidationProblem } from '../translate/validate/index.ts';
+import type { ValidationClient, ValidationProblem } from '../translate/validate/index.ts';
 import type { Finding } from './types.ts';
-
-/** Istio's annotation naming the injection templates; `grpc-agent` (or any `grpc*` template) means proxyless gRPC. */
-export const TEMPLATES_ANNOTATION = 'inject.istio.io/templates';
-
-/** Istio's annotation that turns sidecar injection off for one pod. */
-export const INJECT_ANNOTATION = 'sidecar.istio.io/inject';
-
-/** How a pod talks to the control plane: through an Envoy sidecar, as a proxyless gRPC app, or not at all. */
-export function podProxyType(pod: Pod): Proxy['type'] | undefined {
-  const templates = (pod.annotations[TEMPLATES_ANNOTATION] ?? '').split(',').map((t) => t.trim());
-  if (templates.some((t) => t.startsWith('grpc'))) return 'proxyless';
-  return pod.annotations[INJECT_ANNOTATION] === 'false' ? undefined : 'sidecar';
-}
-
-/** Istio's annotation choosing how a pod's traffic is captured (`REDIRECT` or `TPROXY`); the injector passes it on. */
-export const INTERCEPTION_ANNOTATION = 'sidecar.istio.io/interceptionMode';
-
-/**
- * The xDS node a pod's proxy sends: an Istio-style id and INSTANCE_IPS from `podIPs` (GENERATOR grpc when proxyless),
- * and INTERCEPTION_MODE when the pod's annotation names one, as Istio's injector sets it.
- */
-export function podProxyNode(pod: Pod, type: Proxy['type']): ProxyNode {
-  const first = pod.ips[0]?.ip ?? '';
-  const interception = pod.annotations[INTERCEPTION_ANNOTATION];
-  const metadata: Record<string, unknown> = {
-    NAMESPACE: pod.namespace,
-    NAME: pod.name,
-    INSTANCE_IPS: pod.ips.map((a) => a.ip).join(','),
-    ...(type === 'proxyless' ? { GENERATOR: 'grpc' } : {}),
-    ...(type === 'sidecar' && interception ? { INTERCEPTION_MODE: interception } : {}),
-  };
-  return { id: `${type}~${first}~${pod.name}.${pod.namespace}~${pod.namespace}.svc.cluster.local`, metadata };
-}
 
 /** The proxies that were checked and what was found checking them. */
 export interface ProxyCheck {
@@ -94,15 +59,14 @@ export function checkProxies(
   return { proxies, findings };
 }
 
-/** Translates one proxy and validates the result as its client would; a translator crash is a finding too. */
+/**
+ * Builds one proxy's configuration and validates it as its client would: with no configuration the problems say why
+ * translation failed (code proxy), otherwise they are the validator's (code xds).
+ */
 function checkOne(index: ModelIndex, proxy: Proxy, strategy: ForwardingStrategy): Omit<Finding, 'file' | 'line' | 'object'>[] {
-  const client = proxy.type === 'proxyless' ? 'grpc' : 'envoy';
-  try {
-    const resources = proxy.type === 'proxyless' ? translateProxyless(index, proxy) : translate(index, proxy, { strategy });
-    return validateResources(resources, { client }).map((p) => xdsFinding(p, client));
-  } catch (err) {
-    return [{ severity: 'error', code: 'proxy', message: `translation failed: ${(err as Error).message}` }];
-  }
+  const built = buildProxyConfig(index, proxy, { strategy });
+  if (!built.resources) return built.problems.map((p) => ({ severity: p.severity, code: 'proxy', message: p.message }));
+  return built.problems.map((p) => xdsProblemFinding(p, clientOf(proxy)));
 }
 
 /** Where a pod is written, as the start of a finding about its proxy. */
@@ -121,14 +85,14 @@ function proxyFinding(pod: Pod, p: Problem): Finding {
   return { ...podOrigin(pod), severity: p.severity, code: 'proxy', message: `proxy: ${p.message}`, ...(field ? { field: `proxy.${field}` } : {}) };
 }
 
-/** The last part of a type URL: `type.googleapis.com/envoy.config.listener.v3.Listener` → `Listener`. */
-function typeName(typeUrl: string): string {
-  return typeUrl.slice(typeUrl.lastIndexOf('.') + 1);
+/** A validator finding: the resource and path as the field, the rule and client in the message. */
+export function xdsFinding(p: ValidationProblem, client: ValidationClient): Omit<Finding, 'file' | 'line' | 'object'> {
+  return xdsProblemFinding(validationProblem(p), client);
 }
 
-/** A validator finding: the resource and path as the field, the rule and client in the message. */
-export function xdsFinding(p: ValidationProblem, client: 'envoy' | 'grpc'): Omit<Finding, 'file' | 'line' | 'object'> {
-  const field = `${typeName(p.typeUrl)}[${p.resource}]${p.path === '' ? '' : `.${p.path}`}`;
+/** A validation Problem of `buildProxyConfig` as a finding, naming the client that would reject it. */
+function xdsProblemFinding(p: Problem, client: ValidationClient): Omit<Finding, 'file' | 'line' | 'object'> {
   const who = client === 'grpc' ? 'gRPC' : 'Envoy';
-  return { severity: 'error', code: 'xds', field, message: `${who}: ${p.message} (${p.rule})` };
+  const field = p.origin.field;
+  return { severity: p.severity, code: 'xds', ...(field !== undefined ? { field } : {}), message: `${who}: ${p.message}` };
 }

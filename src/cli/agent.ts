@@ -15,7 +15,7 @@ import type { Proxy } from '../model/types.ts';
 import type { XdsAddress } from '../translate/bootstrap.ts';
 import { splitHostPort, xdsTlsProblem } from './bootstrap.ts';
 import { defaultXdsServerName } from '../translate/xds-tls.ts';
-import { loadMesh } from './translate.ts';
+import { loadMesh } from '../pipeline/index.ts';
 import type { Command } from './main.ts';
 
 const USAGE = `usage: biplane agent --xds-address ADDR [--manifests DIR --pod NAMESPACE/POD] [--upstream IP[:PORT]]...

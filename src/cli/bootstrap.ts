@@ -7,7 +7,7 @@ import { defaultXdsServerName } from '../translate/xds-tls.ts';
 import { fromProto3Json } from '../xds/proto3-json-parse.ts';
 import { toProto3Json, type JsonValue } from '../xds/proto3-json.ts';
 import { parseManifests } from '../sources/files/index.ts';
-import { loadMesh, meshOf, type LoadedMesh } from './translate.ts';
+import { loadMesh, meshOf, type LoadedMesh } from '../pipeline/index.ts';
 import type { Command } from './main.ts';
 
 const BOOTSTRAP = 'envoy.config.bootstrap.v3.Bootstrap';

@@ -17,7 +17,7 @@ import { CA_OPTIONS, CA_USAGE, readCaFlags } from './serve-ca.ts';
 import { SECURITY_OPTIONS, SECURITY_USAGE, readSecurityFlags, securityOptions } from './serve-security.ts';
 import type { SecurityFlags, TlsFiles } from './serve-security.ts';
 import { ServingCertificate } from '../ca/serving.ts';
-import { formatProblem } from './translate.ts';
+import { formatProblem } from '../pipeline/index.ts';
 import type { Command } from './main.ts';
 
 const USAGE = `usage: biplane serve [--manifests DIR | --kubeconfig FILE | --in-cluster] [flags]

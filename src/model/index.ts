@@ -30,3 +30,4 @@ export {
 } from './names.ts';
 export { DEFAULT_ROOT_NAMESPACE, MTLS_MODES, inboundMtls, portMtls } from './peer-auth.ts';
 export type { InboundMtls } from './peer-auth.ts';
+export { INJECT_ANNOTATION, INTERCEPTION_ANNOTATION, TEMPLATES_ANNOTATION, podProxyNode, podProxyType } from './pod-proxy.ts';

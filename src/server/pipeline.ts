@@ -5,14 +5,13 @@ import type { Source, SourceChange } from '../sources/types.ts';
 import type { ForwardingStrategy } from '../translate/index.ts';
 import * as grpc from '@grpc/grpc-js';
 import { SERVER_LISTENER_PREFIX } from '../translate/proxyless/index.ts';
-import { SnapshotCache, TypeUrl, XdsServer } from '../xds/index.ts';
+import { SnapshotCache, TypeUrl, XdsServer, snapshotConfigDump } from '../xds/index.ts';
 import type { StreamLimits } from '../xds/index.ts';
 import { startAdmin } from './admin.ts';
 import { startTlsPort } from './secure-port.ts';
 import { endDeniedStreams } from './xds-auth.ts';
 import type { TlsPort, TlsPortOptions } from './secure-port.ts';
 import type { AdminServer, Readiness } from './admin.ts';
-import { configDump } from './config-dump.ts';
 import { Debouncer } from './debounce.ts';
 import type { MergedChange } from './debounce.ts';
 import { LogLimiter } from './log-limit.ts';
@@ -211,7 +210,7 @@ export async function startServer(options: ServerOptions): Promise<ServerHandle>
         syncz: () => syncz(registry.entries(), xds.streams(), sync),
         configDump: (id) => {
           const entry = registry.byNodeId(id)[0];
-          return entry?.published ? configDump(entry.published, new Date(entry.publishedAt ?? Date.now())) : undefined;
+          return entry?.published ? snapshotConfigDump(entry.published, new Date(entry.publishedAt ?? Date.now())) : undefined;
         },
         registryz: () => registryz(ctx?.model),
         ui: { feed, view: uiView({ context: () => ctx, connected: (id) => registry.byNodeId(id)[0]?.proxy }) },

@@ -4,12 +4,13 @@
 // 1,000 alike proxies cost one translation.
 import { indexModel, parseProxy } from '../model/index.ts';
 import type { MeshModel, ModelIndex, Problem, Proxy, ProxyNode, ProxyResult } from '../model/index.ts';
-import { TranslationCache, sidecarReadKey, translate } from '../translate/index.ts';
+import { buildProxyConfig, clientOf, generatedProblem, validationProblem } from '../pipeline/index.ts';
+import { TranslationCache, sidecarReadKey } from '../translate/index.ts';
 import type { EnvoyResources, ForwardingStrategy } from '../translate/index.ts';
 import { proxylessListener, translateProxyless } from '../translate/proxyless/index.ts';
 import type { ProxylessResources } from '../translate/proxyless/index.ts';
 import { SetValidator } from '../translate/validate/index.ts';
-import type { ValidationClient, ValidationProblem } from '../translate/validate/index.ts';
+import type { ValidationClient } from '../translate/validate/index.ts';
 import { TypeUrl } from '../xds/index.ts';
 import type { Resource, Snapshot, SnapshotType } from '../xds/index.ts';
 import { typeLabel } from './metrics.ts';
@@ -138,48 +139,64 @@ export function buildProxy(
   return { proxy, snapshot, rejected: false, unchanged: false, problems };
 }
 
-/** Translates, encodes and validates one proxy (the memoised part of `buildProxy`). */
+/**
+ * Translates, encodes and validates one proxy (the memoised part of `buildProxy`) through `buildProxyConfig`, whose
+ * check here encodes, guards sizes (leaving the heaviest service out and building again) and then validates.
+ */
 function translateOne(ctx: BuildContext, proxy: Proxy, view: string, extras: readonly string[]): TranslatedProxy {
-  const client: ValidationClient = proxy.type === 'proxyless' ? 'grpc' : 'envoy';
   const dropped: Problem[] = [];
   let without = new Set<string>();
-  let plain: EnvoyResources | ProxylessResources;
-  let snapshot: Snapshot;
   for (let round = 0; ; round++) {
     const index = without.size === 0 ? ctx.index : indexWithout(ctx, without);
-    try {
-      plain = proxy.type !== 'proxyless'
-        ? translate(index, proxy, {
-          strategy: ctx.strategy,
-          ...(ctx.rootNamespace !== undefined ? { rootNamespace: ctx.rootNamespace } : {}),
-          ...(without.size === 0 ? { cache: ctx.translations } : {}),
-        })
-        : without.size === 0
-          ? proxylessResources(ctx, proxylessView(ctx, view, proxy), proxy, extras)
-          : proxylessWithout(index, proxy, extras);
-    } catch (err) {
-      return { problems: [...dropped, generated('error', `translation failed: ${(err as Error).message}`)] };
+    let outcome: SizedOutcome = { kind: 'invalid' };
+    const built = buildProxyConfig(index, proxy, {
+      strategy: ctx.strategy,
+      ...(ctx.rootNamespace !== undefined ? { rootNamespace: ctx.rootNamespace } : {}),
+      ...(without.size === 0 ? { cache: ctx.translations } : {}),
+      proxyless: (at, p) => (without.size === 0 ? proxylessResources(ctx, proxylessView(ctx, view, p), p, extras) : proxylessWithout(at, p, extras)),
+      // Encoding comes first, so the validator skips its own encoder round trip (roundTrip: false in validatorOf).
+      check: (plain, client) => {
+        outcome = encodedAndSized(ctx, plain, client);
+        return outcome.kind === 'fits' ? validatorOf(ctx, client).validate(plain).map((p) => validationProblem(p, typeLabel)) : outcome.problems ?? [];
+      },
+    });
+    const plain = built.resources;
+    if (!plain) return { problems: [...dropped, ...built.problems] };
+    const client = clientOf(proxy);
+    const sized = outcome as SizedOutcome;
+    if (sized.kind === 'over') {
+      const over = sized.over;
+      const host = round < MAX_DROPPED ? heaviestHost(oversizedValues(plain, over), servedHosts(index)) : undefined;
+      if (host === undefined) {
+        const why = round < MAX_DROPPED ? 'no service could be found behind it' : `${MAX_DROPPED} services were left out already`;
+        return { plain, problems: [...dropped, generatedProblem('error', `${describeOversize(over)} for ${client} clients and ${why}; the last good configuration stays`)] };
+      }
+      dropped.push(droppedProblem(ctx, host, over, client));
+      without = new Set([...without, host]);
+      continue;
     }
-    try {
-      snapshot = snapshotOf(ctx, plain);
-    } catch (err) {
-      return { plain, problems: [...dropped, generated('error', `encoding failed: ${(err as Error).message}`)] };
-    }
-    const over = oversize(snapshot, ctx.limits[client])[0];
-    if (!over) break;
-    const host = round < MAX_DROPPED ? heaviestHost(oversizedValues(plain, over), servedHosts(index)) : undefined;
-    if (host === undefined) {
-      const why = round < MAX_DROPPED ? 'no service could be found behind it' : `${MAX_DROPPED} services were left out already`;
-      return { plain, problems: [...dropped, generated('error', `${describeOversize(over)} for ${client} clients and ${why}; the last good configuration stays`)] };
-    }
-    dropped.push(droppedProblem(ctx, host, over, client));
-    without = new Set([...without, host]);
+    if (sized.kind !== 'fits' || built.problems.length > 0) return { plain, problems: [...dropped, ...built.problems] };
+    const snapshot = proxy.type === 'sidecar' ? withNameTable(ctx.shared, ctx.index, proxy, sized.snapshot) : sized.snapshot;
+    return { plain, snapshot, problems: dropped };
   }
-  // Every resource was just encoded by makeResource, so the validator's own encoder round trip would repeat it.
-  const invalid = validatorOf(ctx, client).validate(plain);
-  if (invalid.length > 0) return { plain, problems: [...dropped, ...invalid.map(validationProblem)] };
-  if (proxy.type === 'sidecar') snapshot = withNameTable(ctx.shared, ctx.index, proxy, snapshot);
-  return { plain, snapshot, problems: dropped };
+}
+
+/** What encoding and the size guard made of one translation: a snapshot that fits, one too big, or an encoding error. */
+type SizedOutcome =
+  | { readonly kind: 'fits'; readonly snapshot: Snapshot }
+  | { readonly kind: 'over'; readonly over: Oversize; readonly problems?: undefined }
+  | { readonly kind: 'invalid'; readonly problems?: readonly Problem[] };
+
+/** Encodes one translation through the generation's caches and checks it against the client's size limits. */
+function encodedAndSized(ctx: BuildContext, plain: EnvoyResources | ProxylessResources, client: ValidationClient): SizedOutcome {
+  let snapshot: Snapshot;
+  try {
+    snapshot = snapshotOf(ctx, plain);
+  } catch (err) {
+    return { kind: 'invalid', problems: [generatedProblem('error', `encoding failed: ${(err as Error).message}`)] };
+  }
+  const over = oversize(snapshot, ctx.limits[client])[0];
+  return over ? { kind: 'over', over } : { kind: 'fits', snapshot };
 }
 
 /** The most services one proxy's build leaves out for size before it gives up and keeps the last good snapshot. */
@@ -308,14 +325,4 @@ function validatorOf(ctx: BuildContext, client: ValidationClient): SetValidator 
     ctx.validators.set(client, validator);
   }
   return validator;
-}
-
-function generated(severity: Problem['severity'], message: string): Problem {
-  return { severity, message, origin: { source: 'generated' } };
-}
-
-/** A validator finding as a Problem: the resource and field path go into the origin, the rule into the message. */
-function validationProblem(p: ValidationProblem): Problem {
-  const field = `${typeLabel(p.typeUrl)}[${p.resource}]${p.path === '' ? '' : `.${p.path}`}`;
-  return { severity: 'error', message: `${p.message} (${p.rule})`, origin: { source: 'generated', field } };
 }

@@ -2,6 +2,7 @@
 // canonical proto3 JSON (the form Envoy's admin API prints and any proto3 JSON parser, Envoy's included, reads back).
 import { encodeMessage, TypeUrl } from '../xds/protos.ts';
 import { toProto3Json } from '../xds/proto3-json.ts';
+import { configDump as dumpOf } from '../xds/config-dump.ts';
 import type { EnvoyResources } from './types.ts';
 
 /** The proto3 JSON of each resource list, keyed as in EnvoyResources. */
@@ -35,24 +36,22 @@ export function renderResources(r: EnvoyResources): RenderedResources {
   };
 }
 
-const ADMIN = 'type.googleapis.com/envoy.admin.v3';
-
 /** The resources in the shape of Envoy's admin `/config_dump` (envoy.admin.v3.ConfigDump), as proto3 JSON. */
 export function configDump(r: EnvoyResources): Record<string, unknown> {
-  const any = (url: string, value: object): object => ({ type_url: url, value: encodeMessage(url, value) });
-  const dump = {
-    configs: [
-      any(`${ADMIN}.ListenersConfigDump`, {
-        dynamic_listeners: r.listeners.map((l) => ({ name: l.name, active_state: { listener: any(TypeUrl.Listener, l) } })),
-      }),
-      any(`${ADMIN}.ClustersConfigDump`, { dynamic_active_clusters: r.clusters.map((c) => ({ cluster: any(TypeUrl.Cluster, c) })) }),
-      any(`${ADMIN}.RoutesConfigDump`, {
-        dynamic_route_configs: r.routes.map((rc) => ({ route_config: any(TypeUrl.RouteConfiguration, rc) })),
-      }),
-      any(`${ADMIN}.EndpointsConfigDump`, {
-        dynamic_endpoint_configs: r.endpoints.map((e) => ({ endpoint_config: any(TypeUrl.ClusterLoadAssignment, e) })),
-      }),
-    ],
-  };
-  return toProto3Json('envoy.admin.v3.ConfigDump', dump) as Record<string, unknown>;
+  const lists = new Map<string, readonly object[]>([
+    [RESOURCE_TYPES.listeners, r.listeners],
+    [RESOURCE_TYPES.clusters, r.clusters],
+    [RESOURCE_TYPES.routes, r.routes],
+    [RESOURCE_TYPES.endpoints, r.endpoints],
+  ]);
+  return dumpOf((typeUrl) => {
+    const list = lists.get(typeUrl);
+    return list && { resources: list.map((value) => [nameOf(value), encodeMessage(typeUrl, value)] as const) };
+  });
+}
+
+/** A resource's name: `name`, or `cluster_name` for a load assignment. */
+function nameOf(value: object): string {
+  const named = value as { name?: unknown; cluster_name?: unknown };
+  return String(named.name ?? named.cluster_name ?? '');
 }

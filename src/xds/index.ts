@@ -4,6 +4,8 @@ export type { KnownTypeUrl } from './protos.ts';
 export { Proto3JsonError, toProto3Json } from './proto3-json.ts';
 export type { JsonValue } from './proto3-json.ts';
 export { fromProto3Json } from './proto3-json-parse.ts';
+export { configDump, snapshotConfigDump } from './config-dump.ts';
+export type { DumpedType } from './config-dump.ts';
 export { contentVersion, makeResource, resourceFromBytes } from './resource.ts';
 export type { MakeResourceOptions, Resource } from './resource.ts';
 export { consistent, makeSnapshot, snapshotResources, snapshotVersion, typeVersion } from './snapshot.ts';

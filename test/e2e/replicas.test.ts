@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import type { TestContext } from 'node:test';
-import { podProxyNode, podProxyType } from '../../src/analyze/proxies.ts';
+import { podProxyNode, podProxyType } from '../../src/model/index.ts';
 import { buildModel } from '../../src/model/index.ts';
 import { loadManifests } from '../../src/sources/files/index.ts';
 import { TypeUrl } from '../../src/xds/index.ts';

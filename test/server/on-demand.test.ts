@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { test } from 'node:test';
-import { podProxyNode } from '../../src/analyze/proxies.ts';
+import { podProxyNode } from '../../src/model/index.ts';
 import { buildModel, indexModel } from '../../src/model/index.ts';
 import { buildContext, buildProxy } from '../../src/server/proxy-build.ts';
 import { SharedResources } from '../../src/server/shared-resources.ts';

@@ -3,7 +3,7 @@
 // read the same) serves every proxy the very bytes of a server that rebuilds every proxy alone on every step.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { podProxyNode, podProxyType } from '../../src/analyze/proxies.ts';
+import { podProxyNode, podProxyType } from '../../src/model/index.ts';
 import { buildModel } from '../../src/model/index.ts';
 import type { ProxyNode, SourceObject } from '../../src/model/index.ts';
 import { BuildInputs } from '../../src/server/build-inputs.ts';

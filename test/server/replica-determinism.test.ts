@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { test } from 'node:test';
-import { podProxyNode, podProxyType } from '../../src/analyze/proxies.ts';
+import { podProxyNode, podProxyType } from '../../src/model/index.ts';
 import { buildModel } from '../../src/model/index.ts';
 import type { ProxyNode, SourceObject } from '../../src/model/index.ts';
 import { ModelGenerations } from '../../src/server/generations.ts';

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { test } from 'node:test';
 import { generateCluster } from '../../bench/cluster.ts';
-import { podProxyNode } from '../../src/analyze/proxies.ts';
+import { podProxyNode } from '../../src/model/index.ts';
 import { buildModel, indexModel, parseProxy } from '../../src/model/index.ts';
 import type { MeshModel, SourceObject } from '../../src/model/index.ts';
 import { loadManifests } from '../../src/sources/files/index.ts';

@@ -18,7 +18,7 @@ test('translate prints encoder-produced resources and a config dump', async () =
   assert.ok(parsed.listeners.some((l) => l.name === 'virtualOutbound'));
   const dump = await captureCli(() => translateCmd.run(['--manifests', MESH, '--proxy', 'demo/client-v4', '--output', 'config-dump']));
   const configs = (JSON.parse(dump.out) as { configs: { '@type': string }[] }).configs.map((c) => c['@type'].split('.').pop());
-  assert.deepEqual(configs, ['ListenersConfigDump', 'ClustersConfigDump', 'RoutesConfigDump', 'EndpointsConfigDump']);
+  assert.deepEqual(configs, ['ClustersConfigDump', 'ListenersConfigDump', 'RoutesConfigDump', 'EndpointsConfigDump'], 'Envoy admin order, as the server dumps');
 });
 
 test('translate and bootstrap with --dns-capture: VIP listeners and the metadata that asks for them', async () => {

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
-import { loadMesh } from '../../src/cli/translate.ts';
+import { loadMesh } from '../../src/index.ts';
 import { translate } from '../../src/translate/index.ts';
 import type { EnvoyResources } from '../../src/translate/types.ts';
 

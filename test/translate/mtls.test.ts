@@ -4,7 +4,7 @@
 // ledger's workload policy 8443 STRICT and 9100 DISABLE.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { loadMesh } from '../../src/cli/translate.ts';
+import { loadMesh } from '../../src/index.ts';
 import { indexModel } from '../../src/model/index.ts';
 import { TranslationCache, translate } from '../../src/translate/index.ts';
 import { simulate, type SimulatedCall } from '../../src/translate/simulate.ts';

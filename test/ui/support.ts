@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { TestContext } from 'node:test';
 import type { Page } from 'playwright-core';
-import { podProxyNode } from '../../src/analyze/index.ts';
+import { podProxyNode } from '../../src/model/index.ts';
 import type { Pod } from '../../src/model/index.ts';
 import { TypeUrl } from '../../src/xds/index.ts';
 import { ServeProcess } from '../support/serve.ts';

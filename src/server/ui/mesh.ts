@@ -1,6 +1,6 @@
 // `/debug/mesh`: the model as the web view lists it — services with their VIPs per family and their policy, pods with
 // their IPs, IP mode and kind of proxy. A pure function of the model.
-import { podProxyType } from '../../analyze/index.ts';
+import { podProxyType } from '../../model/index.ts';
 import { ipModeOf } from '../../model/index.ts';
 import type { Address, Endpoint, IPFamily, MeshModel, Service } from '../../model/index.ts';
 

@@ -1,7 +1,7 @@
 // `/debug/reachability`: which proxies reach which services over which family — the matrix `analyze`'s dual-stack
 // findings are about. Every pod with a proxy (as `analyze` picks them) calls every service's first port once per
 // family through its own translated configuration (see request-path.ts). A pure function of the model.
-import { podProxyNode, podProxyType } from '../../analyze/index.ts';
+import { podProxyNode, podProxyType } from '../../model/index.ts';
 import { parseProxy } from '../../model/index.ts';
 import type { IPFamily, ModelIndex, Proxy } from '../../model/index.ts';
 import type { ForwardingStrategy, TranslationCache } from '../../translate/index.ts';

@@ -1,0 +1,68 @@
+// Building one proxy's configuration: the single place that picks the translator by the proxy's kind (Envoy sidecar
+// or proxyless gRPC), runs it, checks the result as that client would, and turns what went wrong into Problems. The
+// server (memoised, encoded, size-guarded), `biplane analyze` and `biplane translate` all build through here.
+import type { ModelIndex, Problem, Proxy } from '../model/index.ts';
+import { translate } from '../translate/index.ts';
+import type { EnvoyResources, TranslateOptions } from '../translate/index.ts';
+import { translateProxyless } from '../translate/proxyless/index.ts';
+import type { ProxylessResources } from '../translate/proxyless/index.ts';
+import { validateResources } from '../translate/validate/index.ts';
+import type { ValidationClient, ValidationProblem } from '../translate/validate/index.ts';
+
+/** What one proxy is sent: Envoy's resources for a sidecar, gRPC's for a proxyless application. */
+export type ProxyResources = EnvoyResources | ProxylessResources;
+
+/** How `buildProxyConfig` translates and checks; the defaults are the plain offline pipeline. */
+export interface BuildOptions extends TranslateOptions {
+  /** Makes a proxyless proxy's resources (the server memoises them per view); default `translateProxyless`. */
+  readonly proxyless?: (index: ModelIndex, proxy: Proxy) => ProxylessResources;
+  /** Checks the translated resources for the proxy's client; default: the resource validator, as Problems. */
+  readonly check?: (resources: ProxyResources, client: ValidationClient) => readonly Problem[];
+}
+
+/** One proxy's configuration (absent when translation failed) and every problem found building it. */
+export interface ProxyConfig {
+  readonly resources?: ProxyResources;
+  readonly problems: readonly Problem[];
+}
+
+/** The client that reads a proxy's configuration: Envoy for sidecars, gRPC for proxyless applications. */
+export function clientOf(proxy: Proxy): ValidationClient {
+  return proxy.type === 'proxyless' ? 'grpc' : 'envoy';
+}
+
+/** Translates, then checks, one proxy's configuration; a translator crash is a problem, not an exception. */
+export function buildProxyConfig(index: ModelIndex, proxy: Proxy, options: BuildOptions = {}): ProxyConfig {
+  const { proxyless = translateProxyless, check = validated, ...translateOptions } = options;
+  let resources: ProxyResources;
+  try {
+    resources = proxy.type === 'proxyless' ? proxyless(index, proxy) : translate(index, proxy, translateOptions);
+  } catch (err) {
+    return { problems: [generatedProblem('error', `translation failed: ${(err as Error).message}`)] };
+  }
+  return { resources, problems: check(resources, clientOf(proxy)) };
+}
+
+/** The default check: the resource validator for the client, each finding as a Problem. */
+function validated(resources: ProxyResources, client: ValidationClient): readonly Problem[] {
+  return validateResources(resources, { client }).map((p) => validationProblem(p));
+}
+
+/** A problem of biplane's own making (no source object behind it). */
+export function generatedProblem(severity: Problem['severity'], message: string): Problem {
+  return { severity, message, origin: { source: 'generated' } };
+}
+
+/**
+ * A validator finding as a Problem: the resource and field path go into the origin's field (the type named by
+ * `label`, default the message name), the rule into the message.
+ */
+export function validationProblem(p: ValidationProblem, label: (typeUrl: string) => string = typeName): Problem {
+  const field = `${label(p.typeUrl)}[${p.resource}]${p.path === '' ? '' : `.${p.path}`}`;
+  return { severity: 'error', message: `${p.message} (${p.rule})`, origin: { source: 'generated', field } };
+}
+
+/** The last part of a type URL: `type.googleapis.com/envoy.config.listener.v3.Listener` → `Listener`. */
+export function typeName(typeUrl: string): string {
+  return typeUrl.slice(typeUrl.lastIndexOf('.') + 1);
+}
