@@ -1,6 +1,5 @@
 // `biplane bootstrap`: the Envoy bootstrap file for one pod's sidecar, read with the real Bootstrap proto and printed
 // as canonical proto3 JSON.
-import { parseArgs } from 'node:util';
 import type { InterceptionMode } from '../model/types.ts';
 import { DEFAULT_SDS_SOCKET, sidecarBootstrap, type XdsAddress } from '../translate/bootstrap.ts';
 import { defaultXdsServerName } from '../translate/xds-tls.ts';
@@ -9,6 +8,7 @@ import { toProto3Json, type JsonValue } from '../xds/proto3-json.ts';
 import { parseManifests } from '../sources/files/index.ts';
 import { loadMesh, meshOf, type LoadedMesh } from '../pipeline/index.ts';
 import type { Command } from './main.ts';
+import { commandFlags } from './args.ts';
 
 const BOOTSTRAP = 'envoy.config.bootstrap.v3.Bootstrap';
 
@@ -84,33 +84,20 @@ export function xdsTlsProblem(on: boolean, root: string | undefined, serverName:
 export const command: Command = {
   summary: 'print the Envoy bootstrap of one pod’s sidecar',
   async run(argv) {
-    let values;
-    try {
-      values = parseArgs({
-        args: [...argv],
-        options: {
-          manifests: { type: 'string' },
-          ips: { type: 'string' },
-          proxy: { type: 'string' },
-          'xds-address': { type: 'string', default: '127.0.0.1:15010' },
-          ads: { type: 'string', default: 'sotw' },
-          interception: { type: 'string' },
-          'dns-capture': { type: 'boolean', default: false },
-          'sds-socket': { type: 'string' },
-          'xds-tls': { type: 'boolean', default: false },
-          'xds-root': { type: 'string' },
-          'xds-server-name': { type: 'string' },
-          help: { type: 'boolean', default: false },
-        },
-      }).values;
-    } catch (err) {
-      console.error(`biplane bootstrap: ${(err as Error).message}\n\n${USAGE}`);
-      return 2;
-    }
-    if (values.help) {
-      console.log(USAGE);
-      return 0;
-    }
+    const values = commandFlags('bootstrap', USAGE, argv, {
+      manifests: { type: 'string' },
+      ips: { type: 'string' },
+      proxy: { type: 'string' },
+      'xds-address': { type: 'string', default: '127.0.0.1:15010' },
+      ads: { type: 'string', default: 'sotw' },
+      interception: { type: 'string' },
+      'dns-capture': { type: 'boolean', default: false },
+      'sds-socket': { type: 'string' },
+      'xds-tls': { type: 'boolean', default: false },
+      'xds-root': { type: 'string' },
+      'xds-server-name': { type: 'string' },
+    });
+    if (typeof values === 'number') return values;
     const xds = xdsAddress(values['xds-address']);
     const interception = values.interception === undefined ? undefined : MODES[values.interception.toLowerCase()];
     const problem = !xds ? 'bad --xds-address'

@@ -1,10 +1,10 @@
 // `biplane proxy-status`: one row per proxy connected to a running `biplane serve`, from its admin server's
 // /debug/syncz: IP mode and addresses, each xDS type SYNCED / STALE / NACKED, the age of the last push.
-import { parseArgs } from 'node:util';
 import { formatStatus } from '../inspect/status.ts';
 import { readSyncz } from '../inspect/syncz.ts';
 import { adminJson, adminTarget, DEFAULT_ADMIN_URL } from './admin-client.ts';
 import type { Command } from './main.ts';
+import { commandFlags } from './args.ts';
 
 const USAGE = `usage: biplane proxy-status [--admin URL] [--admin-token FILE] [-o table|json]
 
@@ -25,25 +25,12 @@ exit codes: 0 shown, 1 the admin server could not be read, 2 usage error`;
 export const command: Command = {
   summary: 'show every connected proxy: IP mode, per-type SYNCED / STALE / NACKED, last push (like istioctl)',
   async run(argv) {
-    let values;
-    try {
-      values = parseArgs({
-        args: [...argv],
-        options: {
-          admin: { type: 'string', default: DEFAULT_ADMIN_URL },
-          'admin-token': { type: 'string' },
-          output: { type: 'string', short: 'o', default: 'table' },
-          help: { type: 'boolean', default: false },
-        },
-      }).values;
-    } catch (err) {
-      console.error(`biplane proxy-status: ${(err as Error).message}\n\n${USAGE}`);
-      return 2;
-    }
-    if (values.help) {
-      console.log(USAGE);
-      return 0;
-    }
+    const values = commandFlags('proxy-status', USAGE, argv, {
+      admin: { type: 'string', default: DEFAULT_ADMIN_URL },
+      'admin-token': { type: 'string' },
+      output: { type: 'string', short: 'o', default: 'table' },
+    });
+    if (typeof values === 'number') return values;
     if (values.output !== 'table' && values.output !== 'json') {
       console.error(`biplane proxy-status: -o must be table or json, got ${JSON.stringify(values.output)}\n\n${USAGE}`);
       return 2;

@@ -1,12 +1,12 @@
 // `biplane translate`: runs the same stages the server runs (files → model → translate) for one pod, offline, and
 // prints what its sidecar would get: encoded by the real Envoy protos, printed as canonical proto3 JSON.
-import { parseArgs } from 'node:util';
 import { buildProxyConfig, formatProblem, loadMesh } from '../pipeline/index.ts';
 import type { EnvoyResources } from '../translate/index.ts';
 import { configDump, renderResources } from '../translate/render.ts';
 import { stringify } from 'yaml';
 import type { Command } from './main.ts';
 import { DEFAULT_ROOT_NAMESPACE } from '../model/peer-auth.ts';
+import { commandFlags } from './args.ts';
 
 const USAGE = `usage: biplane translate --manifests DIR --proxy NAMESPACE/POD [flags]
 
@@ -30,30 +30,17 @@ flags:
 export const command: Command = {
   summary: 'print the Envoy resources one pod’s sidecar gets',
   async run(argv) {
-    let values;
-    try {
-      values = parseArgs({
-        args: [...argv],
-        options: {
-          manifests: { type: 'string' },
-          proxy: { type: 'string' },
-          strategy: { type: 'string', default: 'shared' },
-          output: { type: 'string', default: 'resources' },
-          format: { type: 'string', default: 'json' },
-          'dns-capture': { type: 'boolean', default: false },
-          sds: { type: 'boolean', default: false },
-          'root-namespace': { type: 'string', default: DEFAULT_ROOT_NAMESPACE },
-          help: { type: 'boolean', default: false },
-        },
-      }).values;
-    } catch (err) {
-      console.error(`biplane translate: ${(err as Error).message}\n\n${USAGE}`);
-      return 2;
-    }
-    if (values.help) {
-      console.log(USAGE);
-      return 0;
-    }
+    const values = commandFlags('translate', USAGE, argv, {
+      manifests: { type: 'string' },
+      proxy: { type: 'string' },
+      strategy: { type: 'string', default: 'shared' },
+      output: { type: 'string', default: 'resources' },
+      format: { type: 'string', default: 'json' },
+      'dns-capture': { type: 'boolean', default: false },
+      sds: { type: 'boolean', default: false },
+      'root-namespace': { type: 'string', default: DEFAULT_ROOT_NAMESPACE },
+    });
+    if (typeof values === 'number') return values;
     const { manifests, proxy, strategy, output, format } = values;
     const usage = !manifests || !proxy ? 'need --manifests and --proxy'
       : strategy !== 'shared' && strategy !== 'per-family' ? `unknown --strategy ${strategy}`
