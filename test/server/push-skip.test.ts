@@ -10,38 +10,11 @@ import { BuildInputs } from '../../src/server/build-inputs.ts';
 import { ModelGenerations } from '../../src/server/generations.ts';
 import { buildContext, buildProxy } from '../../src/server/proxy-build.ts';
 import { SharedResources } from '../../src/server/shared-resources.ts';
-import type { Snapshot } from '../../src/xds/index.ts';
 import { source } from '../model/fixtures.ts';
 import { randomWalk } from '../model/random-cluster.ts';
-
-/** What a proxy is served now: per type URL, its version and each resource's bytes (hex); or that it was refused. */
-type Served = Record<string, { version: string; resources: Record<string, string> }> | 'rejected' | 'nothing';
+import { Holdings } from './served.ts';
 
 const NO_NAMES: ReadonlySet<string> = new Set();
-
-/** Published snapshots and refusals per node id, as the registry keeps them. */
-class Holdings {
-  readonly published = new Map<string, Snapshot>();
-  readonly rejected = new Set<string>();
-
-  keep(node: ProxyNode, build: { snapshot?: Snapshot; rejected: boolean }): void {
-    if (build.snapshot) this.published.set(node.id, build.snapshot);
-    if (build.rejected) this.rejected.add(node.id);
-    else this.rejected.delete(node.id);
-  }
-
-  of(node: ProxyNode): Served {
-    if (this.rejected.has(node.id)) return 'rejected';
-    const snapshot = this.published.get(node.id);
-    if (!snapshot) return 'nothing';
-    const out: Exclude<Served, string> = {};
-    for (const [url, type] of snapshot.types) {
-      const resources = Object.fromEntries([...type.resources].map(([name, r]) => [name, Buffer.from(r.bytes).toString('hex')]));
-      out[url] = { version: type.version, resources };
-    }
-    return out;
-  }
-}
 
 /** The server's way: one build context per generation, untouched proxies skipped, parses kept. */
 class Skipping {

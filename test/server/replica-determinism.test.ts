@@ -11,40 +11,25 @@ import { ModelGenerations } from '../../src/server/generations.ts';
 import { buildProxy } from '../../src/server/proxy-build.ts';
 import { SharedResources } from '../../src/server/shared-resources.ts';
 import { loadManifests } from '../../src/sources/files/index.ts';
-import type { Snapshot } from '../../src/xds/index.ts';
 import { random, randomWalk } from '../model/random-cluster.ts';
-
-/** What a proxy is served now: per type URL, its version and each resource's bytes (hex); or that it was refused. */
-type Served = Record<string, { version: string; resources: Record<string, string> }> | 'rejected' | 'nothing';
+import { Holdings, type Served } from './served.ts';
 
 /** A replica as the server runs one: generations one after another, every followed proxy rebuilt on each. */
 class Replica {
   readonly #generations = new ModelGenerations('shared', new SharedResources());
-  readonly #published = new Map<string, Snapshot>();
-  readonly #rejected = new Set<string>();
+  readonly #holdings = new Holdings();
 
   /** Applies one state of the cluster and rebuilds every proxy in `nodes`, as a push to connected proxies does. */
   apply(objects: readonly SourceObject[], nodes: readonly ProxyNode[]): void {
     const { ctx } = this.#generations.next(objects);
     for (const node of nodes) {
-      const build = buildProxy(ctx, node, new Set(), this.#published.get(node.id));
-      if (build.snapshot) this.#published.set(node.id, build.snapshot);
-      if (build.rejected) this.#rejected.add(node.id);
-      else this.#rejected.delete(node.id);
+      this.#holdings.keep(node, buildProxy(ctx, node, new Set(), this.#holdings.published.get(node.id)));
     }
   }
 
   /** What `node` is served now (a refused build keeps the last good snapshot, which a fresh replica never had). */
   served(node: ProxyNode): Served {
-    if (this.#rejected.has(node.id)) return 'rejected';
-    const snapshot = this.#published.get(node.id);
-    if (!snapshot) return 'nothing';
-    const out: Exclude<Served, string> = {};
-    for (const [url, type] of snapshot.types) {
-      const resources = Object.fromEntries([...type.resources].map(([name, r]) => [name, Buffer.from(r.bytes).toString('hex')]));
-      out[url] = { version: type.version, resources };
-    }
-    return out;
+    return this.#holdings.of(node);
   }
 }
 
