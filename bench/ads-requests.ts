@@ -1,6 +1,6 @@
 // The requests the bench's bare ADS clients send (bench/ads-clients.ts, bench/soak-clients.ts): the node, each type's
 // first request and ACKs, encoded with Envoy's protos.
-import { TypeUrl, encodeMessage } from '../src/xds/protos.ts';
+import { TypeUrl, encodeMessage } from '../src/envoy-api/protos.ts';
 import type { ClientNode } from './ads-clients.ts';
 
 /** The four types every bench stream subscribes to, in the order it asks for them. */

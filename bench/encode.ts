@@ -3,7 +3,7 @@
 import { createHash } from 'node:crypto';
 import { RESOURCE_TYPES } from '../src/translate/render.ts';
 import type { EnvoyResources } from '../src/translate/index.ts';
-import { encodeMessage } from '../src/xds/protos.ts';
+import { encodeMessage } from '../src/envoy-api/protos.ts';
 import { makeResource } from '../src/xds/resource.ts';
 import type { Resource } from '../src/xds/resource.ts';
 

@@ -4,7 +4,7 @@ import { bracketed } from '../src/model/address.ts';
 import { servicePortKey } from '../src/model/index.ts';
 import type { ModelIndex, Proxy } from '../src/model/index.ts';
 import type { EnvoyResources } from '../src/translate/index.ts';
-import { encodeMessage } from '../src/xds/protos.ts';
+import { encodeMessage } from '../src/envoy-api/protos.ts';
 
 /** Floor bytes by kind of information. */
 export interface Floor {

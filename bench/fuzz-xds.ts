@@ -2,7 +2,7 @@
 // subscriber's state, and hostile requests on live streams (garbage bytes, bad type URLs, huge node ids, stale
 // nonces, NACK floods, oversized subscriptions), each chosen by the seeded generator.
 import * as grpc from '@grpc/grpc-js';
-import { TypeUrl, encodeMessage } from '../src/xds/protos.ts';
+import { TypeUrl, encodeMessage } from '../src/envoy-api/protos.ts';
 import type { ClientNode } from './ads-clients.ts';
 import { TYPES, ack, firstRequest, nodeMessage } from './ads-requests.ts';
 import { below, pick } from './fuzz-mutate.ts';

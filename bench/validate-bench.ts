@@ -4,7 +4,7 @@
 import { createHash } from 'node:crypto';
 import { translate } from '../src/translate/index.ts';
 import type { EnvoyResources } from '../src/translate/index.ts';
-import * as validator from '../src/translate/validate/index.ts';
+import * as validator from '../src/validate/index.ts';
 import { median } from './measure.ts';
 import { MODES, prepare } from './setup.ts';
 

@@ -2,7 +2,7 @@
 // validator that checks them — with no server and no Kubernetes client.
 export * from './model/index.ts';
 export * from './translate/index.ts';
-export * from './translate/validate/index.ts';
+export * from './validate/index.ts';
 export { loadManifests, parseManifests } from './sources/files/index.ts';
 export type { ManifestLoad, ParsedDocument, ParsedFile } from './sources/files/index.ts';
 export * from './pipeline/index.ts';

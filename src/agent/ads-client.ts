@@ -2,7 +2,7 @@
 // every table it receives to a callback, ACKs it (NACKs bytes that are no NameTable), and reconnects with backoff.
 import * as grpc from '@grpc/grpc-js';
 import { NAME_TABLE_TYPE_URL, decodeNameTable, type NameTable } from '../translate/nds.ts';
-import { messageType } from '../xds/protos.ts';
+import { messageType } from '../envoy-api/protos.ts';
 
 const METHOD = '/envoy.service.discovery.v3.AggregatedDiscoveryService/StreamAggregatedResources';
 

@@ -9,7 +9,7 @@ import path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import type { CertificateSource, WorkloadCertificate } from '../trust/identity.ts';
 import { decodeSotwRequest, encodeSotwResponse } from '../xds/codec.ts';
-import { TypeUrl } from '../xds/protos.ts';
+import { TypeUrl } from '../envoy-api/protos.ts';
 import { makeResource, type Resource } from '../xds/resource.ts';
 import { CERTIFICATE_SECRET, ROOT_SECRET } from '../translate/mtls.ts';
 

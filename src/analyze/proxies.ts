@@ -4,7 +4,7 @@ import { parseProxy, podProxyNode, podProxyType } from '../model/index.ts';
 import type { MeshModel, ModelIndex, Pod, Problem, Proxy } from '../model/index.ts';
 import { buildProxyConfig, clientOf, validationProblem } from '../pipeline/index.ts';
 import type { ForwardingStrategy } from '../translate/index.ts';
-import type { ValidationClient, ValidationProblem } from '../translate/validate/index.ts';
+import type { ValidationClient, ValidationProblem } from '../validate/index.ts';
 import type { Finding } from './types.ts';
 
 /** The proxies that were checked and what was found checking them. */

@@ -6,8 +6,8 @@ import { translate } from '../translate/index.ts';
 import type { EnvoyResources, TranslateOptions } from '../translate/index.ts';
 import { translateProxyless } from '../translate/proxyless/index.ts';
 import type { ProxylessResources } from '../translate/proxyless/index.ts';
-import { validateResources } from '../translate/validate/index.ts';
-import type { ValidationClient, ValidationProblem } from '../translate/validate/index.ts';
+import { validateResources } from '../validate/index.ts';
+import type { ValidationClient, ValidationProblem } from '../validate/index.ts';
 
 /** What one proxy is sent: Envoy's resources for a sidecar, gRPC's for a proxyless application. */
 export type ProxyResources = EnvoyResources | ProxylessResources;

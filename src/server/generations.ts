@@ -10,7 +10,7 @@ import type { BuildContext } from './proxy-build.ts';
 import type { SharedResources } from './shared-resources.ts';
 import { DEFAULT_SIZE_LIMITS } from './size-guard.ts';
 import type { SizeLimits } from './size-guard.ts';
-import type { ValidationClient } from '../translate/validate/index.ts';
+import type { ValidationClient } from '../validate/index.ts';
 
 /** One generation: the served model's build context, the model as built, its problems and its check. */
 export interface Generation {

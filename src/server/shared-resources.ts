@@ -1,7 +1,7 @@
 // Resources identical across proxies are encoded once: a content-keyed cache of encoded Resources and of whole
 // per-type resource sets, held through WeakRefs so an entry lives exactly as long as some snapshot still uses it.
 import { createHash } from 'node:crypto';
-import { ValidationCache } from '../translate/validate/index.ts';
+import { ValidationCache } from '../validate/index.ts';
 import { makeResource, typeVersion } from '../xds/index.ts';
 import type { Resource, Snapshot, SnapshotType } from '../xds/index.ts';
 

@@ -2,7 +2,7 @@
 // together, as a state-of-the-world response carries them), over the client's size limit is ever sent. The service
 // whose bytes weigh most in what is too big is found, so the caller can leave it out of that proxy's configuration
 // and send everything else.
-import type { ValidationClient } from '../translate/validate/index.ts';
+import type { ValidationClient } from '../validate/index.ts';
 import type { Snapshot } from '../xds/index.ts';
 import { typeLabel } from './metrics.ts';
 

@@ -1,5 +1,5 @@
 // The subset of Envoy's v3 API that biplane builds, as plain readonly data. Field names are the proto names
-// (snake_case), so `encodeMessage(TypeUrl.X, value)` from src/xds/protos.ts takes these objects as they are:
+// (snake_case), so `encodeMessage(TypeUrl.X, value)` from src/envoy-api/protos.ts takes these objects as they are:
 // `Any` fields are `{ '@type': url, ...fields }`, Durations `{ seconds, nanos? }`, wrappers `{ value }`, enums by name.
 
 /** A `google.protobuf.Duration`. */

@@ -1,6 +1,6 @@
 // EnvoyResources as Envoy itself would print them: each resource encoded with the real protos, then printed as
 // canonical proto3 JSON (the form Envoy's admin API prints and any proto3 JSON parser, Envoy's included, reads back).
-import { encodeMessage, TypeUrl } from '../xds/protos.ts';
+import { encodeMessage, TypeUrl } from '../envoy-api/protos.ts';
 import { toProto3Json } from '../xds/proto3-json.ts';
 import { configDump as dumpOf } from '../xds/config-dump.ts';
 import type { EnvoyResources } from './types.ts';

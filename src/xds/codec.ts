@@ -1,6 +1,6 @@
 // Wire encoding for the ADS service: requests decoded by hand-picked fields, responses built around pre-encoded bytes.
 import type protobuf from 'protobufjs';
-import { messageType } from './protos.ts';
+import { messageType } from '../envoy-api/protos.ts';
 import type { Resource } from './resource.ts';
 
 /** The node a proxy or gRPC client says it is, with metadata turned from a protobuf Struct into plain JSON. */

@@ -3,7 +3,7 @@
 // so what is printed is what was (or would be) sent. The server dumps published snapshots with it, `biplane translate
 // --output config-dump` freshly translated resources.
 import { toProto3Json } from './proto3-json.ts';
-import { TypeUrl } from './protos.ts';
+import { TypeUrl } from '../envoy-api/protos.ts';
 import type { Snapshot } from './snapshot.ts';
 
 const ADMIN = 'type.googleapis.com/envoy.admin.v3.';

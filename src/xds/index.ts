@@ -1,6 +1,6 @@
 // biplane/xds: an embeddable xDS control-plane core (resources, snapshots, cache, ADS server), free of Kubernetes.
-export { TypeUrl, decodeMessage, encodeMessage, envoyRoot, messageType, protoEntryFiles, protoIncludeDirs } from './protos.ts';
-export type { KnownTypeUrl } from './protos.ts';
+export { TypeUrl, decodeMessage, encodeMessage, envoyRoot, messageType, protoEntryFiles, protoIncludeDirs } from '../envoy-api/protos.ts';
+export type { KnownTypeUrl } from '../envoy-api/protos.ts';
 export { Proto3JsonError, toProto3Json } from './proto3-json.ts';
 export type { JsonValue } from './proto3-json.ts';
 export { fromProto3Json } from './proto3-json-parse.ts';

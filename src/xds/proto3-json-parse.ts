@@ -13,7 +13,7 @@ import {
   Proto3JsonError,
   type JsonValue,
 } from './proto3-json-text.ts';
-import { messageType } from './protos.ts';
+import { messageType } from '../envoy-api/protos.ts';
 
 type Obj = Record<string, unknown>;
 type JsonObject = { readonly [key: string]: JsonValue };

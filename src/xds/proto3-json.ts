@@ -2,7 +2,7 @@
 // field-number order, implicit-presence defaults left out, well-known types in their JSON forms, `@type` on every Any.
 // One printer for every place biplane shows Envoy resources (translate, config dumps, golden files).
 import protobuf from 'protobufjs';
-import { envoyRoot, messageType } from './protos.ts';
+import { envoyRoot, messageType } from '../envoy-api/protos.ts';
 import {
   bytesText,
   durationText,

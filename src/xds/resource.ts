@@ -1,7 +1,7 @@
 // A Resource is one xDS object encoded once: its bytes and content version are shared by every snapshot that holds it.
 import { createHash } from 'node:crypto';
 import type protobuf from 'protobufjs';
-import { TypeUrl, messageType } from './protos.ts';
+import { TypeUrl, messageType } from '../envoy-api/protos.ts';
 
 /** One encoded xDS resource; immutable, so the same object can sit in many nodes' snapshots without copies. */
 export interface Resource {

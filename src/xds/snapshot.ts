@@ -1,5 +1,5 @@
 // A Snapshot is everything one node should see: resources per type URL, each type with one version.
-import { TypeUrl, messageType } from './protos.ts';
+import { TypeUrl, messageType } from '../envoy-api/protos.ts';
 import { contentVersion } from './resource.ts';
 import type { Resource } from './resource.ts';
 

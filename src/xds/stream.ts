@@ -2,7 +2,7 @@
 import type { SnapshotCache } from './cache.ts';
 import type { XdsNode } from './codec.ts';
 import type { StreamKind, StreamRef, XdsEvents } from './hooks.ts';
-import { TypeUrl } from './protos.ts';
+import { TypeUrl } from '../envoy-api/protos.ts';
 import type { Resource } from './resource.ts';
 import { randomBytes } from 'node:crypto';
 import type { Snapshot, SnapshotType } from './snapshot.ts';

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { test, type TestContext } from 'node:test';
 import * as grpc from '@grpc/grpc-js';
 import { SdsServer, sdsServiceDefinition } from '../../src/agent/sds.ts';
-import { TypeUrl, decodeMessage, encodeMessage } from '../../src/xds/protos.ts';
+import { TypeUrl, decodeMessage, encodeMessage } from '../../src/envoy-api/protos.ts';
 import { createTestPki, SettableCertificateSource } from '../support/pki.ts';
 
 const ID = { trustDomain: 'cluster.local', namespace: 'pay', serviceAccount: 'ledger' };

@@ -13,7 +13,7 @@ import { buildPeer, PeerProcess } from '../../bench/peer-process.ts';
 import { readPeerSnapshots, writePeerSnapshots } from '../../bench/peer-snapshots.ts';
 import { buildSteps, namesOf } from '../../bench/peer.ts';
 import { openSotw } from '../xds/raw-client.ts';
-import { decodeMessage } from '../../src/xds/protos.ts';
+import { decodeMessage } from '../../src/envoy-api/protos.ts';
 import { toProto3Json } from '../../src/xds/proto3-json.ts';
 import type { SotwResponse } from '../xds/raw-client.ts';
 

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { applyResponse, divergence, parseDelta, parseSotw, summarize } from '../../bench/soak-state.ts';
 import type { Holdings } from '../../bench/soak-state.ts';
-import { TypeUrl, encodeMessage } from '../../src/xds/protos.ts';
+import { TypeUrl, encodeMessage } from '../../src/envoy-api/protos.ts';
 
 const cluster = (name: string, ms: number): object => ({ '@type': TypeUrl.Cluster, name, connect_timeout: { seconds: ms } });
 const cla = (name: string, port: number): object => ({

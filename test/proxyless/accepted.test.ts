@@ -8,8 +8,8 @@ import { buildModel } from '../../src/model/build.ts';
 import { parseProxy } from '../../src/model/proxy.ts';
 import type { MeshModel, Proxy } from '../../src/model/types.ts';
 import { proxylessListener, serverListenerName, translateProxyless, type ProxylessResources } from '../../src/translate/proxyless/index.ts';
-import { validateResources } from '../../src/translate/validate/index.ts';
-import { TypeUrl, encodeMessage } from '../../src/xds/protos.ts';
+import { validateResources } from '../../src/validate/index.ts';
+import { TypeUrl, encodeMessage } from '../../src/envoy-api/protos.ts';
 import { greeterProxy, meshModel, proxy } from './fixtures.ts';
 
 const require = createRequire(import.meta.url);

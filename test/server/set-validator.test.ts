@@ -11,8 +11,8 @@ import type { MeshModel, SourceObject } from '../../src/model/index.ts';
 import { loadManifests } from '../../src/sources/files/index.ts';
 import { TranslationCache, translate } from '../../src/translate/index.ts';
 import type { EnvoyResources } from '../../src/translate/index.ts';
-import { SetValidator, ValidationCache, validateResources, validateSet } from '../../src/translate/validate/index.ts';
-import type { ResourceSet, ValidateOptions } from '../../src/translate/validate/index.ts';
+import { SetValidator, ValidationCache, validateResources, validateSet } from '../../src/validate/index.ts';
+import type { ResourceSet, ValidateOptions } from '../../src/validate/index.ts';
 import { allSets } from '../validate/sets.ts';
 
 const CLIENTS = ['envoy', 'grpc'] as const;

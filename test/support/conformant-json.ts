@@ -6,7 +6,7 @@ import { create, createFileRegistry, fromBinary, fromJson, toBinary, toJson, typ
 import type { Registry } from '@bufbuild/protobuf';
 import { FileDescriptorSetSchema } from '@bufbuild/protobuf/wkt';
 import protobuf from 'protobufjs';
-import { envoyRoot } from '../../src/xds/protos.ts';
+import { envoyRoot } from '../../src/envoy-api/protos.ts';
 
 type Init = Record<string, unknown>;
 interface FileInit {

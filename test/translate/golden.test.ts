@@ -7,7 +7,7 @@ import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'no
 import path from 'node:path';
 import { test } from 'node:test';
 import { renderResources } from '../../src/translate/render.ts';
-import { validateResources } from '../../src/translate/validate/index.ts';
+import { validateResources } from '../../src/validate/index.ts';
 import { underCi } from '../support/requirements.ts';
 import { GOLDEN_ROOT as ROOT, goldenCases, translateCase } from './golden-cases.ts';
 

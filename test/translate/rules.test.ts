@@ -6,7 +6,7 @@ import { vipGroups } from '../../src/translate/plan.ts';
 import { dnsLookupFamily } from '../../src/translate/clusters.ts';
 import type { EnvoyResources, Listener } from '../../src/translate/types.ts';
 import { simulate } from '../../src/translate/simulate.ts';
-import { validateResources } from '../../src/translate/validate/index.ts';
+import { validateResources } from '../../src/validate/index.ts';
 import { clients, endpoint, ips, port, proxyFor, service } from './fixtures.ts';
 import { mesh, webPod } from './mesh.ts';
 

@@ -7,7 +7,7 @@ import { parseProxy } from '../../src/model/proxy.ts';
 import type { Proxy, Service } from '../../src/model/types.ts';
 import { TranslationCache, translate } from '../../src/translate/index.ts';
 import { simulate } from '../../src/translate/simulate.ts';
-import { validateResources } from '../../src/translate/validate/index.ts';
+import { validateResources } from '../../src/validate/index.ts';
 import { clients, model, port, proxyFor, service } from './fixtures.ts';
 
 const HOST = 'api.weather.example';

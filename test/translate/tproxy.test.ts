@@ -6,7 +6,7 @@ import type { Proxy } from '../../src/model/types.ts';
 import { translate, TranslationCache } from '../../src/translate/index.ts';
 import { simulate } from '../../src/translate/simulate.ts';
 import type { EnvoyResources, Listener } from '../../src/translate/types.ts';
-import { validateResources } from '../../src/translate/validate/index.ts';
+import { validateResources } from '../../src/validate/index.ts';
 import { indexModel } from '../../src/model/index.ts';
 import { clients, proxyFor } from './fixtures.ts';
 import { mesh, webPod } from './mesh.ts';

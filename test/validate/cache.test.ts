@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { stableJson, validateResource, validateResources, ValidationCache } from '../../src/translate/validate/index.ts';
+import { stableJson, validateResource, validateResources, ValidationCache } from '../../src/validate/index.ts';
 import { dualStack, Names, put, summary, Type } from './fixtures.ts';
 import { allSets } from './sets.ts';
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { validateResources } from '../../src/translate/validate/index.ts';
+import { validateResources } from '../../src/validate/index.ts';
 import { dualStack, lbEndpoint, Names, put, sock, summary } from './fixtures.ts';
 
 const PASSTHROUGH = 2;

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { formatProblems, validateResource, validateResources, type ValidationProblem } from '../../src/translate/validate/index.ts';
-import { decodeMessage, encodeMessage } from '../../src/xds/protos.ts';
+import { formatProblems, validateResource, validateResources, type ValidationProblem } from '../../src/validate/index.ts';
+import { decodeMessage, encodeMessage } from '../../src/envoy-api/protos.ts';
 import { dualStack, Names, put, Type } from './fixtures.ts';
 
 test('a correct dual-stack snapshot passes with zero problems', () => {

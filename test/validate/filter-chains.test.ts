@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { validateResources } from '../../src/translate/validate/index.ts';
+import { validateResources } from '../../src/validate/index.ts';
 import { dualStack, hcmFilter, Names, put, sock, summary, tcpProxyFilter, type Json } from './fixtures.ts';
 
 /** virtualInbound of the fixture: [inbound-pod (both families' ranges), virtualInbound-blackhole (15006)]. */

@@ -1,7 +1,7 @@
 // Hand-built Envoy resources for the validator tests: a correct dual-stack snapshot (IPv4-primary service with an
 // IPv6 VIP, inbound passthrough with both source families, EDS endpoints with IPv6 additional addresses, bracketed
 // IPv6 route domains) and a correct proxyless gRPC snapshot. Tests copy them and break one thing each.
-import { TypeUrl } from '../../src/xds/protos.ts';
+import { TypeUrl } from '../../src/envoy-api/protos.ts';
 
 /** A mutable JSON object, so a test can break exactly one field. */
 export type Json = Record<string, unknown>;

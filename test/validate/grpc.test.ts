@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { validateResources } from '../../src/translate/validate/index.ts';
+import { validateResources } from '../../src/validate/index.ts';
 import { dualStack, grpcSet, Names, put, summary } from './fixtures.ts';
 
 const GRPC = { client: 'grpc' } as const;

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { validateResources } from '../../src/translate/validate/index.ts';
+import { validateResources } from '../../src/validate/index.ts';
 import { dualStack, put, sock, summary } from './fixtures.ts';
 
 test('a listener whose additional address repeats its primary address is rejected', () => {

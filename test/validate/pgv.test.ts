@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { messageType } from '../../src/xds/protos.ts';
-import { validateResource } from '../../src/translate/validate/index.ts';
-import { fieldRules } from '../../src/translate/validate/pgv.ts';
+import { messageType } from '../../src/envoy-api/protos.ts';
+import { validateResource } from '../../src/validate/index.ts';
+import { fieldRules } from '../../src/validate/pgv.ts';
 import { dualStack, put, summary, Type } from './fixtures.ts';
 
 const STATS = 'type.googleapis.com/envoy.config.metrics.v3.StatsConfig';

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { Report } from '../../src/translate/validate/problem.ts';
-import { validateResource } from '../../src/translate/validate/index.ts';
-import { checkRoundTrip } from '../../src/translate/validate/roundtrip.ts';
+import type { Report } from '../../src/validate/problem.ts';
+import { validateResource } from '../../src/validate/index.ts';
+import { checkRoundTrip } from '../../src/validate/roundtrip.ts';
 import { dualStack, put, summary, Type } from './fixtures.ts';
 
 function collect(): { report: Report; lines: string[] } {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { validateResources, validateSet } from '../../src/translate/validate/index.ts';
+import { validateResources, validateSet } from '../../src/validate/index.ts';
 import { dualStack, Names, put, summary } from './fixtures.ts';
 
 const HTTP_OPTIONS = 'envoy.extensions.upstreams.http.v3.HttpProtocolOptions';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { validateResources } from '../../src/translate/validate/index.ts';
+import { validateResources } from '../../src/validate/index.ts';
 import { dualStack, put, summary } from './fixtures.ts';
 
 const V4 = { description: 'IP_TRANSPARENT', level: 0, name: 19, int_value: 1, state: 'STATE_PREBIND' };

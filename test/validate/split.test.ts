@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { validateResource, validateResources, validateSet, type ValidationProblem } from '../../src/translate/validate/index.ts';
+import { validateResource, validateResources, validateSet, type ValidationProblem } from '../../src/validate/index.ts';
 import { grpcSet, Names, put, summary, Type } from './fixtures.ts';
 import { allSets, goldenSets } from './sets.ts';
 

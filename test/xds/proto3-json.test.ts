@@ -3,7 +3,7 @@
 // and must give the same bytes as our parser.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { TypeUrl, encodeMessage } from '../../src/xds/protos.ts';
+import { TypeUrl, encodeMessage } from '../../src/envoy-api/protos.ts';
 import { Proto3JsonError, fromProto3Json, toProto3Json, type JsonValue } from '../../src/xds/index.ts';
 import { conformantBytes, conformantJson } from '../support/conformant-json.ts';
 

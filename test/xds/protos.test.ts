@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { TypeUrl, decodeMessage, encodeMessage, messageType } from '../../src/xds/protos.ts';
+import { TypeUrl, decodeMessage, encodeMessage, messageType } from '../../src/envoy-api/protos.ts';
 
 test('every served type URL names a message in the loaded Envoy API', () => {
   for (const url of Object.values(TypeUrl)) {

@@ -1,7 +1,7 @@
 // A bare ADS client for conformance tests: Envoy's protos through @grpc/proto-loader, no xDS logic of its own.
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
-import { decodeMessage, protoEntryFiles, protoIncludeDirs } from '../../src/xds/protos.ts';
+import { decodeMessage, protoEntryFiles, protoIncludeDirs } from '../../src/envoy-api/protos.ts';
 
 type AnyMsg = { type_url: string; value: Buffer };
 

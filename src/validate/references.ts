@@ -1,7 +1,7 @@
 // Rules over the whole snapshot: names unique per type, and every name one resource refers to exists (clusters
 // named by TCP proxies and routes, route configs named by RDS, assignments named by EDS clusters), as a
 // go-control-plane snapshot consistency check would demand before Envoy warms anything.
-import { TypeUrl } from '../../xds/protos.ts';
+import { TypeUrl } from '../envoy-api/protos.ts';
 import { asArr, asObj, asStr, resourceName, type Obj } from './access.ts';
 import { discoveryType } from './clusters.ts';
 import { hcmsOf, TypeName, typedFiltersOf } from './http.ts';

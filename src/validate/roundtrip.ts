@@ -4,7 +4,7 @@
 // comparison first runs without building anything (roundtrip-same.ts); only a resource that differs is compared the
 // slow way, which finds the path of the first difference.
 import protobuf from 'protobufjs';
-import { messageType } from '../../xds/protos.ts';
+import { messageType } from '../envoy-api/protos.ts';
 import { asObj, isSet, type Obj } from './access.ts';
 import { fieldPath, indexPath, keyPath, type Report } from './problem.ts';
 import { lookupMessage, resourceType, typeInfo } from './proto-types.ts';

@@ -1,7 +1,7 @@
 // The validator's entry points. Rules of one resource (proto shape and round trip, PGV, its own semantic rules) are
 // `validateResource`, memoisable by content; rules across resources (unique names, listener address clashes,
 // references, gRPC rules that follow an RDS name) are `validateSet`; `validateResources` is both, sorted.
-import { TypeUrl } from '../../xds/protos.ts';
+import { TypeUrl } from '../envoy-api/protos.ts';
 import { asObj, resourceName, type Obj } from './access.ts';
 import { contentKey } from './cache.ts';
 import { checkCluster } from './clusters.ts';

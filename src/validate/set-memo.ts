@@ -4,7 +4,7 @@
 // checks that join a proxy's own arrays (listener addresses, references into its clusters) run per snapshot. The
 // output equals `validateResources` for the same input and options: the same problems, in the same order.
 // Arrays and objects are trusted not to change after they were first seen (translator output is never mutated).
-import { TypeUrl } from '../../xds/protos.ts';
+import { TypeUrl } from '../envoy-api/protos.ts';
 import { asObj, asStr, resourceName, type Obj } from './access.ts';
 import { discoveryType } from './clusters.ts';
 import { checkGrpcListenerRoutes } from './grpc.ts';

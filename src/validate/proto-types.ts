@@ -2,7 +2,7 @@
 // are read into a plain table once, and names that protobufjs rebuilds on every read (`fullName`) are kept. The walker
 // and the round trip run over these tables, so validating a resource never searches the namespace tree.
 import protobuf from 'protobufjs';
-import { envoyRoot, messageType } from '../../xds/protos.ts';
+import { envoyRoot, messageType } from '../envoy-api/protos.ts';
 import { typeNameOf, type Obj } from './access.ts';
 import { fieldRules, fullNameOf, oneofRequired } from './pgv.ts';
 
