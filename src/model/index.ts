@@ -14,7 +14,7 @@ export { indexModel, nameKey, reindexModel, servicePortKey, targetPortOf } from 
 export type { ModelIndex, PortEndpoint, ServiceVip } from './model-index.ts';
 export { checkModel, servableModel, validate } from './validate.ts';
 export type { ModelCheck } from './validate.ts';
-export { parsePrefix, isHostPrefix } from './cidr.ts';
+export { addressBits, isHostPrefix, parsePrefix, prefixContains } from './cidr.ts';
 export type { Prefix } from './cidr.ts';
 export { IPV4_POOL, IPV6_POOL, allocateVips, parseAutoAllocate } from './vip-alloc.ts';
 export type { VipClaim, VipPool } from './vip-alloc.ts';

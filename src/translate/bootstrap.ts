@@ -2,8 +2,8 @@
 // the primary family's localhost, and the static stats (15090) and readiness (15021; left out when `biplane agent`
 // serves it) listeners on the wildcards of every family the pod has. Built as proto3 JSON, which is what Envoy reads
 // from a file; `fromProto3Json` encodes it.
-import { parseAddress } from '../model/address.ts';
-import type { InterceptionMode, Proxy } from '../model/types.ts';
+import { parseAddress } from '../model/index.ts';
+import type { InterceptionMode, Proxy } from '../model/index.ts';
 import { dnsLookupFamily } from './clusters.ts';
 import { ROUTER_FILTER } from './filters.ts';
 import { envoyAddress, localhostOf, wildcardAddresses } from './proxy-addresses.ts';

@@ -6,9 +6,8 @@
 // are kept per (view, hostname) with the stamp they were built from. Stamps are never reused, so a stale fragment can
 // never be mistaken for a current one. Services that leave the model, or change, drop their fragments.
 import { isDeepStrictEqual } from 'node:util';
-import type { ModelIndex } from '../model/model-index.ts';
-import type { Endpoint, PeerAuthentication, Proxy, Service } from '../model/types.ts';
-import { DEFAULT_ROOT_NAMESPACE } from '../model/peer-auth.ts';
+import type { Endpoint, ModelIndex, PeerAuthentication, Proxy, Service } from '../model/index.ts';
+import { DEFAULT_ROOT_NAMESPACE } from '../model/index.ts';
 import { mtlsAcceptance, type MtlsAcceptance } from './mtls.ts';
 import { serviceClusters } from './clusters.ts';
 import { serviceLoadAssignments } from './endpoints.ts';

@@ -1,9 +1,9 @@
 // Cluster builders (spec §5): EDS clusters for services with endpoints, DNS clusters for ExternalName and DNS
 // ServiceEntries, ORIGINAL_DST clusters for passthrough, and the fixed Passthrough/BlackHole/inbound clusters.
 // Each builder takes only what it reads, so the proxyless gRPC generator can reuse `edsCluster` and `dnsCluster`.
-import type { Endpoint, IPFamily, IPMode, Proxy, Service, ServicePort } from '../model/types.ts';
+import type { Endpoint, IPFamily, IPMode, Proxy, Service, ServicePort } from '../model/index.ts';
 import type { Cluster, ConfigSource, DnsLookupFamily, Duration, LbEndpoint, TypedConfig } from './envoy-types.ts';
-import { targetPortOf } from '../model/model-index.ts';
+import { targetPortOf } from '../model/index.ts';
 import {
   clusterFamilies,
   compare,

@@ -1,8 +1,8 @@
 // EDS (spec §6): one ClusterLoadAssignment per EDS cluster. A pod is one LbEndpoint whose `address` is its first
 // usable IP and whose `additional_addresses` are the others (podIPs order), grouped by locality, (ip, port) unique
 // across the whole assignment. Builders are family-aware so proxyless gRPC can reuse `loadAssignment`.
-import { targetPortOf } from '../model/model-index.ts';
-import type { Address, Endpoint, IPFamily, Locality, Proxy, Service, ServicePort } from '../model/types.ts';
+import { targetPortOf } from '../model/index.ts';
+import type { Address, Endpoint, IPFamily, Locality, Proxy, Service, ServicePort } from '../model/index.ts';
 import type { ClusterLoadAssignment, EnvoyLocality, HealthStatus, LbEndpoint, LocalityLbEndpoints } from './envoy-types.ts';
 import { clusterFamilies, compare, forwardedPorts, outboundClusterName, upstreamKind, type MeshView } from './plan.ts';
 import { envoyAddress, usableAddresses } from './proxy-addresses.ts';

@@ -4,14 +4,13 @@
 // sorted lists. The output equals the
 // uncached path exactly: the same builders make every resource, and merging two name-sorted lists (ties to the first)
 // equals a stable sort of their concatenation.
-import type { ModelIndex } from '../model/model-index.ts';
-import type { IPFamily, Proxy, Service } from '../model/types.ts';
+import type { IPFamily, ModelIndex, Proxy, Service } from '../model/index.ts';
 import { fixedClusters, inboundClusters } from './clusters.ts';
 import type { Cluster, ClusterLoadAssignment, Listener, RouteConfiguration } from './envoy-types.ts';
 import { placeTcpListeners, wildcardPortListeners } from './listeners-outbound.ts';
 import { byName, virtualInboundListener, virtualOutboundListener } from './listeners-virtual.ts';
 import { compare, inboundPorts, proxyInboundMtls } from './plan.ts';
-import { DEFAULT_ROOT_NAMESPACE, type InboundMtls } from '../model/peer-auth.ts';
+import { DEFAULT_ROOT_NAMESPACE, type InboundMtls } from '../model/index.ts';
 import { portFamilies, placeVirtualHosts } from './routes.ts';
 import { proxyView, type Fragment, type Generation, type ProxyView, type ServiceState, type TranslationCache } from './cache.ts';
 import type { EnvoyResources, ForwardingStrategy } from './types.ts';

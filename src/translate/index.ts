@@ -1,13 +1,12 @@
 // The translator's entry point: (mesh, proxy, options) → every Envoy resource that sidecar gets. Pure and
 // deterministic: the same input gives the same output, each list sorted by name.
-import { indexModel, type ModelIndex } from '../model/model-index.ts';
-import type { MeshModel, Proxy } from '../model/types.ts';
+import { DEFAULT_ROOT_NAMESPACE, indexModel, type ModelIndex } from '../model/index.ts';
+import type { MeshModel, Proxy } from '../model/index.ts';
 import { fixedClusters, inboundClusters, outboundClusters } from './clusters.ts';
 import { outboundEndpoints } from './endpoints.ts';
 import { tcpListeners, wildcardListeners } from './listeners-outbound.ts';
 import { byName, inboundPorts, virtualInboundListener, virtualOutboundListener } from './listeners-virtual.ts';
 import { compare, meshView, proxyInboundMtls, type MeshView } from './plan.ts';
-import { DEFAULT_ROOT_NAMESPACE } from '../model/peer-auth.ts';
 import { mtlsAcceptance } from './mtls.ts';
 import { translateCached } from './incremental.ts';
 export { sidecarReadKey } from './incremental.ts';

@@ -4,8 +4,8 @@
 // each additional address (whose own socket options replace the listener's). Inbound, the original_src listener
 // filter gives the upstream connection the client's own source address and marks it 1337, so the capture rules can
 // route the replies back to the proxy; the passthrough source (127.0.0.6 / ::6) is then not bound.
-import { parseAddress } from '../model/address.ts';
-import type { IPFamily } from '../model/types.ts';
+import { parseAddress } from '../model/index.ts';
+import type { IPFamily } from '../model/index.ts';
 import type { AdditionalAddress, EnvoyAddress, NamedFilter, SocketOption, Wrapped } from './envoy-types.ts';
 
 /** The packet mark of upstream connections that keep the client's source (Istio's; the capture rules route it). */

@@ -6,8 +6,8 @@
 // as Istio does: the HTTP chain takes only what http_inspector recognised as plaintext HTTP, and everything else falls
 // through to PassthroughCluster on both families. The same wildcard matches TLS ServiceEntry hosts by SNI for proxies
 // that do not dial their VIPs (see sni.ts).
-import { targetPortOf } from '../model/model-index.ts';
-import type { Address, Endpoint, IPFamily, Proxy, Service, ServicePort } from '../model/types.ts';
+import { targetPortOf } from '../model/index.ts';
+import type { Address, Endpoint, IPFamily, Proxy, Service, ServicePort } from '../model/index.ts';
 import { PASSTHROUGH_CLUSTER } from './clusters.ts';
 import type { FilterChain, Listener } from './envoy-types.ts';
 import {

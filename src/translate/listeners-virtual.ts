@@ -5,11 +5,11 @@
 // 15001/15006 directly, not redirected) matches a chain on that port (no IP ranges, so both families) that ends in
 // BlackHoleCluster instead of being passed through to the same listener again, forever. Under TPROXY interception
 // both are transparent and virtualInbound keeps the client's source address (interception.ts).
-import type { Proxy } from '../model/types.ts';
+import type { Proxy } from '../model/index.ts';
 import type { FilterChain, Listener } from './envoy-types.ts';
 import { BLACKHOLE_CLUSTER, INBOUND_PASSTHROUGH_CLUSTER, PASSTHROUGH_CLUSTER } from './clusters.ts';
 import { ORIGINAL_DST_FILTER, PROTOCOL_DETECTION_TIMEOUT, TLS_INSPECTOR_FILTER, tcpProxyFilter } from './filters.ts';
-import { portMtls, type InboundMtls } from '../model/peer-auth.ts';
+import { portMtls, type InboundMtls } from '../model/index.ts';
 import { effectiveMode, inboundChains } from './mtls.ts';
 import { compare, inboundClusterName } from './plan.ts';
 export { inboundPorts } from './plan.ts';

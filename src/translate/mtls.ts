@@ -6,8 +6,8 @@
 // a port requires mTLS (STRICT), offers it beside plaintext (PERMISSIVE) or is plaintext only (DISABLE). Certificates
 // come over SDS from the pod's agent (`sds-grpc`, a static bootstrap cluster on a Unix socket): `default` (the pod's
 // certificate and key) and `ROOTCA` (the trust root).
-import { inboundMtls, portMtls, type InboundMtls } from '../model/peer-auth.ts';
-import type { Endpoint, PeerAuthentication } from '../model/types.ts';
+import { inboundMtls, portMtls, type InboundMtls } from '../model/index.ts';
+import type { Endpoint, PeerAuthentication } from '../model/index.ts';
 import type { FilterChain, Metadata, NamedFilter, Struct, TransportSocket, TransportSocketMatch } from './envoy-types.ts';
 
 /** The bootstrap's static cluster that reaches the agent's SDS server. */

@@ -5,8 +5,7 @@
 // - filtered by the proxy's IP mode, so an IPv4-only pod is never told an IPv6 address, and the reverse.
 // Short names (`svc`, `svc.ns`, `svc.ns.svc`) are not keys: `shortname` and `namespace` let the agent derive them for
 // the pod's namespace, as Istio's agent does.
-import type { ModelIndex } from '../model/model-index.ts';
-import type { Address, Proxy, Service } from '../model/types.ts';
+import type { Address, ModelIndex, Proxy, Service } from '../model/index.ts';
 import { proxyFamilies } from './proxy-addresses.ts';
 import type { NameInfo, NameTable } from './nds.ts';
 

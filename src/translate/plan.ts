@@ -1,8 +1,7 @@
 // Which resources a service gets on one proxy: the per-service decisions every builder shares (cluster names, native
 // per-family forwarding, the VIPs a proxy sees and how they group into listeners).
-import { nameKey, type ModelIndex } from '../model/model-index.ts';
-import type { Address, Endpoint, IPFamily, PeerAuthentication, Pod, PortProtocol, Proxy, Service, ServicePort } from '../model/types.ts';
-import { inboundMtls, type InboundMtls } from '../model/peer-auth.ts';
+import { inboundMtls, type InboundMtls, type ModelIndex, nameKey } from '../model/index.ts';
+import type { Address, Endpoint, IPFamily, PeerAuthentication, Pod, PortProtocol, Proxy, Service, ServicePort } from '../model/index.ts';
 import { proxyFamilies } from './proxy-addresses.ts';
 import { VIRTUAL_INBOUND_PORT } from './proxy-ports.ts';
 import type { ForwardingStrategy } from './types.ts';

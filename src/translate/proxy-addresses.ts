@@ -1,7 +1,7 @@
 // The per-mode addresses of a proxy (spec §2): wildcard, localhost and inbound passthrough source, one per family the
 // proxy uses, its primary family first. Every generator asks here, so "primary first" is decided in one place.
-import { familiesFor, modeAllows } from '../model/address.ts';
-import type { Address, IPFamily, Proxy } from '../model/types.ts';
+import { familiesFor, modeAllows } from '../model/index.ts';
+import type { Address, IPFamily, Proxy } from '../model/index.ts';
 import type { AdditionalAddress, BindConfig, EnvoyAddress, SocketAddress } from './envoy-types.ts';
 
 /** The families a proxy can use, primary first. */

@@ -1,8 +1,8 @@
 // RDS (spec §7): one RouteConfiguration per HTTP port, named by the port ("80"), or one per family ("80|IPv4",
 // "80|IPv6") when a natively forwarded service uses that port on a dual proxy. One virtual host per service with every
 // name and VIP the proxy sees, each with and without `:port`; a domain is never repeated across virtual hosts.
-import { bracketed } from '../model/address.ts';
-import type { IPFamily, Proxy, Service, ServicePort } from '../model/types.ts';
+import { bracketed } from '../model/index.ts';
+import type { IPFamily, Proxy, Service, ServicePort } from '../model/index.ts';
 import type { RouteConfiguration, VirtualHost } from './envoy-types.ts';
 import { PASSTHROUGH_CLUSTER } from './clusters.ts';
 import { isHttpProtocol, isNative, outboundClusterName, vipsForProxy, type MeshView, type VipFacts } from './plan.ts';

@@ -3,8 +3,8 @@
 // criterion: destination port, destination IP (longest prefix), server name, transport protocol, application
 // protocols. Each step keeps only its most specific candidates and never backtracks; when a step leaves nothing, the
 // default chain takes the connection (or nothing does).
-import { parsePrefix, prefixContains } from '../model/cidr.ts';
-import type { Address } from '../model/types.ts';
+import { parsePrefix, prefixContains } from '../model/index.ts';
+import type { Address } from '../model/index.ts';
 import type { FilterChain, FilterChainMatch, Listener } from './envoy-types.ts';
 
 /** What a client sends first: plaintext HTTP/1.1, HTTP/2 with prior knowledge, a TLS ClientHello, other bytes, nothing. */

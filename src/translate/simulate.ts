@@ -1,7 +1,7 @@
 // A small Envoy simulator over EnvoyResources: "which listener, chain, route, cluster and endpoints would this call
 // hit, and which source address would the upstream connection bind?" Used by behaviour tests and debugging tools.
-import { parseAddress } from '../model/address.ts';
-import type { Address, IPFamily } from '../model/types.ts';
+import { parseAddress } from '../model/index.ts';
+import type { Address, IPFamily } from '../model/index.ts';
 import type {
   AdditionalAddress, BindConfig, Cluster, EnvoyAddress, HttpConnectionManagerConfig, Listener, TcpProxyConfig,
   VirtualHost,

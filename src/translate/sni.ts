@@ -2,7 +2,7 @@
 // ServiceEntry's auto-allocated VIPs (nor has VIPs for a host without addresses that resolves by DNS or not at all),
 // so such a host's TLS ports are matched by the ClientHello's server name on the port's wildcard listener, to the
 // ServiceEntry's cluster. Everything else on that wildcard keeps falling through to PassthroughCluster.
-import type { IPFamily, Proxy, Service } from '../model/types.ts';
+import type { IPFamily, Proxy, Service } from '../model/index.ts';
 import type { FilterChain } from './envoy-types.ts';
 import { tcpProxyFilter } from './filters.ts';
 import { isNative, outboundClusterName, vipsForProxy, type MeshView, type VipFacts } from './plan.ts';

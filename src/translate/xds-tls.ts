@@ -2,7 +2,7 @@
 // `h2`; the server is verified by a root file Envoy reads and by its certificate's SAN (a DNS name, also sent as SNI,
 // or an IP address); the client certificate is the pod's workload certificate (`default` over `sds-grpc` from the
 // agent), so the sidecar authenticates to biplane with its own identity, as Istio's sidecars do.
-import { parseAddress } from '../model/address.ts';
+import { parseAddress } from '../model/index.ts';
 import { CERTIFICATE_SECRET, sdsSecret } from './mtls.ts';
 
 /** How the sidecar checks biplane's TLS port: the root (a PEM file in the pod) and the name the certificate carries. */

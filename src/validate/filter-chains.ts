@@ -2,8 +2,7 @@
 // ("has the same matching rules defined as") or matches whose criteria, expanded value by value, overlap. And a
 // capture listener (one that binds and restores original destinations) without a chain for its own port hands a
 // connection sent straight to that port back to itself through the passthrough, forever.
-import { parseAddress } from '../model/address.ts';
-import { addressBits } from '../model/cidr.ts';
+import { addressBits, parseAddress } from '../model/index.ts';
 import { anyTypeName, asArr, asNum, asObj, asStr, dig, type Obj } from './access.ts';
 import { filterChainsOf, networkFiltersOf, TypeName, type Located } from './http.ts';
 import { listenerAddressesOf } from './listener-addresses.ts';

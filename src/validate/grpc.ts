@@ -2,7 +2,7 @@
 // endpoints): client listeners are api_listeners with an HCM fed by ADS or inline routes; clusters are EDS,
 // LOGICAL_DNS or aggregate with round robin or ring hash; server listeners are plain HCM chains with
 // non-forwarding routes bound exactly where their name says.
-import { parseAddress } from '../model/address.ts';
+import { parseAddress } from '../model/index.ts';
 import { anyTypeName, asArr, asNum, asObj, asStr, dig, isSet, resourceName, type Obj } from './access.ts';
 import { discoveryType, lbPolicy } from './clusters.ts';
 import { filterChainsOf, hcmsOf, networkFiltersOf, TypeName, type Located } from './http.ts';

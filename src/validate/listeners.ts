@@ -3,7 +3,7 @@
 // primary's protocol, filter-chain prefix ranges covering every family the listener accepts, filter chains that never
 // overlap, router filter last; a loop guard on capture listeners (filter-chains.ts); sniffing that can match and
 // never strands a server-first client (sniffing.ts); socket options of the address's family (socket-options.ts).
-import type { IPFamily } from '../model/types.ts';
+import type { IPFamily } from '../model/index.ts';
 import { asArr, asObj, isSet, type Obj } from './access.ts';
 import { checkChainMatchesUnique, checkLoopGuard } from './filter-chains.ts';
 import { checkRouterLast, filterChainsOf, hcmsOf, type Located } from './http.ts';

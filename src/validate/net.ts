@@ -1,7 +1,7 @@
 // Socket addresses and CIDR ranges as Envoy spells them (`{ socket_address: { address, port_value, protocol } }`),
 // reduced to comparable keys. IP literals are canonicalised through the model's `parseAddress`.
-import { parseAddress } from '../model/address.ts';
-import type { IPFamily } from '../model/types.ts';
+import { parseAddress } from '../model/index.ts';
+import type { IPFamily } from '../model/index.ts';
 import { asNum, asObj, asStr, dig } from './access.ts';
 
 /** A socket address reduced to what makes two of them collide. */

@@ -1,6 +1,6 @@
 // RouteConfiguration rules, for RDS resources and HCM inline route configs alike: virtual-host domains are unique,
 // IPv6 literals are bracketed, wildcards are a single leading or trailing `*`. Also lists the clusters routes name.
-import { parseAddress } from '../model/address.ts';
+import { parseAddress } from '../model/index.ts';
 import { asArr, asObj, asStr, type Obj } from './access.ts';
 import { fieldPath, indexPath, type Report } from './problem.ts';
 
