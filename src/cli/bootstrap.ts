@@ -9,6 +9,7 @@ import { parseManifests } from '../sources/files/index.ts';
 import { loadMesh, meshOf, type LoadedMesh } from '../pipeline/index.ts';
 import type { Command } from './main.ts';
 import { commandFlags } from './args.ts';
+import { splitHostPort } from '../model/index.ts';
 
 const BOOTSTRAP = 'envoy.config.bootstrap.v3.Bootstrap';
 
@@ -49,13 +50,6 @@ const MODES: Readonly<Record<string, InterceptionMode>> = { redirect: 'REDIRECT'
 function xdsAddress(text: string): XdsAddress | undefined {
   if (text.startsWith('unix:')) return text.length > 'unix:'.length ? { pipe: text.slice('unix:'.length) } : undefined;
   return splitHostPort(text);
-}
-
-/** Splits `host:port` / `[v6]:port`. */
-export function splitHostPort(text: string): { host: string; port: number } | undefined {
-  const m = /^\[([^\]]+)\]:(\d+)$/.exec(text) ?? /^([^:]+):(\d+)$/.exec(text);
-  const port = Number(m?.[2]);
-  return m?.[1] && port > 0 && port < 65536 ? { host: m[1], port } : undefined;
 }
 
 /** The mesh of a single pod known only by name and IPs: what a sidecar needs to bootstrap without the cluster. */

@@ -176,3 +176,24 @@ export function hostPort(address: Address, port: number): string {
 export function bracketed(address: Address): string {
   return address.family === 'IPv6' ? `[${address.ip}]` : address.ip;
 }
+
+/** A host (name or IP literal, without brackets) and a port. */
+export interface HostPort {
+  readonly host: string;
+  readonly port: number;
+}
+
+/**
+ * Splits `host:port` or `[ipv6]:port`, the one spelling everywhere (gRPC authorities, xDS, CA, admin and webhook
+ * addresses): a bracketed host must be an IPv6 literal, an unbracketed one holds no colon, and the port is decimal
+ * without sign or leading zeros, 1–65535 (0 too with `anyPort`, for listen addresses). Undefined for anything else.
+ */
+export function splitHostPort(text: string, options: { readonly anyPort?: boolean } = {}): HostPort | undefined {
+  const m = /^\[([^\]]+)\]:(\d+)$/.exec(text) ?? /^([^:[\]]+):(\d+)$/.exec(text);
+  const [host, portText] = [m?.[1], m?.[2]];
+  if (host === undefined || portText === undefined) return undefined;
+  if (text.startsWith('[') && !isIPv6(host)) return undefined;
+  const port = Number(portText);
+  const zero = options.anyPort === true && portText === '0';
+  return zero || (/^[1-9]\d{0,4}$/.test(portText) && port <= 65535) ? { host, port } : undefined;
+}

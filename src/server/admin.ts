@@ -6,6 +6,7 @@ import http from 'node:http';
 import { isIP, type AddressInfo } from 'node:net';
 import { handleUi, UI_PATHS } from './ui/routes.ts';
 import type { AdminUi } from './ui/routes.ts';
+import { splitHostPort } from '../model/index.ts';
 
 /** Whether the server is ready, and why not when it is not (the `/ready` body). */
 export type Readiness = { readonly ready: true } | { readonly ready: false; readonly reason: string };
@@ -149,8 +150,7 @@ function send(res: http.ServerResponse, status: number, type: string, body: stri
 
 /** Splits "host:port" / "[v6]:port" for net.listen (host without brackets). */
 export function splitAddress(address: string): { host: string; port: number } {
-  const m = /^\[([0-9a-fA-F:.]+)\]:(\d{1,5})$/.exec(address) ?? /^([^:[\]]+):(\d{1,5})$/.exec(address);
-  const port = Number(m?.[2]);
-  if (!m?.[1] || !(port >= 0 && port <= 65535)) throw new Error(`address "${address}" is not host:port or [ipv6]:port`);
-  return { host: m[1], port };
+  const split = splitHostPort(address, { anyPort: true });
+  if (!split) throw new Error(`address "${address}" is not host:port or [ipv6]:port`);
+  return split;
 }

@@ -14,7 +14,7 @@ import { clientPorts, clientTargets, resolveClientTarget, type ClientTarget } fr
 import type { ProxylessListener, ProxylessOptions, ProxylessResources } from './types.ts';
 
 export type * from './types.ts';
-export { SERVER_LISTENER_PREFIX, SERVER_LISTENER_TEMPLATE, serverListenerName, splitHostPort } from './names.ts';
+export { SERVER_LISTENER_PREFIX, SERVER_LISTENER_TEMPLATE, serverListenerName } from './names.ts';
 export { serverBindAddresses, serverListener } from './server.ts';
 export { authoritiesOf, proxylessUpstream } from './targets.ts';
 

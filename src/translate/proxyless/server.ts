@@ -11,7 +11,8 @@ import { ROUTER_FILTER } from '../filters.ts';
 import { inboundPorts, type MeshView } from '../plan.ts';
 import { localhostOf, wildcardOf } from '../proxy-addresses.ts';
 import { HCM_TYPE_URL } from './client.ts';
-import { serverListenerName, serverRouteName, splitHostPort } from './names.ts';
+import { serverListenerName, serverRouteName } from './names.ts';
+import { splitHostPort } from '../../model/index.ts';
 import type { GrpcHcmConfig } from './types.ts';
 
 const FAMILIES: readonly IPFamily[] = ['IPv4', 'IPv6'];

@@ -6,7 +6,7 @@ import type { ModelIndex } from '../../model/model-index.ts';
 import { serviceHostname } from '../../model/names.ts';
 import type { Proxy, Service, ServicePort } from '../../model/types.ts';
 import { compare, forwardedPorts, vipsForProxy, type MeshView } from '../plan.ts';
-import { splitHostPort } from './names.ts';
+import { splitHostPort } from '../../model/index.ts';
 
 /** How a proxyless client finds a service's backends: endpoints over EDS, or one DNS name (LOGICAL_DNS). */
 export type ProxylessUpstream = 'EDS' | 'LOGICAL_DNS';
