@@ -5,7 +5,7 @@ import { after, before, describe, test } from 'node:test';
 import * as grpc from '@grpc/grpc-js';
 import { TypeUrl, truncateText } from '../../src/xds/index.ts';
 import type { XdsEventMap } from '../../src/xds/index.ts';
-import { makeBig, node, start, world } from './fixtures.ts';
+import { makeBig, node, start, world, stillServes } from './fixtures.ts';
 import type { Running } from './fixtures.ts';
 import { openDelta, openSotw, sotwNames } from './raw-client.ts';
 
@@ -26,15 +26,6 @@ describe('per-stream bounds', () => {
     await run.server.close();
   });
 
-  async function stillServes(): Promise<void> {
-    const s = openSotw(run.address);
-    try {
-      s.send({ node: node('ok'), type_url: TypeUrl.Cluster });
-      assert.deepEqual(sotwNames(await s.next()), ['c0', 'c1']);
-    } finally {
-      s.close();
-    }
-  }
 
   test('a node id over 1 KiB ends the stream with INVALID_ARGUMENT, in SotW and delta', async () => {
     const s = openSotw(run.address);
@@ -48,7 +39,7 @@ describe('per-stream bounds', () => {
     assert.match(ss.details, /node\.id is 1025 bytes, more than the limit of 1024/);
     assert.equal(ds.code, grpc.status.INVALID_ARGUMENT);
     assert.match(ds.details, /node\.id is 1200 bytes/);
-    await stillServes();
+    await stillServes(run.address);
   });
 
   test('node metadata over 64 KiB ends the stream with INVALID_ARGUMENT; 1 KiB ids and small metadata are fine', async () => {
@@ -76,7 +67,7 @@ describe('per-stream bounds', () => {
     s.close();
     assert.equal(status.code, grpc.status.INVALID_ARGUMENT);
     assert.match(status.details, /more than 3 type URLs/);
-    await stillServes();
+    await stillServes(run.address);
   });
 
   test('a type URL or resource name over 1 KiB ends the stream with INVALID_ARGUMENT', async () => {
@@ -91,7 +82,7 @@ describe('per-stream bounds', () => {
     assert.match(ss.details, /type_url is 1120 bytes, more than the limit of 1024/);
     assert.equal(ds.code, grpc.status.INVALID_ARGUMENT);
     assert.match(ds.details, /a resource name is 2000 bytes/);
-    await stillServes();
+    await stillServes(run.address);
   });
 
   test('a NACK error of 100 KiB is kept and reported cut to 1 KiB', async () => {
@@ -129,7 +120,7 @@ describe('per-stream bounds', () => {
     s.close();
     assert.equal(status.code, grpc.status.RESOURCE_EXHAUSTED);
     assert.match(status.details, /Cluster response \(40 resources, \d+ bytes\) exceeds this stream's budget of 4096 bytes/);
-    await stillServes();
+    await stillServes(run.address);
   });
 });
 

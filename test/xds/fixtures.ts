@@ -1,7 +1,9 @@
 // Small hand-built Envoy resources and a server on both loopback families, shared by the xDS tests.
+import assert from 'node:assert/strict';
 import { after, before } from 'node:test';
 import { SnapshotCache, TypeUrl, XdsServer, makeResource, makeSnapshot } from '../../src/xds/index.ts';
 import type { Resource, Snapshot, XdsServerOptions } from '../../src/xds/index.ts';
+import { openSotw, sotwNames } from './raw-client.ts';
 
 /** Loopback listen addresses of both families. */
 export const LOOPBACKS = ['127.0.0.1:0', '[::1]:0'] as const;
@@ -123,4 +125,15 @@ export function node(id: string): object {
 /** A snapshot of `n` clusters with long names (about 100 bytes each), for response-size limits. */
 export function makeBig(n: number): Snapshot {
   return makeSnapshot(Array.from({ length: n }, (_, i) => cluster(`big-${i}-${'x'.repeat(90)}`)));
+}
+
+/** Asserts that a fresh SotW stream for node `ok` (snapshot `world(2)`) still gets its clusters from `address`. */
+export async function stillServes(address: string): Promise<void> {
+  const s = openSotw(address);
+  try {
+    s.send({ node: node('ok'), type_url: TypeUrl.Cluster });
+    assert.deepEqual(sotwNames(await s.next()), ['c0', 'c1']);
+  } finally {
+    s.close();
+  }
 }
