@@ -6,6 +6,7 @@ import { analyze, failsAt, formatJson, formatText } from '../analyze/index.ts';
 import { listManifests, loadManifests } from '../sources/files/index.ts';
 import type { Command } from './main.ts';
 import { progressReporter } from './progress.ts';
+import { usageExit } from './args.ts';
 
 const USAGE = `usage: biplane analyze --manifests DIR [flags]
 
@@ -73,14 +74,7 @@ export const command: Command = {
   summary: 'check manifests offline: model, per-proxy xDS and dual-stack findings',
   async run(argv) {
     const flags = parseFlags(argv);
-    if ('help' in flags) {
-      console.log(USAGE);
-      return 0;
-    }
-    if ('usage' in flags) {
-      console.error(`biplane analyze: ${flags.usage}\n\n${USAGE}`);
-      return 2;
-    }
+    if ('help' in flags || 'usage' in flags) return usageExit('analyze', USAGE, flags);
     const progress = progressReporter(process.stderr);
     progress.update(`reading ${flags.manifests}`);
     const loaded = await loadManifests(flags.manifests);

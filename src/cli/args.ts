@@ -17,12 +17,17 @@ export function commandFlags<const O extends Options>(name: string, usage: strin
   try {
     values = parseArgs({ args: [...argv], options: all }).values;
   } catch (err) {
-    console.error(`biplane ${name}: ${(err as Error).message}\n\n${usage}`);
-    return 2;
+    return usageExit(name, usage, { usage: (err as Error).message });
   }
-  if ((values as { help?: boolean }).help) {
+  return (values as { help?: boolean }).help ? usageExit(name, usage, { help: true }) : values;
+}
+
+/** Ends a command whose flags asked for help (usage on stdout, exit 0) or were wrong (reason and usage on stderr, 2). */
+export function usageExit(name: string, usage: string, outcome: { readonly help: true } | { readonly usage: string }): number {
+  if ('help' in outcome) {
     console.log(usage);
     return 0;
   }
-  return values;
+  console.error(`biplane ${name}: ${outcome.usage}\n\n${usage}`);
+  return 2;
 }

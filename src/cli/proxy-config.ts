@@ -9,6 +9,7 @@ import { readSyncz } from '../inspect/syncz.ts';
 import { renderTable } from '../inspect/table.ts';
 import { adminJson, adminTarget, DEFAULT_ADMIN_URL, type AdminTarget } from './admin-client.ts';
 import type { Command } from './main.ts';
+import { usageExit } from './args.ts';
 
 const USAGE = `usage: biplane proxy-config listeners|clusters|routes|endpoints|all <pod> [--admin URL] [--admin-token FILE]
                             [-o table|json|yaml]
@@ -90,14 +91,7 @@ export const command: Command = {
   summary: "show one connected proxy's live listeners, clusters, routes and endpoints, both families side by side",
   async run(argv) {
     const flags = parseFlags(argv);
-    if ('help' in flags) {
-      console.log(USAGE);
-      return 0;
-    }
-    if ('usage' in flags) {
-      console.error(`biplane proxy-config: ${flags.usage}\n\n${USAGE}`);
-      return 2;
-    }
+    if ('help' in flags || 'usage' in flags) return usageExit('proxy-config', USAGE, flags);
     const target = await adminTarget(flags.admin, flags.token);
     if (typeof target === 'string') {
       console.error(`biplane proxy-config: ${target}`);
