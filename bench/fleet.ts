@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { translate } from '../src/translate/index.ts';
 import { makeSnapshot } from '../src/xds/snapshot.ts';
 import type { Snapshot } from '../src/xds/snapshot.ts';
-import type { XdsEvents } from '../src/xds/hooks.ts';
+import type { XdsEvents } from '../src/xds/events.ts';
 import type { ClientCommand, ClientNode, ClientStats } from './ads-clients.ts';
 import type { NameLists } from './ads-requests.ts';
 import type { SyntheticNode } from './cluster.ts';

@@ -1,6 +1,6 @@
 // Scenario 5: the server process's RSS and heap with N proxies connected and configured, and the marginal memory of
 // one more proxy: (memory at N − memory at N/2) / (N/2), after full collections. Clients live in another process.
-import { SnapshotCache } from '../src/xds/cache.ts';
+import { SnapshotCache } from '../src/xds/snapshot-cache.ts';
 import { startXdsServer } from '../src/xds/server.ts';
 import type { Snapshot } from '../src/xds/snapshot.ts';
 import type { ClusterShape, SyntheticNode } from './cluster.ts';

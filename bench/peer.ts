@@ -4,7 +4,7 @@
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { SnapshotCache } from '../src/xds/cache.ts';
+import { SnapshotCache } from '../src/xds/snapshot-cache.ts';
 import { TypeUrl } from '../src/envoy-api/protos.ts';
 import { startXdsServer } from '../src/xds/server.ts';
 import type { Snapshot } from '../src/xds/snapshot.ts';

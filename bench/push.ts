@@ -1,6 +1,6 @@
 // Scenario 3: a full configuration pushed to N real ADS streams (clients in another process), snapshot to last ACK,
 // against the floor: the same response bytes, encoded beforehand, written by a bare grpc-js server.
-import { SnapshotCache } from '../src/xds/cache.ts';
+import { SnapshotCache } from '../src/xds/snapshot-cache.ts';
 import { encodeSotwResponse } from '../src/xds/codec.ts';
 import { startXdsServer } from '../src/xds/server.ts';
 import type { XdsServer } from '../src/xds/server.ts';

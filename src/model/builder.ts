@@ -13,7 +13,7 @@ import { compareEndpoints, comparePods, compareServices, emptyTally, familiesFro
 import type { FamilyTally } from './order.ts';
 import { buildNode, buildPod } from './pods.ts';
 import type { NodeInfo } from './pods.ts';
-import { compareStrings, objectRef } from './raw.ts';
+import { compareStrings, objectRef } from './json-readers.ts';
 import { buildPeerAuthentication } from './peer-auth.ts';
 import { buildServiceEntries } from './service-entry.ts';
 import { buildService } from './services.ts';

@@ -1,8 +1,8 @@
 // Field checkers shared by the per-kind schema checks: each one reports a problem at a dotted path and returns the
 // value only when it has the right type, so a check can go on without re-testing types.
 import { parseAddress } from './address.ts';
-import { isPort, isRecord, path, problemAt } from './raw.ts';
-import type { Raw } from './raw.ts';
+import { isPort, isRecord, path, problemAt } from './json-readers.ts';
+import type { Raw } from './json-readers.ts';
 import type { Address, IPFamily, Origin, Problem } from './types.ts';
 
 /** Where a schema check writes its problems: the object's origin plus the list they go to. */

@@ -17,8 +17,8 @@ import type { Sink } from './check-fields.ts';
 import { MAX_SUBDOMAIN, checkLabels, dns1123Label, dns1123Subdomain, hostName } from './check-limits.ts';
 import { parseAddress } from './address.ts';
 import { FORWARDING_ANNOTATION, SERVICE_NAME_LABEL } from './names.ts';
-import { asRecord, metadataOf, path, stringMap } from './raw.ts';
-import type { Raw } from './raw.ts';
+import { asRecord, metadataOf, path, stringMap } from './json-readers.ts';
+import type { Raw } from './json-readers.ts';
 import type { Address, IPFamily } from './types.ts';
 
 const FAMILIES: readonly IPFamily[] = ['IPv4', 'IPv6'];

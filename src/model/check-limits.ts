@@ -3,8 +3,8 @@
 // most 63 characters and at most 256 KiB of annotations. Messages never repeat an over-long value in full.
 import { fail } from './check-fields.ts';
 import type { Sink } from './check-fields.ts';
-import { isRecord } from './raw.ts';
-import type { Raw } from './raw.ts';
+import { isRecord } from './json-readers.ts';
+import type { Raw } from './json-readers.ts';
 
 /** The longest DNS label (RFC 1123 / 1035) and the longest DNS subdomain. */
 export const MAX_LABEL = 63;

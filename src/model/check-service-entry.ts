@@ -18,8 +18,8 @@ import type { Sink } from './check-fields.ts';
 import { MAX_SUBDOMAIN, checkLabels, hostName } from './check-limits.ts';
 import { parseAutoAllocate } from './vip-alloc.ts';
 import { AUTO_ALLOCATE_ANNOTATION } from './names.ts';
-import { isPort, metadataOf, path, stringMap } from './raw.ts';
-import type { Raw } from './raw.ts';
+import { isPort, metadataOf, path, stringMap } from './json-readers.ts';
+import type { Raw } from './json-readers.ts';
 
 const RESOLUTIONS = ['NONE', 'STATIC', 'DNS', 'DNS_ROUND_ROBIN'] as const;
 const LOCATIONS = ['MESH_EXTERNAL', 'MESH_INTERNAL'] as const;

@@ -7,8 +7,8 @@ import { checkPeerAuthentication } from './peer-auth.ts';
 import { describe, fail, optString, stringMapField, warn } from './check-fields.ts';
 import { MAX_SUBDOMAIN, checkAnnotations, checkLabels, dns1035Label, dns1123Label, dns1123Subdomain, quote } from './check-limits.ts';
 import type { Sink } from './check-fields.ts';
-import { isRecord, objectRef, problemAt } from './raw.ts';
-import type { Raw } from './raw.ts';
+import { isRecord, objectRef, problemAt } from './json-readers.ts';
+import type { Raw } from './json-readers.ts';
 import type { ObjectKey, ObjectKind, Origin, Problem } from './types.ts';
 
 /** The apiVersions biplane accepts per kind. */

@@ -6,9 +6,9 @@ import { parseAddress } from './address.ts';
 import { SERVICE_NAME_LABEL, serviceHostname } from './names.ts';
 import { locality } from './pods.ts';
 import type { NodeInfo } from './pods.ts';
-import { asArray, asRecord, asString, compareStrings, isPort, metadataOf, objectRef, problemAt } from './raw.ts';
-import { stringMap } from './raw.ts';
-import type { Raw } from './raw.ts';
+import { asArray, asRecord, asString, compareStrings, isPort, metadataOf, objectRef, problemAt } from './json-readers.ts';
+import { stringMap } from './json-readers.ts';
+import type { Raw } from './json-readers.ts';
 import type { Address, Endpoint, EndpointPort, IPFamily, Origin, Pod, Problem } from './types.ts';
 import type { Service, SourceObject } from './types.ts';
 

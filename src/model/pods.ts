@@ -1,7 +1,7 @@
 // Nodes and Pods: where workloads run (locality from Node topology labels) and which IPs they have.
 import { parseAddress } from './address.ts';
 import { REGION_LABEL, ZONE_LABEL } from './names.ts';
-import { asArray, asRecord, asString, metadataOf, objectRef, statusOf, stringMap } from './raw.ts';
+import { asArray, asRecord, asString, metadataOf, objectRef, statusOf, stringMap } from './json-readers.ts';
 import type { Address, Locality, Pod, SourceObject } from './types.ts';
 
 /** What the model needs of a Node: its locality and its IPs (which tell the cluster's families). */

@@ -5,7 +5,7 @@
 // say the pod's agent answers its DNS, auto-allocated ServiceEntry VIPs included.
 import { ipModeOf, parseAddress } from './address.ts';
 import { locality } from './pods.ts';
-import { asString, isRecord, problemAt, stringMap } from './raw.ts';
+import { asString, isRecord, problemAt, stringMap } from './json-readers.ts';
 import type { Address, InterceptionMode, Locality, MeshModel, Origin, Pod, Problem, Proxy } from './types.ts';
 
 /** The xDS node as a server receives it (metadata already converted from a protobuf Struct to plain JSON). */

@@ -2,7 +2,7 @@
 import { parseAddress } from './address.ts';
 import { FORWARDING_ANNOTATION, serviceHostname } from './names.ts';
 import { portProtocol } from './ports.ts';
-import { asArray, asRecord, asString, isPort, isRecord, metadataOf, objectRef, specOf, stringMap } from './raw.ts';
+import { asArray, asRecord, asString, isPort, isRecord, metadataOf, objectRef, specOf, stringMap } from './json-readers.ts';
 import type { Address, IPFamily, Service, ServicePort, SourceObject } from './types.ts';
 
 const POLICIES: readonly Service['ipFamilyPolicy'][] = ['SingleStack', 'PreferDualStack', 'RequireDualStack'];

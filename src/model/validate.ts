@@ -1,7 +1,7 @@
 // Consistency checks over a whole model, built or written by hand: every problem, each with the origin of the
 // object it is about. `checkModel` also says which services and endpoints an error makes unservable, and
 // `servableModel` leaves those out, so `serve` and `analyze` act on one validation. Nothing here throws.
-import { problemAt } from './raw.ts';
+import { problemAt } from './json-readers.ts';
 import type { Address, Endpoint, MeshModel, Pod, Problem, Service } from './types.ts';
 
 /** Every problem in a model, and the services and endpoints an error was found in (they must not be served). */

@@ -12,7 +12,7 @@ import {
   outboundClusterName,
   upstreamKind,
   type MeshView,
-} from './plan.ts';
+} from './service-plan.ts';
 import { envoyAddress, passthroughBind } from './proxy-addresses.ts';
 import type { ForwardingStrategy } from './types.ts';
 import { autoMtlsMatches } from './mtls.ts';

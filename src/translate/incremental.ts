@@ -9,10 +9,10 @@ import { fixedClusters, inboundClusters } from './clusters.ts';
 import type { Cluster, ClusterLoadAssignment, Listener, RouteConfiguration } from './envoy-types.ts';
 import { placeTcpListeners, wildcardPortListeners } from './listeners-outbound.ts';
 import { byName, virtualInboundListener, virtualOutboundListener } from './listeners-virtual.ts';
-import { compare, inboundPorts, proxyInboundMtls } from './plan.ts';
+import { compare, inboundPorts, proxyInboundMtls } from './service-plan.ts';
 import { DEFAULT_ROOT_NAMESPACE, type InboundMtls } from '../model/index.ts';
 import { portFamilies, placeVirtualHosts } from './routes.ts';
-import { proxyView, type Fragment, type Generation, type ProxyView, type ServiceState, type TranslationCache } from './cache.ts';
+import { proxyView, type Fragment, type Generation, type ProxyView, type ServiceState, type TranslationCache } from './translation-cache.ts';
 import type { EnvoyResources, ForwardingStrategy } from './types.ts';
 
 /** What every proxy of one view gets in one generation, each list sorted as `translate` sorts it. */

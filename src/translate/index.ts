@@ -6,7 +6,7 @@ import { fixedClusters, inboundClusters, outboundClusters } from './clusters.ts'
 import { outboundEndpoints } from './endpoints.ts';
 import { tcpListeners, wildcardListeners } from './listeners-outbound.ts';
 import { byName, inboundPorts, virtualInboundListener, virtualOutboundListener } from './listeners-virtual.ts';
-import { compare, meshView, proxyInboundMtls, type MeshView } from './plan.ts';
+import { compare, meshView, proxyInboundMtls, type MeshView } from './service-plan.ts';
 import { mtlsAcceptance } from './mtls.ts';
 import { translateCached } from './incremental.ts';
 export { sidecarReadKey } from './incremental.ts';
@@ -14,8 +14,8 @@ import { outboundRoutes } from './routes.ts';
 import type { EnvoyResources, TranslateOptions } from './types.ts';
 
 export type * from './types.ts';
-export { meshView, type MeshView } from './plan.ts';
-export { TranslationCache, type TranslationCacheStats } from './cache.ts';
+export { meshView, type MeshView } from './service-plan.ts';
+export { TranslationCache, type TranslationCacheStats } from './translation-cache.ts';
 
 function isIndex(input: MeshModel | ModelIndex): input is ModelIndex {
   return 'endpointsByService' in input;

@@ -29,7 +29,7 @@ import {
   vipsForProxy,
   type MeshView,
   type VipFacts,
-} from './plan.ts';
+} from './service-plan.ts';
 import {
   envoyAddress,
   listenerAddresses,

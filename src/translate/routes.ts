@@ -5,7 +5,7 @@ import { bracketed } from '../model/index.ts';
 import type { IPFamily, Proxy, Service, ServicePort } from '../model/index.ts';
 import type { RouteConfiguration, VirtualHost } from './envoy-types.ts';
 import { PASSTHROUGH_CLUSTER } from './clusters.ts';
-import { isHttpProtocol, isNative, outboundClusterName, vipsForProxy, type MeshView, type VipFacts } from './plan.ts';
+import { isHttpProtocol, isNative, outboundClusterName, vipsForProxy, type MeshView, type VipFacts } from './service-plan.ts';
 import { sniServicesOn } from './sni.ts';
 import { proxyFamilies } from './proxy-addresses.ts';
 import { WILDCARD_PORTS } from './proxy-ports.ts';

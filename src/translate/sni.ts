@@ -5,7 +5,7 @@
 import type { IPFamily, Proxy, Service } from '../model/index.ts';
 import type { FilterChain } from './envoy-types.ts';
 import { tcpProxyFilter } from './filters.ts';
-import { isNative, outboundClusterName, vipsForProxy, type MeshView, type VipFacts } from './plan.ts';
+import { isNative, outboundClusterName, vipsForProxy, type MeshView, type VipFacts } from './service-plan.ts';
 import { WILDCARD_PORTS } from './proxy-ports.ts';
 import type { ForwardingStrategy } from './types.ts';
 

@@ -1,5 +1,5 @@
 // What the translator produces for one proxy, and the options that steer it.
-import type { TranslationCache } from './cache.ts';
+import type { TranslationCache } from './translation-cache.ts';
 import type { ClusterLoadAssignment, Cluster, Listener, RouteConfiguration } from './envoy-types.ts';
 
 export type * from './envoy-types.ts';

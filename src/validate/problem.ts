@@ -1,5 +1,5 @@
 // The validator's vocabulary: what a problem looks like, what it reads, and how checks report into a list.
-import type { KeyOf, ValidationCache } from './cache.ts';
+import type { KeyOf, ValidationCache } from './validation-cache.ts';
 
 /** One reason a resource would be NACKed (or misbehave): which resource, where inside it, which rule, why. */
 export interface ValidationProblem {

@@ -1,14 +1,14 @@
 // The last word on encodability: encode with the real protobufjs encoder, decode, and compare with what was meant.
 // The expected decoding is derived from the input and its type (empty lists dropped, enums as names, int64 as
 // numbers, bytes as base64), so any field the encoder lost or changed shows up as a difference with its path. The
-// comparison first runs without building anything (roundtrip-same.ts); only a resource that differs is compared the
+// comparison first runs without building anything (roundtrip-fast-equal.ts); only a resource that differs is compared the
 // slow way, which finds the path of the first difference.
 import protobuf from 'protobufjs';
 import { messageType } from '../envoy-api/protos.ts';
 import { asObj, isSet, type Obj } from './access.ts';
 import { fieldPath, indexPath, keyPath, type Report } from './problem.ts';
 import { lookupMessage, resourceType, typeInfo } from './proto-types.ts';
-import { sameMessage } from './roundtrip-same.ts';
+import { sameMessage } from './roundtrip-fast-equal.ts';
 
 /** How the decoded message is turned back into a plain object: the shape `encodeMessage` takes. */
 const TO_OBJECT: protobuf.IConversionOptions = { enums: String, longs: Number, json: true, defaults: false };

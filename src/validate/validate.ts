@@ -3,7 +3,7 @@
 // references, gRPC rules that follow an RDS name) are `validateSet`; `validateResources` is both, sorted.
 import { TypeUrl } from '../envoy-api/protos.ts';
 import { asObj, resourceName, type Obj } from './access.ts';
-import { contentKey } from './cache.ts';
+import { contentKey } from './validation-cache.ts';
 import { checkCluster } from './clusters.ts';
 import { checkAssignment } from './endpoints.ts';
 import { checkGrpcAssignment, checkGrpcCluster, checkGrpcListener, checkGrpcListenerRoutes } from './grpc.ts';

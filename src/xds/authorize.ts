@@ -4,7 +4,7 @@
 import type * as grpc from '@grpc/grpc-js';
 import { decodeDeltaRequest, decodeSotwRequest } from './codec.ts';
 import type { XdsNode } from './codec.ts';
-import type { StreamKind } from './hooks.ts';
+import type { StreamKind } from './events.ts';
 
 /** What an authorize hook may read of a call: its metadata, its peer and its transport's verified peer certificate. */
 export type CallContext = Pick<grpc.ServerDuplexStream<Buffer, unknown>, 'metadata' | 'getAuthContext' | 'getPeer'>;

@@ -1,7 +1,7 @@
 // Incremental (delta) ADS: per-resource versions; only changed resources and removed names travel.
 import { decodeDeltaRequest, encodeDeltaResponse } from './codec.ts';
 import type { DeltaRequest } from './codec.ts';
-import { ABSENT, HeldVersions, shapeOf } from './held.ts';
+import { ABSENT, HeldVersions, shapeOf } from './client-holdings.ts';
 import type { Resource } from './resource.ts';
 import { cached, internNames } from './shared-response.ts';
 import type { SharedResponse } from './shared-response.ts';

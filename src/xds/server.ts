@@ -4,11 +4,11 @@
 import * as grpc from '@grpc/grpc-js';
 import { AuthGate } from './authorize.ts';
 import type { AuthorizeHook } from './authorize.ts';
-import type { SnapshotCache } from './cache.ts';
+import type { SnapshotCache } from './snapshot-cache.ts';
 import { framedNonce } from './codec.ts';
 import type { XdsNode } from './codec.ts';
 import { DeltaStream } from './delta.ts';
-import { XdsEvents } from './hooks.ts';
+import { XdsEvents } from './events.ts';
 import { SotwStream } from './sotw.ts';
 import type { StreamInfo, StreamIo, StreamLimits } from './stream.ts';
 

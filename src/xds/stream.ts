@@ -1,7 +1,7 @@
 // What SotW and delta streams share: the node, the snapshot watch, push order, nonces, limits and status.
-import type { SnapshotCache } from './cache.ts';
+import type { SnapshotCache } from './snapshot-cache.ts';
 import type { XdsNode } from './codec.ts';
-import type { StreamKind, StreamRef, XdsEvents } from './hooks.ts';
+import type { StreamKind, StreamRef, XdsEvents } from './events.ts';
 import { TypeUrl } from '../envoy-api/protos.ts';
 import type { Resource } from './resource.ts';
 import { randomBytes } from 'node:crypto';

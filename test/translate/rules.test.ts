@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { translate } from '../../src/translate/index.ts';
 import { passthroughBind, wildcardAddresses } from '../../src/translate/proxy-addresses.ts';
-import { vipGroups } from '../../src/translate/plan.ts';
+import { vipGroups } from '../../src/translate/service-plan.ts';
 import { dnsLookupFamily } from '../../src/translate/clusters.ts';
 import type { EnvoyResources, Listener } from '../../src/translate/types.ts';
 import { simulate } from '../../src/translate/simulate.ts';

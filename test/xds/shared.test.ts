@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { SnapshotCache, TypeUrl, XdsEvents, decodeMessage, makeSnapshot } from '../../src/xds/index.ts';
-import { ABSENT, HeldVersions } from '../../src/xds/held.ts';
+import { ABSENT, HeldVersions } from '../../src/xds/client-holdings.ts';
 import { encodeMessage } from '../../src/envoy-api/protos.ts';
 import { encodeSotwResponse, framedNonce, withNonce } from '../../src/xds/codec.ts';
 import { DeltaStream } from '../../src/xds/delta.ts';

@@ -7,7 +7,7 @@ import { ADS, dnsCluster, dnsHosts, edsCluster } from '../clusters.ts';
 import { backendsFor, loadAssignment } from '../endpoints.ts';
 import type { Cluster, ClusterLoadAssignment, RouteConfiguration } from '../envoy-types.ts';
 import { ROUTER_FILTER } from '../filters.ts';
-import { compare, outboundClusterName, type MeshView } from '../plan.ts';
+import { compare, outboundClusterName, type MeshView } from '../service-plan.ts';
 import { serviceDomains } from '../routes.ts';
 import { clientRouteName } from './names.ts';
 import { proxylessUpstream, type ClientTarget } from './targets.ts';

@@ -8,7 +8,7 @@ import { parseAddress } from '../../model/address.ts';
 import type { IPFamily, Proxy } from '../../model/types.ts';
 import type { Listener } from '../envoy-types.ts';
 import { ROUTER_FILTER } from '../filters.ts';
-import { inboundPorts, type MeshView } from '../plan.ts';
+import { inboundPorts, type MeshView } from '../service-plan.ts';
 import { localhostOf, wildcardOf } from '../proxy-addresses.ts';
 import { HCM_TYPE_URL } from './client.ts';
 import { serverListenerName, serverRouteName } from './names.ts';

@@ -13,7 +13,7 @@ import { serviceClusters } from './clusters.ts';
 import { serviceLoadAssignments } from './endpoints.ts';
 import type { Cluster, ClusterLoadAssignment } from './envoy-types.ts';
 import { serviceTcpCandidates, type TcpCandidate } from './listeners-outbound.ts';
-import { dialsAutoVips, meshView, selectorIndex, type MeshView, type SelectorCandidates } from './plan.ts';
+import { dialsAutoVips, meshView, selectorIndex, type MeshView, type SelectorCandidates } from './service-plan.ts';
 import { sniPorts } from './sni.ts';
 import { hostCandidate, servesHttpPort, type HostCandidate } from './routes.ts';
 import type { ForwardingStrategy } from './types.ts';
