@@ -1,17 +1,16 @@
 // Golden tests: testdata/capture/<case>/input.json → the rules for both backends, and in TPROXY mode the policy
-// routing script. UPDATE_GOLDEN=1 rewrites the expected files and deletes stale ones; without it (always in CI) a
-// difference fails the test.
+// routing script. UPDATE_GOLDEN=1 rewrites the expected files and deletes stale ones; without it, and always under CI
+// (test/support/golden.ts refuses to rewrite there), a difference fails the test.
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { captureRules, DEFAULT_CAPTURE, policyRoutingScript } from '../../src/capture/index.ts';
 import type { CaptureBackend, CaptureConfig } from '../../src/capture/index.ts';
 import { parseAddress } from '../../src/model/address.ts';
-import { underCi } from '../support/requirements.ts';
+import { matchGolden, removeStaleGoldens, updatingGoldens } from '../support/golden.ts';
 
 const ROOT = path.join(import.meta.dirname, '../../testdata/capture');
-const UPDATE = process.env.UPDATE_GOLDEN === '1' && !underCi();
 
 function configOf(dir: string, backend: CaptureBackend): CaptureConfig {
   const raw = JSON.parse(readFileSync(path.join(dir, 'input.json'), 'utf8')) as Record<string, unknown>;
@@ -51,15 +50,9 @@ for (const name of cases) {
   test(`capture rules for ${name} match the golden files`, () => {
     const dir = path.join(ROOT, name);
     const generated = expectedFiles(dir);
+    removeStaleGoldens(dir, '', ['input.json', ...generated.keys()]);
     const onDisk = readdirSync(dir).filter((f) => f !== 'input.json').sort();
-    if (UPDATE) {
-      for (const f of onDisk) if (!generated.has(f)) unlinkSync(path.join(dir, f));
-      for (const [f, text] of generated) writeFileSync(path.join(dir, f), text);
-      return;
-    }
-    assert.deepEqual(onDisk, [...generated.keys()].sort(), `${name}: expected files differ`);
-    for (const [f, text] of generated) {
-      assert.equal(text, readFileSync(path.join(dir, f), 'utf8'), `${name}/${f} differs (UPDATE_GOLDEN=1 rewrites it)`);
-    }
+    if (!updatingGoldens()) assert.deepEqual(onDisk, [...generated.keys()].sort(), `${name}: expected files differ`);
+    for (const [f, text] of generated) matchGolden(path.join(dir, f), text, `${name}/${f}`);
   });
 }

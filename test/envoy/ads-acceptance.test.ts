@@ -15,11 +15,11 @@ import { assertSameConfig } from './config-dump.ts';
 import { biplaneInProcess, bootstrapFor, serve, sidecar, waitConverged, type Served } from './sidecar.ts';
 import { SdsServer } from '../../src/agent/sds.ts';
 import { createTestPki, SettableCertificateSource } from '../support/pki.ts';
+import { goldenCase, goldenCases } from '../translate/golden-cases.ts';
 
 const skip = requireOrSkip('real Envoy sidecars', ['envoy', 'unshare']);
 const REPO = path.join(import.meta.dirname, '../..');
 const DEMO = path.join(REPO, 'examples/demo');
-const GOLDEN = path.join(REPO, 'testdata/translate');
 const ADS = ['sotw', 'delta'] as const;
 
 /** Every pod of a manifest folder, as NAMESPACE/NAME, from `biplane analyze`'s view of the model. */
@@ -153,21 +153,20 @@ async function sdsSocketFor(t: TestContext): Promise<string> {
 }
 
 test('every golden case is accepted by a real Envoy over SotW and delta', { skip, timeout: 600_000, concurrency: 6 }, async (t) => {
-  const names = readdirSync(GOLDEN, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name).sort();
-  type Spec = { manifests: string; proxy: string; strategy?: string; dnsCapture?: boolean; sds?: boolean };
-  const specs = names.map((name) => ({ name, ...(parse(readFileSync(path.join(GOLDEN, name, 'case.yaml'), 'utf8')) as Spec) }));
-  const sdsSocket = specs.some((s) => s.sds === true) ? await sdsSocketFor(t) : undefined;
+  const specs = goldenCases().map(goldenCase);
+  const sdsSocket = specs.some((s) => s.sds) ? await sdsSocketFor(t) : undefined;
   const runs: Promise<unknown>[] = [];
-  // One server per mesh file and strategy.
+  // One server per mesh file and strategy (`biplane serve --manifests` takes one file or folder).
   const groups = new Map<string, typeof specs>();
   for (const s of specs) {
-    const key = JSON.stringify([path.resolve(GOLDEN, s.name, s.manifests), s.strategy ?? 'shared']);
+    assert.equal(s.include.length, 1, `${s.name}: this test serves one manifests file per case; it includes ${s.include.length}`);
+    const key = JSON.stringify([s.include[0], s.strategy]);
     groups.set(key, [...(groups.get(key) ?? []), s]);
   }
   for (const [key, group] of groups) {
     const [manifests, strategy] = JSON.parse(key) as [string, string];
     const served = await servedFor(t, manifests, strategy);
-    const pods = group.map((s) => ({ pod: s.proxy, dnsCapture: s.dnsCapture === true, ...(s.sds === true && sdsSocket ? { sdsSocket } : {}) }));
+    const pods = group.map((s) => ({ pod: s.proxy, dnsCapture: s.dnsCapture, ...(s.sds && sdsSocket ? { sdsSocket } : {}) }));
     const cases = await prepare(served, manifests, strategy, pods);
     runs.push(...cases.map((c) => t.test(`${c.pod} (${strategy}) over ${c.ads}`, (st) => accepted(st, served, c))));
   }

@@ -4,7 +4,6 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { test } from 'node:test';
-import { generateCluster } from '../../bench/cluster.ts';
 import { podProxyNode } from '../../src/model/index.ts';
 import { buildModel, indexModel, parseProxy } from '../../src/model/index.ts';
 import type { MeshModel, SourceObject } from '../../src/model/index.ts';
@@ -13,6 +12,7 @@ import { TranslationCache, translate } from '../../src/translate/index.ts';
 import type { EnvoyResources } from '../../src/translate/index.ts';
 import { SetValidator, ValidationCache, validateResources, validateSet } from '../../src/validate/index.ts';
 import type { ResourceSet, ValidateOptions } from '../../src/validate/index.ts';
+import { generatedCluster } from '../support/generated-cluster.ts';
 import { allSets } from '../validate/sets.ts';
 
 const CLIENTS = ['envoy', 'grpc'] as const;
@@ -79,7 +79,7 @@ test('SetValidator equals validateResources for every demo pod', async () => {
 });
 
 test('SetValidator equals validateResources on a generated cluster, with shared arrays broken in place of others', () => {
-  const cluster = generateCluster({ services: 12, podsPerService: 2, proxiesPerMode: 1, stack: 'dual', seed: 3 });
+  const cluster = generatedCluster({ services: 12, podsPerService: 2 });
   const sets = podResources(modelOf(cluster.objects));
   const [first] = sets;
   assert.ok(first && first.endpoints.length > 0 && first.routes.length > 0 && first.clusters.length > 1);

@@ -4,13 +4,13 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { test } from 'node:test';
-import { generateCluster } from '../../bench/cluster.ts';
 import { podProxyNode } from '../../src/model/index.ts';
 import { buildModel, createModelBuilder, indexModel, parseProxy, reindexModel } from '../../src/model/index.ts';
 import type { MeshModel, ModelIndex, Proxy, SourceObject } from '../../src/model/index.ts';
 import { loadManifests } from '../../src/sources/files/index.ts';
 import { TranslationCache, translate } from '../../src/translate/index.ts';
 import type { ForwardingStrategy } from '../../src/translate/index.ts';
+import { generatedCluster } from '../support/generated-cluster.ts';
 import { clients, endpoint, model, pod, port, proxyFor, service } from './fixtures.ts';
 
 const STRATEGIES: readonly ForwardingStrategy[] = ['shared', 'per-family'];
@@ -38,7 +38,7 @@ function assertSame(cache: TranslationCache, index: ModelIndex, proxies: readonl
   return views;
 }
 
-const SHAPE = { services: 24, podsPerService: 2, proxiesPerMode: 1, stack: 'dual', seed: 7 } as const;
+const SHAPE = { services: 24, podsPerService: 2 } as const;
 
 function modelOf(objects: readonly SourceObject[]): MeshModel {
   const { model: m, problems } = buildModel(objects);
@@ -107,7 +107,7 @@ test('cached translation equals uncached for every demo pod under both strategie
 });
 
 test('cached translation equals uncached for a generated cluster in every proxy mode, pods and clients alike', () => {
-  const cluster = generateCluster(SHAPE);
+  const cluster = generatedCluster(SHAPE);
   const m = modelOf(cluster.objects);
   const proxies = proxiesOf(m, cluster.nodes);
   assert.deepEqual(new Set(proxies.map((p) => `${p.mode}|${p.primaryFamily}`)), new Set(['IPv4|IPv4', 'IPv6|IPv6', 'Dual|IPv4', 'Dual|IPv6']));
@@ -115,7 +115,7 @@ test('cached translation equals uncached for a generated cluster in every proxy 
 });
 
 test('after each model change the cached translation equals a fresh one and only changed services are rebuilt', () => {
-  const cluster = generateCluster(SHAPE);
+  const cluster = generatedCluster(SHAPE);
   const cache = new TranslationCache();
   let objects: readonly SourceObject[] = cluster.objects;
   let m = modelOf(objects);
@@ -131,7 +131,7 @@ test('after each model change the cached translation equals a fresh one and only
 });
 
 test('the cache follows the incremental model builder and forgets removed services', () => {
-  const cluster = generateCluster(SHAPE);
+  const cluster = generatedCluster(SHAPE);
   const cache = new TranslationCache();
   const builder = createModelBuilder();
   let objects: readonly SourceObject[] = cluster.objects;

@@ -3,7 +3,7 @@
 // golden can never freeze configuration Envoy would reject. Two negative controls show that validation reads every
 // field and Envoy's own rules. Skipped with the reason when no Envoy is installed, except under CI, where that fails.
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { command as translateCmd } from '../../src/cli/translate.ts';
@@ -15,12 +15,12 @@ import { captureCli } from '../support/cli-output.ts';
 import { requireOrSkip } from '../support/requirements.ts';
 import { assertEnvoyAccepts, envoyValidate, staticBootstrap, translatedBootstrap } from './envoy.ts';
 import { clients, port, proxyFor, service } from './fixtures.ts';
+import { GOLDEN_ROOT, goldenCases } from './golden-cases.ts';
 import { mesh } from './mesh.ts';
 
 type Json = Record<string, unknown>;
 const skip = requireOrSkip('envoy --mode validate', ['envoy']);
 const DEMO = path.join(import.meta.dirname, '../../examples/demo');
-const GOLDEN = path.join(import.meta.dirname, '../../testdata/translate');
 
 async function printed(strategy: string): Promise<RenderedResources> {
   const run = await captureCli(() => translateCmd.run(['--manifests', DEMO, '--proxy', 'demo/client-dual', '--strategy', strategy]));
@@ -48,10 +48,10 @@ test('Envoy accepts every demo pod’s sidecar configuration under both strategi
   }
 });
 
-const cases = readdirSync(GOLDEN, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name).sort();
+const cases = goldenCases();
 for (const name of cases) {
   test(`Envoy validates the golden case ${name} as written on disk`, { skip, timeout: 60_000 }, async (t) => {
-    const read = (kind: string): Json[] => JSON.parse(readFileSync(path.join(GOLDEN, name, `${kind}.json`), 'utf8')) as Json[];
+    const read = (kind: string): Json[] => JSON.parse(readFileSync(path.join(GOLDEN_ROOT, name, `${kind}.json`), 'utf8')) as Json[];
     const resources: RenderedResources = { listeners: read('listeners'), clusters: read('clusters'), routes: read('routes'), endpoints: read('endpoints') };
     await assertEnvoyAccepts(t, staticBootstrap(resources), name);
   });

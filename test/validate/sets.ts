@@ -1,11 +1,11 @@
 // Every resource set the split and cache tests run over: the hand-built fixtures, every translator golden under
 // testdata/translate/*/ (snake_case decoded resources), and broken copies of each that trip per-resource and
 // cross-resource rules alike, so a property over them is not vacuously true.
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { GOLDEN_ROOT, goldenCases } from '../translate/golden-cases.ts';
 import { dualStack, grpcSet, put, type Fixture, type Json } from './fixtures.ts';
 
-const GOLDENS = path.join(import.meta.dirname, '../../testdata/translate');
 
 /** A named resource set. */
 export interface NamedSet {
@@ -25,15 +25,11 @@ function readList(dir: string, type: string): Json[] {
 
 /** Every golden case as a resource set, by folder name. */
 export function goldenSets(): NamedSet[] {
-  return readdirSync(GOLDENS, { withFileTypes: true })
-    .filter((d) => d.isDirectory())
-    .map((d) => d.name)
-    .sort()
-    .map((name) => {
-      const dir = path.join(GOLDENS, name);
-      const set = { listeners: readList(dir, 'listeners'), clusters: readList(dir, 'clusters'), routes: readList(dir, 'routes'), endpoints: readList(dir, 'endpoints') };
-      return { name: `golden ${name}`, set };
-    });
+  return goldenCases().map((name) => {
+    const dir = path.join(GOLDEN_ROOT, name);
+    const set = { listeners: readList(dir, 'listeners'), clusters: readList(dir, 'clusters'), routes: readList(dir, 'routes'), endpoints: readList(dir, 'endpoints') };
+    return { name: `golden ${name}`, set };
+  });
 }
 
 /** Breaks one set in several ways at once: a duplicate, a dangling reference, a bad field, a misspelled field. */
