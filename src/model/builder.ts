@@ -13,7 +13,8 @@ import { compareEndpoints, comparePods, compareServices, emptyTally, familiesFro
 import type { FamilyTally } from './order.ts';
 import { buildNode, buildPod } from './pods.ts';
 import type { NodeInfo } from './pods.ts';
-import { compareStrings, objectRef } from './json-readers.ts';
+import { objectRef } from './json-readers.ts';
+import { compareStrings } from '../compare-strings.ts';
 import { buildPeerAuthentication } from './peer-auth.ts';
 import { buildServiceEntries } from './service-entry.ts';
 import { buildService } from './services.ts';

@@ -1,6 +1,6 @@
 // The model's deterministic orders, and the cluster families that follow from services, pods and nodes.
 import type { NodeInfo } from './pods.ts';
-import { compareStrings } from './json-readers.ts';
+import { compareStrings } from '../compare-strings.ts';
 import type { Address, Endpoint, IPFamily, Pod, Service } from './types.ts';
 
 /** How many address lists have each family, and how many list it first: what cluster families are voted from. */

@@ -1,5 +1,6 @@
 // A tiny Prometheus registry: counters, gauges and histograms with labels, rendered in the text exposition format
 // (version 0.0.4). Names and meanings follow istiod's where it has the same metric, so its dashboards work.
+import { compareStrings } from '../compare-strings.ts';
 
 /** Label values of one series, by label name. */
 export type Labels = Readonly<Record<string, string>>;
@@ -98,9 +99,9 @@ export class MetricsRegistry {
   /** Every metric in Prometheus text format. */
   render(): string {
     const lines: string[] = [];
-    for (const family of [...this.#families.values()].sort((a, b) => cmp(a.name, b.name))) {
+    for (const family of [...this.#families.values()].sort((a, b) => compareStrings(a.name, b.name))) {
       lines.push(`# HELP ${family.name} ${escapeHelp(family.help)}`, `# TYPE ${family.name} ${family.kind}`);
-      const series = [...family.series.entries()].sort(([a], [b]) => cmp(a, b));
+      const series = [...family.series.entries()].sort(([a], [b]) => compareStrings(a, b));
       for (const [, s] of series) lines.push(...renderSeries(family, s));
     }
     return `${lines.join('\n')}\n`;
@@ -144,7 +145,7 @@ function labelKey(labels: Labels): string {
 }
 
 function labelText(labels: Labels): string {
-  const pairs = Object.entries(labels).sort(([a], [b]) => cmp(a, b));
+  const pairs = Object.entries(labels).sort(([a], [b]) => compareStrings(a, b));
   if (pairs.length === 0) return '';
   return `{${pairs.map(([k, v]) => `${k}="${escapeLabel(v)}"`).join(',')}}`;
 }
@@ -164,9 +165,6 @@ function num(value: number): string {
   return String(value);
 }
 
-function cmp(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
 
 const KNOWN_TYPES: Readonly<Record<string, string>> = {
   'envoy.config.cluster.v3.Cluster': 'cds',
