@@ -4,7 +4,7 @@ import { bracketed } from '../src/model/address.ts';
 import { servicePortKey } from '../src/model/index.ts';
 import type { ModelIndex, Proxy } from '../src/model/index.ts';
 import type { EnvoyResources } from '../src/translate/index.ts';
-import { encodeMessage } from '../src/envoy-api/protos.ts';
+import { TypeUrl, encodeMessage } from '../src/envoy-api/protos.ts';
 
 /** Floor bytes by kind of information. */
 export interface Floor {
@@ -23,7 +23,7 @@ export interface Floor {
 
 const entry = {
   listener: (ip: string, port: number): number =>
-    encodeMessage('envoy.config.listener.v3.Listener', { additional_addresses: [{ address: { socket_address: { address: ip, port_value: port } } }] }).length,
+    encodeMessage(TypeUrl.Listener, { additional_addresses: [{ address: { socket_address: { address: ip, port_value: port } } }] }).length,
   endpoint: (ip: string, port: number): number =>
     encodeMessage('envoy.config.endpoint.v3.Endpoint', { additional_addresses: [{ address: { socket_address: { address: ip, port_value: port } } }] }).length,
   bind: (ip: string): number =>

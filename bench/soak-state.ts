@@ -1,16 +1,14 @@
 // The soak's accounting, pure: what each stream holds (resource name → content hash, per type), built from raw
 // (Delta)DiscoveryResponse bytes, and how a stream's holdings compare with a fresh subscriber's (the expected state).
 import { createHash } from 'node:crypto';
+import { TypeUrl } from '../src/envoy-api/protos.ts';
 import { varint } from './wire.ts';
 
 /** Type URL → resource name → hash of the resource's bytes. */
 export type Holdings = Map<string, Map<string, string>>;
 
 /** Types whose SotW responses carry the complete set (EDS and RDS ones carry only what changed). */
-const COMPLETE_IN_SOTW = new Set([
-  'type.googleapis.com/envoy.config.cluster.v3.Cluster',
-  'type.googleapis.com/envoy.config.listener.v3.Listener',
-]);
+const COMPLETE_IN_SOTW = new Set<string>([TypeUrl.Cluster, TypeUrl.Listener]);
 
 type Field = { readonly field: number; readonly bytes: Uint8Array };
 

@@ -72,17 +72,41 @@ function agentMetadata(config: AgentConfig): Record<string, string> {
   return { ...config.metadata, ...(config.dns ? { DNS_CAPTURE: 'true', DNS_AUTO_ALLOCATE: 'true' } : {}) };
 }
 
-/** Starts everything; rejects when a port cannot be bound or the bootstrap does not encode. */
-export async function startAgent(config: AgentConfig): Promise<RunningAgent> {
-  const { proxy, log } = config;
-  const sdsSocket = config.certificates ? (config.sdsSocket ?? path.resolve(config.workDir, DEFAULT_SDS_SOCKET)) : undefined;
+/** Writes Envoy's bootstrap for the pod into the work folder (through the real encoder) and returns its path. */
+async function writeBootstrap(config: AgentConfig, sdsSocket: string | undefined): Promise<string> {
   const sds = sdsSocket !== undefined ? { sdsSocket } : {};
   const tls = config.xdsTls ? { xdsTls: { rootFile: config.xdsTls.rootFile, serverName: config.xdsTls.serverName } } : {};
-  const bootstrap = sidecarBootstrap(proxy, config.xds, { apiType: config.apiType, readiness: 'agent', metadata: agentMetadata(config), ...sds, ...tls });
+  const bootstrap = sidecarBootstrap(config.proxy, config.xds, { apiType: config.apiType, readiness: 'agent', metadata: agentMetadata(config), ...sds, ...tls });
   const bytes = fromProto3Json('envoy.config.bootstrap.v3.Bootstrap', bootstrap as JsonValue);
   await mkdir(config.workDir, { recursive: true });
   const file = path.join(config.workDir, 'envoy-bootstrap.json');
   await writeFile(file, `${JSON.stringify(toProto3Json('envoy.config.bootstrap.v3.Bootstrap', bytes), null, 2)}\n`);
+  return file;
+}
+
+/** Starts the DNS proxy and the name-table client that feeds it, adding both to `parts` as they start. */
+async function startDns(config: AgentConfig, parts: { close(): Promise<void> | void }[]): Promise<void> {
+  const { proxy, log } = config;
+  const dns = new DnsProxy({ upstreams: config.upstreams, port: config.dnsPort ?? 15053 });
+  await dns.start();
+  parts.push(dns);
+  const node = { id: proxy.id, cluster: `${proxy.pod ?? 'sidecar'}.${proxy.namespace}`, metadata: nodeMetadata(proxy, agentMetadata(config)) };
+  const client = new NameTableClient({
+    target: grpcTarget(config.xds),
+    node,
+    log,
+    onTable: (table) => dns.setLookup(nameLookup(table, proxy.namespace)),
+    ...nameTableTls(config),
+  });
+  client.start();
+  parts.push(client);
+}
+
+/** Starts everything; rejects when a port cannot be bound or the bootstrap does not encode. */
+export async function startAgent(config: AgentConfig): Promise<RunningAgent> {
+  const { proxy, log } = config;
+  const sdsSocket = config.certificates ? (config.sdsSocket ?? path.resolve(config.workDir, DEFAULT_SDS_SOCKET)) : undefined;
+  const file = await writeBootstrap(config, sdsSocket);
   const admin = { host: localhostOf(proxy.primaryFamily), port: ADMIN_PORT };
   let finish: (code: number) => void = () => undefined;
   const exited = new Promise<number>((resolve) => (finish = resolve));
@@ -113,21 +137,7 @@ export async function startAgent(config: AgentConfig): Promise<RunningAgent> {
       await server.listen(sdsSocket);
       parts.push(server);
     }
-    if (config.dns) {
-      const dns = new DnsProxy({ upstreams: config.upstreams, port: config.dnsPort ?? 15053 });
-      await dns.start();
-      parts.push(dns);
-      const node = { id: proxy.id, cluster: `${proxy.pod ?? 'sidecar'}.${proxy.namespace}`, metadata: nodeMetadata(proxy, agentMetadata(config)) };
-      const client = new NameTableClient({
-        target: grpcTarget(config.xds),
-        node,
-        log,
-        onTable: (table) => dns.setLookup(nameLookup(table, proxy.namespace)),
-        ...nameTableTls(config),
-      });
-      client.start();
-      parts.push(client);
-    }
+    if (config.dns) await startDns(config, parts);
     const server = new ReadinessServer(proxyFamilies(proxy).map(wildcardOf), config.readinessPort ?? READINESS_PORT, readiness);
     await server.start();
     parts.push(server);

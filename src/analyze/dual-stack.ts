@@ -86,7 +86,7 @@ function describeBackend(index: ModelIndex, endpoint: Endpoint): string {
 
 /** Dual-stack pods that list the cluster's secondary family first (Kubernetes always puts the primary first). */
 function podOrder(model: MeshModel): Finding[] {
-  const [primary, secondary] = model.clusterFamilies;
+  const [primary, secondary] = model.kubeClusterFamilies;
   if (primary === undefined || secondary === undefined) return [];
   return model.pods.filter((p) => isDualPod(p) && p.ips[0]?.family !== primary).map((pod) => {
     const message = `podIPs list ${secondary} first but the cluster's primary family is ${primary}; Kubernetes lists the primary family first`;
@@ -114,7 +114,7 @@ function vipReach(service: Service, proxies: readonly Proxy[]): Finding[] {
 
 /** ServiceEntries whose explicit addresses are of one family while the cluster has both. */
 function entryAddresses(model: MeshModel, objects: readonly SourceObject[]): Finding[] {
-  if (model.clusterFamilies.length !== 2) return [];
+  if (model.kubeClusterFamilies.length !== 2) return [];
   return objects.filter((o) => o.key.kind === 'ServiceEntry').flatMap((o) => {
     const families = new Set(addressesOf(o).flatMap((t) => {
       const prefix = typeof t === 'string' ? parsePrefix(t) : undefined;

@@ -1,9 +1,7 @@
 // How findings are ordered, counted and printed: one sorted line each (or JSON), then a summary line.
+import { compareStrings } from '../compare-strings.ts';
 import type { AnalyzeResult, AnalyzeSummary, Finding, Severity } from './types.ts';
 
-function compareStrings(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
 
 /** The one order findings are printed in: by file, line, object, field, then errors first, then code and message. */
 export function compareFindings(a: Finding, b: Finding): number {

@@ -2,8 +2,8 @@
 // Every value is plain data; `validateCaptureConfig` returns every problem, naming the field and the bad value.
 import { parseAddress } from '../model/address.ts';
 import type { Address, IPFamily, Problem } from '../model/types.ts';
-import { parseCidr } from './cidr.ts';
-import type { Cidr } from './cidr.ts';
+import { parseCidr } from './rule-ranges.ts';
+import type { Cidr } from './rule-ranges.ts';
 
 /** Which packet filter the rules are written for. */
 export type CaptureBackend = 'iptables' | 'nftables';

@@ -1,8 +1,8 @@
 // Public entry of the capture stage: pure rule generation for iptables / ip6tables / nftables (REDIRECT or TPROXY
 // inbound), the pod-annotation reader, and the apply/clean functions that change the current network namespace.
 export { applyCapture, cleanCapture, restoreTables, runTool } from './apply.ts';
-export { parseCidr } from './cidr.ts';
-export type { Cidr } from './cidr.ts';
+export { parseCidr } from './rule-ranges.ts';
+export type { Cidr } from './rule-ranges.ts';
 export { biplaneChains, biplaneJumps, biplaneRules, iptablesCleanup, iptablesCleanupLines, joinTables } from './cleanup.ts';
 export { DEFAULT_CAPTURE, PROXY_OWN_PORTS, resolveCapture, validateCaptureConfig } from './config.ts';
 export type { CaptureBackend, CaptureConfig, CaptureMode, ResolvedCapture } from './config.ts';

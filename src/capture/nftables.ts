@@ -2,7 +2,7 @@
 // defines it again: nft applies a file as one transaction, so applying twice replaces instead of duplicating.
 // TPROXY mode puts its mangle-priority chains (`tproxy.ts`) in the same table, so it is still one transaction.
 import type { IPFamily } from '../model/types.ts';
-import type { Cidr } from './cidr.ts';
+import type { Cidr } from './rule-ranges.ts';
 import type { CaptureConfig, ResolvedCapture } from './config.ts';
 import { FAMILY_ADDRESSES, NFT_TABLE } from './names.ts';
 import { tproxyNftChains } from './tproxy.ts';

@@ -1,7 +1,7 @@
 // Capture settings a pod asks for through Istio's sidecar annotations, read from the model's Pod. Each bad value
 // becomes a problem naming the pod, its file and line, and the annotation, instead of a rule that silently differs.
 import type { Pod, Problem } from '../model/types.ts';
-import { parseCidr } from './cidr.ts';
+import { parseCidr } from './rule-ranges.ts';
 import type { CaptureConfig, CaptureMode } from './config.ts';
 
 /** The Istio annotations biplane honours, and the config field each one sets. */

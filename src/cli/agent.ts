@@ -4,7 +4,6 @@
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { startAgent, type AgentConfig } from '../agent/agent.ts';
 import { FileCertificateSource } from '../agent/file-certificates.ts';
 import { parseUpstream, readResolvConf, type Upstream } from '../agent/dns/upstream.ts';
@@ -17,6 +16,7 @@ import { xdsTlsProblem } from './bootstrap.ts';
 import { splitHostPort } from '../model/index.ts';
 import { defaultXdsServerName } from '../translate/xds-tls.ts';
 import { loadMesh } from '../pipeline/index.ts';
+import { commandFlags, usageExit, type FlagValues } from './args.ts';
 import type { Command } from './main.ts';
 
 const USAGE = `usage: biplane agent --xds-address ADDR [--manifests DIR --pod NAMESPACE/POD] [--upstream IP[:PORT]]...
@@ -96,7 +96,7 @@ function validCaAddress(text: string): boolean {
   return text.startsWith('unix:') ? text.length > 'unix:'.length : splitHostPort(text) !== undefined;
 }
 
-/** The agent's flags, for parseArgs. */
+/** The agent's flags, for args.ts's reader (`help` included, as the tests parse them alone). */
 export const OPTIONS = {
   'xds-address': { type: 'string' },
   manifests: { type: 'string' },
@@ -123,7 +123,7 @@ export const OPTIONS = {
 } as const;
 
 /** The parsed flags. */
-export type Flags = ReturnType<typeof parseArgs<{ options: typeof OPTIONS }>>['values'];
+export type Flags = FlagValues<typeof OPTIONS>;
 
 type Checked = Omit<AgentConfig, 'proxy' | 'workDir' | 'upstreams' | 'log'> & { upstreams: Upstream[]; workDir: string | undefined };
 
@@ -163,22 +163,10 @@ export function checkFlags(values: Flags, env: Env): Checked | string {
 export const command: Command = {
   summary: 'run beside Envoy in a pod: Envoy lifecycle, readiness, DNS proxy',
   async run(argv) {
-    let values: Flags;
-    try {
-      values = parseArgs({ args: [...argv], options: OPTIONS }).values;
-    } catch (err) {
-      console.error(`biplane agent: ${(err as Error).message}\n\n${USAGE}`);
-      return 2;
-    }
-    if (values.help) {
-      console.log(USAGE);
-      return 0;
-    }
+    const values = commandFlags('agent', USAGE, argv, OPTIONS);
+    if (typeof values === 'number') return values;
     const flags = checkFlags(values, process.env);
-    if (typeof flags === 'string') {
-      console.error(`biplane agent: ${flags}\n\n${USAGE}`);
-      return 2;
-    }
+    if (typeof flags === 'string') return usageExit('agent', USAGE, { usage: flags });
     const proxy = await podProxy(values.manifests, values.pod);
     if (typeof proxy === 'string') {
       console.error(`biplane agent: ${proxy}`);

@@ -1,12 +1,11 @@
 // `biplane analyze`: the offline checker for a manifest folder. Reads the files (the only I/O), hands them to the pure
 // analyzer, prints the findings and exits 1 when any is at or above --fail-on.
 import { readFile } from 'node:fs/promises';
-import { parseArgs } from 'node:util';
 import { analyze, failsAt, formatJson, formatText } from '../analyze/index.ts';
 import { listManifests, loadManifests } from '../sources/files/index.ts';
 import type { Command } from './main.ts';
 import { progressReporter } from './progress.ts';
-import { usageExit } from './args.ts';
+import { readCommandFlags, usageExit } from './args.ts';
 
 const USAGE = `usage: biplane analyze --manifests DIR [flags]
 
@@ -31,23 +30,15 @@ type Flags =
   | { readonly help: true };
 
 function parseFlags(argv: readonly string[]): Flags {
-  let values;
-  try {
-    values = parseArgs({
-      args: [...argv],
-      options: {
-        manifests: { type: 'string' },
-        pod: { type: 'string', multiple: true, default: [] },
-        strategy: { type: 'string', default: 'shared' },
-        format: { type: 'string', default: 'text' },
-        'fail-on': { type: 'string', default: 'error' },
-        help: { type: 'boolean', default: false },
-      },
-    }).values;
-  } catch (err) {
-    return { usage: (err as Error).message };
-  }
-  if (values.help) return { help: true };
+  const read = readCommandFlags(argv, {
+    manifests: { type: 'string' },
+    pod: { type: 'string', multiple: true, default: [] },
+    strategy: { type: 'string', default: 'shared' },
+    format: { type: 'string', default: 'text' },
+    'fail-on': { type: 'string', default: 'error' },
+  });
+  if (!('values' in read)) return read;
+  const { values } = read;
   const { manifests, pod: pods, strategy, format } = values;
   const failOn = values['fail-on'];
   const badPod = pods.find((p) => !/^[^/\s]+\/[^/\s]+$/.test(p));

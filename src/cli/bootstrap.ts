@@ -8,7 +8,7 @@ import { toProto3Json, type JsonValue } from '../xds/proto3-json.ts';
 import { parseManifests } from '../sources/files/index.ts';
 import { loadMesh, meshOf, type LoadedMesh } from '../pipeline/index.ts';
 import type { Command } from './main.ts';
-import { commandFlags } from './args.ts';
+import { commandFlags, usageExit } from './args.ts';
 import { splitHostPort } from '../model/index.ts';
 
 const BOOTSTRAP = 'envoy.config.bootstrap.v3.Bootstrap';
@@ -102,8 +102,7 @@ export const command: Command = {
       : !values.proxy ? 'need --proxy'
       : xdsTlsProblem(values['xds-tls'], values['xds-root'], values['xds-server-name'], values['sds-socket']);
     if (problem || !xds || !values.proxy) {
-      console.error(`biplane bootstrap: ${problem}\n\n${USAGE}`);
-      return 2;
+      return usageExit('bootstrap', USAGE, { usage: String(problem) });
     }
     const mesh = values.manifests !== undefined ? await loadMesh(values.manifests, values.proxy) : podOnlyMesh(values.proxy, values.ips ?? '');
     if ('error' in mesh) {

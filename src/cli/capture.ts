@@ -6,6 +6,7 @@ import { CAPTURE_USAGE, parseCaptureFlags } from '../capture/flags.ts';
 import type { CaptureFlags } from '../capture/flags.ts';
 import { podCaptureFromManifests } from '../capture/manifests.ts';
 import type { Problem } from '../model/types.ts';
+import { usageExit } from './args.ts';
 import type { Command } from './main.ts';
 
 function printable(rules: CaptureRules, config: CaptureConfig): string {
@@ -39,13 +40,9 @@ async function run(argv: readonly string[]): Promise<number> {
   try {
     flags = parseCaptureFlags(argv);
   } catch (err) {
-    console.error(`biplane capture: ${(err as Error).message}\n\n${CAPTURE_USAGE}`);
-    return 2;
+    return usageExit('capture', CAPTURE_USAGE, { usage: (err as Error).message });
   }
-  if (flags.help) {
-    console.log(CAPTURE_USAGE);
-    return 0;
-  }
+  if (flags.help) return usageExit('capture', CAPTURE_USAGE, { help: true });
   try {
     if (flags.action === 'clean') {
       const { backend, tproxyMark, tproxyRouteTable } = { ...DEFAULT_CAPTURE, ...flags.explicit };

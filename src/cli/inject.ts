@@ -1,8 +1,8 @@
 // `biplane inject -f FILE`: like `istioctl kube-inject`, prints the manifests with biplane's capture init container
 // and Envoy sidecar added to every workload; reports each workload on stderr.
 import { readFileSync, writeFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import { DEFAULT_INJECT, injectManifests, injectOptions, type InjectOptions } from '../inject/index.ts';
+import { commandFlags, usageExit, type FlagValues } from './args.ts';
 import type { Command } from './main.ts';
 
 const USAGE = `usage: biplane inject -f FILE [-o FILE] [--image IMAGE] [--xds-address HOST:PORT] [--backend iptables|nftables]
@@ -23,24 +23,23 @@ flags:
                            capture rule flavour (default ${DEFAULT_INJECT.backend})
   --help`;
 
+/** `inject`'s parseArgs options, `-h` included. */
+const OPTIONS = {
+  filename: { type: 'string', short: 'f' },
+  output: { type: 'string', short: 'o' },
+  image: { type: 'string', default: DEFAULT_INJECT.image },
+  'xds-address': { type: 'string', default: DEFAULT_INJECT.xdsAddress },
+  backend: { type: 'string', default: DEFAULT_INJECT.backend },
+  help: { type: 'boolean', short: 'h', default: false },
+} as const;
+
 type Flags = { readonly file: string; readonly output: string | undefined; readonly options: InjectOptions };
 
-function readFlags(argv: readonly string[]): Flags | 'help' {
-  const { values } = parseArgs({
-    args: [...argv],
-    options: {
-      filename: { type: 'string', short: 'f' },
-      output: { type: 'string', short: 'o' },
-      image: { type: 'string', default: DEFAULT_INJECT.image },
-      'xds-address': { type: 'string', default: DEFAULT_INJECT.xdsAddress },
-      backend: { type: 'string', default: DEFAULT_INJECT.backend },
-      help: { type: 'boolean', short: 'h', default: false },
-    },
-  });
-  if (values.help) return 'help';
-  if (values.filename === undefined) throw new Error('need -f FILE');
+/** The flags read and checked; a string is the usage error. */
+function checkFlags(values: FlagValues<typeof OPTIONS>): Flags | string {
+  if (values.filename === undefined) return 'need -f FILE';
   const options = injectOptions({ image: values.image, xdsAddress: values['xds-address'], backend: values.backend });
-  if (typeof options === 'string') throw new Error(`--${options}`);
+  if (typeof options === 'string') return `--${options}`;
   return { file: values.filename, output: values.output, options };
 }
 
@@ -48,17 +47,10 @@ function readFlags(argv: readonly string[]): Flags | 'help' {
 export const command: Command = {
   summary: 'add capture init container and Envoy sidecar to workloads in a manifest file (like istioctl kube-inject)',
   async run(argv) {
-    let flags: Flags | 'help';
-    try {
-      flags = readFlags(argv);
-    } catch (err) {
-      console.error(`biplane inject: ${(err as Error).message}\n\n${USAGE}`);
-      return 2;
-    }
-    if (flags === 'help') {
-      console.log(USAGE);
-      return 0;
-    }
+    const values = commandFlags('inject', USAGE, argv, OPTIONS);
+    if (typeof values === 'number') return values;
+    const flags = checkFlags(values);
+    if (typeof flags === 'string') return usageExit('inject', USAGE, { usage: flags });
     let text: string;
     try {
       text = readFileSync(flags.file === '-' ? 0 : flags.file, 'utf8');

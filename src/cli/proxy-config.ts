@@ -1,6 +1,5 @@
 // `biplane proxy-config listeners|clusters|routes|endpoints|all <pod>`: one connected proxy's live configuration
 // from a running `biplane serve` (/debug/config_dump), as tables with both families side by side, or as is.
-import { parseArgs } from 'node:util';
 import { stringify } from 'yaml';
 import { DUMP_SECTIONS, dumpSection, type DumpSection } from '../inspect/config-dump.ts';
 import { sectionTable } from '../inspect/config-tables.ts';
@@ -9,7 +8,7 @@ import { readSyncz } from '../inspect/syncz.ts';
 import { renderTable } from '../inspect/table.ts';
 import { adminJson, adminTarget, DEFAULT_ADMIN_URL, type AdminTarget } from './admin-client.ts';
 import type { Command } from './main.ts';
-import { usageExit } from './args.ts';
+import { readCommandFlags, usageExit } from './args.ts';
 
 const USAGE = `usage: biplane proxy-config listeners|clusters|routes|endpoints|all <pod> [--admin URL] [--admin-token FILE]
                             [-o table|json|yaml]
@@ -38,23 +37,13 @@ type Flags =
   | { readonly help: true };
 
 function parseFlags(argv: readonly string[]): Flags {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: [...argv],
-      allowPositionals: true,
-      options: {
-        admin: { type: 'string', default: DEFAULT_ADMIN_URL },
-        'admin-token': { type: 'string' },
-        output: { type: 'string', short: 'o', default: 'table' },
-        help: { type: 'boolean', default: false },
-      },
-    });
-  } catch (err) {
-    return { usage: (err as Error).message };
-  }
-  const { values, positionals } = parsed;
-  if (values.help) return { help: true };
+  const read = readCommandFlags(argv, {
+    admin: { type: 'string', default: DEFAULT_ADMIN_URL },
+    'admin-token': { type: 'string' },
+    output: { type: 'string', short: 'o', default: 'table' },
+  }, true);
+  if (!('values' in read)) return read;
+  const { values, positionals } = read;
   const [what, pod, ...extra] = positionals;
   if (what === undefined || !(WHAT as readonly string[]).includes(what)) {
     return { usage: `first give what to show, one of ${WHAT.join('|')}${what === undefined ? '' : `, not ${JSON.stringify(what)}`}` };

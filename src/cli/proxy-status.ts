@@ -4,7 +4,7 @@ import { formatStatus } from '../inspect/status.ts';
 import { readSyncz } from '../inspect/syncz.ts';
 import { adminJson, adminTarget, DEFAULT_ADMIN_URL } from './admin-client.ts';
 import type { Command } from './main.ts';
-import { commandFlags } from './args.ts';
+import { commandFlags, usageExit } from './args.ts';
 
 const USAGE = `usage: biplane proxy-status [--admin URL] [--admin-token FILE] [-o table|json]
 
@@ -32,8 +32,7 @@ export const command: Command = {
     });
     if (typeof values === 'number') return values;
     if (values.output !== 'table' && values.output !== 'json') {
-      console.error(`biplane proxy-status: -o must be table or json, got ${JSON.stringify(values.output)}\n\n${USAGE}`);
-      return 2;
+      return usageExit('proxy-status', USAGE, { usage: `-o must be table or json, got ${JSON.stringify(values.output)}` });
     }
     const target = await adminTarget(values.admin, values['admin-token']);
     if (typeof target === 'string') {

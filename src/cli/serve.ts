@@ -1,7 +1,6 @@
 // `biplane serve`: the live control plane. Watches a manifest folder or a cluster, serves xDS (SotW and delta ADS) to
 // Envoy sidecars and proxyless gRPC apps, and admin pages, until SIGINT/SIGTERM.
 import { DEFAULT_ROOT_NAMESPACE } from '../model/peer-auth.ts';
-import { parseArgs } from 'node:util';
 import { DEFAULT_ADMIN_ADDRESS, DEFAULT_XDS_ADDRESSES, startServer } from '../server/pipeline.ts';
 import type { ServerHandle, ServerOptions } from '../server/pipeline.ts';
 import { certificateService, loadCa, publishRoot } from '../ca/index.ts';
@@ -18,6 +17,7 @@ import { SECURITY_OPTIONS, SECURITY_USAGE, readSecurityFlags, securityOptions } 
 import type { SecurityFlags, TlsFiles } from './serve-security.ts';
 import { ServingCertificate } from '../ca/serving.ts';
 import { formatProblem } from '../pipeline/index.ts';
+import { readCommandFlags, usageExit, type FlagValues } from './args.ts';
 import type { Command } from './main.ts';
 
 const USAGE = `usage: biplane serve [--manifests DIR | --kubeconfig FILE | --in-cluster] [flags]
@@ -80,38 +80,68 @@ export interface ServeFlags {
   readonly cluster?: { readonly kubeconfig?: string; readonly inCluster?: boolean };
 }
 
+/** `serve`'s parseArgs options (`--help` is added by args.ts). */
+const OPTIONS = {
+  manifests: { type: 'string' },
+  kubeconfig: { type: 'string' },
+  'in-cluster': { type: 'boolean', default: false },
+  'xds-address': { type: 'string', multiple: true },
+  'admin-address': { type: 'string', default: DEFAULT_ADMIN_ADDRESS },
+  strategy: { type: 'string', default: 'shared' },
+  'root-namespace': { type: 'string', default: DEFAULT_ROOT_NAMESPACE },
+  'debounce-ms': { type: 'string', default: '100' },
+  'debounce-max-ms': { type: 'string', default: '1000' },
+  quiet: { type: 'boolean', default: false },
+  'max-resource-bytes': { type: 'string' },
+  'max-response-bytes': { type: 'string' },
+  ...CA_OPTIONS,
+  'webhook-address': { type: 'string' },
+  'webhook-cert': { type: 'string' },
+  'webhook-key': { type: 'string' },
+  'inject-image': { type: 'string' },
+  'inject-xds-address': { type: 'string' },
+  'inject-backend': { type: 'string' },
+  ...SECURITY_OPTIONS,
+} as const;
+
+type Values = FlagValues<typeof OPTIONS>;
+
 /** Reads the flags into a source (not started) and server options; a string is the error to print. */
 export function readFlags(argv: readonly string[]): ServeFlags | string | 'help' {
-  const { values } = parseArgs({
-    args: [...argv],
-    options: {
-      manifests: { type: 'string' },
-      kubeconfig: { type: 'string' },
-      'in-cluster': { type: 'boolean', default: false },
-      'xds-address': { type: 'string', multiple: true },
-      'admin-address': { type: 'string', default: DEFAULT_ADMIN_ADDRESS },
-      strategy: { type: 'string', default: 'shared' },
-      'root-namespace': { type: 'string', default: DEFAULT_ROOT_NAMESPACE },
-      'debounce-ms': { type: 'string', default: '100' },
-      'debounce-max-ms': { type: 'string', default: '1000' },
-      quiet: { type: 'boolean', default: false },
-      'max-resource-bytes': { type: 'string' },
-      'max-response-bytes': { type: 'string' },
-      ...CA_OPTIONS,
-      'webhook-address': { type: 'string' },
-      'webhook-cert': { type: 'string' },
-      'webhook-key': { type: 'string' },
-      'inject-image': { type: 'string' },
-      'inject-xds-address': { type: 'string' },
-      'inject-backend': { type: 'string' },
-      ...SECURITY_OPTIONS,
-      help: { type: 'boolean', default: false },
-    },
-  });
-  if (values.help) return 'help';
+  const read = readCommandFlags(argv, OPTIONS);
+  if ('help' in read) return 'help';
+  if ('usage' in read) return read.usage;
+  const { values } = read;
   const chosen = [values.manifests !== undefined, values.kubeconfig !== undefined, values['in-cluster']].filter(Boolean).length;
   if (chosen !== 1) return 'give exactly one of --manifests, --kubeconfig, --in-cluster';
   if (values.strategy !== 'shared' && values.strategy !== 'per-family') return `--strategy must be shared or per-family, not ${values.strategy}`;
+  const timing = readTiming(values);
+  if (typeof timing === 'string') return timing;
+  const adminAddress = values['admin-address'] === 'none' ? false : values['admin-address'];
+  const ca = readCaFlags(values);
+  if (typeof ca === 'string') return ca;
+  const caNamespace = ca ? (ca.store.kind === 'secret' ? ca.store.namespace : values['ca-namespace'] ?? process.env['POD_NAMESPACE'] ?? 'biplane-system') : undefined;
+  const security = readSecurityFlags(values, values['xds-address'], adminAddress, caNamespace);
+  if (typeof security === 'string') return security;
+  const plaintextAddresses = security.plaintext === 'none' ? [] : values['xds-address'] ?? DEFAULT_XDS_ADDRESSES;
+  const webhook = readWebhookFlags(values);
+  if (typeof webhook === 'string') return webhook;
+  return {
+    ...sourceOf(values),
+    xdsAddresses: plaintextAddresses,
+    adminAddress,
+    strategy: values.strategy,
+    rootNamespace: values['root-namespace'],
+    ...timing,
+    quiet: values.quiet,
+    ...(webhook ? { webhook } : {}),
+    ...(ca ? { ca } : {}),
+    security,
+  };
+}
+
+/** The debounce times and size limits; a string is the error. */
+function readTiming(values: Values): Pick<ServeFlags, 'debounceMs' | 'debounceMaxMs' | 'sizeLimits'> | string {
   const debounceMs = Number(values['debounce-ms']);
   const debounceMaxMs = Number(values['debounce-max-ms']);
   if (!(Number.isInteger(debounceMs) && debounceMs >= 0)) return '--debounce-ms must be a whole number of milliseconds';
@@ -126,39 +156,18 @@ export function readFlags(argv: readonly string[]): ServeFlags | string | 'help'
   const responseBytes = limit('max-response-bytes');
   if (typeof resourceBytes === 'string') return resourceBytes;
   if (typeof responseBytes === 'string') return responseBytes;
-  const adminAddress = values['admin-address'] === 'none' ? false : values['admin-address'];
-  const ca = readCaFlags(values);
-  if (typeof ca === 'string') return ca;
-  const caNamespace = ca ? (ca.store.kind === 'secret' ? ca.store.namespace : values['ca-namespace'] ?? process.env['POD_NAMESPACE'] ?? 'biplane-system') : undefined;
-  const security = readSecurityFlags(values, values['xds-address'], adminAddress, caNamespace);
-  if (typeof security === 'string') return security;
-  const plaintextAddresses = security.plaintext === 'none' ? [] : values['xds-address'] ?? DEFAULT_XDS_ADDRESSES;
-  const webhook = readWebhookFlags(values);
-  if (typeof webhook === 'string') return webhook;
   const overrides = { ...(resourceBytes !== undefined ? { resourceBytes } : {}), ...(responseBytes !== undefined ? { responseBytes } : {}) };
-  const source: Source = values.manifests !== undefined
-    ? new FileSource({ path: values.manifests })
-    : new KubeSource(values.kubeconfig !== undefined ? { kubeconfig: values.kubeconfig } : { inCluster: true });
-  const origin = values.manifests !== undefined
-    ? `manifests in ${values.manifests} (watched)`
-    : values.kubeconfig !== undefined ? `the cluster of ${values.kubeconfig}` : 'this cluster (in-cluster)';
-  return {
-    source,
-    origin,
-    ...(values.manifests !== undefined ? { manifests: values.manifests } : {}),
-    xdsAddresses: plaintextAddresses,
-    adminAddress,
-    strategy: values.strategy,
-    rootNamespace: values['root-namespace'],
-    debounceMs,
-    debounceMaxMs,
-    quiet: values.quiet,
-    sizeLimits: { envoy: overrides, grpc: overrides },
-    ...(webhook ? { webhook } : {}),
-    ...(ca ? { ca } : {}),
-    security,
-    ...(values.manifests === undefined ? { cluster: values.kubeconfig !== undefined ? { kubeconfig: values.kubeconfig } : { inCluster: true } } : {}),
-  };
+  return { debounceMs, debounceMaxMs, sizeLimits: { envoy: overrides, grpc: overrides } };
+}
+
+/** The source the flags name (not started), how the summary words it, and the watched cluster. */
+function sourceOf(values: Values): Pick<ServeFlags, 'source' | 'origin' | 'manifests' | 'cluster'> {
+  if (values.manifests !== undefined) {
+    return { source: new FileSource({ path: values.manifests }), origin: `manifests in ${values.manifests} (watched)`, manifests: values.manifests };
+  }
+  const cluster = values.kubeconfig !== undefined ? { kubeconfig: values.kubeconfig } : { inCluster: true };
+  const origin = values.kubeconfig !== undefined ? `the cluster of ${values.kubeconfig}` : 'this cluster (in-cluster)';
+  return { source: new KubeSource({ ...cluster }), origin, cluster };
 }
 
 /** The webhook flags: all three or none, and the injection options the webhook uses; a string is the error. */
@@ -271,14 +280,8 @@ export const command: Command = {
     } catch (err) {
       flags = (err as Error).message;
     }
-    if (flags === 'help') {
-      console.log(USAGE);
-      return 0;
-    }
-    if (typeof flags === 'string') {
-      console.error(`biplane serve: ${flags}\n\n${USAGE}`);
-      return 2;
-    }
+    if (flags === 'help') return usageExit('serve', USAGE, { help: true });
+    if (typeof flags === 'string') return usageExit('serve', USAGE, { usage: flags });
     const signal = untilSignal();
     const started = await startServing(flags);
     if (typeof started === 'string') {

@@ -6,7 +6,7 @@ import { configDump, renderResources } from '../translate/render.ts';
 import { stringify } from 'yaml';
 import type { Command } from './main.ts';
 import { DEFAULT_ROOT_NAMESPACE } from '../model/peer-auth.ts';
-import { commandFlags } from './args.ts';
+import { commandFlags, usageExit } from './args.ts';
 
 const USAGE = `usage: biplane translate --manifests DIR --proxy NAMESPACE/POD [flags]
 
@@ -47,8 +47,7 @@ export const command: Command = {
       : output !== 'resources' && output !== 'config-dump' ? `unknown --output ${output}`
       : format !== 'json' && format !== 'yaml' ? `unknown --format ${format}` : undefined;
     if (usage || !manifests || !proxy) {
-      console.error(`biplane translate: ${usage}\n\n${USAGE}`);
-      return 2;
+      return usageExit('translate', USAGE, { usage: String(usage) });
     }
     const mesh = await loadMesh(manifests, proxy);
     if ('error' in mesh) {

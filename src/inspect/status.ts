@@ -1,5 +1,6 @@
 // `biplane proxy-status` as data: one row per connected proxy from the syncz page, each xDS type's state merged over
 // the proxy's streams, and the NACK errors listed under the table.
+import { compareStrings } from '../compare-strings.ts';
 import { proxyName, type SynczProxy, type SynczType } from './syncz.ts';
 import { formatAge, renderTable, type Table } from './table.ts';
 
@@ -25,7 +26,7 @@ function lastPush(p: SynczProxy): number | undefined {
 
 /** The proxy-status table: NAME, TYPE, IP MODE, IPS, one column per xDS type, LAST PUSH (age at `now`). */
 export function statusTable(proxies: readonly SynczProxy[], now: number): Table {
-  const sorted = [...proxies].sort((a, b) => (proxyName(a) < proxyName(b) ? -1 : proxyName(a) > proxyName(b) ? 1 : 0));
+  const sorted = [...proxies].sort((a, b) => compareStrings(proxyName(a), proxyName(b)));
   const rows = sorted.map((p) => {
     const all = p.streams.flatMap((s) => s.types);
     const pushed = lastPush(p);

@@ -4,7 +4,7 @@ import type { BuildResult } from './builder.ts';
 import type { SourceObject } from './types.ts';
 
 export type { BuildResult } from './builder.ts';
-export { clusterFamilies } from './order.ts';
+export { kubeClusterFamilies } from './cluster-families.ts';
 
 /**
  * Builds the mesh model from source objects in any order. Objects with schema errors are skipped (their errors are

@@ -5,7 +5,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { compareOrdered, hostEndpoints } from './endpoints.ts';
 import type { EndpointLookups, HostEndpoints, HostSlice, OrderedProblem, SliceInfo } from './endpoints.ts';
 import type { NodeInfo } from './pods.ts';
-import { compareStrings } from './json-readers.ts';
+import { compareStrings } from '../compare-strings.ts';
 import type { Endpoint, Pod, Problem, Service } from './types.ts';
 
 /** What merging one hostname's slices read, so a change of any of it redoes the merge. */

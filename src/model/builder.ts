@@ -9,11 +9,12 @@ import type { HostInputs } from './builder-hosts.ts';
 import { checkObject } from './check.ts';
 import { readSlice } from './endpoints.ts';
 import type { SliceInfo } from './endpoints.ts';
-import { compareEndpoints, comparePods, compareServices, emptyTally, familiesFromTally, familiesOf, podIndex, tallyFamilies } from './order.ts';
-import type { FamilyTally } from './order.ts';
+import { compareEndpoints, comparePods, compareServices, podIndex } from './sort-orders.ts';
+import { emptyTally, familiesFromTally, familiesOf, tallyFamilies, type FamilyTally } from './cluster-families.ts';
 import { buildNode, buildPod } from './pods.ts';
 import type { NodeInfo } from './pods.ts';
-import { compareStrings, objectRef } from './json-readers.ts';
+import { objectRef } from './json-readers.ts';
+import { compareStrings } from '../compare-strings.ts';
 import { buildPeerAuthentication } from './peer-auth.ts';
 import { buildServiceEntries } from './service-entry.ts';
 import { buildService } from './services.ts';
@@ -301,7 +302,7 @@ class Builder {
     const same = before && services === before.services && pods === before.pods && endpoints === before.endpoints;
     if (same && change.Node === undefined && peerAuthentications === before.peerAuthentications) return before;
     const families = familiesFromTally(this.#kubeServices, [...this.#nodes.values()], this.#podTally);
-    return { services, endpoints, pods, clusterFamilies: families, peerAuthentications };
+    return { services, endpoints, pods, kubeClusterFamilies: families, peerAuthentications };
   }
 
   /**

@@ -8,17 +8,23 @@ export interface Prefix {
   readonly length: number;
 }
 
+/** Parses `ip` or `ip/len`, saying what is wrong when it cannot: the one CIDR parser (capture rules read it too). */
+export function readPrefix(text: string): Prefix | { readonly error: string } {
+  const [ipText = '', lengthText, extra] = text.split('/');
+  if (extra !== undefined) return { error: 'more than one /' };
+  const address = parseAddress(ipText);
+  if (!address) return { error: `'${ipText}' is not an IP address` };
+  const max = address.family === 'IPv4' ? 32 : 128;
+  if (lengthText === undefined) return { address, length: max };
+  if (!/^\d{1,3}$/.test(lengthText)) return { error: `prefix '${lengthText}' is not a number` };
+  const length = Number(lengthText);
+  return length <= max ? { address, length } : { error: `prefix /${length} is longer than ${max}` };
+}
+
 /** Parses `ip` or `ip/len`; undefined when the IP or the length is not valid for its family. */
 export function parsePrefix(text: string): Prefix | undefined {
-  const slash = text.indexOf('/');
-  const address = parseAddress(slash < 0 ? text : text.slice(0, slash));
-  if (!address) return undefined;
-  const max = address.family === 'IPv4' ? 32 : 128;
-  if (slash < 0) return { address, length: max };
-  const lengthText = text.slice(slash + 1);
-  if (!/^\d{1,3}$/.test(lengthText)) return undefined;
-  const length = Number(lengthText);
-  return length <= max ? { address, length } : undefined;
+  const prefix = readPrefix(text);
+  return 'error' in prefix ? undefined : prefix;
 }
 
 /** Whether a prefix names exactly one host (/32 for IPv4, /128 for IPv6). */

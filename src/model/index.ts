@@ -4,7 +4,7 @@ export type * from './types.ts';
 export * from './address.ts';
 export { checkObject, hasErrors } from './check.ts';
 export type { CheckResult } from './check.ts';
-export { buildModel, clusterFamilies } from './build.ts';
+export { buildModel, kubeClusterFamilies } from './build.ts';
 export type { BuildResult } from './build.ts';
 export { createModelBuilder } from './builder.ts';
 export type { ModelBuilder, ModelUpdate } from './builder.ts';

@@ -78,7 +78,3 @@ export function path(parent: string, child: string): string {
   return child.startsWith('[') ? `${parent}${child}` : `${parent}.${child}`;
 }
 
-/** Orders strings by code unit, the one comparison biplane sorts with (locale-independent). */
-export function compareStrings(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}

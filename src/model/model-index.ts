@@ -1,6 +1,6 @@
 // Lookups over a built model, computed once per model so generators never scan lists: services by hostname and by
 // namespace/name, endpoints by service and by service port (target ports resolved), VIPs by family, pods by name.
-import { compareStrings } from './json-readers.ts';
+import { compareStrings } from '../compare-strings.ts';
 import type { Address, Endpoint, IPFamily, MeshModel, Pod, Service, ServicePort } from './types.ts';
 
 /** An endpoint of one service port, with the port the endpoint serves it on (the resolved target port). */

@@ -7,7 +7,8 @@
 import { describe, fail, optEnum, optRecord, stringMapField, warn } from './check-fields.ts';
 import type { Sink } from './check-fields.ts';
 import { checkLabels } from './check-limits.ts';
-import { asRecord, asString, compareStrings, metadataOf, objectRef, specOf, stringMap } from './json-readers.ts';
+import { asRecord, asString, metadataOf, objectRef, specOf, stringMap } from './json-readers.ts';
+import { compareStrings } from '../compare-strings.ts';
 import type { Raw } from './json-readers.ts';
 import type { MtlsMode, PeerAuthentication, SourceObject } from './types.ts';
 

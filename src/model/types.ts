@@ -167,8 +167,8 @@ export interface MeshModel {
   readonly services: readonly Service[];
   readonly endpoints: readonly Endpoint[];
   readonly pods: readonly Pod[];
-  /** The cluster's IP families as far as they can be inferred (never from selector-less headless services). */
-  readonly clusterFamilies: readonly IPFamily[];
+  /** The Kubernetes cluster's IP families, primary first (never inferred from selector-less headless services). */
+  readonly kubeClusterFamilies: readonly IPFamily[];
   /** PeerAuthentication policies, sorted by namespace then name. */
   readonly peerAuthentications: readonly PeerAuthentication[];
 }

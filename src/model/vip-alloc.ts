@@ -13,7 +13,8 @@
 // them only when the newcomer hashes to the same slot and sorts first), and hosts that do not collide never move.
 import { createHash } from 'node:crypto';
 import { expandIPv6 } from './address.ts';
-import { compareStrings, problemAt } from './json-readers.ts';
+import { problemAt } from './json-readers.ts';
+import { compareStrings } from '../compare-strings.ts';
 import type { Address, IPFamily, Origin, Problem } from './types.ts';
 
 /** A range VIPs are handed out from, seen as numbered slots. */

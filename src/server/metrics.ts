@@ -1,5 +1,7 @@
 // A tiny Prometheus registry: counters, gauges and histograms with labels, rendered in the text exposition format
 // (version 0.0.4). Names and meanings follow istiod's where it has the same metric, so its dashboards work.
+import { compareStrings } from '../compare-strings.ts';
+import { TypeUrl } from '../envoy-api/protos.ts';
 
 /** Label values of one series, by label name. */
 export type Labels = Readonly<Record<string, string>>;
@@ -98,9 +100,9 @@ export class MetricsRegistry {
   /** Every metric in Prometheus text format. */
   render(): string {
     const lines: string[] = [];
-    for (const family of [...this.#families.values()].sort((a, b) => cmp(a.name, b.name))) {
+    for (const family of [...this.#families.values()].sort((a, b) => compareStrings(a.name, b.name))) {
       lines.push(`# HELP ${family.name} ${escapeHelp(family.help)}`, `# TYPE ${family.name} ${family.kind}`);
-      const series = [...family.series.entries()].sort(([a], [b]) => cmp(a, b));
+      const series = [...family.series.entries()].sort(([a], [b]) => compareStrings(a, b));
       for (const [, s] of series) lines.push(...renderSeries(family, s));
     }
     return `${lines.join('\n')}\n`;
@@ -144,7 +146,7 @@ function labelKey(labels: Labels): string {
 }
 
 function labelText(labels: Labels): string {
-  const pairs = Object.entries(labels).sort(([a], [b]) => cmp(a, b));
+  const pairs = Object.entries(labels).sort(([a], [b]) => compareStrings(a, b));
   if (pairs.length === 0) return '';
   return `{${pairs.map(([k, v]) => `${k}="${escapeLabel(v)}"`).join(',')}}`;
 }
@@ -164,21 +166,24 @@ function num(value: number): string {
   return String(value);
 }
 
-function cmp(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
+
+/** The message name a type URL ends with (`type.googleapis.com/a.b.C` → `a.b.C`). */
+function messageNameOf(typeUrl: string): string {
+  return typeUrl.slice(typeUrl.lastIndexOf('/') + 1);
 }
 
-const KNOWN_TYPES: Readonly<Record<string, string>> = {
-  'envoy.config.cluster.v3.Cluster': 'cds',
-  'envoy.config.endpoint.v3.ClusterLoadAssignment': 'eds',
-  'envoy.config.listener.v3.Listener': 'lds',
-  'envoy.config.route.v3.RouteConfiguration': 'rds',
-};
+/** istiod's type label for each type biplane serves, keyed by message name. */
+const KNOWN_TYPES: ReadonlyMap<string, string> = new Map([
+  [messageNameOf(TypeUrl.Cluster), 'cds'],
+  [messageNameOf(TypeUrl.ClusterLoadAssignment), 'eds'],
+  [messageNameOf(TypeUrl.Listener), 'lds'],
+  [messageNameOf(TypeUrl.RouteConfiguration), 'rds'],
+]);
 
 /** The xDS type label istiod uses for a type URL (cds, eds, lds, rds), else the message name. */
 export function typeLabel(typeUrl: string): string {
-  const short = typeUrl.slice(typeUrl.lastIndexOf('/') + 1);
-  return KNOWN_TYPES[short] ?? short;
+  const short = messageNameOf(typeUrl);
+  return KNOWN_TYPES.get(short) ?? short;
 }
 
 /**
@@ -186,8 +191,8 @@ export function typeLabel(typeUrl: string): string {
  * so client-chosen type URLs can never add series.
  */
 export function metricTypeLabel(typeUrl: string): string {
-  const short = typeUrl.slice(typeUrl.lastIndexOf('/') + 1);
-  return typeUrl === `type.googleapis.com/${short}` ? (KNOWN_TYPES[short] ?? 'other') : 'other';
+  const short = messageNameOf(typeUrl);
+  return typeUrl === `type.googleapis.com/${short}` ? (KNOWN_TYPES.get(short) ?? 'other') : 'other';
 }
 
 /** Defines the metrics biplane serve exports (istiod's names where istiod has the same thing). */

@@ -29,7 +29,7 @@ import { DEFAULT_SIZE_LIMITS } from './size-guard.ts';
 import type { SizeLimits } from './size-guard.ts';
 import type { SharingStats } from './shared-resources.ts';
 import { SyncStatus } from './sync-status.ts';
-import { problemsView, registryz, syncz } from './views.ts';
+import { problemsPage, registryz, syncz } from './debug-pages.ts';
 import { ChangeFeed } from './ui/events.ts';
 import type { ChangeTopic } from './ui/events.ts';
 import { uiView } from './ui/view.ts';
@@ -214,7 +214,7 @@ export async function startServer(options: ServerOptions): Promise<ServerHandle>
         },
         registryz: () => registryz(ctx?.model),
         ui: { feed, view: uiView({ context: () => ctx, connected: (id) => registry.byNodeId(id)[0]?.proxy }) },
-        problems: () => problemsView(options.source.problems(), modelProblems, registry.entries()),
+        problems: () => problemsPage(options.source.problems(), modelProblems, registry.entries()),
         metrics: () => {
           metrics.set('pilot_xds', xds.streams().length);
           metrics.set('biplane_push_queue_length', pusher.length);
@@ -222,7 +222,7 @@ export async function startServer(options: ServerOptions): Promise<ServerHandle>
           loopDelay.report(metrics);
           if (appliedAt !== undefined) metrics.set('biplane_last_applied_seconds', (Date.now() - appliedAt) / 1000);
           metrics.set('biplane_shared_resources', shared.stats().alive);
-          const current = problemsView(options.source.problems(), modelProblems, registry.entries()) as { counts: { errors: number; warnings: number } };
+          const current = problemsPage(options.source.problems(), modelProblems, registry.entries()) as { counts: { errors: number; warnings: number } };
           metrics.set('biplane_problems', current.counts.errors, { severity: 'error' });
           metrics.set('biplane_problems', current.counts.warnings, { severity: 'warning' });
           return metrics.render();

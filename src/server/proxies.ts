@@ -3,7 +3,7 @@
 // proxies to push and when).
 import { createHash } from 'node:crypto';
 import type { Problem, Proxy, ProxyResult } from '../model/index.ts';
-import type { SnapshotCache, Snapshot, XdsNode } from '../xds/index.ts';
+import { TypeUrl, type SnapshotCache, type Snapshot, type XdsNode } from '../xds/index.ts';
 import { SERVER_LISTENER_PREFIX } from '../translate/proxyless/index.ts';
 import { buildProxy } from './proxy-build.ts';
 import type { BuildContext } from './proxy-build.ts';
@@ -127,7 +127,7 @@ export class ProxyRegistry {
   missesListener(key: string): boolean {
     const entry = this.#entries.get(key);
     if (!entry) return false;
-    const have = entry.published?.types.get(LISTENER)?.resources;
+    const have = entry.published?.types.get(TypeUrl.Listener)?.resources;
     return [...listenerNames(entry)].some((n) => !have?.has(n));
   }
 
@@ -177,7 +177,6 @@ export class ProxyRegistry {
   }
 }
 
-const LISTENER = 'type.googleapis.com/envoy.config.listener.v3.Listener';
 
 /** The union of the LDS names a node's streams subscribed to. */
 export function listenerNames(entry: ProxyEntry): Set<string> {

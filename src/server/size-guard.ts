@@ -5,6 +5,7 @@
 import type { ValidationClient } from '../validate/index.ts';
 import type { Snapshot } from '../xds/index.ts';
 import { typeLabel } from './metrics.ts';
+import { compareStrings } from '../compare-strings.ts';
 
 /** The largest single resource and the largest response (one type's resources together) a client is sent, in bytes. */
 export interface SizeLimits {
@@ -35,9 +36,9 @@ export interface Oversize {
 export function oversize(snapshot: Snapshot, limits: SizeLimits): Oversize[] {
   const resources: Oversize[] = [];
   const totals: Oversize[] = [];
-  for (const [typeUrl, type] of [...snapshot.types].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+  for (const [typeUrl, type] of [...snapshot.types].sort(([a], [b]) => compareStrings(a, b))) {
     let total = 0;
-    for (const [name, resource] of [...type.resources].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+    for (const [name, resource] of [...type.resources].sort(([a], [b]) => compareStrings(a, b))) {
       total += resource.bytes.length;
       if (resource.bytes.length > limits.resourceBytes) resources.push({ typeUrl, name, bytes: resource.bytes.length, limit: limits.resourceBytes });
     }
@@ -63,7 +64,7 @@ export function heaviestHost(values: readonly object[], hosts: ReadonlySet<strin
   const shares = new Map<string, number>();
   for (const value of values) attribute(value, hosts, shares);
   let best: [string, number] | undefined;
-  for (const [host, bytes] of [...shares].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+  for (const [host, bytes] of [...shares].sort(([a], [b]) => compareStrings(a, b))) {
     if (!best || bytes > best[1]) best = [host, bytes];
   }
   return best?.[0];

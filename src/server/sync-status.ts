@@ -2,6 +2,7 @@
 // NACKed, when it was last pushed. Shaped for `/debug/syncz` (like istiod's, with the NACK error inline).
 import type { StreamInfo, XdsEventMap } from '../xds/index.ts';
 import { typeLabel } from './metrics.ts';
+import { compareStrings } from '../compare-strings.ts';
 
 /** Where one type of one stream stands. SYNCED: the last response was ACKed; STALE: one is in flight; NACKED: rejected. */
 export type SyncState = 'SYNCED' | 'STALE' | 'NACKED' | 'NOT_SENT';
@@ -107,7 +108,7 @@ export class SyncStatus {
   nackHistory(): { nodeId: string; nacks: number; lastTypeUrl: string; lastError: string; lastAt: string }[] {
     this.#expire();
     return [...this.#nacks.entries()]
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .sort(([a], [b]) => compareStrings(a, b))
       .map(([nodeId, last]) => ({ nodeId, nacks: last.count, lastTypeUrl: last.typeUrl, lastError: last.error, lastAt: iso(last.at) ?? '' }));
   }
 

@@ -1,6 +1,7 @@
 // The object set behind every source: keyed by (kind, namespace, name), sorted on read, with change listeners.
 import type { ObjectKey, SourceObject } from '../model/types.ts';
 import type { SourceChange } from './types.ts';
+import { compareStrings } from '../compare-strings.ts';
 
 /** The map key of an object: `Kind/namespace/name` (`Kind//name` when cluster-scoped). */
 export function keyString(key: ObjectKey): string {
@@ -15,7 +16,7 @@ export class ObjectStore {
 
   /** Every object, sorted by kind, namespace, name; the same array until the next change. */
   objects(): readonly SourceObject[] {
-    this.#sorted ??= [...this.#objects.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, o]) => o);
+    this.#sorted ??= [...this.#objects.entries()].sort(([a], [b]) => compareStrings(a, b)).map(([, o]) => o);
     return this.#sorted;
   }
 

@@ -4,9 +4,9 @@
 import type { Endpoint, IPFamily, IPMode, Proxy, Service, ServicePort } from '../model/index.ts';
 import type { Cluster, ConfigSource, DnsLookupFamily, Duration, LbEndpoint, TypedConfig } from './envoy-types.ts';
 import { targetPortOf } from '../model/index.ts';
+import { compareStrings as compare } from '../compare-strings.ts';
 import {
   clusterFamilies,
-  compare,
   forwardedPorts,
   inboundClusterName,
   outboundClusterName,

@@ -4,7 +4,8 @@
 import { targetPortOf } from '../model/index.ts';
 import type { Address, Endpoint, IPFamily, Locality, Proxy, Service, ServicePort } from '../model/index.ts';
 import type { ClusterLoadAssignment, EnvoyLocality, HealthStatus, LbEndpoint, LocalityLbEndpoints } from './envoy-types.ts';
-import { clusterFamilies, compare, forwardedPorts, outboundClusterName, upstreamKind, type MeshView } from './service-plan.ts';
+import { compareStrings as compare } from '../compare-strings.ts';
+import { clusterFamilies, forwardedPorts, outboundClusterName, upstreamKind, type MeshView } from './service-plan.ts';
 import { envoyAddress, usableAddresses } from './proxy-addresses.ts';
 import type { ForwardingStrategy } from './types.ts';
 import { hasSidecar, SIDECAR_METADATA, type MtlsAcceptance } from './mtls.ts';

@@ -6,7 +6,8 @@ import { fixedClusters, inboundClusters, outboundClusters } from './clusters.ts'
 import { outboundEndpoints } from './endpoints.ts';
 import { tcpListeners, wildcardListeners } from './listeners-outbound.ts';
 import { byName, inboundPorts, virtualInboundListener, virtualOutboundListener } from './listeners-virtual.ts';
-import { compare, meshView, proxyInboundMtls, type MeshView } from './service-plan.ts';
+import { compareStrings as compare } from '../compare-strings.ts';
+import { meshView, proxyInboundMtls, type MeshView } from './service-plan.ts';
 import { mtlsAcceptance } from './mtls.ts';
 import { translateCached } from './incremental.ts';
 export { sidecarReadKey } from './incremental.ts';

@@ -18,8 +18,8 @@ import {
   TLS_INSPECTOR_FILTER,
 } from './filters.ts';
 import { sniChain, sniPortsOf, sniServicesOn } from './sni.ts';
+import { compareStrings as compare } from '../compare-strings.ts';
 import {
-  compare,
   forwardedPorts,
   isHttpProtocol,
   isNative,

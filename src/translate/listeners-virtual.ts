@@ -11,7 +11,8 @@ import { BLACKHOLE_CLUSTER, INBOUND_PASSTHROUGH_CLUSTER, PASSTHROUGH_CLUSTER } f
 import { ORIGINAL_DST_FILTER, PROTOCOL_DETECTION_TIMEOUT, TLS_INSPECTOR_FILTER, tcpProxyFilter } from './filters.ts';
 import { portMtls, type InboundMtls } from '../model/index.ts';
 import { effectiveMode, inboundChains } from './mtls.ts';
-import { compare, inboundClusterName } from './service-plan.ts';
+import { compareStrings as compare } from '../compare-strings.ts';
+import { inboundClusterName } from './service-plan.ts';
 export { inboundPorts } from './service-plan.ts';
 import { ORIGINAL_SRC_FILTER, transparentAddresses } from './interception.ts';
 import { wildcardAddresses } from './proxy-addresses.ts';

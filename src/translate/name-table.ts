@@ -6,6 +6,7 @@
 // Short names (`svc`, `svc.ns`, `svc.ns.svc`) are not keys: `shortname` and `namespace` let the agent derive them for
 // the pod's namespace, as Istio's agent does.
 import type { Address, ModelIndex, Proxy, Service } from '../model/index.ts';
+import { compareStrings } from '../compare-strings.ts';
 import { proxyFamilies } from './proxy-addresses.ts';
 import type { NameInfo, NameTable } from './nds.ts';
 
@@ -21,7 +22,7 @@ export function nameTable(index: ModelIndex, proxy: Pick<Proxy, 'mode' | 'primar
     if (ips.length === 0) continue;
     entries.push([service.hostname.toLowerCase(), nameInfo(service, ips)]);
   }
-  entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  entries.sort(([a], [b]) => compareStrings(a, b));
   return { table: Object.fromEntries(entries) };
 }
 

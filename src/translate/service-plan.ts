@@ -5,6 +5,7 @@ import type { Address, Endpoint, IPFamily, PeerAuthentication, Pod, PortProtocol
 import { proxyFamilies } from './proxy-addresses.ts';
 import { VIRTUAL_INBOUND_PORT } from './proxy-ports.ts';
 import type { ForwardingStrategy } from './types.ts';
+import { compareStrings as compare } from '../compare-strings.ts';
 
 /** What a builder reads of the mesh: services (sorted by hostname), endpoints by service hostname, pods. */
 export interface MeshView {
@@ -29,10 +30,6 @@ export function meshView(index: ModelIndex): MeshView {
   };
 }
 
-/** Code-point string order, so output never depends on the locale. */
-export function compare(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
 
 /** Ports whose traffic an HTTP connection manager handles (shared wildcard listener + RDS). */
 export function isHttpProtocol(protocol: PortProtocol): boolean {

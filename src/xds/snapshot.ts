@@ -2,6 +2,7 @@
 import { TypeUrl, messageType } from '../envoy-api/protos.ts';
 import { contentVersion } from './resource.ts';
 import type { Resource } from './resource.ts';
+import { compareStrings } from '../compare-strings.ts';
 
 /** The resources of one type URL in a snapshot, and the version that names this exact set. */
 export interface SnapshotType {
@@ -50,7 +51,7 @@ export function makeSnapshot(
   const types = new Map<string, SnapshotType>();
   for (const url of [...grouped.keys()].sort()) {
     const byName = grouped.get(url) ?? new Map<string, Resource>();
-    const sorted = new Map([...byName.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+    const sorted = new Map([...byName.entries()].sort(([a], [b]) => compareStrings(a, b)));
     types.set(url, { version: options.versions?.[url] ?? typeVersion(sorted.values()), resources: sorted });
   }
   return { types };

@@ -6,6 +6,7 @@ import { TypeUrl } from '../envoy-api/protos.ts';
 import type { Resource } from './resource.ts';
 import { randomBytes } from 'node:crypto';
 import type { Snapshot, SnapshotType } from './snapshot.ts';
+import { compareStrings } from '../compare-strings.ts';
 
 /** gRPC status codes the streams end with (numbers from the gRPC spec, so this file needs no grpc import). */
 export const INVALID_ARGUMENT = 3;
@@ -132,7 +133,7 @@ const RANK: Readonly<Record<string, number>> = {
 
 /** Type URLs in push order: CDS, EDS, LDS, RDS, then any other type sorted by name. */
 export function pushOrder(typeUrls: Iterable<string>): string[] {
-  return [...typeUrls].sort((a, b) => (RANK[a] ?? 4) - (RANK[b] ?? 4) || (a < b ? -1 : a > b ? 1 : 0));
+  return [...typeUrls].sort((a, b) => (RANK[a] ?? 4) - (RANK[b] ?? 4) || compareStrings(a, b));
 }
 
 /** Types where an empty first subscription means "everything" (legacy wildcard). */
@@ -316,14 +317,14 @@ export abstract class StreamBase<S extends TypeStateBase> implements StreamInfo 
   /** The stream's subscriptions, sorted by type URL. */
   subscriptions(): Subscription[] {
     return [...this.types.entries()]
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .sort(([a], [b]) => compareStrings(a, b))
       .map(([typeUrl, s]) => ({ typeUrl, wildcard: s.wildcard, names: [...s.names].sort() }));
   }
 
   /** Per-type sync status, sorted by type URL. */
   status(): TypeStatus[] {
     return [...this.types.entries()]
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .sort(([a], [b]) => compareStrings(a, b))
       .map(([typeUrl, s]) => ({
         typeUrl,
         sentVersion: s.sentVersion,

@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { xdsFinding } from '../../src/analyze/proxies.ts';
+import { TypeUrl } from '../../src/envoy-api/protos.ts';
 import { analyzeJson, fixture, lineOf, withCode } from './helpers.ts';
 
 test('a clean dual-stack mesh has no finding at all, even with --fail-on warning', async () => {
@@ -101,7 +102,7 @@ test('a host claimed twice is one model error, and every proxy still gets valid 
 });
 
 test('a validator problem becomes an error naming the client, the resource path and the rule', () => {
-  const typeUrl = 'type.googleapis.com/envoy.config.cluster.v3.Cluster';
+  const typeUrl = TypeUrl.Cluster;
   const problem = { typeUrl, resource: 'outbound|80||a', path: 'name', rule: 'resource.unique_name', message: 'defined twice' };
   assert.deepEqual(xdsFinding(problem, 'envoy'), {
     severity: 'error', code: 'xds', field: 'Cluster[outbound|80||a].name', message: 'Envoy: defined twice (resource.unique_name)',

@@ -6,6 +6,7 @@
 // answered from the tokens a test registers in `tokens` (fake-tokens.ts).
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { compareStrings } from '../../src/compare-strings.ts';
 import { FakeFaults, type Verb } from './fake-faults.ts';
 import { Pager } from './fake-pages.ts';
 import { FakeNamespacedStore } from './fake-namespaced.ts';
@@ -347,7 +348,7 @@ export class FakeApiServer {
   #items(kind: string, namespace: string | undefined): Json[] {
     return [...this.#objects.entries()]
       .filter(([key]) => key.startsWith(keyPrefix(kind, namespace)))
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .sort(([a], [b]) => compareStrings(a, b))
       .map(([, { kind: _k, apiVersion: _a, ...rest }]) => rest);
   }
 

@@ -47,7 +47,7 @@ function endpoint(service: string, ips: string[], ports = [{ name: 'http', port:
 }
 
 function model(services: Service[], endpoints: Endpoint[] = []): MeshModel {
-  return { services, endpoints, pods: [], clusterFamilies: ['IPv4', 'IPv6'], peerAuthentications: [] };
+  return { services, endpoints, pods: [], kubeClusterFamilies: ['IPv4', 'IPv6'], peerAuthentications: [] };
 }
 
 test('the index finds services by hostname and name, VIPs by family and pods by name', () => {

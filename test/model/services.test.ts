@@ -52,7 +52,7 @@ test('PreferDualStack on a single-stack cluster has just the one clusterIP it wa
   const svc = model.services[0] as Service;
   assert.equal(svc.ipFamilyPolicy, 'PreferDualStack');
   assert.deepEqual(svc.vips.map((v) => v.ip), ['10.96.0.20']);
-  assert.deepEqual(model.clusterFamilies, ['IPv4']);
+  assert.deepEqual(model.kubeClusterFamilies, ['IPv4']);
 });
 
 test('a headless service with a selector has no VIPs and resolves to its endpoints directly', () => {
@@ -82,7 +82,7 @@ test('a selector-less headless service does not make a single-stack cluster dual
   const headless = model.services.find((s) => s.name === 'external-db');
   assert.equal(headless?.selector, undefined);
   assert.deepEqual(headless?.ipFamilies, ['IPv4', 'IPv6']);
-  assert.deepEqual(model.clusterFamilies, ['IPv4']);
+  assert.deepEqual(model.kubeClusterFamilies, ['IPv4']);
 });
 
 test('the cluster is dual with IPv6 first when the kubernetes service is IPv6-primary', () => {
@@ -91,7 +91,7 @@ test('the cluster is dual with IPv6 first when the kubernetes service is IPv6-pr
     dualService('default', 'a', ['10.96.0.2', 'fd00:10:96::2']),
     dualService('default', 'b', ['10.96.0.3', 'fd00:10:96::3']),
   ];
-  assert.deepEqual(buildModel(objects).model.clusterFamilies, ['IPv6', 'IPv4']);
+  assert.deepEqual(buildModel(objects).model.kubeClusterFamilies, ['IPv6', 'IPv4']);
 });
 
 test('an ExternalName service is a DNS name with no VIPs', () => {

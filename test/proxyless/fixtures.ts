@@ -111,7 +111,7 @@ export function meshModel(): MeshModel {
       pod('demo', 'greeter-0', ['10.244.1.20', 'fd00:10:244:1::20'], { app: 'greeter' }),
       pod('demo', 'greeter-1', ['fd00:10:244:3::20', '10.244.3.20'], { app: 'greeter' }),
     ],
-    clusterFamilies: ['IPv4', 'IPv6'],
+    kubeClusterFamilies: ['IPv4', 'IPv6'],
     peerAuthentications: [],
   };
 }

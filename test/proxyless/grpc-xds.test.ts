@@ -56,7 +56,7 @@ function model(v4Port: number, v6Port: number, dualPort: number): MeshModel {
       endpoint(who.hostname, ['::1'], [{ name: 'grpc', port: v6Port }], { pod: { namespace: 'demo', name: 'who-1' } }),
     ],
     pods: [],
-    clusterFamilies: ['IPv4', 'IPv6'],
+    kubeClusterFamilies: ['IPv4', 'IPv6'],
     peerAuthentications: [],
   };
 }

@@ -83,7 +83,7 @@ export function proxyFor(p: Pod): Proxy {
 
 /** A model from parts. */
 export function model(services: Service[], endpoints: Endpoint[], pods: Pod[]): MeshModel {
-  return { services, endpoints, pods, clusterFamilies: ['IPv4', 'IPv6'], peerAuthentications: [] };
+  return { services, endpoints, pods, kubeClusterFamilies: ['IPv4', 'IPv6'], peerAuthentications: [] };
 }
 
 /** Client pods of every IP mode, in namespace `client`. */

@@ -79,5 +79,5 @@ export function meshOverview(model: MeshModel | undefined): MeshOverview {
     mode: p.ips.length > 0 ? ipModeOf(p.ips) : 'none',
     proxy: podProxyType(p) ?? 'none',
   }));
-  return { ready: true, clusterFamilies: model.clusterFamilies, services, pods };
+  return { ready: true, clusterFamilies: model.kubeClusterFamilies, services, pods };
 }

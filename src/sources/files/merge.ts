@@ -1,6 +1,7 @@
 // Decides which objects each manifest file contributes after an edit (holding the last good version of an object whose
 // document went bad) and combines the files into one object set, the first definition of a key winning.
 import type { Problem, SourceObject } from '../../model/types.ts';
+import { compareStrings } from '../../compare-strings.ts';
 import { keyString } from '../store.ts';
 import { dedupe } from './parse.ts';
 import type { ManifestLoad, ParsedFile } from './parse.ts';
@@ -66,7 +67,3 @@ export function sortProblems(problems: readonly Problem[]): Problem[] {
 }
 
 
-/** Plain code-unit order, so the file order (and so which duplicate wins) does not depend on the locale. */
-export function compareStrings(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}

@@ -4,6 +4,7 @@
 // the reflectors of an Istio CRD (ServiceEntry, PeerAuthentication) when it appears and stopping them, dropping their
 // objects, when it goes.
 import { checkObject, hasErrors } from '../../model/index.ts';
+import { compareStrings } from '../../compare-strings.ts';
 import type { ObjectKey, Origin, Problem, SourceObject } from '../../model/types.ts';
 import { keyString, ObjectStore } from '../store.ts';
 import type { Source, SourceChange, SourceHealth } from '../types.ts';
@@ -109,7 +110,7 @@ export class KubeSource implements Source {
   /** Current problems: rejected objects and failing requests, sorted by object then message. */
   problems(): readonly Problem[] {
     const all = [...this.#scopeProblems.values(), ...this.#objectProblems.values()].flat();
-    return all.sort((a, b) => compare(a.origin.object ?? '', b.origin.object ?? '') || compare(a.message, b.message));
+    return all.sort((a, b) => compareStrings(a.origin.object ?? '', b.origin.object ?? '') || compareStrings(a.message, b.message));
   }
 
   /** Unhealthy while a list, watch or discovery request fails (objects of bad content do not count). */
@@ -337,6 +338,3 @@ function requestProblem(scope: string, message: string): Problem {
   return { severity: 'error', message, origin: { source: 'kube', object: scope } };
 }
 
-function compare(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}

@@ -6,7 +6,8 @@
 import { indexModel, type ModelIndex } from '../../model/model-index.ts';
 import type { MeshModel, Proxy } from '../../model/types.ts';
 import type { Cluster, ClusterLoadAssignment, RouteConfiguration } from '../envoy-types.ts';
-import { compare, meshView, outboundClusterName, type MeshView } from '../service-plan.ts';
+import { compareStrings as compare } from '../../compare-strings.ts';
+import { meshView, outboundClusterName, type MeshView } from '../service-plan.ts';
 import { clientCluster, clientEndpoints, clientListener, clientRoute } from './client.ts';
 import { clientRouteName, serverListeningAddress } from './names.ts';
 import { serverListener, serverListenerNames } from './server.ts';

@@ -5,7 +5,8 @@ import { hostPort, parseAddress } from '../../model/address.ts';
 import type { ModelIndex } from '../../model/model-index.ts';
 import { serviceHostname } from '../../model/names.ts';
 import type { Proxy, Service, ServicePort } from '../../model/types.ts';
-import { compare, forwardedPorts, vipsForProxy, type MeshView } from '../service-plan.ts';
+import { compareStrings as compare } from '../../compare-strings.ts';
+import { forwardedPorts, vipsForProxy, type MeshView } from '../service-plan.ts';
 import { splitHostPort } from '../../model/index.ts';
 
 /** How a proxyless client finds a service's backends: endpoints over EDS, or one DNS name (LOGICAL_DNS). */

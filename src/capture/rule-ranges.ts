@@ -1,6 +1,8 @@
-// CIDR parsing for capture rules: the family decides which table a range goes to, and the text is canonical (host
-// bits cleared, IPv6 compressed) so the generated rules are the same whatever spelling the user chose.
+// Canonical network ranges for capture rules, read with the model's one CIDR parser (`model/cidr.ts`): the family
+// decides which table a range goes to, and the text is canonical (host bits cleared, IPv6 compressed) so the
+// generated rules are the same whatever spelling the user chose.
 import { expandIPv6, parseAddress } from '../model/address.ts';
+import { readPrefix } from '../model/cidr.ts';
 import type { IPFamily } from '../model/types.ts';
 
 /** A canonical network range. */
@@ -23,16 +25,11 @@ function maskBits(groups: readonly number[], width: number, prefix: number): num
   });
 }
 
-/** Parses `a.b.c.d/n`, `x:y::/n` or a bare address (a single host); host bits are cleared. */
+/** Parses `a.b.c.d/n`, `x:y::/n` or a bare address (a single host) with the model's parser; host bits are cleared. */
 export function parseCidr(text: string): Cidr | { readonly error: string } {
-  const [ipText = '', prefixText, extra] = text.trim().split('/');
-  if (extra !== undefined) return { error: 'more than one /' };
-  const address = parseAddress(ipText);
-  if (!address) return { error: `'${ipText}' is not an IP address` };
-  const max = address.family === 'IPv4' ? 32 : 128;
-  if (prefixText !== undefined && !/^\d{1,3}$/.test(prefixText)) return { error: `prefix '${prefixText}' is not a number` };
-  const prefix = prefixText === undefined ? max : Number(prefixText);
-  if (prefix > max) return { error: `prefix /${prefix} is longer than ${max}` };
+  const parsed = readPrefix(text.trim());
+  if ('error' in parsed) return parsed;
+  const { address, length: prefix } = parsed;
   if (address.family === 'IPv4') {
     const octets = maskBits(address.ip.split('.').map(Number), 8, prefix);
     const network = octets.join('.');

@@ -1,9 +1,9 @@
-// The model's deterministic orders, and the cluster families that follow from services, pods and nodes.
+// The Kubernetes cluster's IP families (primary first), voted from its services, pods and nodes. Not Envoy clusters:
+// the per-family Envoy cluster split is translate's.
 import type { NodeInfo } from './pods.ts';
-import { compareStrings } from './json-readers.ts';
-import type { Address, Endpoint, IPFamily, Pod, Service } from './types.ts';
+import type { Address, IPFamily, Pod, Service } from './types.ts';
 
-/** How many address lists have each family, and how many list it first: what cluster families are voted from. */
+/** How many address lists have each family, and how many list it first: what the Kubernetes cluster's families are voted from. */
 export interface FamilyTally {
   readonly seen: Record<IPFamily, number>;
   readonly votes: Record<IPFamily, number>;
@@ -33,11 +33,11 @@ export function familiesOf(addresses: readonly Address[]): IPFamily[] {
 }
 
 /**
- * The cluster's families: those of non-headless Services, pod IPs and node addresses (never selector-less headless
+ * The Kubernetes cluster's families: those of non-headless Services, pod IPs and node addresses (never selector-less headless
  * Services, which are dual even on single-stack clusters). Primary first: the family of `default/kubernetes` when
  * known, else the family most often first, IPv4 on a tie.
  */
-export function clusterFamilies(
+export function kubeClusterFamilies(
   services: readonly Service[],
   pods: readonly Pod[],
   nodes: readonly NodeInfo[],
@@ -47,7 +47,7 @@ export function clusterFamilies(
   return familiesFromTally(services, nodes, tally);
 }
 
-/** `clusterFamilies` with the pods already tallied. */
+/** `kubeClusterFamilies` with the pods already tallied. */
 export function familiesFromTally(services: readonly Service[], nodes: readonly NodeInfo[], podTally: FamilyTally): IPFamily[] {
   const tally: FamilyTally = { seen: { ...podTally.seen }, votes: { ...podTally.votes } };
   let apiServer: Service | undefined;
@@ -59,47 +59,4 @@ export function familiesFromTally(services: readonly Service[], nodes: readonly 
   const { seen, votes } = tally;
   const primary: IPFamily = apiServer?.ipFamilies[0] ?? (votes.IPv6 > votes.IPv4 ? 'IPv6' : 'IPv4');
   return ([primary, primary === 'IPv4' ? 'IPv6' : 'IPv4'] as const).filter((f) => seen[f] > 0);
-}
-
-/** Services by hostname, then namespace, then kind. */
-export function compareServices(a: Service, b: Service): number {
-  return compareStrings(a.hostname, b.hostname) || compareStrings(a.namespace, b.namespace) || compareStrings(a.kind, b.kind);
-}
-
-/** The address (or hostname) an endpoint sorts by. */
-function whereOf(e: Endpoint): string {
-  return e.addresses[0]?.ip ?? e.hostname ?? '';
-}
-
-/** The `namespace/name` an endpoint's pod sorts by. */
-function podOf(e: Endpoint): string {
-  return e.pod ? `${e.pod.namespace}/${e.pod.name}` : '';
-}
-
-/** Endpoints by service, then first address (or hostname), then pod, then where they came from. */
-export function compareEndpoints(a: Endpoint, b: Endpoint): number {
-  return (
-    compareStrings(a.service, b.service) ||
-    compareStrings(whereOf(a), whereOf(b)) ||
-    compareStrings(podOf(a), podOf(b)) ||
-    compareStrings(a.origin.object ?? '', b.origin.object ?? '') ||
-    compareStrings(a.origin.field ?? '', b.origin.field ?? '')
-  );
-}
-
-/** Pods by namespace, then name. */
-export function comparePods(a: Pod, b: Pod): number {
-  return compareStrings(a.namespace, b.namespace) || compareStrings(a.name, b.name);
-}
-
-/** Where `pod` goes in a list sorted by `comparePods` (after equal ones). */
-export function podIndex(sorted: readonly Pod[], pod: Pod): number {
-  let lo = 0;
-  let hi = sorted.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (comparePods(sorted[mid] as Pod, pod) <= 0) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
 }

@@ -1,4 +1,4 @@
-// The JSON the debug pages serve, built from the live state: syncz, problems, registryz. Pure functions over it.
+// The JSON the /debug pages serve, built from the live state: syncz, problems, registryz. Pure functions over it.
 import type { MeshModel, Problem } from '../model/index.ts';
 import type { StreamInfo } from '../xds/index.ts';
 import { typeLabel } from './metrics.ts';
@@ -37,7 +37,7 @@ export function syncz(entries: readonly ProxyEntry[], streams: readonly StreamIn
 }
 
 /** `/debug/problems`: what is wrong now, by where it was found. */
-export function problemsView(source: readonly Problem[], model: readonly Problem[], entries: readonly ProxyEntry[]): unknown {
+export function problemsPage(source: readonly Problem[], model: readonly Problem[], entries: readonly ProxyEntry[]): unknown {
   const proxies = entries
     .filter((e) => e.problems.length > 0 || e.rejectedAt !== undefined)
     .map((e) => ({ nodeId: e.nodeId, rejected: e.rejectedAt !== undefined, problems: e.problems }));
