@@ -62,9 +62,15 @@ function model(v4Port: number, v6Port: number, dualPort: number): MeshModel {
 }
 
 test('a grpc-js-xds channel resolves through biplane and reaches servers on 127.0.0.1 and [::1]', { timeout: 60_000 }, async () => {
-  const v4 = await backend('127.0.0.1', 'v4');
-  const v6 = await backend('[::1]', 'v6');
   const dual = await backend('[::1]', 'dual-v6');
+  const v6 = await backend('[::1]', 'v6');
+  // 127.0.0.1 must refuse on the dual backend's port, so the v4 backend may not get that port number.
+  let v4 = await backend('127.0.0.1', 'v4');
+  while (v4.port === dual.port) {
+    const taken = v4;
+    v4 = await backend('127.0.0.1', 'v4');
+    taken.server.forceShutdown();
+  }
   const client = proxy('demo', ['10.244.0.5', 'fd00:10:244::5']);
   const out = translateProxyless(model(v4.port, v6.port, dual.port), client);
   const resources = [
