@@ -11,7 +11,6 @@ import {
   inboundClusterName,
   outboundClusterName,
   upstreamKind,
-  type MeshView,
 } from './service-plan.ts';
 import { envoyAddress, passthroughBind } from './proxy-addresses.ts';
 import type { ForwardingStrategy } from './types.ts';
@@ -150,11 +149,6 @@ export function serviceClusters(
     }
   }
   return out;
-}
-
-/** Outbound clusters of every service port, one per family for natively forwarded services. */
-export function outboundClusters(view: MeshView, proxy: ProxyFamilies, strategy: ForwardingStrategy): Cluster[] {
-  return view.services.flatMap((service) => serviceClusters(service, view.endpointsOf(service.hostname), proxy, strategy));
 }
 
 /** Auto-mTLS on a mesh-internal EDS cluster of a proxy that has certificates (SDS); other clusters stay as they are. */

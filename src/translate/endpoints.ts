@@ -4,7 +4,7 @@
 import { targetPortOf } from '../model/index.ts';
 import type { Address, Endpoint, IPFamily, Locality, Proxy, Service, ServicePort } from '../model/index.ts';
 import type { ClusterLoadAssignment, EnvoyLocality, HealthStatus, LbEndpoint, LocalityLbEndpoints } from './envoy-types.ts';
-import { clusterFamilies, compare, forwardedPorts, outboundClusterName, upstreamKind, type MeshView } from './service-plan.ts';
+import { clusterFamilies, compare, forwardedPorts, outboundClusterName, upstreamKind } from './service-plan.ts';
 import { envoyAddress, usableAddresses } from './proxy-addresses.ts';
 import type { ForwardingStrategy } from './types.ts';
 import { hasSidecar, SIDECAR_METADATA, type MtlsAcceptance } from './mtls.ts';
@@ -123,12 +123,3 @@ export function serviceLoadAssignments(
   return out;
 }
 
-/** The assignments of every EDS cluster `outboundClusters` builds for this proxy (per family for native services). */
-export function outboundEndpoints(
-  view: MeshView,
-  proxy: Pick<Proxy, 'mode' | 'primaryFamily' | 'sds'>,
-  strategy: ForwardingStrategy,
-  accepts?: MtlsAcceptance,
-): ClusterLoadAssignment[] {
-  return view.services.flatMap((service) => serviceLoadAssignments(service, view.endpointsOf(service.hostname), proxy, strategy, accepts));
-}

@@ -1,19 +1,15 @@
 // The translator's entry point: (mesh, proxy, options) → every Envoy resource that sidecar gets. Pure and
-// deterministic: the same input gives the same output, each list sorted by name.
+// deterministic: the same input gives the same output, each list sorted by name. There is one path: the per-service
+// builders, assembled by `sidecar-assembly.ts`; a `TranslationCache` only memoises their results (a fresh one when
+// the caller keeps none).
 import { DEFAULT_ROOT_NAMESPACE, indexModel, type ModelIndex } from '../model/index.ts';
 import type { MeshModel, Proxy } from '../model/index.ts';
-import { fixedClusters, inboundClusters, outboundClusters } from './clusters.ts';
-import { outboundEndpoints } from './endpoints.ts';
-import { tcpListeners, wildcardListeners } from './listeners-outbound.ts';
-import { byName, inboundPorts, virtualInboundListener, virtualOutboundListener } from './listeners-virtual.ts';
-import { compare, meshView, proxyInboundMtls, type MeshView } from './service-plan.ts';
-import { mtlsAcceptance } from './mtls.ts';
-import { translateCached } from './incremental.ts';
-export { sidecarReadKey } from './incremental.ts';
-import { outboundRoutes } from './routes.ts';
+import { assembleSidecar } from './sidecar-assembly.ts';
+import { TranslationCache } from './translation-cache.ts';
 import type { EnvoyResources, TranslateOptions } from './types.ts';
 
 export type * from './types.ts';
+export { sidecarReadKey } from './sidecar-assembly.ts';
 export { meshView, type MeshView } from './service-plan.ts';
 export { TranslationCache, type TranslationCacheStats } from './translation-cache.ts';
 
@@ -26,18 +22,5 @@ export function translate(input: ModelIndex | MeshModel, proxy: Proxy, options: 
   const index = isIndex(input) ? input : indexModel(input);
   const strategy = options.strategy ?? 'shared';
   const rootNamespace = options.rootNamespace ?? DEFAULT_ROOT_NAMESPACE;
-  if (options.cache) return translateCached(options.cache, index, proxy, strategy, rootNamespace);
-  const view: MeshView = meshView(index);
-  const ports = inboundPorts(view, proxy);
-  return {
-    listeners: byName([
-      ...tcpListeners(view, proxy, strategy),
-      ...wildcardListeners(view, proxy, strategy),
-      virtualOutboundListener(proxy),
-      virtualInboundListener(proxy, ports, proxyInboundMtls(view, proxy, rootNamespace)),
-    ]),
-    clusters: byName([...outboundClusters(view, proxy, strategy), ...inboundClusters(ports, proxy), ...fixedClusters()]),
-    routes: byName(outboundRoutes(view, proxy, strategy)),
-    endpoints: outboundEndpoints(view, proxy, strategy, mtlsAcceptance(view.peerAuthentications, rootNamespace)).sort((a, b) => compare(a.cluster_name, b.cluster_name)),
-  };
+  return assembleSidecar(options.cache ?? new TranslationCache(), index, proxy, strategy, rootNamespace);
 }

@@ -17,7 +17,7 @@ import {
   tcpProxyFilter,
   TLS_INSPECTOR_FILTER,
 } from './filters.ts';
-import { sniChain, sniPortsOf, sniServicesOn } from './sni.ts';
+import { sniChain } from './sni.ts';
 import {
   compare,
   forwardedPorts,
@@ -27,7 +27,6 @@ import {
   upstreamKind,
   vipGroups,
   vipsForProxy,
-  type MeshView,
   type VipFacts,
 } from './service-plan.ts';
 import {
@@ -39,7 +38,7 @@ import {
   wildcardAddresses,
   wildcardOf,
 } from './proxy-addresses.ts';
-import { httpPortFamilies, httpPorts, routeConfigName } from './routes.ts';
+import { routeConfigName } from './routes.ts';
 import type { ForwardingStrategy } from './types.ts';
 
 /** One would-be TCP listener: an address group on one port, and its listener when none of its addresses is taken. */
@@ -146,11 +145,6 @@ export function placeTcpListeners(candidates: Iterable<readonly TcpCandidate[]>)
   return out;
 }
 
-/** TCP (and TLS) listeners of every service (per VIP group, or per endpoint address), collisions resolved in order. */
-export function tcpListeners(view: MeshView, proxy: VipFacts, strategy: ForwardingStrategy): Listener[] {
-  return placeTcpListeners(view.services.map((s) => serviceTcpCandidates(s, view.endpointsOf(s.hostname), proxy, strategy)));
-}
-
 /** What http_inspector reports for plaintext HTTP that the HTTP chain takes (HTTP/1.0 falls through, as in Istio). */
 export const PLAINTEXT_HTTP_PROTOCOLS: readonly string[] = ['http/1.1', 'h2c'];
 /** Name of the fall-through chain of a sniffing listener (Istio's name). */
@@ -206,14 +200,3 @@ export function wildcardPortListeners(
   });
 }
 
-/**
- * One listener per port on the wildcard(s) for every HTTP port and every port a TLS host is matched by SNI on: both
- * families in one, or one per family when the port is split.
- */
-export function wildcardListeners(view: MeshView, proxy: Pick<Proxy, 'mode' | 'primaryFamily'> & VipFacts, strategy: ForwardingStrategy): Listener[] {
-  const http = new Set(httpPorts(view));
-  const ports = [...new Set([...http, ...sniPortsOf(view, proxy)])].sort((a, b) => a - b);
-  return ports.map((port) => ({ port, http: http.has(port), sni: sniServicesOn(view, port, proxy) })).flatMap((wildcard) =>
-    wildcardPortListeners(wildcard, httpPortFamilies(view, wildcard.port, proxy, strategy), proxy, strategy),
-  );
-}

@@ -5,7 +5,7 @@
 import type { IPFamily, Proxy, Service } from '../model/index.ts';
 import type { FilterChain } from './envoy-types.ts';
 import { tcpProxyFilter } from './filters.ts';
-import { isNative, outboundClusterName, vipsForProxy, type MeshView, type VipFacts } from './service-plan.ts';
+import { isNative, outboundClusterName, vipsForProxy, type VipFacts } from './service-plan.ts';
 import { WILDCARD_PORTS } from './proxy-ports.ts';
 import type { ForwardingStrategy } from './types.ts';
 
@@ -22,16 +22,6 @@ export function sniPorts(service: Service, proxy: VipFacts): number[] {
   if (!sniMatched(service, proxy)) return [];
   const ports = service.ports.filter((p) => p.protocol === 'TLS' && !WILDCARD_PORTS.has(p.port)).map((p) => p.port);
   return [...new Set(ports)].sort((a, b) => a - b);
-}
-
-/** Services matched by SNI on `port` for this proxy, service order. */
-export function sniServicesOn(view: MeshView, port: number, proxy: VipFacts): Service[] {
-  return view.services.filter((s) => sniPorts(s, proxy).includes(port));
-}
-
-/** Every port some service is matched by SNI on for this proxy, ascending. */
-export function sniPortsOf(view: MeshView, proxy: VipFacts): number[] {
-  return [...new Set(view.services.flatMap((s) => sniPorts(s, proxy)))].sort((a, b) => a - b);
 }
 
 /**

@@ -66,7 +66,7 @@ export interface Generation {
   /** HTTP port → states of the services with an HTTP-family port of that number, service order; ports ascending. */
   readonly httpServices: ReadonlyMap<number, readonly ServiceState[]>;
   readonly selecting: SelectorCandidates;
-  /** Per-view (and per-namespace, per-port-set) assemblies, owned by the incremental translator. */
+  /** Per-view (and per-namespace, per-port-set) assemblies, owned by sidecar-assembly.ts. */
   readonly assembled: Map<string, unknown>;
   /** The root namespace the generation was built for, and its endpoints' mTLS acceptance under the model's policies. */
   readonly rootNamespace: string;

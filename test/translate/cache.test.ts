@@ -1,10 +1,12 @@
-// The translation cache must never change what `translate` returns: every cached result is compared, deep-equal, to
-// a fresh uncached translation, over the demo, a generated cluster in every proxy mode, collisions between services,
-// and a sequence of model changes (through both the full model build and the incremental ModelBuilder).
+// A memo's real risk is a stale or mis-keyed entry: a TranslationCache reused across proxies and model generations
+// must give exactly what a fresh cache gives (which is what `translate` uses when the caller keeps none). Compared
+// deep-equal over the demo, a generated cluster in every proxy mode, collisions between services, a sequence of
+// model changes (through both the full model build and the incremental ModelBuilder) and seeded random edits.
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { test } from 'node:test';
-import { generateCluster } from '../../bench/cluster.ts';
+import { generateCluster, prng } from '../../bench/cluster.ts';
+import { addPod, removePod } from '../../bench/churn-edits.ts';
 import { podProxyNode } from '../../src/model/index.ts';
 import { buildModel, createModelBuilder, indexModel, parseProxy, reindexModel } from '../../src/model/index.ts';
 import type { MeshModel, ModelIndex, Proxy, SourceObject } from '../../src/model/index.ts';
@@ -25,7 +27,7 @@ function proxiesOf(m: MeshModel, extra: readonly { id: string; metadata: Readonl
   });
 }
 
-/** Asserts cached == uncached for every proxy and strategy; returns the views (mode|primary|strategy) used. */
+/** Asserts the reused cache == a fresh cache for every proxy and strategy; returns the views (mode|primary|strategy) used. */
 function assertSame(cache: TranslationCache, index: ModelIndex, proxies: readonly Proxy[], label: string): Set<string> {
   const views = new Set<string>();
   for (const strategy of STRATEGIES) {
@@ -95,7 +97,7 @@ const CHANGES: readonly { readonly name: string; readonly apply: (o: readonly So
   },
 ];
 
-test('cached translation equals uncached for every demo pod under both strategies', async () => {
+test('a cache reused across the demo pods gives each what a fresh cache gives it, under both strategies', async () => {
   const load = await loadManifests(path.join(import.meta.dirname, '../../examples/demo'));
   const m = modelOf(load.objects);
   const index = indexModel(m);
@@ -106,7 +108,7 @@ test('cached translation equals uncached for every demo pod under both strategie
   assert.ok(cache.stats().hits > 0, 'services are shared between proxies of one view');
 });
 
-test('cached translation equals uncached for a generated cluster in every proxy mode, pods and clients alike', () => {
+test('a cache reused across a generated cluster\'s proxies of every mode gives each what a fresh cache gives it', () => {
   const cluster = generateCluster(SHAPE);
   const m = modelOf(cluster.objects);
   const proxies = proxiesOf(m, cluster.nodes);
@@ -114,7 +116,7 @@ test('cached translation equals uncached for a generated cluster in every proxy 
   assertSame(new TranslationCache(), indexModel(m), proxies, 'generated');
 });
 
-test('after each model change the cached translation equals a fresh one and only changed services are rebuilt', () => {
+test('after each model change the reused cache equals a fresh one and only changed services are rebuilt', () => {
   const cluster = generateCluster(SHAPE);
   const cache = new TranslationCache();
   let objects: readonly SourceObject[] = cluster.objects;
@@ -148,7 +150,7 @@ test('the cache follows the incremental model builder and forgets removed servic
   assert.ok(!JSON.stringify(translate(index, proxiesOf(update.model)[0] as Proxy, { cache })).includes('svc-new'));
 });
 
-test('a VIP or domain claimed by two services resolves the same with the cache', () => {
+test('a VIP or domain claimed by two services resolves the same through a reused cache', () => {
   const a = service('a', 'apps', ['10.96.0.20', 'fd00:10:96::20'], [port('tcp', 9000, 'TCP', 9000), port('http', 80, 'HTTP', 8080)]);
   const b = service('b', 'apps', ['10.96.0.20', 'fd00:10:96::21'], [port('tcp', 9000, 'TCP', 9000), port('http', 80, 'HTTP', 8080)]);
   const c = service('a', 'apps', ['fd00:10:96::20'], [port('http', 80, 'HTTP', 8080)], { kind: 'ServiceEntry', hostname: 'a.apps' });
@@ -174,4 +176,43 @@ test('a proxy of the same view but another namespace gets its own short names', 
   assert.ok(domainsOf(proxyFor(inApps)).includes('web'));
   assert.ok(!domainsOf(proxyFor(elsewhere)).includes('web'));
   assertSame(cache, index, [proxyFor(inApps), proxyFor(elsewhere)], 'namespaces');
+});
+
+/** One seeded random edit of the generated objects: a pod added or removed, native forwarding toggled, a Service gone. */
+function randomEdit(objects: readonly SourceObject[], random: () => number, step: number): SourceObject[] {
+  const services = objects.filter((o) => o.key.kind === 'Service').map((o) => o.key.name);
+  const target = services[Math.floor(random() * services.length)] ?? 'svc-0';
+  const pick = Math.floor(random() * 4);
+  const podNamed = (name: string): boolean => objects.some((o) => o.key.kind === 'Pod' && o.key.name === name);
+  if (pick === 0 && podNamed(`${target}-0`) && !podNamed(`${target}-extra`)) return addPod(objects, target, 200 + step);
+  if (pick === 1) return removePod(objects, target);
+  if (pick === 2) return objects.filter((o) => !(o.key.kind === 'Service' && o.key.name === target));
+  return edited(objects, 'Service', target, (o) => {
+    const annotations = { ...(o['metadata'].annotations ?? {}) };
+    if (annotations['biplane.io/ip-family-forwarding']) delete annotations['biplane.io/ip-family-forwarding'];
+    else annotations['biplane.io/ip-family-forwarding'] = 'native';
+    return { ...o, metadata: { ...o['metadata'], annotations } };
+  });
+}
+
+test('a cache reused over twelve seeded generations of random edits gives the bytes a fresh cache gives each generation', () => {
+  const cluster = generateCluster({ ...SHAPE, services: 12, seed: 21 });
+  const random = prng(21);
+  const cache = new TranslationCache();
+  const builder = createModelBuilder();
+  let objects: readonly SourceObject[] = cluster.objects;
+  let index: ModelIndex | undefined;
+  for (let step = 0; step < 12; step += 1) {
+    if (step > 0) objects = randomEdit(objects, random, step);
+    const update = builder.update(objects);
+    index = reindexModel(update.model, index, update.changedServices);
+    const proxies = proxiesOf(update.model, cluster.nodes);
+    for (const strategy of STRATEGIES) {
+      for (const proxy of proxies) {
+        const reused = JSON.stringify(translate(index, proxy, { strategy, cache }));
+        assert.equal(reused, JSON.stringify(translate(index, proxy, { strategy, cache: new TranslationCache() })), `step ${step}: ${proxy.id} (${strategy})`);
+      }
+    }
+  }
+  assert.ok(cache.stats().hits > cache.stats().misses, 'the reused cache did reuse fragments');
 });

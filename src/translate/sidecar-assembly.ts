@@ -1,9 +1,8 @@
-// `translate` through a TranslationCache: the outbound part of a proxy's configuration is assembled once per (model
-// generation, view) from per-service fragments, and once per namespace for routes; a proxy then only adds what is its
-// own (its inbound ports' clusters and the two virtual listeners, which also follow its interception mode) by merging
-// sorted lists. The output equals the
-// uncached path exactly: the same builders make every resource, and merging two name-sorted lists (ties to the first)
-// equals a stable sort of their concatenation.
+// The one way a sidecar's resources are made: the outbound part of a proxy's configuration is assembled once per
+// (model generation, view) from per-service fragments (built, or reused, by the TranslationCache), and once per
+// namespace for routes; a proxy then only adds what is its own (its inbound ports' clusters and the two virtual
+// listeners, which also follow its interception mode) by merging name-sorted lists (ties to the first, so the result
+// equals a stable sort of their concatenation).
 import type { IPFamily, ModelIndex, Proxy, Service } from '../model/index.ts';
 import { fixedClusters, inboundClusters } from './clusters.ts';
 import type { Cluster, ClusterLoadAssignment, Listener, RouteConfiguration } from './envoy-types.ts';
@@ -30,8 +29,8 @@ interface Inbound {
   readonly clusters: readonly Cluster[];
 }
 
-/** Every resource of one sidecar, from the cache's fragments; equal to the uncached `translate`. */
-export function translateCached(
+/** Every resource of one sidecar, from the cache's per-service fragments. */
+export function assembleSidecar(
   cache: TranslationCache,
   index: ModelIndex,
   proxy: Proxy,
@@ -63,7 +62,7 @@ function sidecarReads(generation: Generation, proxy: Proxy, strategy: Forwarding
 /**
  * Everything `translate` reads of a sidecar, as one key: two sidecars with equal keys get equal resources from one
  * index (their view, namespace for routes, interception mode, inbound ports and inbound mTLS; never their id, IPs or
- * metadata). The same pieces `translateCached` keys its assemblies by, so the two cannot drift apart.
+ * metadata). The same pieces `assembleSidecar` keys its assemblies by, so the two cannot drift apart.
  */
 export function sidecarReadKey(
   cache: TranslationCache,
