@@ -5,15 +5,14 @@ import type { Endpoint, IPFamily, IPMode, Proxy, Service, ServicePort } from '..
 import type { Cluster, ConfigSource, DnsLookupFamily, Duration, LbEndpoint, TypedConfig } from './envoy-types.ts';
 import { targetPortOf } from '../model/index.ts';
 import {
-  clusterFamilies,
   compare,
+  type FamilySplit,
   forwardedPorts,
   inboundClusterName,
   outboundClusterName,
   upstreamKind,
 } from './service-plan.ts';
 import { envoyAddress, passthroughBind } from './proxy-addresses.ts';
-import type { ForwardingStrategy } from './types.ts';
 import { autoMtlsMatches } from './mtls.ts';
 
 /** Name of the cluster that forwards to the original destination of outbound connections nothing else claims. */
@@ -131,17 +130,12 @@ export function dnsHosts(
 /** The proxy fields cluster and endpoint builders read: its mode and primary family, whether it has SDS (never its identity). */
 export type ProxyFamilies = Pick<Proxy, 'mode' | 'primaryFamily' | 'sds'>;
 
-/** The outbound clusters of one service: one per forwarded port, one per family for natively forwarded services. */
-export function serviceClusters(
-  service: Service,
-  endpoints: readonly Endpoint[],
-  proxy: ProxyFamilies,
-  strategy: ForwardingStrategy,
-): Cluster[] {
+/** The outbound clusters of one service: one per forwarded port, one per family of `split` (native forwarding). */
+export function serviceClusters(service: Service, endpoints: readonly Endpoint[], proxy: ProxyFamilies, split: FamilySplit): Cluster[] {
   const out: Cluster[] = [];
   const kind = upstreamKind(service);
   for (const port of forwardedPorts(service)) {
-    for (const family of clusterFamilies(service, proxy, strategy)) {
+    for (const family of split) {
       const name = outboundClusterName(port.port, service.hostname, family);
       if (kind === 'EDS') out.push(withAutoMtls(edsCluster(name, port.protocol), service, port, proxy));
       else if (kind === 'ORIGINAL_DST') out.push({ ...originalDstCluster(name), ...declaredProtocolOptions(port.protocol) });

@@ -22,11 +22,12 @@ import {
   compare,
   forwardedPorts,
   isHttpProtocol,
-  isNative,
+  isSplit,
   outboundClusterName,
   upstreamKind,
   vipGroups,
   vipsForProxy,
+  type FamilySplit,
   type VipFacts,
 } from './service-plan.ts';
 import {
@@ -39,7 +40,6 @@ import {
   wildcardOf,
 } from './proxy-addresses.ts';
 import { routeConfigName } from './routes.ts';
-import type { ForwardingStrategy } from './types.ts';
 
 /** One would-be TCP listener: an address group on one port, and its listener when none of its addresses is taken. */
 export interface TcpCandidate {
@@ -75,9 +75,9 @@ export function serviceTcpCandidates(
   service: Service,
   endpoints: readonly Endpoint[],
   proxy: VipFacts,
-  strategy: ForwardingStrategy,
+  split: FamilySplit,
 ): TcpCandidate[] {
-  const native = isNative(service, proxy, strategy);
+  const native = isSplit(split);
   const groups = vipGroups(vipsForProxy(service, proxy), native);
   const direct = addressedDirectly(service);
   const out: TcpCandidate[] = [];
@@ -159,7 +159,7 @@ export function passthroughChain(): FilterChain {
 export interface WildcardPort {
   readonly port: number;
   readonly http: boolean;
-  readonly sni: readonly Service[];
+  readonly sni: readonly { readonly service: Service; readonly split: FamilySplit }[];
 }
 
 /**
@@ -172,7 +172,6 @@ export function wildcardPortListeners(
   wildcard: WildcardPort,
   families: readonly (IPFamily | undefined)[],
   proxy: Pick<Proxy, 'mode' | 'primaryFamily'>,
-  strategy: ForwardingStrategy,
 ): Listener[] {
   const { port } = wildcard;
   return families.map((family) => {
@@ -189,7 +188,7 @@ export function wildcardPortListeners(
     return {
       name,
       ...addresses,
-      filter_chains: [...http, ...wildcard.sni.map((s) => sniChain(s, port, family, proxy, strategy))],
+      filter_chains: [...http, ...wildcard.sni.map((s) => sniChain(s.service, port, family, s.split))],
       default_filter_chain: passthroughChain(),
       listener_filters: wildcard.http ? [TLS_INSPECTOR_FILTER, HTTP_INSPECTOR_FILTER] : [TLS_INSPECTOR_FILTER],
       listener_filters_timeout: PROTOCOL_DETECTION_TIMEOUT,

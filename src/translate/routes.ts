@@ -5,10 +5,9 @@ import { bracketed } from '../model/index.ts';
 import type { IPFamily, Proxy, Service, ServicePort } from '../model/index.ts';
 import type { RouteConfiguration, VirtualHost } from './envoy-types.ts';
 import { PASSTHROUGH_CLUSTER } from './clusters.ts';
-import { isHttpProtocol, isNative, outboundClusterName, vipsForProxy, type VipFacts } from './service-plan.ts';
+import { isHttpProtocol, isSplit, outboundClusterName, vipsForProxy, type FamilySplit, type VipFacts } from './service-plan.ts';
 import { proxyFamilies } from './proxy-addresses.ts';
 import { WILDCARD_PORTS } from './proxy-ports.ts';
-import type { ForwardingStrategy } from './types.ts';
 
 /** Name of the route configuration of an HTTP port, optionally of one family: `80` or `80|IPv6`. */
 export function routeConfigName(port: number, family?: IPFamily): string {
@@ -29,12 +28,8 @@ export function servesHttpPort(port: ServicePort): boolean {
  * for both families) or the dual proxy's families when any of them is forwarded natively (the cost stays on the ports
  * that ask).
  */
-export function portFamilies(
-  services: readonly Service[],
-  proxy: Pick<Proxy, 'mode' | 'primaryFamily'>,
-  strategy: ForwardingStrategy,
-): (IPFamily | undefined)[] {
-  return services.some((s) => isNative(s, proxy, strategy)) ? proxyFamilies(proxy) : [undefined];
+export function portFamilies(splits: readonly FamilySplit[], proxy: Pick<Proxy, 'mode' | 'primaryFamily'>): FamilySplit {
+  return splits.some(isSplit) ? proxyFamilies(proxy) : [undefined];
 }
 
 /**
@@ -72,11 +67,11 @@ export function hostCandidate(
   service: Service,
   port: number,
   proxy: VipFacts & Pick<Proxy, 'namespace'>,
-  strategy: ForwardingStrategy,
+  split: FamilySplit,
   family?: IPFamily,
 ): HostCandidate {
   const domains = serviceDomains(service, port, proxy, family);
-  const native = family !== undefined && isNative(service, proxy, strategy);
+  const native = family !== undefined && isSplit(split);
   const cluster = outboundClusterName(port, service.hostname, native ? family : undefined);
   return { hostname: service.hostname, domains, cluster, host: virtualHost(`${service.hostname}:${port}`, domains, cluster) };
 }

@@ -55,17 +55,25 @@ export function upstreamKind(service: Service): UpstreamKind {
 }
 
 /**
- * Whether traffic to `service` keeps its family end to end on this proxy (native forwarding): only dual proxies, for
- * every service under the `per-family` strategy or for services annotated `biplane.io/ip-family-forwarding: native`.
+ * How one service's resources split by family on one proxy: `[undefined]` (shared: one cluster, listener and route
+ * for both families) or the dual proxy's families (native: one of each per family, the family in the subset slot).
  */
-export function isNative(service: Service, proxy: Pick<Proxy, 'mode'>, strategy: ForwardingStrategy): boolean {
-  if (proxy.mode !== 'Dual' || upstreamKind(service) === 'ORIGINAL_DST') return false;
-  return strategy === 'per-family' || service.forwarding === 'native';
+export type FamilySplit = readonly (IPFamily | undefined)[];
+
+/**
+ * The one decision of whether traffic to `service` keeps its family end to end on this proxy (native forwarding):
+ * only on dual proxies, for every service under the `per-family` strategy or for services annotated
+ * `biplane.io/ip-family-forwarding: native`, never for passthrough services. Made once per service and proxy view;
+ * builders read the split it returns, never the strategy.
+ */
+export function perFamilySplit(service: Service, proxy: Pick<Proxy, 'mode' | 'primaryFamily'>, strategy: ForwardingStrategy): FamilySplit {
+  if (proxy.mode !== 'Dual' || upstreamKind(service) === 'ORIGINAL_DST') return [undefined];
+  return strategy === 'per-family' || service.forwarding === 'native' ? proxyFamilies(proxy) : [undefined];
 }
 
-/** The families a service's clusters are split by: `[undefined]` (one shared cluster) or the proxy's families. */
-export function clusterFamilies(service: Service, proxy: Pick<Proxy, 'mode' | 'primaryFamily'>, strategy: ForwardingStrategy): (IPFamily | undefined)[] {
-  return isNative(service, proxy, strategy) ? proxyFamilies(proxy) : [undefined];
+/** Whether a split is per family (native forwarding) rather than shared. */
+export function isSplit(split: FamilySplit): boolean {
+  return split[0] !== undefined;
 }
 
 /** `outbound|<port>|<subset>|<host>`; per-family clusters use the family as subset (`outbound|80|IPv6|a.ns.svc...`). */

@@ -3,10 +3,10 @@
 // namespace for routes; a proxy then only adds what is its own (its inbound ports' clusters and the two virtual
 // listeners, which also follow its interception mode) by merging name-sorted lists (ties to the first, so the result
 // equals a stable sort of their concatenation).
-import type { IPFamily, ModelIndex, Proxy, Service } from '../model/index.ts';
+import type { IPFamily, ModelIndex, Proxy } from '../model/index.ts';
 import { fixedClusters, inboundClusters } from './clusters.ts';
 import type { Cluster, ClusterLoadAssignment, Listener, RouteConfiguration } from './envoy-types.ts';
-import { placeTcpListeners, wildcardPortListeners } from './listeners-outbound.ts';
+import { placeTcpListeners, wildcardPortListeners, type WildcardPort } from './listeners-outbound.ts';
 import { byName, virtualInboundListener, virtualOutboundListener } from './listeners-virtual.ts';
 import { compare, inboundPorts, proxyInboundMtls } from './service-plan.ts';
 import { DEFAULT_ROOT_NAMESPACE, type InboundMtls } from '../model/index.ts';
@@ -85,16 +85,17 @@ function once<T>(generation: Generation, key: string, build: () => T): T {
 
 function assembleOutbound(cache: TranslationCache, generation: Generation, view: ProxyView): Outbound {
   const fragments = generation.states.map((state) => cache.fragment(state, view, generation.accepts));
+  const fragmentOf = new Map(generation.states.map((state, i) => [state, fragments[i] as Fragment]));
   const sni = sniByPort(generation.states, fragments);
   const ports = [...new Set([...generation.httpServices.keys(), ...sni.keys()])].sort((a, b) => a - b);
   const families = new Map<number, readonly (IPFamily | undefined)[]>();
   const http: Listener[] = [];
   for (const port of ports) {
-    const httpServices = (generation.httpServices.get(port) ?? []).map((s) => s.service);
-    const wildcard = { port, http: httpServices.length > 0, sni: sni.get(port) ?? [] };
-    const split = portFamilies([...httpServices, ...wildcard.sni], view, view.strategy);
+    const httpSplits = (generation.httpServices.get(port) ?? []).map((s) => fragmentOf.get(s)?.split ?? [undefined]);
+    const wildcard = { port, http: httpSplits.length > 0, sni: sni.get(port) ?? [] };
+    const split = portFamilies([...httpSplits, ...wildcard.sni.map((s) => s.split)], view);
     families.set(port, split);
-    http.push(...wildcardPortListeners(wildcard, split, view, view.strategy));
+    http.push(...wildcardPortListeners(wildcard, split, view));
   }
   const tcp = placeTcpListeners(fragments.map((f) => f.tcp));
   return {
@@ -105,11 +106,12 @@ function assembleOutbound(cache: TranslationCache, generation: Generation, view:
   };
 }
 
-/** Port → the services matched by SNI on it for one view, in service order. */
-function sniByPort(states: readonly ServiceState[], fragments: readonly Fragment[]): Map<number, Service[]> {
-  const byPort = new Map<number, Service[]>();
+/** Port → the services matched by SNI on it for one view (with their split), in service order. */
+function sniByPort(states: readonly ServiceState[], fragments: readonly Fragment[]): Map<number, WildcardPort['sni'][number][]> {
+  const byPort = new Map<number, WildcardPort['sni'][number][]>();
   states.forEach((state, i) => {
-    for (const port of fragments[i]?.sni ?? []) byPort.set(port, [...(byPort.get(port) ?? []), state.service]);
+    const fragment = fragments[i];
+    for (const port of fragment?.sni ?? []) byPort.set(port, [...(byPort.get(port) ?? []), { service: state.service, split: fragment?.split ?? [undefined] }]);
   });
   return byPort;
 }

@@ -5,9 +5,8 @@
 import type { IPFamily, Proxy, Service } from '../model/index.ts';
 import type { FilterChain } from './envoy-types.ts';
 import { tcpProxyFilter } from './filters.ts';
-import { isNative, outboundClusterName, vipsForProxy, type VipFacts } from './service-plan.ts';
+import { isSplit, outboundClusterName, vipsForProxy, type FamilySplit, type VipFacts } from './service-plan.ts';
 import { WILDCARD_PORTS } from './proxy-ports.ts';
-import type { ForwardingStrategy } from './types.ts';
 
 /** Whether a service is reached by SNI on this proxy: a ServiceEntry without explicit addresses, resolution DNS or
  * NONE, of which the proxy dials no VIP. */
@@ -28,14 +27,8 @@ export function sniPorts(service: Service, proxy: VipFacts): number[] {
  * The chain of one SNI-matched service on a wildcard listener of `port` (of `family`, when the port is split): the
  * host as server name, TCP proxy to its cluster (the family's own cluster when the service is forwarded natively).
  */
-export function sniChain(
-  service: Service,
-  port: number,
-  family: IPFamily | undefined,
-  proxy: Pick<Proxy, 'mode'>,
-  strategy: ForwardingStrategy,
-): FilterChain {
-  const native = family !== undefined && isNative(service, proxy, strategy);
+export function sniChain(service: Service, port: number, family: IPFamily | undefined, split: FamilySplit): FilterChain {
+  const native = family !== undefined && isSplit(split);
   const cluster = outboundClusterName(port, service.hostname, native ? family : undefined);
   return { name: cluster, filter_chain_match: { server_names: [service.hostname] }, filters: [tcpProxyFilter(cluster, cluster)] };
 }

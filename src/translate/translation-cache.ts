@@ -13,7 +13,7 @@ import { serviceClusters } from './clusters.ts';
 import { serviceLoadAssignments } from './endpoints.ts';
 import type { Cluster, ClusterLoadAssignment } from './envoy-types.ts';
 import { serviceTcpCandidates, type TcpCandidate } from './listeners-outbound.ts';
-import { dialsAutoVips, meshView, selectorIndex, type MeshView, type SelectorCandidates } from './service-plan.ts';
+import { dialsAutoVips, meshView, perFamilySplit, selectorIndex, type FamilySplit, type MeshView, type SelectorCandidates } from './service-plan.ts';
 import { sniPorts } from './sni.ts';
 import { hostCandidate, servesHttpPort, type HostCandidate } from './routes.ts';
 import type { ForwardingStrategy } from './types.ts';
@@ -50,6 +50,8 @@ export interface ServiceState {
 /** Everything built for one service under one view; virtual hosts are built on first use per port/family/namespace. */
 export interface Fragment {
   readonly stamp: number;
+  /** The service's per-family split on this view, decided once (`perFamilySplit`); every builder reads it. */
+  readonly split: FamilySplit;
   readonly clusters: readonly Cluster[];
   readonly endpoints: readonly ClusterLoadAssignment[];
   readonly tcp: readonly TcpCandidate[];
@@ -144,11 +146,13 @@ export class TranslationCache {
     }
     this.#misses += 1;
     const { service, endpoints } = state;
+    const split = perFamilySplit(service, view, view.strategy);
     const fragment: Fragment = {
       stamp: state.stamp,
-      clusters: serviceClusters(service, endpoints, view, view.strategy),
-      endpoints: serviceLoadAssignments(service, endpoints, view, view.strategy, accepts),
-      tcp: serviceTcpCandidates(service, endpoints, view, view.strategy),
+      split,
+      clusters: serviceClusters(service, endpoints, view, split),
+      endpoints: serviceLoadAssignments(service, endpoints, view, split, accepts),
+      tcp: serviceTcpCandidates(service, endpoints, view, split),
       sni: sniPorts(service, view),
       hosts: new Map(),
     };
@@ -162,7 +166,7 @@ export class TranslationCache {
     const key = `${port}|${family ?? ''}|${same ? 'same' : 'other'}`;
     let host = fragment.hosts.get(key);
     if (!host) {
-      host = hostCandidate(state.service, port, { ...view, namespace }, view.strategy, family);
+      host = hostCandidate(state.service, port, { ...view, namespace }, fragment.split, family);
       fragment.hosts.set(key, host);
     }
     return host;

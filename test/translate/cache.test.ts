@@ -209,7 +209,7 @@ test('a cache reused over twelve seeded generations of random edits gives the by
     const proxies = proxiesOf(update.model, cluster.nodes);
     for (const strategy of STRATEGIES) {
       for (const proxy of proxies) {
-        const reused = JSON.stringify(translate(index, proxy, { strategy, cache }));
+        const reused: string = JSON.stringify(translate(index, proxy, { strategy, cache }));
         assert.equal(reused, JSON.stringify(translate(index, proxy, { strategy, cache: new TranslationCache() })), `step ${step}: ${proxy.id} (${strategy})`);
       }
     }
