@@ -61,12 +61,14 @@ export function checkProxies(
 
 /**
  * Builds one proxy's configuration and validates it as its client would: with no configuration the problems say why
- * translation failed (code proxy), otherwise they are the validator's (code xds).
+ * translation failed (code proxy), otherwise they are the services the translator left out (code proxy) and the
+ * validator's findings (code xds).
  */
 function checkOne(index: ModelIndex, proxy: Proxy, strategy: ForwardingStrategy): Omit<Finding, 'file' | 'line' | 'object'>[] {
   const built = buildProxyConfig(index, proxy, { strategy });
   if (!built.resources) return built.problems.map((p) => ({ severity: p.severity, code: 'proxy', message: p.message }));
-  return built.problems.map((p) => xdsProblemFinding(p, clientOf(proxy)));
+  const leftOut = built.leftOut.map((p) => ({ severity: p.severity, code: 'proxy' as const, message: p.message }));
+  return [...leftOut, ...built.problems.map((p) => xdsProblemFinding(p, clientOf(proxy)))];
 }
 
 /** Where a pod is written, as the start of a finding about its proxy. */

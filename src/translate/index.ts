@@ -6,7 +6,7 @@ import { DEFAULT_ROOT_NAMESPACE, indexModel, type ModelIndex } from '../model/in
 import type { MeshModel, Proxy } from '../model/index.ts';
 import { assembleSidecar } from './sidecar-assembly.ts';
 import { TranslationCache } from './translation-cache.ts';
-import type { EnvoyResources, TranslateOptions } from './types.ts';
+import type { TranslateOptions, Translation } from './types.ts';
 
 export type * from './types.ts';
 export { sidecarReadKey } from './sidecar-assembly.ts';
@@ -17,8 +17,11 @@ function isIndex(input: MeshModel | ModelIndex): input is ModelIndex {
   return 'endpointsByService' in input;
 }
 
-/** Every listener, cluster, route configuration and load assignment of one Envoy sidecar. */
-export function translate(input: ModelIndex | MeshModel, proxy: Proxy, options: TranslateOptions = {}): EnvoyResources {
+/**
+ * Every listener, cluster, route configuration and load assignment of one Envoy sidecar, best effort: a service whose
+ * translation fails is left out whole and reported in `problems` (see `sidecar-assembly.ts`), never thrown.
+ */
+export function translate(input: ModelIndex | MeshModel, proxy: Proxy, options: TranslateOptions = {}): Translation {
   const index = isIndex(input) ? input : indexModel(input);
   const strategy = options.strategy ?? 'shared';
   const rootNamespace = options.rootNamespace ?? DEFAULT_ROOT_NAMESPACE;

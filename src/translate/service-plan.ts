@@ -186,3 +186,25 @@ export function selectorIndex(services: readonly Service[]): SelectorCandidates 
     return out;
   };
 }
+
+/** What the outbound builders read of a proxy: the cache key part that replaces the proxy's identity. */
+export interface ProxyView {
+  readonly mode: Proxy['mode'];
+  readonly primaryFamily: Proxy['primaryFamily'];
+  readonly strategy: ForwardingStrategy;
+  /** Both set exactly when the proxy dials auto-allocated VIPs (DNS capture + auto-allocation), else both false. */
+  readonly dnsCapture: boolean;
+  readonly dnsAutoAllocate: boolean;
+  /** The proxy has certificates over SDS: auto-mTLS on its outbound clusters. */
+  readonly sds: boolean;
+  /** `mode|primaryFamily|strategy|auto-vips` or `…|sni`, then `|sds` or `|plain`. */
+  readonly key: string;
+}
+
+/** The view of a proxy under a strategy. */
+export function proxyView(proxy: Pick<Proxy, 'mode' | 'primaryFamily' | 'dnsCapture' | 'dnsAutoAllocate' | 'sds'>, strategy: ForwardingStrategy): ProxyView {
+  const auto = dialsAutoVips(proxy);
+  const sds = proxy.sds === true;
+  const key = `${proxy.mode}|${proxy.primaryFamily}|${strategy}|${auto ? 'auto-vips' : 'sni'}|${sds ? 'sds' : 'plain'}`;
+  return { mode: proxy.mode, primaryFamily: proxy.primaryFamily, strategy, dnsCapture: auto, dnsAutoAllocate: auto, sds, key };
+}

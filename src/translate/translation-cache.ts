@@ -6,58 +6,19 @@
 // are kept per (view, hostname) with the stamp they were built from. Stamps are never reused, so a stale fragment can
 // never be mistaken for a current one. Services that leave the model, or change, drop their fragments.
 import { isDeepStrictEqual } from 'node:util';
-import type { Endpoint, ModelIndex, PeerAuthentication, Proxy, Service } from '../model/index.ts';
+import type { Endpoint, ModelIndex, PeerAuthentication, Problem, Proxy, Service } from '../model/index.ts';
 import { DEFAULT_ROOT_NAMESPACE } from '../model/index.ts';
 import { mtlsAcceptance, type MtlsAcceptance } from './mtls.ts';
-import { serviceClusters } from './clusters.ts';
-import { serviceLoadAssignments } from './endpoints.ts';
-import type { Cluster, ClusterLoadAssignment } from './envoy-types.ts';
-import { serviceTcpCandidates, type TcpCandidate } from './listeners-outbound.ts';
-import { dialsAutoVips, meshView, perFamilySplit, selectorIndex, type FamilySplit, type MeshView, type SelectorCandidates } from './service-plan.ts';
-import { sniPorts } from './sni.ts';
-import { hostCandidate, servesHttpPort, type HostCandidate } from './routes.ts';
-import type { ForwardingStrategy } from './types.ts';
-
-/** What the outbound builders read of a proxy: the cache key part that replaces the proxy's identity. */
-export interface ProxyView {
-  readonly mode: Proxy['mode'];
-  readonly primaryFamily: Proxy['primaryFamily'];
-  readonly strategy: ForwardingStrategy;
-  /** Both set exactly when the proxy dials auto-allocated VIPs (DNS capture + auto-allocation), else both false. */
-  readonly dnsCapture: boolean;
-  readonly dnsAutoAllocate: boolean;
-  /** The proxy has certificates over SDS: auto-mTLS on its outbound clusters. */
-  readonly sds: boolean;
-  /** `mode|primaryFamily|strategy|auto-vips` or `…|sni`, then `|sds` or `|plain`. */
-  readonly key: string;
-}
-
-/** The view of a proxy under a strategy. */
-export function proxyView(proxy: Pick<Proxy, 'mode' | 'primaryFamily' | 'dnsCapture' | 'dnsAutoAllocate' | 'sds'>, strategy: ForwardingStrategy): ProxyView {
-  const auto = dialsAutoVips(proxy);
-  const sds = proxy.sds === true;
-  const key = `${proxy.mode}|${proxy.primaryFamily}|${strategy}|${auto ? 'auto-vips' : 'sni'}|${sds ? 'sds' : 'plain'}`;
-  return { mode: proxy.mode, primaryFamily: proxy.primaryFamily, strategy, dnsCapture: auto, dnsAutoAllocate: auto, sds, key };
-}
+import { meshView, selectorIndex, type MeshView, type ProxyView, type SelectorCandidates } from './service-plan.ts';
+import { serviceFragment, serviceHost, type Fragment } from './service-fragment.ts';
+import type { HostCandidate } from './routes.ts';
+import { servesHttpPort } from './routes.ts';
 
 /** One service in one generation: what its fragments read, and the stamp naming that content. */
 export interface ServiceState {
   readonly service: Service;
   readonly endpoints: readonly Endpoint[];
   readonly stamp: number;
-}
-
-/** Everything built for one service under one view; virtual hosts are built on first use per port/family/namespace. */
-export interface Fragment {
-  readonly stamp: number;
-  /** The service's per-family split on this view, decided once (`perFamilySplit`); every builder reads it. */
-  readonly split: FamilySplit;
-  readonly clusters: readonly Cluster[];
-  readonly endpoints: readonly ClusterLoadAssignment[];
-  readonly tcp: readonly TcpCandidate[];
-  /** The ports the service is matched by SNI on (wildcard listeners), ascending. */
-  readonly sni: readonly number[];
-  readonly hosts: Map<string, HostCandidate>;
 }
 
 /** One model generation as the cache sees it, plus what is assembled from it per view (released with the index). */
@@ -145,31 +106,14 @@ export class TranslationCache {
       return hit;
     }
     this.#misses += 1;
-    const { service, endpoints } = state;
-    const split = perFamilySplit(service, view, view.strategy);
-    const fragment: Fragment = {
-      stamp: state.stamp,
-      split,
-      clusters: serviceClusters(service, endpoints, view, split),
-      endpoints: serviceLoadAssignments(service, endpoints, view, split, accepts),
-      tcp: serviceTcpCandidates(service, endpoints, view, split),
-      sni: sniPorts(service, view),
-      hosts: new Map(),
-    };
-    byHost.set(service.hostname, fragment);
+    const fragment = serviceFragment(state.service, state.endpoints, view, state.stamp, accepts);
+    byHost.set(state.service.hostname, fragment);
     return fragment;
   }
 
-  /** The virtual host of a fragment's service on one port (and family) for proxies in `namespace`. */
-  host(fragment: Fragment, state: ServiceState, view: ProxyView, port: number, family: Proxy['primaryFamily'] | undefined, namespace: string): HostCandidate {
-    const same = state.service.namespace === namespace;
-    const key = `${port}|${family ?? ''}|${same ? 'same' : 'other'}`;
-    let host = fragment.hosts.get(key);
-    if (!host) {
-      host = hostCandidate(state.service, port, { ...view, namespace }, fragment.split, family);
-      fragment.hosts.set(key, host);
-    }
-    return host;
+  /** The virtual host of a fragment's service on one port (and family) for proxies in `namespace`, or its problem. */
+  host(fragment: Fragment, state: ServiceState, view: ProxyView, port: number, family: Proxy['primaryFamily'] | undefined, namespace: string): HostCandidate | Problem {
+    return serviceHost(fragment, state.service, view, port, family, namespace);
   }
 
   /** Reuse counters and sizes. */
