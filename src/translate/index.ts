@@ -10,7 +10,7 @@ import type { TranslateOptions, Translation } from './types.ts';
 
 export type * from './types.ts';
 export { sidecarReadKey } from './sidecar-assembly.ts';
-export { meshView, type MeshView } from './service-plan.ts';
+export { meshLookup, type MeshLookup } from './service-plan.ts';
 export { TranslationCache, type TranslationCacheStats } from './translation-cache.ts';
 
 function isIndex(input: MeshModel | ModelIndex): input is ModelIndex {

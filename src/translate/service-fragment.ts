@@ -1,4 +1,4 @@
-// What one service contributes to a sidecar's outbound configuration under one proxy view, made by the per-service
+// What one service contributes to a sidecar's outbound configuration under one proxy profile, made by the per-service
 // builders: its clusters, load assignments, TCP listener candidates, SNI ports and (on first use) virtual hosts. A
 // builder that fails costs only its service: the failure becomes a Problem at the service's origin and the fragment
 // is empty, so none of its resources (nor anything naming them) reaches the proxy. The TranslationCache memoises
@@ -10,13 +10,13 @@ import type { Cluster, ClusterLoadAssignment } from './envoy-types.ts';
 import { serviceTcpCandidates, type TcpCandidate } from './listeners-outbound.ts';
 import type { MtlsAcceptance } from './mtls.ts';
 import { hostCandidate, type HostCandidate } from './routes.ts';
-import { perFamilySplit, type FamilySplit, type ProxyView } from './service-plan.ts';
+import { perFamilySplit, type FamilySplit, type ProxyProfile } from './service-plan.ts';
 import { sniPorts } from './sni.ts';
 
-/** Everything built for one service under one view; virtual hosts are built on first use per port/family/namespace. */
+/** Everything built for one service under one profile; virtual hosts are built on first use per port/family/namespace. */
 export interface Fragment {
   readonly stamp: number;
-  /** The service's per-family split on this view, decided once (`perFamilySplit`); every builder reads it. */
+  /** The service's per-family split on this profile, decided once (`perFamilySplit`); every builder reads it. */
   readonly split: FamilySplit;
   readonly clusters: readonly Cluster[];
   readonly endpoints: readonly ClusterLoadAssignment[];
@@ -29,23 +29,23 @@ export interface Fragment {
   readonly problem?: Problem;
 }
 
-/** The fragment of one service under one view (`stamp`: the content it was built from). */
+/** The fragment of one service under one profile (`stamp`: the content it was built from). */
 export function serviceFragment(
   service: Service,
   endpoints: readonly Endpoint[],
-  view: ProxyView,
+  profile: ProxyProfile,
   stamp: number,
   accepts?: MtlsAcceptance,
 ): Fragment {
   try {
-    const split = perFamilySplit(service, view, view.strategy);
+    const split = perFamilySplit(service, profile, profile.strategy);
     return {
       stamp,
       split,
-      clusters: serviceClusters(service, endpoints, view, split),
-      endpoints: serviceLoadAssignments(service, endpoints, view, split, accepts),
-      tcp: serviceTcpCandidates(service, endpoints, view, split),
-      sni: sniPorts(service, view),
+      clusters: serviceClusters(service, endpoints, profile, split),
+      endpoints: serviceLoadAssignments(service, endpoints, profile, split, accepts),
+      tcp: serviceTcpCandidates(service, endpoints, profile, split),
+      sni: sniPorts(service, profile),
       hosts: new Map(),
     };
   } catch (err) {
@@ -62,7 +62,7 @@ export function serviceFragment(
 export function serviceHost(
   fragment: Fragment,
   service: Service,
-  view: ProxyView,
+  profile: ProxyProfile,
   port: number,
   family: IPFamily | undefined,
   namespace: string,
@@ -71,7 +71,7 @@ export function serviceHost(
   let host = fragment.hosts.get(key);
   if (!host) {
     try {
-      host = hostCandidate(service, port, { ...view, namespace }, fragment.split, family);
+      host = hostCandidate(service, port, { ...profile, namespace }, fragment.split, family);
     } catch (err) {
       host = translationProblem(service, err, `its virtual host on port ${port} is left out`);
     }

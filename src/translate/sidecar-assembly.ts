@@ -1,5 +1,5 @@
 // The one way a sidecar's resources are made: the outbound part of a proxy's configuration is assembled once per
-// (model generation, view) from per-service fragments (built, or reused, by the TranslationCache), and once per
+// (model generation, profile) from per-service fragments (built, or reused, by the TranslationCache), and once per
 // namespace for routes; a proxy then only adds what is its own (its inbound ports' clusters and the two virtual
 // listeners, which also follow its interception mode) by merging name-sorted lists (ties to the first, so the result
 // equals a stable sort of their concatenation). Best effort: a service whose builders fail is left out whole (its
@@ -10,27 +10,27 @@ import { fixedClusters, inboundClusters } from './clusters.ts';
 import type { Cluster, ClusterLoadAssignment, Listener, RouteConfiguration } from './envoy-types.ts';
 import { placeTcpListeners, wildcardPortListeners, type WildcardPort } from './listeners-outbound.ts';
 import { byName, virtualInboundListener, virtualOutboundListener } from './listeners-virtual.ts';
-import { compare, inboundPorts, proxyInboundMtls, proxyView, type ProxyView } from './service-plan.ts';
+import { compare, inboundPorts, proxyInboundMtls, proxyProfile, type ProxyProfile } from './service-plan.ts';
 import { DEFAULT_ROOT_NAMESPACE, type InboundMtls } from '../model/index.ts';
 import { portFamilies, placeVirtualHosts, type HostCandidate } from './routes.ts';
 import { isProblem, type Fragment } from './service-fragment.ts';
 import type { Generation, ServiceState, TranslationCache } from './translation-cache.ts';
 import type { ForwardingStrategy, Translation } from './types.ts';
 
-/** What every proxy of one view gets in one generation, each list sorted as `translate` sorts it. */
+/** What every proxy of one profile gets in one generation, each list sorted as `translate` sorts it. */
 interface Outbound {
   readonly listeners: readonly Listener[];
   readonly clusters: readonly Cluster[];
   readonly endpoints: readonly ClusterLoadAssignment[];
   /** HTTP port → the services served on it (those whose translation did not fail), service order; ports ascending. */
   readonly http: ReadonlyMap<number, readonly ServiceState[]>;
-  /** How each HTTP port splits by family for this view. */
+  /** How each HTTP port splits by family for this profile. */
   readonly families: ReadonlyMap<number, readonly (IPFamily | undefined)[]>;
   /** The services left out, service order. */
   readonly problems: readonly Problem[];
 }
 
-/** A proxy's own part for one view, interception mode and set of inbound ports (or what is left when it failed). */
+/** A proxy's own part for one profile, interception mode and set of inbound ports (or what is left when it failed). */
 interface Inbound {
   readonly listeners: readonly Listener[];
   readonly clusters: readonly Cluster[];
@@ -46,10 +46,10 @@ export function assembleSidecar(
   rootNamespace: string,
 ): Translation {
   const generation = cache.generation(index, rootNamespace);
-  const view = proxyView(proxy, strategy);
-  const outbound = once(generation, `outbound\n${view.key}`, () => assembleOutbound(cache, generation, view));
-  const routes = once(generation, `routes\n${view.key}\n${proxy.namespace}`, () => assembleRoutes(cache, generation, view, outbound, proxy.namespace));
-  const own = ownPart(generation, proxy, view, rootNamespace);
+  const profile = proxyProfile(proxy, strategy);
+  const outbound = once(generation, `outbound\n${profile.key}`, () => assembleOutbound(cache, generation, profile));
+  const routes = once(generation, `routes\n${profile.key}\n${proxy.namespace}`, () => assembleRoutes(cache, generation, profile, outbound, proxy.namespace));
+  const own = ownPart(generation, proxy, profile, rootNamespace);
   return {
     listeners: mergeByName(outbound.listeners, own.listeners, (l) => l.name),
     clusters: mergeByName(outbound.clusters, own.clusters, (c) => c.name),
@@ -60,16 +60,16 @@ export function assembleSidecar(
 }
 
 /** What a sidecar's inbound side reads beyond the index: its inbound ports and inbound mTLS, and their key. */
-function inboundReads(generation: Generation, proxy: Proxy, view: ProxyView, rootNamespace: string) {
-  const ports = inboundPorts(generation.view, proxy, generation.selecting);
-  const mtls = proxyInboundMtls(generation.view, proxy, rootNamespace);
+function inboundReads(generation: Generation, proxy: Proxy, profile: ProxyProfile, rootNamespace: string) {
+  const ports = inboundPorts(generation.mesh, proxy, generation.selecting);
+  const mtls = proxyInboundMtls(generation.mesh, proxy, rootNamespace);
   const mtlsKey = `${mtls.mode}${mtls.ports.map((p) => ` ${p.port}:${p.mode}`).join('')}`;
-  return { ports, mtls, key: `${view.key}\n${proxy.interception}\n${ports.join(',')}\n${mtlsKey}` };
+  return { ports, mtls, key: `${profile.key}\n${proxy.interception}\n${ports.join(',')}\n${mtlsKey}` };
 }
 
 /**
  * Everything `translate` reads of a sidecar, as one key: two sidecars with equal keys get equal resources from one
- * index (their view, namespace for routes, interception mode, inbound ports and inbound mTLS; never their id, IPs or
+ * index (their profile, namespace for routes, interception mode, inbound ports and inbound mTLS; never their id, IPs or
  * metadata). The same pieces `assembleSidecar` keys its assemblies by, so the two cannot drift apart. A sidecar whose
  * inbound side cannot be read shares with no other (its id joins the key).
  */
@@ -81,11 +81,11 @@ export function sidecarReadKey(
   rootNamespace: string = DEFAULT_ROOT_NAMESPACE,
 ): string {
   const generation = cache.generation(index, rootNamespace);
-  const view = proxyView(proxy, strategy);
+  const profile = proxyProfile(proxy, strategy);
   try {
-    return JSON.stringify([proxy.namespace, inboundReads(generation, proxy, view, rootNamespace).key]);
+    return JSON.stringify([proxy.namespace, inboundReads(generation, proxy, profile, rootNamespace).key]);
   } catch {
-    return JSON.stringify([proxy.namespace, view.key, proxy.interception, proxy.id]);
+    return JSON.stringify([proxy.namespace, profile.key, proxy.interception, proxy.id]);
   }
 }
 
@@ -97,8 +97,8 @@ function once<T>(generation: Generation, key: string, build: () => T): T {
   return value;
 }
 
-function assembleOutbound(cache: TranslationCache, generation: Generation, view: ProxyView): Outbound {
-  const fragments = generation.states.map((state) => cache.fragment(state, view, generation.accepts));
+function assembleOutbound(cache: TranslationCache, generation: Generation, profile: ProxyProfile): Outbound {
+  const fragments = generation.states.map((state) => cache.fragment(state, profile, generation.accepts));
   const fragmentOf = new Map(generation.states.map((state, i) => [state, fragments[i] as Fragment]));
   const http = servedHttp(generation.httpServices, fragmentOf);
   const sni = sniByPort(generation.states, fragments);
@@ -108,9 +108,9 @@ function assembleOutbound(cache: TranslationCache, generation: Generation, view:
   for (const port of ports) {
     const httpSplits = (http.get(port) ?? []).map((s) => fragmentOf.get(s)?.split ?? [undefined]);
     const wildcard = { port, http: httpSplits.length > 0, sni: sni.get(port) ?? [] };
-    const split = portFamilies([...httpSplits, ...wildcard.sni.map((s) => s.split)], view);
+    const split = portFamilies([...httpSplits, ...wildcard.sni.map((s) => s.split)], profile);
     families.set(port, split);
-    wildcards.push(...wildcardPortListeners(wildcard, split, view));
+    wildcards.push(...wildcardPortListeners(wildcard, split, profile));
   }
   const tcp = placeTcpListeners(fragments.map((f) => f.tcp));
   return {
@@ -136,7 +136,7 @@ function servedHttp(
   return out;
 }
 
-/** Port → the services matched by SNI on it for one view (with their split), in service order. */
+/** Port → the services matched by SNI on it for one profile (with their split), in service order. */
 function sniByPort(states: readonly ServiceState[], fragments: readonly Fragment[]): Map<number, WildcardPort['sni'][number][]> {
   const byPort = new Map<number, WildcardPort['sni'][number][]>();
   states.forEach((state, i) => {
@@ -149,7 +149,7 @@ function sniByPort(states: readonly ServiceState[], fragments: readonly Fragment
 function assembleRoutes(
   cache: TranslationCache,
   generation: Generation,
-  view: ProxyView,
+  profile: ProxyProfile,
   outbound: Outbound,
   namespace: string,
 ): { routes: RouteConfiguration[]; problems: Problem[] } {
@@ -159,7 +159,7 @@ function assembleRoutes(
     for (const family of outbound.families.get(port) ?? [undefined]) {
       const hosts: HostCandidate[] = [];
       for (const state of states) {
-        const host = cache.host(cache.fragment(state, view, generation.accepts), state, view, port, family, namespace);
+        const host = cache.host(cache.fragment(state, profile, generation.accepts), state, profile, port, family, namespace);
         if (isProblem(host)) problems.add(host);
         else hosts.push(host);
       }
@@ -174,10 +174,10 @@ function assembleRoutes(
  * building them fails, the inbound side is left out (no virtualInbound: inbound connections are refused, never let
  * through under a weaker policy) and virtualOutbound with the fixed clusters stays, with the problem at the proxy.
  */
-function ownPart(generation: Generation, proxy: Proxy, view: ProxyView, rootNamespace: string): Inbound {
+function ownPart(generation: Generation, proxy: Proxy, profile: ProxyProfile, rootNamespace: string): Inbound {
   try {
-    const reads = inboundReads(generation, proxy, view, rootNamespace);
-    return once(generation, `inbound\n${reads.key}`, () => inbound({ ...view, interception: proxy.interception }, reads.ports, reads.mtls));
+    const reads = inboundReads(generation, proxy, profile, rootNamespace);
+    return once(generation, `inbound\n${reads.key}`, () => inbound({ ...profile, interception: proxy.interception }, reads.ports, reads.mtls));
   } catch (err) {
     const reason = err instanceof Error ? err.message : String(err);
     const problem: Problem = {
@@ -185,12 +185,12 @@ function ownPart(generation: Generation, proxy: Proxy, view: ProxyView, rootName
       message: `proxy ${proxy.id}: translation of its inbound side failed (${reason}); virtualInbound and its inbound clusters are left out`,
       origin: { source: 'proxy', object: `Proxy/${proxy.id}` },
     };
-    const capture = { ...view, interception: proxy.interception };
+    const capture = { ...profile, interception: proxy.interception };
     return { listeners: [virtualOutboundListener(capture)], clusters: byName(fixedClusters()), problems: [problem] };
   }
 }
 
-function inbound(proxy: ProxyView & Pick<Proxy, 'interception'>, ports: readonly number[], mtls: InboundMtls): Inbound {
+function inbound(proxy: ProxyProfile & Pick<Proxy, 'interception'>, ports: readonly number[], mtls: InboundMtls): Inbound {
   return {
     listeners: byName([virtualOutboundListener(proxy), virtualInboundListener(proxy, ports, mtls)]),
     clusters: byName([...inboundClusters(ports, proxy), ...fixedClusters()]),

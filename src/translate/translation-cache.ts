@@ -1,15 +1,15 @@
 // Per-service memoisation for `translate` (Istio's per-resource caches, keyed by exactly what a generator reads). A
 // service's outbound clusters, load assignments, TCP listener candidates and virtual hosts depend only on the Service,
-// its endpoints and the proxy's *view* (mode, primary family, strategy; for virtual hosts whether the proxy shares the
+// its endpoints and the proxy's *profile* (mode, primary family, strategy; for virtual hosts whether the proxy shares the
 // service's namespace; whether it dials auto-allocated VIPs), never on the proxy's identity. Each model generation stamps every service with a number that
 // changes exactly when its Service or endpoints change (identity first, content when identity differs), and fragments
-// are kept per (view, hostname) with the stamp they were built from. Stamps are never reused, so a stale fragment can
+// are kept per (profile, hostname) with the stamp they were built from. Stamps are never reused, so a stale fragment can
 // never be mistaken for a current one. Services that leave the model, or change, drop their fragments.
 import { isDeepStrictEqual } from 'node:util';
 import type { Endpoint, ModelIndex, PeerAuthentication, Problem, Proxy, Service } from '../model/index.ts';
 import { DEFAULT_ROOT_NAMESPACE } from '../model/index.ts';
 import { mtlsAcceptance, type MtlsAcceptance } from './mtls.ts';
-import { meshView, selectorIndex, type MeshView, type ProxyView, type SelectorCandidates } from './service-plan.ts';
+import { meshLookup, selectorIndex, type MeshLookup, type ProxyProfile, type SelectorCandidates } from './service-plan.ts';
 import { serviceFragment, serviceHost, type Fragment } from './service-fragment.ts';
 import type { HostCandidate } from './routes.ts';
 import { servesHttpPort } from './routes.ts';
@@ -21,15 +21,15 @@ export interface ServiceState {
   readonly stamp: number;
 }
 
-/** One model generation as the cache sees it, plus what is assembled from it per view (released with the index). */
+/** One model generation as the cache sees it, plus what is assembled from it per profile (released with the index). */
 export interface Generation {
-  readonly view: MeshView;
-  /** Service states in `view.services` order. */
+  readonly mesh: MeshLookup;
+  /** Service states in `mesh.services` order. */
   readonly states: readonly ServiceState[];
   /** HTTP port → states of the services with an HTTP-family port of that number, service order; ports ascending. */
   readonly httpServices: ReadonlyMap<number, readonly ServiceState[]>;
   readonly selecting: SelectorCandidates;
-  /** Per-view (and per-namespace, per-port-set) assemblies, owned by sidecar-assembly.ts. */
+  /** Per-profile (and per-namespace, per-port-set) assemblies, owned by sidecar-assembly.ts. */
   readonly assembled: Map<string, unknown>;
   /** The root namespace the generation was built for, and its endpoints' mTLS acceptance under the model's policies. */
   readonly rootNamespace: string;
@@ -53,7 +53,7 @@ interface Known {
 
 /**
  * Memoised per-service translation shared by every proxy of a server (pass it as `translate(…, { cache })`). Holds
- * one fragment per (view, service) of the newest model; a ModelIndex's assemblies live as long as the index does.
+ * one fragment per (profile, service) of the newest model; a ModelIndex's assemblies live as long as the index does.
  */
 export class TranslationCache {
   readonly #generations = new WeakMap<ModelIndex, Generation>();
@@ -80,14 +80,14 @@ export class TranslationCache {
       this.#fragments.clear();
     }
     this.#policies = { list: policies, root: rootNamespace };
-    const view = meshView(index);
-    const states = view.services.map((service) => this.#state(service, view.endpointsOf(service.hostname)));
-    this.#forgetMissing(new Set(view.services.map((s) => s.hostname)));
+    const mesh = meshLookup(index);
+    const states = mesh.services.map((service) => this.#state(service, mesh.endpointsOf(service.hostname)));
+    this.#forgetMissing(new Set(mesh.services.map((s) => s.hostname)));
     const generation: Generation = {
-      view,
+      mesh,
       states,
       httpServices: httpServices(states),
-      selecting: selectorIndex(view.services),
+      selecting: selectorIndex(mesh.services),
       assembled: new Map(),
       rootNamespace,
       accepts: mtlsAcceptance(policies, rootNamespace),
@@ -96,24 +96,24 @@ export class TranslationCache {
     return generation;
   }
 
-  /** The fragment of one service under one view, reused while the service's stamp is unchanged (`accepts`: its generation's). */
-  fragment(state: ServiceState, view: ProxyView, accepts?: MtlsAcceptance): Fragment {
-    let byHost = this.#fragments.get(view.key);
-    if (!byHost) this.#fragments.set(view.key, (byHost = new Map()));
+  /** The fragment of one service under one profile, reused while the service's stamp is unchanged (`accepts`: its generation's). */
+  fragment(state: ServiceState, profile: ProxyProfile, accepts?: MtlsAcceptance): Fragment {
+    let byHost = this.#fragments.get(profile.key);
+    if (!byHost) this.#fragments.set(profile.key, (byHost = new Map()));
     const hit = byHost.get(state.service.hostname);
     if (hit && hit.stamp === state.stamp) {
       this.#hits += 1;
       return hit;
     }
     this.#misses += 1;
-    const fragment = serviceFragment(state.service, state.endpoints, view, state.stamp, accepts);
+    const fragment = serviceFragment(state.service, state.endpoints, profile, state.stamp, accepts);
     byHost.set(state.service.hostname, fragment);
     return fragment;
   }
 
   /** The virtual host of a fragment's service on one port (and family) for proxies in `namespace`, or its problem. */
-  host(fragment: Fragment, state: ServiceState, view: ProxyView, port: number, family: Proxy['primaryFamily'] | undefined, namespace: string): HostCandidate | Problem {
-    return serviceHost(fragment, state.service, view, port, family, namespace);
+  host(fragment: Fragment, state: ServiceState, profile: ProxyProfile, port: number, family: Proxy['primaryFamily'] | undefined, namespace: string): HostCandidate | Problem {
+    return serviceHost(fragment, state.service, profile, port, family, namespace);
   }
 
   /** Reuse counters and sizes. */
