@@ -3,7 +3,7 @@
 import { parseProxy, podProxyNode, podProxyType } from '../model/index.ts';
 import type { MeshModel, ModelIndex, Pod, Problem, Proxy } from '../model/index.ts';
 import { buildProxyConfig, clientOf, validationProblem } from '../pipeline/index.ts';
-import type { ForwardingStrategy } from '../translate/index.ts';
+import { TranslationCache, type ForwardingStrategy } from '../translate/index.ts';
 import type { ValidationClient, ValidationProblem } from '../validate/index.ts';
 import type { Finding } from './types.ts';
 
@@ -39,6 +39,8 @@ export function checkProxies(
 ): ProxyCheck {
   const proxies: Proxy[] = [];
   const findings: Finding[] = [];
+  // One memo for every pod, as the server keeps one: proxies of one profile share their outbound assembly.
+  const cache = new TranslationCache();
   let done = 0;
   for (const pod of pods) {
     onProgress?.(done++, pods.length);
@@ -53,7 +55,7 @@ export function checkProxies(
     findings.push(...parsed.problems.map((p) => proxyFinding(pod, p)));
     if (!parsed.proxy) continue;
     proxies.push(parsed.proxy);
-    findings.push(...checkOne(index, parsed.proxy, strategy).map((f) => ({ ...at, ...f })));
+    findings.push(...checkOne(index, parsed.proxy, strategy, cache).map((f) => ({ ...at, ...f })));
   }
   onProgress?.(pods.length, pods.length);
   return { proxies, findings };
@@ -61,12 +63,14 @@ export function checkProxies(
 
 /**
  * Builds one proxy's configuration and validates it as its client would: with no configuration the problems say why
- * translation failed (code proxy), otherwise they are the validator's (code xds).
+ * translation failed (code proxy), otherwise they are the services the translator left out (code proxy) and the
+ * validator's findings (code xds).
  */
-function checkOne(index: ModelIndex, proxy: Proxy, strategy: ForwardingStrategy): Omit<Finding, 'file' | 'line' | 'object'>[] {
-  const built = buildProxyConfig(index, proxy, { strategy });
+function checkOne(index: ModelIndex, proxy: Proxy, strategy: ForwardingStrategy, cache: TranslationCache): Omit<Finding, 'file' | 'line' | 'object'>[] {
+  const built = buildProxyConfig(index, proxy, { strategy, cache });
   if (!built.resources) return built.problems.map((p) => ({ severity: p.severity, code: 'proxy', message: p.message }));
-  return built.problems.map((p) => xdsProblemFinding(p, clientOf(proxy)));
+  const leftOut = built.leftOut.map((p) => ({ severity: p.severity, code: 'proxy' as const, message: p.message }));
+  return [...leftOut, ...built.problems.map((p) => xdsProblemFinding(p, clientOf(proxy)))];
 }
 
 /** Where a pod is written, as the start of a finding about its proxy. */

@@ -59,7 +59,7 @@ export const command: Command = {
     const sds = values.sds ? { sds: true } : {};
     const rootNamespace = values['root-namespace'];
     const built = buildProxyConfig(mesh.index, { ...mesh.proxy, ...dns, ...sds }, { strategy: strategy === 'per-family' ? 'per-family' : 'shared', rootNamespace });
-    built.problems.forEach((p) => console.error(formatProblem(p)));
+    [...built.leftOut, ...built.problems].forEach((p) => console.error(formatProblem(p)));
     if (!built.resources) return 1;
     const resources = built.resources as EnvoyResources;
     const value = output === 'config-dump' ? configDump(resources) : renderResources(resources);

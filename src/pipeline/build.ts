@@ -20,10 +20,15 @@ export interface BuildOptions extends TranslateOptions {
   readonly check?: (resources: ProxyResources, client: ValidationClient) => readonly Problem[];
 }
 
-/** One proxy's configuration (absent when translation failed) and every problem found building it. */
+/**
+ * One proxy's configuration (absent when translation failed), the problems that make it unfit to publish (a failed
+ * translation, the check's findings), and beside them the parts the translator left out (each service whose
+ * translation failed, at its origin), which cost only themselves: the rest is fit to publish.
+ */
 export interface ProxyConfig {
   readonly resources?: ProxyResources;
   readonly problems: readonly Problem[];
+  readonly leftOut: readonly Problem[];
 }
 
 /** The client that reads a proxy's configuration: Envoy for sidecars, gRPC for proxyless applications. */
@@ -31,16 +36,22 @@ export function clientOf(proxy: Proxy): ValidationClient {
   return proxy.type === 'proxyless' ? 'grpc' : 'envoy';
 }
 
-/** Translates, then checks, one proxy's configuration; a translator crash is a problem, not an exception. */
+/**
+ * Translates, then checks, one proxy's configuration. The sidecar translator is best effort: the services it had to
+ * leave out come back in `leftOut` at their origin, beside the resources that are still served. Any other translator
+ * crash is a problem for the whole proxy, not an exception.
+ */
 export function buildProxyConfig(index: ModelIndex, proxy: Proxy, options: BuildOptions = {}): ProxyConfig {
   const { proxyless = translateProxyless, check = validated, ...translateOptions } = options;
   let resources: ProxyResources;
+  let leftOut: readonly Problem[] = [];
   try {
-    resources = proxy.type === 'proxyless' ? proxyless(index, proxy) : translate(index, proxy, translateOptions);
+    if (proxy.type === 'proxyless') resources = proxyless(index, proxy);
+    else ({ problems: leftOut, ...resources } = translate(index, proxy, translateOptions));
   } catch (err) {
-    return { problems: [generatedProblem('error', `translation failed: ${(err as Error).message}`)] };
+    return { problems: [generatedProblem('error', `translation failed: ${(err as Error).message}`)], leftOut: [] };
   }
-  return { resources, problems: check(resources, clientOf(proxy)) };
+  return { resources, problems: check(resources, clientOf(proxy)), leftOut };
 }
 
 /** The default check: the resource validator for the client, each finding as a Problem. */

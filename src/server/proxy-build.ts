@@ -162,6 +162,7 @@ function translateOne(ctx: BuildContext, proxy: Proxy, view: string, extras: rea
     });
     const plain = built.resources;
     if (!plain) return { problems: [...dropped, ...built.problems] };
+    const leftOut = built.leftOut;
     const client = clientOf(proxy);
     const sized = outcome as SizedOutcome;
     if (sized.kind === 'over') {
@@ -175,9 +176,9 @@ function translateOne(ctx: BuildContext, proxy: Proxy, view: string, extras: rea
       without = new Set([...without, host]);
       continue;
     }
-    if (sized.kind !== 'fits' || built.problems.length > 0) return { plain, problems: [...dropped, ...built.problems] };
+    if (sized.kind !== 'fits' || built.problems.length > 0) return { plain, problems: [...dropped, ...leftOut, ...built.problems] };
     const snapshot = proxy.type === 'sidecar' ? withNameTable(ctx.shared, ctx.index, proxy, sized.snapshot) : sized.snapshot;
-    return { plain, snapshot, problems: dropped };
+    return { plain, snapshot, problems: [...dropped, ...leftOut] };
   }
 }
 

@@ -6,15 +6,13 @@ import type { Cluster, ConfigSource, DnsLookupFamily, Duration, LbEndpoint, Type
 import { targetPortOf } from '../model/index.ts';
 import { compareStrings as compare } from '../compare-strings.ts';
 import {
-  clusterFamilies,
+  type FamilySplit,
   forwardedPorts,
   inboundClusterName,
   outboundClusterName,
   upstreamKind,
-  type MeshView,
 } from './service-plan.ts';
 import { envoyAddress, passthroughBind } from './proxy-addresses.ts';
-import type { ForwardingStrategy } from './types.ts';
 import { autoMtlsMatches } from './mtls.ts';
 
 /** Name of the cluster that forwards to the original destination of outbound connections nothing else claims. */
@@ -132,17 +130,12 @@ export function dnsHosts(
 /** The proxy fields cluster and endpoint builders read: its mode and primary family, whether it has SDS (never its identity). */
 export type ProxyFamilies = Pick<Proxy, 'mode' | 'primaryFamily' | 'sds'>;
 
-/** The outbound clusters of one service: one per forwarded port, one per family for natively forwarded services. */
-export function serviceClusters(
-  service: Service,
-  endpoints: readonly Endpoint[],
-  proxy: ProxyFamilies,
-  strategy: ForwardingStrategy,
-): Cluster[] {
+/** The outbound clusters of one service: one per forwarded port, one per family of `split` (native forwarding). */
+export function serviceClusters(service: Service, endpoints: readonly Endpoint[], proxy: ProxyFamilies, split: FamilySplit): Cluster[] {
   const out: Cluster[] = [];
   const kind = upstreamKind(service);
   for (const port of forwardedPorts(service)) {
-    for (const family of clusterFamilies(service, proxy, strategy)) {
+    for (const family of split) {
       const name = outboundClusterName(port.port, service.hostname, family);
       if (kind === 'EDS') out.push(withAutoMtls(edsCluster(name, port.protocol), service, port, proxy));
       else if (kind === 'ORIGINAL_DST') out.push({ ...originalDstCluster(name), ...declaredProtocolOptions(port.protocol) });
@@ -150,11 +143,6 @@ export function serviceClusters(
     }
   }
   return out;
-}
-
-/** Outbound clusters of every service port, one per family for natively forwarded services. */
-export function outboundClusters(view: MeshView, proxy: ProxyFamilies, strategy: ForwardingStrategy): Cluster[] {
-  return view.services.flatMap((service) => serviceClusters(service, view.endpointsOf(service.hostname), proxy, strategy));
 }
 
 /** Auto-mTLS on a mesh-internal EDS cluster of a proxy that has certificates (SDS); other clusters stay as they are. */

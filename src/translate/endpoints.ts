@@ -5,9 +5,8 @@ import { targetPortOf } from '../model/index.ts';
 import type { Address, Endpoint, IPFamily, Locality, Proxy, Service, ServicePort } from '../model/index.ts';
 import type { ClusterLoadAssignment, EnvoyLocality, HealthStatus, LbEndpoint, LocalityLbEndpoints } from './envoy-types.ts';
 import { compareStrings as compare } from '../compare-strings.ts';
-import { clusterFamilies, forwardedPorts, outboundClusterName, upstreamKind, type MeshView } from './service-plan.ts';
+import { forwardedPorts, outboundClusterName, upstreamKind, type FamilySplit } from './service-plan.ts';
 import { envoyAddress, usableAddresses } from './proxy-addresses.ts';
-import type { ForwardingStrategy } from './types.ts';
 import { hasSidecar, SIDECAR_METADATA, type MtlsAcceptance } from './mtls.ts';
 
 /** One backend ready for EDS: its addresses (first = upstream family), port, health and locality. */
@@ -105,18 +104,18 @@ export function loadAssignment(clusterName: string, backends: readonly Backend[]
   return { cluster_name: clusterName, endpoints };
 }
 
-/** The assignments of one service's EDS clusters (per family for native services); none for non-EDS services. */
+/** The assignments of one service's EDS clusters (one per family of `split`); none for non-EDS services. */
 export function serviceLoadAssignments(
   service: Service,
   endpoints: readonly Endpoint[],
   proxy: Pick<Proxy, 'mode' | 'primaryFamily' | 'sds'>,
-  strategy: ForwardingStrategy,
+  split: FamilySplit,
   accepts?: MtlsAcceptance,
 ): ClusterLoadAssignment[] {
   if (upstreamKind(service) !== 'EDS') return [];
   const out: ClusterLoadAssignment[] = [];
   for (const port of forwardedPorts(service)) {
-    for (const family of clusterFamilies(service, proxy, strategy)) {
+    for (const family of split) {
       const name = outboundClusterName(port.port, service.hostname, family);
       out.push(loadAssignment(name, backendsFor(service, port, endpoints, proxy, family, accepts)));
     }
@@ -124,12 +123,3 @@ export function serviceLoadAssignments(
   return out;
 }
 
-/** The assignments of every EDS cluster `outboundClusters` builds for this proxy (per family for native services). */
-export function outboundEndpoints(
-  view: MeshView,
-  proxy: Pick<Proxy, 'mode' | 'primaryFamily' | 'sds'>,
-  strategy: ForwardingStrategy,
-  accepts?: MtlsAcceptance,
-): ClusterLoadAssignment[] {
-  return view.services.flatMap((service) => serviceLoadAssignments(service, view.endpointsOf(service.hostname), proxy, strategy, accepts));
-}

@@ -17,17 +17,17 @@ import {
   tcpProxyFilter,
   TLS_INSPECTOR_FILTER,
 } from './filters.ts';
-import { sniChain, sniPortsOf, sniServicesOn } from './sni.ts';
+import { sniChain } from './sni.ts';
 import { compareStrings as compare } from '../compare-strings.ts';
 import {
   forwardedPorts,
   isHttpProtocol,
-  isNative,
+  isSplit,
   outboundClusterName,
   upstreamKind,
   vipGroups,
   vipsForProxy,
-  type MeshView,
+  type FamilySplit,
   type VipFacts,
 } from './service-plan.ts';
 import {
@@ -39,8 +39,7 @@ import {
   wildcardAddresses,
   wildcardOf,
 } from './proxy-addresses.ts';
-import { httpPortFamilies, httpPorts, routeConfigName } from './routes.ts';
-import type { ForwardingStrategy } from './types.ts';
+import { routeConfigName } from './routes.ts';
 
 /** One would-be TCP listener: an address group on one port, and its listener when none of its addresses is taken. */
 export interface TcpCandidate {
@@ -76,9 +75,9 @@ export function serviceTcpCandidates(
   service: Service,
   endpoints: readonly Endpoint[],
   proxy: VipFacts,
-  strategy: ForwardingStrategy,
+  split: FamilySplit,
 ): TcpCandidate[] {
-  const native = isNative(service, proxy, strategy);
+  const native = isSplit(split);
   const groups = vipGroups(vipsForProxy(service, proxy), native);
   const direct = addressedDirectly(service);
   const out: TcpCandidate[] = [];
@@ -146,11 +145,6 @@ export function placeTcpListeners(candidates: Iterable<readonly TcpCandidate[]>)
   return out;
 }
 
-/** TCP (and TLS) listeners of every service (per VIP group, or per endpoint address), collisions resolved in order. */
-export function tcpListeners(view: MeshView, proxy: VipFacts, strategy: ForwardingStrategy): Listener[] {
-  return placeTcpListeners(view.services.map((s) => serviceTcpCandidates(s, view.endpointsOf(s.hostname), proxy, strategy)));
-}
-
 /** What http_inspector reports for plaintext HTTP that the HTTP chain takes (HTTP/1.0 falls through, as in Istio). */
 export const PLAINTEXT_HTTP_PROTOCOLS: readonly string[] = ['http/1.1', 'h2c'];
 /** Name of the fall-through chain of a sniffing listener (Istio's name). */
@@ -165,7 +159,7 @@ export function passthroughChain(): FilterChain {
 export interface WildcardPort {
   readonly port: number;
   readonly http: boolean;
-  readonly sni: readonly Service[];
+  readonly sni: readonly { readonly service: Service; readonly split: FamilySplit }[];
 }
 
 /**
@@ -178,7 +172,6 @@ export function wildcardPortListeners(
   wildcard: WildcardPort,
   families: readonly (IPFamily | undefined)[],
   proxy: Pick<Proxy, 'mode' | 'primaryFamily'>,
-  strategy: ForwardingStrategy,
 ): Listener[] {
   const { port } = wildcard;
   return families.map((family) => {
@@ -195,7 +188,7 @@ export function wildcardPortListeners(
     return {
       name,
       ...addresses,
-      filter_chains: [...http, ...wildcard.sni.map((s) => sniChain(s, port, family, proxy, strategy))],
+      filter_chains: [...http, ...wildcard.sni.map((s) => sniChain(s.service, port, family, s.split))],
       default_filter_chain: passthroughChain(),
       listener_filters: wildcard.http ? [TLS_INSPECTOR_FILTER, HTTP_INSPECTOR_FILTER] : [TLS_INSPECTOR_FILTER],
       listener_filters_timeout: PROTOCOL_DETECTION_TIMEOUT,
@@ -206,14 +199,3 @@ export function wildcardPortListeners(
   });
 }
 
-/**
- * One listener per port on the wildcard(s) for every HTTP port and every port a TLS host is matched by SNI on: both
- * families in one, or one per family when the port is split.
- */
-export function wildcardListeners(view: MeshView, proxy: Pick<Proxy, 'mode' | 'primaryFamily'> & VipFacts, strategy: ForwardingStrategy): Listener[] {
-  const http = new Set(httpPorts(view));
-  const ports = [...new Set([...http, ...sniPortsOf(view, proxy)])].sort((a, b) => a - b);
-  return ports.map((port) => ({ port, http: http.has(port), sni: sniServicesOn(view, port, proxy) })).flatMap((wildcard) =>
-    wildcardPortListeners(wildcard, httpPortFamilies(view, wildcard.port, proxy, strategy), proxy, strategy),
-  );
-}

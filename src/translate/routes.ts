@@ -5,20 +5,13 @@ import { bracketed } from '../model/index.ts';
 import type { IPFamily, Proxy, Service, ServicePort } from '../model/index.ts';
 import type { RouteConfiguration, VirtualHost } from './envoy-types.ts';
 import { PASSTHROUGH_CLUSTER } from './clusters.ts';
-import { isHttpProtocol, isNative, outboundClusterName, vipsForProxy, type MeshView, type VipFacts } from './service-plan.ts';
-import { sniServicesOn } from './sni.ts';
+import { isHttpProtocol, isSplit, outboundClusterName, vipsForProxy, type FamilySplit, type VipFacts } from './service-plan.ts';
 import { proxyFamilies } from './proxy-addresses.ts';
 import { WILDCARD_PORTS } from './proxy-ports.ts';
-import type { ForwardingStrategy } from './types.ts';
 
 /** Name of the route configuration of an HTTP port, optionally of one family: `80` or `80|IPv6`. */
 export function routeConfigName(port: number, family?: IPFamily): string {
   return family ? `${port}|${family}` : `${port}`;
-}
-
-/** Services with an HTTP-family port numbered `port`. */
-export function httpServicesOn(view: MeshView, port: number): Service[] {
-  return view.services.filter((s) => s.ports.some((p) => p.port === port && isHttpProtocol(p.protocol)));
 }
 
 /**
@@ -30,32 +23,13 @@ export function servesHttpPort(port: ServicePort): boolean {
   return isHttpProtocol(port.protocol) && !WILDCARD_PORTS.has(port.port);
 }
 
-/** Every HTTP port number any service exposes and the sidecar can listen on, ascending. */
-export function httpPorts(view: MeshView): number[] {
-  const ports = new Set(view.services.flatMap((s) => s.ports.filter(servesHttpPort).map((p) => p.port)));
-  return [...ports].sort((a, b) => a - b);
-}
-
 /**
- * How a wildcard port's listener and routes split: `[undefined]` (one for both families) or the dual proxy's families
- * when any HTTP or SNI-matched service on that port is forwarded natively (the cost stays on the ports that ask).
+ * How a wildcard port's listener and routes split, from the HTTP and SNI-matched services on it: `[undefined]` (one
+ * for both families) or the dual proxy's families when any of them is forwarded natively (the cost stays on the ports
+ * that ask).
  */
-export function httpPortFamilies(
-  view: MeshView,
-  port: number,
-  proxy: Pick<Proxy, 'mode' | 'primaryFamily'> & VipFacts,
-  strategy: ForwardingStrategy,
-): (IPFamily | undefined)[] {
-  return portFamilies([...httpServicesOn(view, port), ...sniServicesOn(view, port, proxy)], proxy, strategy);
-}
-
-/** `httpPortFamilies` over the services of one port: split by family when any of them is forwarded natively. */
-export function portFamilies(
-  services: readonly Service[],
-  proxy: Pick<Proxy, 'mode' | 'primaryFamily'>,
-  strategy: ForwardingStrategy,
-): (IPFamily | undefined)[] {
-  return services.some((s) => isNative(s, proxy, strategy)) ? proxyFamilies(proxy) : [undefined];
+export function portFamilies(splits: readonly FamilySplit[], proxy: Pick<Proxy, 'mode' | 'primaryFamily'>): FamilySplit {
+  return splits.some(isSplit) ? proxyFamilies(proxy) : [undefined];
 }
 
 /**
@@ -93,11 +67,11 @@ export function hostCandidate(
   service: Service,
   port: number,
   proxy: VipFacts & Pick<Proxy, 'namespace'>,
-  strategy: ForwardingStrategy,
+  split: FamilySplit,
   family?: IPFamily,
 ): HostCandidate {
   const domains = serviceDomains(service, port, proxy, family);
-  const native = family !== undefined && isNative(service, proxy, strategy);
+  const native = family !== undefined && isSplit(split);
   const cluster = outboundClusterName(port, service.hostname, native ? family : undefined);
   return { hostname: service.hostname, domains, cluster, host: virtualHost(`${service.hostname}:${port}`, domains, cluster) };
 }
@@ -129,24 +103,3 @@ export function placeVirtualHosts(port: number, family: IPFamily | undefined, ca
   return { name: routeConfigName(port, family), virtual_hosts, validate_clusters: { value: false } };
 }
 
-/** The route configuration of one HTTP port (and family, when split). */
-export function routeConfiguration(
-  view: MeshView,
-  port: number,
-  proxy: VipFacts & Pick<Proxy, 'namespace'>,
-  strategy: ForwardingStrategy,
-  family?: IPFamily,
-): RouteConfiguration {
-  return placeVirtualHosts(port, family, httpServicesOn(view, port).map((s) => hostCandidate(s, port, proxy, strategy, family)));
-}
-
-/** Every route configuration the proxy's HTTP listeners reference. */
-export function outboundRoutes(
-  view: MeshView,
-  proxy: VipFacts & Pick<Proxy, 'primaryFamily' | 'namespace'>,
-  strategy: ForwardingStrategy,
-): RouteConfiguration[] {
-  return httpPorts(view).flatMap((port) =>
-    httpPortFamilies(view, port, proxy, strategy).map((family) => routeConfiguration(view, port, proxy, strategy, family)),
-  );
-}

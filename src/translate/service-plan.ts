@@ -8,7 +8,7 @@ import type { ForwardingStrategy } from './types.ts';
 import { compareStrings as compare } from '../compare-strings.ts';
 
 /** What a builder reads of the mesh: services (sorted by hostname), endpoints by service hostname, pods. */
-export interface MeshView {
+export interface MeshLookup {
   readonly services: readonly Service[];
   endpointsOf(hostname: string): readonly Endpoint[];
   pod(namespace: string, name: string): Pod | undefined;
@@ -17,10 +17,10 @@ export interface MeshView {
 }
 
 /**
- * The builders' view of a model index: one service per hostname (the index's choice when two objects claim a host,
+ * The builders' lookups into a model index: one service per hostname (the index's choice when two objects claim a host,
  * which the model's `validate` reports), sorted by hostname; lookups through the index's maps.
  */
-export function meshView(index: ModelIndex): MeshView {
+export function meshLookup(index: ModelIndex): MeshLookup {
   const services = [...index.servicesByHostname.values()].sort((a, b) => compare(a.hostname, b.hostname));
   return {
     services,
@@ -52,17 +52,25 @@ export function upstreamKind(service: Service): UpstreamKind {
 }
 
 /**
- * Whether traffic to `service` keeps its family end to end on this proxy (native forwarding): only dual proxies, for
- * every service under the `per-family` strategy or for services annotated `biplane.io/ip-family-forwarding: native`.
+ * How one service's resources split by family on one proxy: `[undefined]` (shared: one cluster, listener and route
+ * for both families) or the dual proxy's families (native: one of each per family, the family in the subset slot).
  */
-export function isNative(service: Service, proxy: Pick<Proxy, 'mode'>, strategy: ForwardingStrategy): boolean {
-  if (proxy.mode !== 'Dual' || upstreamKind(service) === 'ORIGINAL_DST') return false;
-  return strategy === 'per-family' || service.forwarding === 'native';
+export type FamilySplit = readonly (IPFamily | undefined)[];
+
+/**
+ * The one decision of whether traffic to `service` keeps its family end to end on this proxy (native forwarding):
+ * only on dual proxies, for every service under the `per-family` strategy or for services annotated
+ * `biplane.io/ip-family-forwarding: native`, never for passthrough services. Made once per service and proxy profile;
+ * builders read the split it returns, never the strategy.
+ */
+export function perFamilySplit(service: Service, proxy: Pick<Proxy, 'mode' | 'primaryFamily'>, strategy: ForwardingStrategy): FamilySplit {
+  if (proxy.mode !== 'Dual' || upstreamKind(service) === 'ORIGINAL_DST') return [undefined];
+  return strategy === 'per-family' || service.forwarding === 'native' ? proxyFamilies(proxy) : [undefined];
 }
 
-/** The families a service's clusters are split by: `[undefined]` (one shared cluster) or the proxy's families. */
-export function clusterFamilies(service: Service, proxy: Pick<Proxy, 'mode' | 'primaryFamily'>, strategy: ForwardingStrategy): (IPFamily | undefined)[] {
-  return isNative(service, proxy, strategy) ? proxyFamilies(proxy) : [undefined];
+/** Whether a split is per family (native forwarding) rather than shared. */
+export function isSplit(split: FamilySplit): boolean {
+  return split[0] !== undefined;
 }
 
 /** `outbound|<port>|<subset>|<host>`; per-family clusters use the family as subset (`outbound|80|IPv6|a.ns.svc...`). */
@@ -124,22 +132,22 @@ export type SelectorCandidates = (namespace: string, labels: Readonly<Record<str
  * loop guard. Ascending, unique. `candidates` narrows the services scanned.
  */
 /** The labels of the proxy's workload: its pod's when the model knows the pod, else those the node sent. */
-export function workloadLabels(view: MeshView, proxy: Proxy): Readonly<Record<string, string>> {
-  const pod = proxy.pod ? view.pod(proxy.namespace, proxy.pod) : undefined;
+export function workloadLabels(mesh: MeshLookup, proxy: Proxy): Readonly<Record<string, string>> {
+  const pod = proxy.pod ? mesh.pod(proxy.namespace, proxy.pod) : undefined;
   return pod?.labels ?? proxy.labels;
 }
 
 /** The mutual TLS the proxy's inbound side demands, from the PeerAuthentications (root namespace = mesh-wide). */
-export function proxyInboundMtls(view: MeshView, proxy: Proxy, rootNamespace: string): InboundMtls {
-  return inboundMtls(view.peerAuthentications, rootNamespace, proxy.namespace, workloadLabels(view, proxy));
+export function proxyInboundMtls(mesh: MeshLookup, proxy: Proxy, rootNamespace: string): InboundMtls {
+  return inboundMtls(mesh.peerAuthentications, rootNamespace, proxy.namespace, workloadLabels(mesh, proxy));
 }
 
-export function inboundPorts(view: MeshView, proxy: Proxy, candidates?: SelectorCandidates): number[] {
-  const labels = workloadLabels(view, proxy);
+export function inboundPorts(mesh: MeshLookup, proxy: Proxy, candidates?: SelectorCandidates): number[] {
+  const labels = workloadLabels(mesh, proxy);
   const ports = new Set<number>();
-  for (const service of candidates ? candidates(proxy.namespace, labels) : view.services) {
+  for (const service of candidates ? candidates(proxy.namespace, labels) : mesh.services) {
     if (!selects(service, proxy.namespace, labels)) continue;
-    const endpoints = view.endpointsOf(service.hostname);
+    const endpoints = mesh.endpointsOf(service.hostname);
     const own = endpoints.filter((e) => e.pod?.namespace === proxy.namespace && e.pod.name === proxy.pod);
     for (const port of forwardedPorts(service)) {
       const target = port.targetPort ?? port.port;
@@ -174,4 +182,26 @@ export function selectorIndex(services: readonly Service[]): SelectorCandidates 
     for (const [k, v] of Object.entries(labels)) out.push(...(byLabel.get(`${namespace}\u0000${k}\u0000${v}`) ?? []));
     return out;
   };
+}
+
+/** What the outbound builders read of a proxy: the cache key part that replaces the proxy's identity. */
+export interface ProxyProfile {
+  readonly mode: Proxy['mode'];
+  readonly primaryFamily: Proxy['primaryFamily'];
+  readonly strategy: ForwardingStrategy;
+  /** Both set exactly when the proxy dials auto-allocated VIPs (DNS capture + auto-allocation), else both false. */
+  readonly dnsCapture: boolean;
+  readonly dnsAutoAllocate: boolean;
+  /** The proxy has certificates over SDS: auto-mTLS on its outbound clusters. */
+  readonly sds: boolean;
+  /** `mode|primaryFamily|strategy|auto-vips` or `…|sni`, then `|sds` or `|plain`. */
+  readonly key: string;
+}
+
+/** The profile of a proxy under a strategy: what every proxy sharing it gets alike. */
+export function proxyProfile(proxy: Pick<Proxy, 'mode' | 'primaryFamily' | 'dnsCapture' | 'dnsAutoAllocate' | 'sds'>, strategy: ForwardingStrategy): ProxyProfile {
+  const auto = dialsAutoVips(proxy);
+  const sds = proxy.sds === true;
+  const key = `${proxy.mode}|${proxy.primaryFamily}|${strategy}|${auto ? 'auto-vips' : 'sni'}|${sds ? 'sds' : 'plain'}`;
+  return { mode: proxy.mode, primaryFamily: proxy.primaryFamily, strategy, dnsCapture: auto, dnsAutoAllocate: auto, sds, key };
 }

@@ -5,9 +5,8 @@
 import type { IPFamily, Proxy, Service } from '../model/index.ts';
 import type { FilterChain } from './envoy-types.ts';
 import { tcpProxyFilter } from './filters.ts';
-import { isNative, outboundClusterName, vipsForProxy, type MeshView, type VipFacts } from './service-plan.ts';
+import { isSplit, outboundClusterName, vipsForProxy, type FamilySplit, type VipFacts } from './service-plan.ts';
 import { WILDCARD_PORTS } from './proxy-ports.ts';
-import type { ForwardingStrategy } from './types.ts';
 
 /** Whether a service is reached by SNI on this proxy: a ServiceEntry without explicit addresses, resolution DNS or
  * NONE, of which the proxy dials no VIP. */
@@ -24,28 +23,12 @@ export function sniPorts(service: Service, proxy: VipFacts): number[] {
   return [...new Set(ports)].sort((a, b) => a - b);
 }
 
-/** Services matched by SNI on `port` for this proxy, service order. */
-export function sniServicesOn(view: MeshView, port: number, proxy: VipFacts): Service[] {
-  return view.services.filter((s) => sniPorts(s, proxy).includes(port));
-}
-
-/** Every port some service is matched by SNI on for this proxy, ascending. */
-export function sniPortsOf(view: MeshView, proxy: VipFacts): number[] {
-  return [...new Set(view.services.flatMap((s) => sniPorts(s, proxy)))].sort((a, b) => a - b);
-}
-
 /**
  * The chain of one SNI-matched service on a wildcard listener of `port` (of `family`, when the port is split): the
  * host as server name, TCP proxy to its cluster (the family's own cluster when the service is forwarded natively).
  */
-export function sniChain(
-  service: Service,
-  port: number,
-  family: IPFamily | undefined,
-  proxy: Pick<Proxy, 'mode'>,
-  strategy: ForwardingStrategy,
-): FilterChain {
-  const native = family !== undefined && isNative(service, proxy, strategy);
+export function sniChain(service: Service, port: number, family: IPFamily | undefined, split: FamilySplit): FilterChain {
+  const native = family !== undefined && isSplit(split);
   const cluster = outboundClusterName(port, service.hostname, native ? family : undefined);
   return { name: cluster, filter_chain_match: { server_names: [service.hostname] }, filters: [tcpProxyFilter(cluster, cluster)] };
 }

@@ -1,44 +1,18 @@
 // Per-service memoisation for `translate` (Istio's per-resource caches, keyed by exactly what a generator reads). A
 // service's outbound clusters, load assignments, TCP listener candidates and virtual hosts depend only on the Service,
-// its endpoints and the proxy's *view* (mode, primary family, strategy; for virtual hosts whether the proxy shares the
+// its endpoints and the proxy's *profile* (mode, primary family, strategy; for virtual hosts whether the proxy shares the
 // service's namespace; whether it dials auto-allocated VIPs), never on the proxy's identity. Each model generation stamps every service with a number that
 // changes exactly when its Service or endpoints change (identity first, content when identity differs), and fragments
-// are kept per (view, hostname) with the stamp they were built from. Stamps are never reused, so a stale fragment can
+// are kept per (profile, hostname) with the stamp they were built from. Stamps are never reused, so a stale fragment can
 // never be mistaken for a current one. Services that leave the model, or change, drop their fragments.
 import { isDeepStrictEqual } from 'node:util';
-import type { Endpoint, ModelIndex, PeerAuthentication, Proxy, Service } from '../model/index.ts';
+import type { Endpoint, ModelIndex, PeerAuthentication, Problem, Proxy, Service } from '../model/index.ts';
 import { DEFAULT_ROOT_NAMESPACE } from '../model/index.ts';
 import { mtlsAcceptance, type MtlsAcceptance } from './mtls.ts';
-import { serviceClusters } from './clusters.ts';
-import { serviceLoadAssignments } from './endpoints.ts';
-import type { Cluster, ClusterLoadAssignment } from './envoy-types.ts';
-import { serviceTcpCandidates, type TcpCandidate } from './listeners-outbound.ts';
-import { dialsAutoVips, meshView, selectorIndex, type MeshView, type SelectorCandidates } from './service-plan.ts';
-import { sniPorts } from './sni.ts';
-import { hostCandidate, servesHttpPort, type HostCandidate } from './routes.ts';
-import type { ForwardingStrategy } from './types.ts';
-
-/** What the outbound builders read of a proxy: the cache key part that replaces the proxy's identity. */
-export interface ProxyView {
-  readonly mode: Proxy['mode'];
-  readonly primaryFamily: Proxy['primaryFamily'];
-  readonly strategy: ForwardingStrategy;
-  /** Both set exactly when the proxy dials auto-allocated VIPs (DNS capture + auto-allocation), else both false. */
-  readonly dnsCapture: boolean;
-  readonly dnsAutoAllocate: boolean;
-  /** The proxy has certificates over SDS: auto-mTLS on its outbound clusters. */
-  readonly sds: boolean;
-  /** `mode|primaryFamily|strategy|auto-vips` or `…|sni`, then `|sds` or `|plain`. */
-  readonly key: string;
-}
-
-/** The view of a proxy under a strategy. */
-export function proxyView(proxy: Pick<Proxy, 'mode' | 'primaryFamily' | 'dnsCapture' | 'dnsAutoAllocate' | 'sds'>, strategy: ForwardingStrategy): ProxyView {
-  const auto = dialsAutoVips(proxy);
-  const sds = proxy.sds === true;
-  const key = `${proxy.mode}|${proxy.primaryFamily}|${strategy}|${auto ? 'auto-vips' : 'sni'}|${sds ? 'sds' : 'plain'}`;
-  return { mode: proxy.mode, primaryFamily: proxy.primaryFamily, strategy, dnsCapture: auto, dnsAutoAllocate: auto, sds, key };
-}
+import { meshLookup, selectorIndex, type MeshLookup, type ProxyProfile, type SelectorCandidates } from './service-plan.ts';
+import { serviceFragment, serviceHost, type Fragment } from './service-fragment.ts';
+import type { HostCandidate } from './routes.ts';
+import { servesHttpPort } from './routes.ts';
 
 /** One service in one generation: what its fragments read, and the stamp naming that content. */
 export interface ServiceState {
@@ -47,26 +21,15 @@ export interface ServiceState {
   readonly stamp: number;
 }
 
-/** Everything built for one service under one view; virtual hosts are built on first use per port/family/namespace. */
-export interface Fragment {
-  readonly stamp: number;
-  readonly clusters: readonly Cluster[];
-  readonly endpoints: readonly ClusterLoadAssignment[];
-  readonly tcp: readonly TcpCandidate[];
-  /** The ports the service is matched by SNI on (wildcard listeners), ascending. */
-  readonly sni: readonly number[];
-  readonly hosts: Map<string, HostCandidate>;
-}
-
-/** One model generation as the cache sees it, plus what is assembled from it per view (released with the index). */
+/** One model generation as the cache sees it, plus what is assembled from it per profile (released with the index). */
 export interface Generation {
-  readonly view: MeshView;
-  /** Service states in `view.services` order. */
+  readonly mesh: MeshLookup;
+  /** Service states in `mesh.services` order. */
   readonly states: readonly ServiceState[];
   /** HTTP port → states of the services with an HTTP-family port of that number, service order; ports ascending. */
   readonly httpServices: ReadonlyMap<number, readonly ServiceState[]>;
   readonly selecting: SelectorCandidates;
-  /** Per-view (and per-namespace, per-port-set) assemblies, owned by the incremental translator. */
+  /** Per-profile (and per-namespace, per-port-set) assemblies, owned by sidecar-assembly.ts. */
   readonly assembled: Map<string, unknown>;
   /** The root namespace the generation was built for, and its endpoints' mTLS acceptance under the model's policies. */
   readonly rootNamespace: string;
@@ -90,7 +53,7 @@ interface Known {
 
 /**
  * Memoised per-service translation shared by every proxy of a server (pass it as `translate(…, { cache })`). Holds
- * one fragment per (view, service) of the newest model; a ModelIndex's assemblies live as long as the index does.
+ * one fragment per (profile, service) of the newest model; a ModelIndex's assemblies live as long as the index does.
  */
 export class TranslationCache {
   readonly #generations = new WeakMap<ModelIndex, Generation>();
@@ -117,14 +80,14 @@ export class TranslationCache {
       this.#fragments.clear();
     }
     this.#policies = { list: policies, root: rootNamespace };
-    const view = meshView(index);
-    const states = view.services.map((service) => this.#state(service, view.endpointsOf(service.hostname)));
-    this.#forgetMissing(new Set(view.services.map((s) => s.hostname)));
+    const mesh = meshLookup(index);
+    const states = mesh.services.map((service) => this.#state(service, mesh.endpointsOf(service.hostname)));
+    this.#forgetMissing(new Set(mesh.services.map((s) => s.hostname)));
     const generation: Generation = {
-      view,
+      mesh,
       states,
       httpServices: httpServices(states),
-      selecting: selectorIndex(view.services),
+      selecting: selectorIndex(mesh.services),
       assembled: new Map(),
       rootNamespace,
       accepts: mtlsAcceptance(policies, rootNamespace),
@@ -133,39 +96,24 @@ export class TranslationCache {
     return generation;
   }
 
-  /** The fragment of one service under one view, reused while the service's stamp is unchanged (`accepts`: its generation's). */
-  fragment(state: ServiceState, view: ProxyView, accepts?: MtlsAcceptance): Fragment {
-    let byHost = this.#fragments.get(view.key);
-    if (!byHost) this.#fragments.set(view.key, (byHost = new Map()));
+  /** The fragment of one service under one profile, reused while the service's stamp is unchanged (`accepts`: its generation's). */
+  fragment(state: ServiceState, profile: ProxyProfile, accepts?: MtlsAcceptance): Fragment {
+    let byHost = this.#fragments.get(profile.key);
+    if (!byHost) this.#fragments.set(profile.key, (byHost = new Map()));
     const hit = byHost.get(state.service.hostname);
     if (hit && hit.stamp === state.stamp) {
       this.#hits += 1;
       return hit;
     }
     this.#misses += 1;
-    const { service, endpoints } = state;
-    const fragment: Fragment = {
-      stamp: state.stamp,
-      clusters: serviceClusters(service, endpoints, view, view.strategy),
-      endpoints: serviceLoadAssignments(service, endpoints, view, view.strategy, accepts),
-      tcp: serviceTcpCandidates(service, endpoints, view, view.strategy),
-      sni: sniPorts(service, view),
-      hosts: new Map(),
-    };
-    byHost.set(service.hostname, fragment);
+    const fragment = serviceFragment(state.service, state.endpoints, profile, state.stamp, accepts);
+    byHost.set(state.service.hostname, fragment);
     return fragment;
   }
 
-  /** The virtual host of a fragment's service on one port (and family) for proxies in `namespace`. */
-  host(fragment: Fragment, state: ServiceState, view: ProxyView, port: number, family: Proxy['primaryFamily'] | undefined, namespace: string): HostCandidate {
-    const same = state.service.namespace === namespace;
-    const key = `${port}|${family ?? ''}|${same ? 'same' : 'other'}`;
-    let host = fragment.hosts.get(key);
-    if (!host) {
-      host = hostCandidate(state.service, port, { ...view, namespace }, view.strategy, family);
-      fragment.hosts.set(key, host);
-    }
-    return host;
+  /** The virtual host of a fragment's service on one port (and family) for proxies in `namespace`, or its problem. */
+  host(fragment: Fragment, state: ServiceState, profile: ProxyProfile, port: number, family: Proxy['primaryFamily'] | undefined, namespace: string): HostCandidate | Problem {
+    return serviceHost(fragment, state.service, profile, port, family, namespace);
   }
 
   /** Reuse counters and sizes. */

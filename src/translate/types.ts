@@ -1,4 +1,5 @@
 // What the translator produces for one proxy, and the options that steer it.
+import type { Problem } from '../model/index.ts';
 import type { TranslationCache } from './translation-cache.ts';
 import type { ClusterLoadAssignment, Cluster, Listener, RouteConfiguration } from './envoy-types.ts';
 
@@ -10,6 +11,15 @@ export interface EnvoyResources {
   readonly clusters: readonly Cluster[];
   readonly routes: readonly RouteConfiguration[];
   readonly endpoints: readonly ClusterLoadAssignment[];
+}
+
+/**
+ * What `translate` returns: every resource it could build and, beside them, the problems of the parts it left out
+ * (a service whose translation failed, with the service's origin; a proxy's inbound side, at the proxy). Empty
+ * `problems` means nothing was left out.
+ */
+export interface Translation extends EnvoyResources {
+  readonly problems: readonly Problem[];
 }
 
 /**

@@ -1,6 +1,7 @@
-// The translation cache must never change what `translate` returns: every cached result is compared, deep-equal, to
-// a fresh uncached translation, over the demo, a generated cluster in every proxy mode, collisions between services,
-// and a sequence of model changes (through both the full model build and the incremental ModelBuilder).
+// A memo's real risk is a stale or mis-keyed entry: a TranslationCache reused across proxies and model generations
+// must give exactly what a fresh cache gives (which is what `translate` uses when the caller keeps none). Compared
+// deep-equal over the demo, a generated cluster in every proxy mode, collisions between services, a sequence of
+// model changes (through both the full model build and the incremental ModelBuilder) and seeded random edits.
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { test } from 'node:test';
@@ -11,6 +12,7 @@ import { loadManifests } from '../../src/sources/files/index.ts';
 import { TranslationCache, translate } from '../../src/translate/index.ts';
 import type { ForwardingStrategy } from '../../src/translate/index.ts';
 import { generatedCluster } from '../support/generated-cluster.ts';
+import { randomWalk } from '../model/random-cluster.ts';
 import { clients, endpoint, model, pod, port, proxyFor, service } from './fixtures.ts';
 
 const STRATEGIES: readonly ForwardingStrategy[] = ['shared', 'per-family'];
@@ -25,7 +27,7 @@ function proxiesOf(m: MeshModel, extra: readonly { id: string; metadata: Readonl
   });
 }
 
-/** Asserts cached == uncached for every proxy and strategy; returns the views (mode|primary|strategy) used. */
+/** Asserts the reused cache == a fresh cache for every proxy and strategy; returns the views (mode|primary|strategy) used. */
 function assertSame(cache: TranslationCache, index: ModelIndex, proxies: readonly Proxy[], label: string): Set<string> {
   const views = new Set<string>();
   for (const strategy of STRATEGIES) {
@@ -95,7 +97,7 @@ const CHANGES: readonly { readonly name: string; readonly apply: (o: readonly So
   },
 ];
 
-test('cached translation equals uncached for every demo pod under both strategies', async () => {
+test('a cache reused across the demo pods gives each what a fresh cache gives it, under both strategies', async () => {
   const load = await loadManifests(path.join(import.meta.dirname, '../../examples/demo'));
   const m = modelOf(load.objects);
   const index = indexModel(m);
@@ -106,7 +108,7 @@ test('cached translation equals uncached for every demo pod under both strategie
   assert.ok(cache.stats().hits > 0, 'services are shared between proxies of one view');
 });
 
-test('cached translation equals uncached for a generated cluster in every proxy mode, pods and clients alike', () => {
+test('a cache reused across a generated cluster\'s proxies of every mode gives each what a fresh cache gives it', () => {
   const cluster = generatedCluster(SHAPE);
   const m = modelOf(cluster.objects);
   const proxies = proxiesOf(m, cluster.nodes);
@@ -114,7 +116,7 @@ test('cached translation equals uncached for a generated cluster in every proxy 
   assertSame(new TranslationCache(), indexModel(m), proxies, 'generated');
 });
 
-test('after each model change the cached translation equals a fresh one and only changed services are rebuilt', () => {
+test('after each model change the reused cache equals a fresh one and only changed services are rebuilt', () => {
   const cluster = generatedCluster(SHAPE);
   const cache = new TranslationCache();
   let objects: readonly SourceObject[] = cluster.objects;
@@ -148,7 +150,7 @@ test('the cache follows the incremental model builder and forgets removed servic
   assert.ok(!JSON.stringify(translate(index, proxiesOf(update.model)[0] as Proxy, { cache })).includes('svc-new'));
 });
 
-test('a VIP or domain claimed by two services resolves the same with the cache', () => {
+test('a VIP or domain claimed by two services resolves the same through a reused cache', () => {
   const a = service('a', 'apps', ['10.96.0.20', 'fd00:10:96::20'], [port('tcp', 9000, 'TCP', 9000), port('http', 80, 'HTTP', 8080)]);
   const b = service('b', 'apps', ['10.96.0.20', 'fd00:10:96::21'], [port('tcp', 9000, 'TCP', 9000), port('http', 80, 'HTTP', 8080)]);
   const c = service('a', 'apps', ['fd00:10:96::20'], [port('http', 80, 'HTTP', 8080)], { kind: 'ServiceEntry', hostname: 'a.apps' });
@@ -174,4 +176,23 @@ test('a proxy of the same view but another namespace gets its own short names', 
   assert.ok(domainsOf(proxyFor(inApps)).includes('web'));
   assert.ok(!domainsOf(proxyFor(elsewhere)).includes('web'));
   assertSame(cache, index, [proxyFor(inApps), proxyFor(elsewhere)], 'namespaces');
+});
+
+test('a cache reused over twelve seeded generations of random edits gives the bytes a fresh cache gives each generation', () => {
+  const cache = new TranslationCache();
+  const builder = createModelBuilder();
+  let index: ModelIndex | undefined;
+  let step = 0;
+  for (const objects of randomWalk(21, 12)) {
+    const update = builder.update(objects);
+    index = reindexModel(update.model, index, update.changedServices);
+    for (const strategy of STRATEGIES) {
+      for (const proxy of proxiesOf(update.model, generatedCluster(SHAPE).nodes)) {
+        const reused: string = JSON.stringify(translate(index, proxy, { strategy, cache }));
+        assert.equal(reused, JSON.stringify(translate(index, proxy, { strategy, cache: new TranslationCache() })), `step ${step}: ${proxy.id} (${strategy})`);
+      }
+    }
+    step += 1;
+  }
+  assert.ok(cache.stats().hits > cache.stats().misses, 'the reused cache did reuse fragments');
 });

@@ -85,7 +85,7 @@ test('auto-mTLS marks each sidecar pod as one endpoint, both families together, 
   assert.equal(tls?.sni, 'outbound_.7000_._.archive.pay.svc.cluster.local');
 });
 
-test('the translation cache gives sidecars with and without certificates exactly what translate gives them', async () => {
+test('the translation cache gives sidecars with and without certificates exactly what a fresh cache gives them', async () => {
   const mesh = await loadMesh(MTLS, 'pay/ledger-0');
   assert.ok(!('error' in mesh));
   const cache = new TranslationCache();

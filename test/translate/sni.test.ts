@@ -134,7 +134,7 @@ test('auto-allocated VIPs are route domains only for proxies that capture DNS', 
   assert.ok(domains(withDns(proxyFor(clients.dual4))).includes('[2001:2::2]'));
 });
 
-test('the translation cache keeps DNS-capturing and other proxies of the same mode apart and equals the uncached path', () => {
+test('the translation cache keeps DNS-capturing and other proxies of the same mode apart and equals a fresh cache', () => {
   const mesh = indexModel(model([weather, web], [], []));
   const cache = new TranslationCache();
   for (const proxy of [proxyFor(clients.dual4), withDns(proxyFor(clients.dual4)), proxyFor(clients.dual4)]) {

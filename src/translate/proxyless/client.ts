@@ -8,7 +8,7 @@ import { backendsFor, loadAssignment } from '../endpoints.ts';
 import type { Cluster, ClusterLoadAssignment, RouteConfiguration } from '../envoy-types.ts';
 import { ROUTER_FILTER } from '../filters.ts';
 import { compareStrings as compare } from '../../compare-strings.ts';
-import { outboundClusterName, type MeshView } from '../service-plan.ts';
+import { outboundClusterName, type MeshLookup } from '../service-plan.ts';
 import { serviceDomains } from '../routes.ts';
 import { clientRouteName } from './names.ts';
 import { proxylessUpstream, type ClientTarget } from './targets.ts';
@@ -48,12 +48,12 @@ export function clientRoute(service: Service, port: ServicePort, proxy: Proxy): 
 }
 
 /** The cluster of one service port: EDS over ADS with round robin, or LOGICAL_DNS on the first (sorted) DNS name. */
-export function clientCluster(view: MeshView, service: Service, port: ServicePort, proxy: Proxy): Cluster | undefined {
+export function clientCluster(mesh: MeshLookup, service: Service, port: ServicePort, proxy: Proxy): Cluster | undefined {
   const name = outboundClusterName(port.port, service.hostname);
   const upstream = proxylessUpstream(service);
   if (upstream === 'EDS') return edsCluster(name);
   if (upstream !== 'LOGICAL_DNS') return undefined;
-  const hosts = dnsHosts(service, port, view.endpointsOf(service.hostname));
+  const hosts = dnsHosts(service, port, mesh.endpointsOf(service.hostname));
   const first = [...hosts].sort((a, b) => compare(a.host, b.host) || a.port - b.port)[0];
   return first ? dnsCluster(name, [first], proxy.mode) : undefined;
 }
@@ -63,8 +63,8 @@ export function clientCluster(view: MeshView, service: Service, port: ServicePor
  * usable address primary and the rest (podIPs order) additional, addresses the proxy's mode cannot reach dropped,
  * (ip, port) unique across the assignment, every locality set with weight ≥ 1, one priority.
  */
-export function clientEndpoints(view: MeshView, service: Service, port: ServicePort, proxy: Proxy): ClusterLoadAssignment | undefined {
+export function clientEndpoints(mesh: MeshLookup, service: Service, port: ServicePort, proxy: Proxy): ClusterLoadAssignment | undefined {
   if (proxylessUpstream(service) !== 'EDS') return undefined;
   const name = outboundClusterName(port.port, service.hostname);
-  return loadAssignment(name, backendsFor(service, port, view.endpointsOf(service.hostname), proxy));
+  return loadAssignment(name, backendsFor(service, port, mesh.endpointsOf(service.hostname), proxy));
 }

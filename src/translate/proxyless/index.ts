@@ -7,7 +7,7 @@ import { indexModel, type ModelIndex } from '../../model/model-index.ts';
 import type { MeshModel, Proxy } from '../../model/types.ts';
 import type { Cluster, ClusterLoadAssignment, RouteConfiguration } from '../envoy-types.ts';
 import { compareStrings as compare } from '../../compare-strings.ts';
-import { meshView, outboundClusterName, type MeshView } from '../service-plan.ts';
+import { meshLookup, outboundClusterName, type MeshLookup } from '../service-plan.ts';
 import { clientCluster, clientEndpoints, clientListener, clientRoute } from './client.ts';
 import { clientRouteName, serverListeningAddress } from './names.ts';
 import { serverListener, serverListenerNames } from './server.ts';
@@ -27,17 +27,17 @@ function toIndex(input: ProxylessInput): ModelIndex {
 }
 
 /** The service ports a proxy can dial, one per (hostname, port), hostname then port. */
-function servicePorts(view: MeshView): ClientTarget[] {
-  const out = view.services.flatMap((service) => clientPorts(service).map((port) => ({ service, port })));
+function servicePorts(mesh: MeshLookup): ClientTarget[] {
+  const out = mesh.services.flatMap((service) => clientPorts(service).map((port) => ({ service, port })));
   return out.sort((a, b) => compare(a.service.hostname, b.service.hostname) || a.port.port - b.port.port);
 }
 
 /** Every listener name a proxy can be answered for (client authorities, then server bind addresses), sorted. */
 export function proxylessListenerNames(input: ProxylessInput, proxy: Proxy, options: ProxylessOptions = {}): string[] {
   const index = toIndex(input);
-  const view = meshView(index);
-  const clients = clientTargets(index, view, proxy).map(([name]) => name);
-  const servers = options.serverListeners === false ? [] : serverListenerNames(view, proxy);
+  const mesh = meshLookup(index);
+  const clients = clientTargets(index, mesh, proxy).map(([name]) => name);
+  const servers = options.serverListeners === false ? [] : serverListenerNames(mesh, proxy);
   return [...clients, ...servers].sort(compare);
 }
 
@@ -81,7 +81,7 @@ export function proxylessCluster(input: ProxylessInput, proxy: Proxy, name: stri
   const key = parseClusterName(name);
   const index = toIndex(input);
   const target = key ? targetByKey(index, key.hostname, key.port) : undefined;
-  return target ? clientCluster(meshView(index), target.service, target.port, proxy) : undefined;
+  return target ? clientCluster(meshLookup(index), target.service, target.port, proxy) : undefined;
 }
 
 /** One ClusterLoadAssignment by cluster name (EDS clusters only). */
@@ -89,21 +89,21 @@ export function proxylessEndpoints(input: ProxylessInput, proxy: Proxy, name: st
   const key = parseClusterName(name);
   const index = toIndex(input);
   const target = key ? targetByKey(index, key.hostname, key.port) : undefined;
-  return target ? clientEndpoints(meshView(index), target.service, target.port, proxy) : undefined;
+  return target ? clientEndpoints(meshLookup(index), target.service, target.port, proxy) : undefined;
 }
 
 /** Every resource of one proxyless application, each list sorted by name (a full snapshot, or for offline use). */
 export function translateProxyless(input: ProxylessInput, proxy: Proxy, options: ProxylessOptions = {}): ProxylessResources {
   const index = toIndex(input);
-  const view = meshView(index);
-  const ports = servicePorts(view);
-  const servers = options.serverListeners === false ? [] : serverListenerNames(view, proxy);
+  const mesh = meshLookup(index);
+  const ports = servicePorts(mesh);
+  const servers = options.serverListeners === false ? [] : serverListenerNames(mesh, proxy);
   const listeners: ProxylessListener[] = [
-    ...clientTargets(index, view, proxy).map(([name, target]) => clientListener(name, target)),
+    ...clientTargets(index, mesh, proxy).map(([name, target]) => clientListener(name, target)),
     ...servers.flatMap((name) => proxylessListener(index, proxy, name) ?? []),
   ].sort((a, b) => compare(a.name, b.name));
-  const clusters = ports.flatMap((t) => clientCluster(view, t.service, t.port, proxy) ?? []);
-  const endpoints = ports.flatMap((t) => clientEndpoints(view, t.service, t.port, proxy) ?? []);
+  const clusters = ports.flatMap((t) => clientCluster(mesh, t.service, t.port, proxy) ?? []);
+  const endpoints = ports.flatMap((t) => clientEndpoints(mesh, t.service, t.port, proxy) ?? []);
   return {
     listeners,
     clusters: clusters.sort((a, b) => compare(a.name, b.name)),

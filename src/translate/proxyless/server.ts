@@ -8,7 +8,7 @@ import { parseAddress } from '../../model/address.ts';
 import type { IPFamily, Proxy } from '../../model/types.ts';
 import type { Listener } from '../envoy-types.ts';
 import { ROUTER_FILTER } from '../filters.ts';
-import { inboundPorts, type MeshView } from '../service-plan.ts';
+import { inboundPorts, type MeshLookup } from '../service-plan.ts';
 import { localhostOf, wildcardOf } from '../proxy-addresses.ts';
 import { HCM_TYPE_URL } from './client.ts';
 import { serverListenerName, serverRouteName } from './names.ts';
@@ -65,6 +65,6 @@ export function serverBindAddresses(proxy: Pick<Proxy, 'ips'>, port: number): st
 }
 
 /** Server listener names for every inbound port of the proxy (ports of services selecting its pod). */
-export function serverListenerNames(view: MeshView, proxy: Proxy): string[] {
-  return inboundPorts(view, proxy).flatMap((port) => serverBindAddresses(proxy, port).map(serverListenerName));
+export function serverListenerNames(mesh: MeshLookup, proxy: Proxy): string[] {
+  return inboundPorts(mesh, proxy).flatMap((port) => serverBindAddresses(proxy, port).map(serverListenerName));
 }

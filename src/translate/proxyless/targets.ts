@@ -6,7 +6,7 @@ import type { ModelIndex } from '../../model/model-index.ts';
 import { serviceHostname } from '../../model/names.ts';
 import type { Proxy, Service, ServicePort } from '../../model/types.ts';
 import { compareStrings as compare } from '../../compare-strings.ts';
-import { forwardedPorts, vipsForProxy, type MeshView } from '../service-plan.ts';
+import { forwardedPorts, vipsForProxy, type MeshLookup } from '../service-plan.ts';
 import { splitHostPort } from '../../model/index.ts';
 
 /** How a proxyless client finds a service's backends: endpoints over EDS, or one DNS name (LOGICAL_DNS). */
@@ -83,9 +83,9 @@ export function resolveClientTarget(index: ModelIndex, proxy: Proxy, name: strin
  * Every client listener name of a proxy with the target it resolves to, sorted by name. A name two services could
  * claim goes to the one `resolveClientTarget` picks, so listing and lookup never disagree.
  */
-export function clientTargets(index: ModelIndex, view: MeshView, proxy: Proxy): [string, ClientTarget][] {
+export function clientTargets(index: ModelIndex, mesh: MeshLookup, proxy: Proxy): [string, ClientTarget][] {
   const out = new Map<string, ClientTarget>();
-  for (const service of view.services) {
+  for (const service of mesh.services) {
     for (const port of clientPorts(service)) {
       for (const name of authoritiesOf(service, port.port, proxy)) {
         if (out.has(name)) continue;
