@@ -1,4 +1,5 @@
 // The validator's vocabulary: what a problem looks like, what it reads, and how checks report into a list.
+import { resourceName } from './access.ts';
 import type { KeyOf, ValidationCache } from './validation-cache.ts';
 
 /** One reason a resource would be NACKed (or misbehave): which resource, where inside it, which rule, why. */
@@ -42,6 +43,21 @@ export interface ValidateOptions {
 
 /** How a check reports a problem inside the resource it is looking at. */
 export type Report = (path: string, rule: string, message: string) => void;
+
+/** The Report of one resource that pushes its problems, named by type URL and resource name, into `into`. */
+export function reporter(typeUrl: string, resource: unknown, into: ValidationProblem[]): Report {
+  const name = resourceName(resource);
+  return (path, rule, message) => into.push({ typeUrl, resource: name, path, rule, message });
+}
+
+/**
+ * Gives the value `make` computes for `key` in one `slot` (what is remembered about it), remembered or not: the set
+ * rules read everything through one, so the plain validator and the server's SetValidator run the same code.
+ */
+export type Memo = <V>(slot: string, key: object, make: () => V) => V;
+
+/** The Memo that remembers nothing, for one-off validation. */
+export const computeAlways: Memo = (_slot, _key, make) => make();
 
 /** `base.field`, or `field` at the root. */
 export function fieldPath(base: string, field: string): string {
