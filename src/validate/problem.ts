@@ -50,14 +50,21 @@ export function reporter(typeUrl: string, resource: unknown, into: ValidationPro
   return (path, rule, message) => into.push({ typeUrl, resource: name, path, rule, message });
 }
 
+/** Gives `make(key)`, or what it gave for the same key before when the slot remembers. */
+export type Remember<K extends object, V> = (key: K, make: (key: K) => V) => V;
+
 /**
- * Gives the value `make` computes for `key` in one `slot` (what is remembered about it), remembered or not: the set
- * rules read everything through one, so the plain validator and the server's SetValidator run the same code.
+ * Named slots of remembered values (what is remembered about an array or a resource): the set rules read everything
+ * through one, so the plain validator and the server's SetValidator run the same code.
  */
-export type Memo = <V>(slot: string, key: object, make: () => V) => V;
+export interface Memo {
+  slot<K extends object, V>(name: string): Remember<K, V>;
+}
+
+const fresh = <K extends object, V>(key: K, make: (key: K) => V): V => make(key);
 
 /** The Memo that remembers nothing, for one-off validation. */
-export const computeAlways: Memo = (_slot, _key, make) => make();
+export const computeAlways: Memo = { slot: () => fresh };
 
 /** `base.field`, or `field` at the root. */
 export function fieldPath(base: string, field: string): string {

@@ -83,15 +83,16 @@ function missingCluster(name: string): string {
 /** Reports every reference to a cluster, route configuration or load assignment the snapshot does not contain. */
 export function checkReferences(set: SetFacts, memo: Memo, into: ValidationProblem[]): void {
   const clusters = set.clusters.names;
+  const listenerRefs = memo.slot<Obj, ListenerRefs>('listener references');
   for (const listener of set.listeners.plain) {
-    const refs = memo('listener references', listener, () => listenerRefsOf(listener));
+    const refs = listenerRefs(listener, listenerRefsOf);
     const report = reporter(TypeUrl.Listener, listener, into);
     for (const ref of refs.clusters) if (!clusters.has(ref.cluster)) report(ref.path, 'reference.cluster', missingCluster(ref.cluster));
     for (const ref of refs.rds) {
       if (!set.routes.names.has(ref.cluster)) report(ref.path, 'reference.route_config', `names route configuration "${ref.cluster}", which is not in the snapshot`);
     }
   }
-  const routeRefs = memo('route references', set.routes.plain, () => routeRefsOf(set.routes.plain));
+  const routeRefs = memo.slot<readonly Obj[], RouteRefs>('route references')(set.routes.plain, routeRefsOf);
   let complete = true;
   for (const name of routeRefs.names) if (!clusters.has(name)) complete = false;
   if (!complete) {
@@ -100,8 +101,9 @@ export function checkReferences(set: SetFacts, memo: Memo, into: ValidationProbl
       for (const ref of refs) if (!clusters.has(ref.cluster)) report(ref.path, 'reference.cluster', missingCluster(ref.cluster));
     }
   }
+  const edsNeeds = memo.slot<Obj, EdsNeed>('EDS needs');
   for (const cluster of set.clusters.plain) {
-    const need = memo('EDS need', cluster, () => edsNeed(cluster));
+    const need = edsNeeds(cluster, edsNeed);
     if (need === null || set.endpoints.names.has(need.service)) continue;
     reporter(TypeUrl.Cluster, cluster, into)(need.path, 'reference.eds_assignment', `EDS service "${need.service}" has no ClusterLoadAssignment in the snapshot`);
   }

@@ -17,14 +17,26 @@ interface NamedFacts extends TypeFacts {
   readonly nameProblems: Problems;
 }
 
-function typesOf(resources: ResourceSet): readonly (readonly [string, readonly object[]])[] {
-  return [
-    [TypeUrl.Listener, resources.listeners],
-    [TypeUrl.RouteConfiguration, resources.routes],
-    [TypeUrl.Cluster, resources.clusters],
-    [TypeUrl.ClusterLoadAssignment, resources.endpoints],
-  ];
+/** A resource type with the names of its memo slots, spelled once (slot names are looked up per call). */
+interface TypeSlots {
+  readonly typeUrl: string;
+  readonly field: keyof ResourceSet;
+  readonly own: string;
+  readonly ownOfArray: string;
+  readonly facts: string;
 }
+
+function typeSlots(typeUrl: string, field: keyof ResourceSet): TypeSlots {
+  return { typeUrl, field, own: `own ${typeUrl}`, ownOfArray: `own ${typeUrl}[]`, facts: `facts ${typeUrl}` };
+}
+
+/** The four types in the order problems are sorted by: LDS, RDS, CDS, EDS. */
+const TYPES: readonly TypeSlots[] = [
+  typeSlots(TypeUrl.Listener, 'listeners'),
+  typeSlots(TypeUrl.RouteConfiguration, 'routes'),
+  typeSlots(TypeUrl.Cluster, 'clusters'),
+  typeSlots(TypeUrl.ClusterLoadAssignment, 'endpoints'),
+];
 
 /** Reports a missing name and the second of two resources of one type with the same name. */
 export function checkNames(typeUrl: string, resources: readonly Obj[], into: ValidationProblem[]): void {
@@ -69,10 +81,11 @@ function boundKeys(listener: Obj): string[] {
 
 /** checkListenersDisjoint's problems; it only runs when some socket address is bound by two listeners. */
 function disjointProblems(listeners: readonly Obj[], memo: Memo): Problems {
+  const keysOf = memo.slot<Obj, readonly string[]>('bound addresses');
   const bound = new Set<string>();
   let clash = false;
   for (const listener of listeners) {
-    for (const key of memo('bound addresses', listener, () => boundKeys(listener))) {
+    for (const key of keysOf(listener, boundKeys)) {
       if (bound.has(key)) clash = true;
       bound.add(key);
     }
@@ -84,9 +97,9 @@ function disjointProblems(listeners: readonly Obj[], memo: Memo): Problems {
 
 /** A passthrough cluster HTTP routes use that would downgrade every request to HTTP/1.1. */
 function passthroughProblems(set: SetFacts, memo: Memo, into: ValidationProblem[]): void {
-  const downgrading = memo('downgrading clusters', set.clusters.plain, () => set.clusters.plain.filter(downgradesHttp));
+  const downgrading = memo.slot<readonly Obj[], readonly Obj[]>('downgrading clusters')(set.clusters.plain, (all) => all.filter(downgradesHttp));
   if (downgrading.length === 0) return;
-  const routed = memo('HTTP-routed clusters', set.routes.plain, () => httpRoutedClusters(set.routes.plain));
+  const routed = memo.slot<readonly Obj[], ReadonlySet<string>>('HTTP-routed clusters')(set.routes.plain, httpRoutedClusters);
   checkPassthroughProtocols(downgrading, routed, (c) => reporter(TypeUrl.Cluster, c, into));
 }
 
@@ -96,32 +109,29 @@ function passthroughProblems(set: SetFacts, memo: Memo, into: ValidationProblem[
  * configuration a listener's RDS names.
  */
 export function setProblems(resources: ResourceSet, options: ValidateOptions, memo: Memo): ValidationProblem[] {
-  const facts = (typeUrl: string, list: readonly object[]): NamedFacts => memo(`facts ${typeUrl}`, list, () => factsOf(typeUrl, list));
-  const set = {
-    listeners: facts(TypeUrl.Listener, resources.listeners),
-    routes: facts(TypeUrl.RouteConfiguration, resources.routes),
-    clusters: facts(TypeUrl.Cluster, resources.clusters),
-    endpoints: facts(TypeUrl.ClusterLoadAssignment, resources.endpoints),
-  };
+  const [listeners, routes, clusters, endpoints] = TYPES.map((t) =>
+    memo.slot<readonly object[], NamedFacts>(t.facts)(resources[t.field], (list) => factsOf(t.typeUrl, list)),
+  ) as [NamedFacts, NamedFacts, NamedFacts, NamedFacts];
+  const set = { listeners, routes, clusters, endpoints };
   const problems: ValidationProblem[] = [...set.listeners.nameProblems, ...set.routes.nameProblems, ...set.clusters.nameProblems, ...set.endpoints.nameProblems];
   if (options.client === 'grpc') {
     const byName = new Map(set.routes.plain.map((r) => [resourceName(r), r] as const));
     for (const l of set.listeners.plain) checkGrpcListenerRoutes(l, byName, reporter(TypeUrl.Listener, l, problems));
   }
-  problems.push(...memo('disjoint listeners', set.listeners.plain, () => disjointProblems(set.listeners.plain, memo)));
+  problems.push(...memo.slot<readonly Obj[], Problems>('disjoint listeners')(set.listeners.plain, (l) => disjointProblems(l, memo)));
   checkReferences(set, memo, problems);
   passthroughProblems(set, memo, problems);
   return sortProblems(problems);
 }
 
 /** Every resource's own problems (`validateResource`), remembered through `memo` per array and per resource. */
-function ownProblems(typeUrl: string, list: readonly object[], options: ValidateOptions, memo: Memo): Problems {
-  return memo(`own ${typeUrl}[]`, list, () => {
-    const slot = `own ${typeUrl}`;
+function ownProblems(type: TypeSlots, list: readonly object[], options: ValidateOptions, memo: Memo): Problems {
+  return memo.slot<readonly object[], Problems>(type.ownOfArray)(list, () => {
+    const own = memo.slot<object, Problems>(type.own);
+    const one = (resource: object): Problems => validateResource(type.typeUrl, resource, options);
     const out: ValidationProblem[] = [];
     for (const resource of list) {
-      const one = (): Problems => validateResource(typeUrl, resource, options);
-      for (const p of typeof resource === 'object' && resource !== null ? memo(slot, resource, one) : one()) out.push(p);
+      for (const p of typeof resource === 'object' && resource !== null ? own(resource, one) : one(resource)) out.push(p);
     }
     return out;
   });
@@ -130,7 +140,7 @@ function ownProblems(typeUrl: string, list: readonly object[], options: Validate
 /** Every problem of a set through `memo`: each resource's own, then the set's, sorted as `sortProblems` sorts. */
 export function allProblems(resources: ResourceSet, options: ValidateOptions, memo: Memo): ValidationProblem[] {
   const problems: ValidationProblem[] = [];
-  for (const [typeUrl, list] of typesOf(resources)) for (const p of ownProblems(typeUrl, list, options, memo)) problems.push(p);
+  for (const type of TYPES) for (const p of ownProblems(type, resources[type.field], options, memo)) problems.push(p);
   for (const p of setProblems(resources, options, memo)) problems.push(p);
   return sortProblems(problems);
 }

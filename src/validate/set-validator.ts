@@ -3,7 +3,18 @@
 // each shared part once. Arrays and objects are trusted not to change after they were first seen (translator output
 // is never mutated).
 import { allProblems, setProblems } from './set-rules.ts';
-import type { Memo, ResourceSet, ValidateOptions, ValidationProblem } from './problem.ts';
+import type { Memo, Remember, ResourceSet, ValidateOptions, ValidationProblem } from './problem.ts';
+
+function remembering<K extends object, V>(): Remember<K, V> {
+  const map = new WeakMap<K, V>();
+  return (key, make) => {
+    const hit = map.get(key);
+    if (hit !== undefined || map.has(key)) return hit as V;
+    const value = make(key);
+    map.set(key, value);
+    return value;
+  };
+}
 
 /**
  * Validates snapshots as `validateResources(resources, options)` does, remembering what does not depend on the rest
@@ -11,14 +22,13 @@ import type { Memo, ResourceSet, ValidateOptions, ValidationProblem } from './pr
  */
 export class SetValidator {
   readonly #options: ValidateOptions;
-  readonly #slots = new Map<string, WeakMap<object, unknown>>();
-  readonly #memo: Memo = <V>(slot: string, key: object, make: () => V): V => {
-    let map = this.#slots.get(slot);
-    if (!map) this.#slots.set(slot, (map = new WeakMap()));
-    if (map.has(key)) return map.get(key) as V;
-    const value = make();
-    map.set(key, value);
-    return value;
+  readonly #slots = new Map<string, Remember<object, unknown>>();
+  readonly #memo: Memo = {
+    slot: <K extends object, V>(name: string): Remember<K, V> => {
+      let slot = this.#slots.get(name);
+      if (!slot) this.#slots.set(name, (slot = remembering()));
+      return slot as unknown as Remember<K, V>;
+    },
   };
 
   constructor(options: ValidateOptions = {}) {
