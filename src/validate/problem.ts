@@ -1,5 +1,5 @@
 // The validator's vocabulary: what a problem looks like, what it reads, and how checks report into a list.
-import { resourceName } from './access.ts';
+import { fieldPath, indexPath, keyPath, resourceName } from '../envoy-api/plain.ts';
 import type { KeyOf, ValidationCache } from './validation-cache.ts';
 
 /** One reason a resource would be NACKed (or misbehave): which resource, where inside it, which rule, why. */
@@ -65,21 +65,6 @@ const fresh = <K extends object, V>(key: K, make: (key: K) => V): V => make(key)
 
 /** The Memo that remembers nothing, for one-off validation. */
 export const computeAlways: Memo = { slot: () => fresh };
-
-/** `base.field`, or `field` at the root. */
-export function fieldPath(base: string, field: string): string {
-  return base === '' ? field : `${base}.${field}`;
-}
-
-/** `base[index]`. */
-export function indexPath(base: string, index: number): string {
-  return `${base}[${index}]`;
-}
-
-/** `base["key"]`, for map entries. */
-export function keyPath(base: string, key: string): string {
-  return `${base}[${JSON.stringify(key)}]`;
-}
 
 /**
  * A path inside a resource that is only spelled out when a problem is reported: the walker makes one per field it

@@ -2,7 +2,7 @@
 // reading through a Memo by what it reads (one array, one resource). `validateResources` and `validateSet` pass the
 // Memo that remembers nothing; the server's SetValidator passes one that remembers per array and object identity.
 import { TypeUrl } from '../envoy-api/protos.ts';
-import { asObj, resourceName, type Obj } from './access.ts';
+import { asObj, resourceName, type Obj } from '../envoy-api/plain.ts';
 import { checkGrpcListenerRoutes } from './grpc.ts';
 import { checkListenersDisjoint, listenerAddressesOf } from './listeners.ts';
 import { computeAlways, reporter, type Memo, type ResourceSet, type ValidateOptions, type ValidationProblem } from './problem.ts';

@@ -1,7 +1,7 @@
 // The rules of one resource on its own (proto shape and round trip, PGV, its own semantic rules): `validateResource`,
 // memoisable by content; and how problems are ordered and printed. The set rules are in set-rules.ts.
 import { TypeUrl } from '../envoy-api/protos.ts';
-import { asObj, type Obj } from './access.ts';
+import { asObj, type Obj } from '../envoy-api/plain.ts';
 import { contentKey } from './validation-cache.ts';
 import { checkCluster } from './clusters.ts';
 import { checkAssignment } from './endpoints.ts';
