@@ -1,18 +1,7 @@
 // The validator's vocabulary: what a problem looks like, what it reads, and how checks report into a list.
 import { fieldPath, indexPath, keyPath, resourceName } from '../envoy-api/plain.ts';
+import type { ResourceProblem } from '../envoy-api/problem.ts';
 import type { KeyOf, ValidationCache } from './validation-cache.ts';
-
-/** One reason a resource would be NACKed (or misbehave): which resource, where inside it, which rule, why. */
-export interface ValidationProblem {
-  readonly typeUrl: string;
-  /** The resource's name (`cluster_name` for a ClusterLoadAssignment); '' when it has none. */
-  readonly resource: string;
-  /** Dotted field path inside the resource, e.g. `filter_chains[0].filters[1].typed_config.http_filters[0]`. */
-  readonly path: string;
-  /** A short stable id such as `pgv.string.min_len` or `listener.unique_address`, for tests and metrics. */
-  readonly rule: string;
-  readonly message: string;
-}
 
 /** The resources of one snapshot as plain objects; any translator output with these four arrays is assignable. */
 export interface ResourceSet {
@@ -45,7 +34,7 @@ export interface ValidateOptions {
 export type Report = (path: string, rule: string, message: string) => void;
 
 /** The Report of one resource that pushes its problems, named by type URL and resource name, into `into`. */
-export function reporter(typeUrl: string, resource: unknown, into: ValidationProblem[]): Report {
+export function reporter(typeUrl: string, resource: unknown, into: ResourceProblem[]): Report {
   const name = resourceName(resource);
   return (path, rule, message) => into.push({ typeUrl, resource: name, path, rule, message });
 }

@@ -5,7 +5,8 @@
 import { TypeUrl } from '../envoy-api/protos.ts';
 import type { Obj } from '../envoy-api/plain.ts';
 import { edsServiceRef, listenerClusterRefs, rdsRefs, routeClusterRefs, type NameRef } from '../envoy-api/references.ts';
-import { reporter, type Memo, type ValidationProblem } from './problem.ts';
+import type { ResourceProblem } from '../envoy-api/problem.ts';
+import { reporter, type Memo } from './problem.ts';
 
 /** One type's resources as the set rules read them: plain records and the names they go by. */
 export interface TypeFacts {
@@ -47,7 +48,7 @@ function missingCluster(name: string): string {
 }
 
 /** Reports every reference to a cluster, route configuration or load assignment the snapshot does not contain. */
-export function checkReferences(set: SetFacts, memo: Memo, into: ValidationProblem[]): void {
+export function checkReferences(set: SetFacts, memo: Memo, into: ResourceProblem[]): void {
   const clusters = set.clusters.names;
   const listenerRefs = memo.slot<Obj, ListenerRefs>('listener references');
   for (const listener of set.listeners.plain) {

@@ -5,12 +5,13 @@ import { TypeUrl } from '../envoy-api/protos.ts';
 import { asObj, resourceName, type Obj } from '../envoy-api/plain.ts';
 import { checkGrpcListenerRoutes } from './grpc.ts';
 import { checkListenersDisjoint, listenerAddressesOf } from './listeners.ts';
-import { computeAlways, reporter, type Memo, type ResourceSet, type ValidateOptions, type ValidationProblem } from './problem.ts';
+import type { ResourceProblem } from '../envoy-api/problem.ts';
+import { computeAlways, reporter, type Memo, type ResourceSet, type ValidateOptions } from './problem.ts';
 import { checkPassthroughProtocols, downgradesHttp, httpRoutedClusters } from './protocols.ts';
 import { checkReferences, type SetFacts, type TypeFacts } from './references.ts';
 import { sortProblems, validateResource } from './validate.ts';
 
-type Problems = readonly ValidationProblem[];
+type Problems = readonly ResourceProblem[];
 
 /** A type's facts and the name rule's problems for its array. */
 interface NamedFacts extends TypeFacts {
@@ -39,7 +40,7 @@ const TYPES: readonly TypeSlots[] = [
 ];
 
 /** Reports a missing name and the second of two resources of one type with the same name. */
-export function checkNames(typeUrl: string, resources: readonly Obj[], into: ValidationProblem[]): void {
+export function checkNames(typeUrl: string, resources: readonly Obj[], into: ResourceProblem[]): void {
   const field = typeUrl === TypeUrl.ClusterLoadAssignment ? 'cluster_name' : 'name';
   const seen = new Set<string>();
   for (const resource of resources) {
@@ -66,7 +67,7 @@ function factsOf(typeUrl: string, list: readonly object[]): NamedFacts {
     if (name === '' || names.has(name)) clean = false;
     names.add(name);
   }
-  const nameProblems: ValidationProblem[] = [];
+  const nameProblems: ResourceProblem[] = [];
   // Only a set with a missing or repeated name has anything to report: then checkNames says what, exactly.
   if (!clean) checkNames(typeUrl, plain, nameProblems);
   return { plain, names, nameProblems };
@@ -90,13 +91,13 @@ function disjointProblems(listeners: readonly Obj[], memo: Memo): Problems {
       bound.add(key);
     }
   }
-  const out: ValidationProblem[] = [];
+  const out: ResourceProblem[] = [];
   if (clash) checkListenersDisjoint(listeners, (l) => reporter(TypeUrl.Listener, l, out));
   return out;
 }
 
 /** A passthrough cluster HTTP routes use that would downgrade every request to HTTP/1.1. */
-function passthroughProblems(set: SetFacts, memo: Memo, into: ValidationProblem[]): void {
+function passthroughProblems(set: SetFacts, memo: Memo, into: ResourceProblem[]): void {
   const downgrading = memo.slot<readonly Obj[], readonly Obj[]>('downgrading clusters')(set.clusters.plain, (all) => all.filter(downgradesHttp));
   if (downgrading.length === 0) return;
   const routed = memo.slot<readonly Obj[], ReadonlySet<string>>('HTTP-routed clusters')(set.routes.plain, httpRoutedClusters);
@@ -108,12 +109,12 @@ function passthroughProblems(set: SetFacts, memo: Memo, into: ValidationProblem[
  * listeners, a dangling reference, a downgrading passthrough cluster, and for gRPC the rules that read the route
  * configuration a listener's RDS names.
  */
-export function setProblems(resources: ResourceSet, options: ValidateOptions, memo: Memo): ValidationProblem[] {
+export function setProblems(resources: ResourceSet, options: ValidateOptions, memo: Memo): ResourceProblem[] {
   const [listeners, routes, clusters, endpoints] = TYPES.map((t) =>
     memo.slot<readonly object[], NamedFacts>(t.facts)(resources[t.field], (list) => factsOf(t.typeUrl, list)),
   ) as [NamedFacts, NamedFacts, NamedFacts, NamedFacts];
   const set = { listeners, routes, clusters, endpoints };
-  const problems: ValidationProblem[] = [...set.listeners.nameProblems, ...set.routes.nameProblems, ...set.clusters.nameProblems, ...set.endpoints.nameProblems];
+  const problems: ResourceProblem[] = [...set.listeners.nameProblems, ...set.routes.nameProblems, ...set.clusters.nameProblems, ...set.endpoints.nameProblems];
   if (options.client === 'grpc') {
     const byName = new Map(set.routes.plain.map((r) => [resourceName(r), r] as const));
     for (const l of set.listeners.plain) checkGrpcListenerRoutes(l, byName, reporter(TypeUrl.Listener, l, problems));
@@ -129,7 +130,7 @@ function ownProblems(type: TypeSlots, list: readonly object[], options: Validate
   return memo.slot<readonly object[], Problems>(type.ownOfArray)(list, () => {
     const own = memo.slot<object, Problems>(type.own);
     const one = (resource: object): Problems => validateResource(type.typeUrl, resource, options);
-    const out: ValidationProblem[] = [];
+    const out: ResourceProblem[] = [];
     for (const resource of list) {
       for (const p of typeof resource === 'object' && resource !== null ? own(resource, one) : one(resource)) out.push(p);
     }
@@ -138,8 +139,8 @@ function ownProblems(type: TypeSlots, list: readonly object[], options: Validate
 }
 
 /** Every problem of a set through `memo`: each resource's own, then the set's, sorted as `sortProblems` sorts. */
-export function allProblems(resources: ResourceSet, options: ValidateOptions, memo: Memo): ValidationProblem[] {
-  const problems: ValidationProblem[] = [];
+export function allProblems(resources: ResourceSet, options: ValidateOptions, memo: Memo): ResourceProblem[] {
+  const problems: ResourceProblem[] = [];
   for (const type of TYPES) for (const p of ownProblems(type, resources[type.field], options, memo)) problems.push(p);
   for (const p of setProblems(resources, options, memo)) problems.push(p);
   return sortProblems(problems);
@@ -151,7 +152,7 @@ export function allProblems(resources: ResourceSet, options: ValidateOptions, me
  * cluster HTTP routes use that would downgrade every request to HTTP/1.1, and for gRPC the rules that read the route
  * configuration a listener's RDS names.
  */
-export function validateSet(resources: ResourceSet, options: ValidateOptions = {}): ValidationProblem[] {
+export function validateSet(resources: ResourceSet, options: ValidateOptions = {}): ResourceProblem[] {
   return setProblems(resources, options, computeAlways);
 }
 
@@ -160,6 +161,6 @@ export function validateSet(resources: ResourceSet, options: ValidateOptions = {
  * set's (`validateSet`), sorted by type (LDS, RDS, CDS, EDS) and resource name, a resource's own problems before its
  * cross-resource ones. Empty means publishable.
  */
-export function validateResources(resources: ResourceSet, options: ValidateOptions = {}): ValidationProblem[] {
+export function validateResources(resources: ResourceSet, options: ValidateOptions = {}): ResourceProblem[] {
   return allProblems(resources, options, computeAlways);
 }

@@ -3,7 +3,8 @@
 // each shared part once. Arrays and objects are trusted not to change after they were first seen (translator output
 // is never mutated).
 import { allProblems, setProblems } from './set-rules.ts';
-import type { Memo, Remember, ResourceSet, ValidateOptions, ValidationProblem } from './problem.ts';
+import type { ResourceProblem } from '../envoy-api/problem.ts';
+import type { Memo, Remember, ResourceSet, ValidateOptions } from './problem.ts';
 
 function remembering<K extends object, V>(): Remember<K, V> {
   const map = new WeakMap<K, V>();
@@ -36,12 +37,12 @@ export class SetValidator {
   }
 
   /** Every problem of the snapshot, as `validateResources(resources, options)`. */
-  validate(resources: ResourceSet): ValidationProblem[] {
+  validate(resources: ResourceSet): ResourceProblem[] {
     return allProblems(resources, this.#options, this.#memo);
   }
 
   /** The cross-resource problems, as `validateSet(resources, options)`. */
-  validateSet(resources: ResourceSet): ValidationProblem[] {
+  validateSet(resources: ResourceSet): ResourceProblem[] {
     return setProblems(resources, this.#options, this.#memo);
   }
 }

@@ -7,7 +7,8 @@ import { checkCluster } from './clusters.ts';
 import { checkAssignment } from './endpoints.ts';
 import { checkGrpcAssignment, checkGrpcCluster, checkGrpcListener } from './grpc.ts';
 import { checkListener } from './listeners.ts';
-import { reporter, type Report, type ValidateOptions, type ValidationProblem } from './problem.ts';
+import type { ResourceProblem } from '../envoy-api/problem.ts';
+import { reporter, type Report, type ValidateOptions } from './problem.ts';
 import { checkMessage } from './proto-walk.ts';
 import { resourceType } from './proto-types.ts';
 import { checkRoundTrip } from './roundtrip.ts';
@@ -45,8 +46,8 @@ function checkOne(typeUrl: string, resource: unknown, report: Report, options: V
   checkSemantics(typeUrl, obj, report, options.client === 'grpc');
 }
 
-function uncached(typeUrl: string, resource: object, options: ValidateOptions): ValidationProblem[] {
-  const problems: ValidationProblem[] = [];
+function uncached(typeUrl: string, resource: object, options: ValidateOptions): ResourceProblem[] {
+  const problems: ResourceProblem[] = [];
   checkOne(typeUrl, resource, reporter(typeUrl, resource, problems), options);
   return problems;
 }
@@ -56,7 +57,7 @@ function uncached(typeUrl: string, resource: object, options: ValidateOptions): 
  * own semantic rules (gRPC's too for client 'grpc'). With `options.cache`, answered from it when the content was
  * seen before; a key that cannot be computed (e.g. a cyclic object) just skips the cache.
  */
-export function validateResource(typeUrl: string, resource: object, options: ValidateOptions = {}): ValidationProblem[] {
+export function validateResource(typeUrl: string, resource: object, options: ValidateOptions = {}): ResourceProblem[] {
   const cache = options.cache;
   if (!cache) return uncached(typeUrl, resource, options);
   let key: string;
@@ -74,8 +75,8 @@ export function validateResource(typeUrl: string, resource: object, options: Val
 }
 
 /** Stable order: by type, then resource name; problems of one resource keep the order they were found in. */
-export function sortProblems(problems: readonly ValidationProblem[]): ValidationProblem[] {
-  const rank = (p: ValidationProblem): number => {
+export function sortProblems(problems: readonly ResourceProblem[]): ResourceProblem[] {
+  const rank = (p: ResourceProblem): number => {
     const i = TYPE_ORDER.indexOf(p.typeUrl);
     return i < 0 ? TYPE_ORDER.length : i;
   };
@@ -83,7 +84,7 @@ export function sortProblems(problems: readonly ValidationProblem[]): Validation
 }
 
 /** One line per problem, `Listener "name" path: message [rule]`, for logs, CLI output and test failures. */
-export function formatProblems(problems: readonly ValidationProblem[]): string {
+export function formatProblems(problems: readonly ResourceProblem[]): string {
   return problems
     .map((p) => {
       const type = p.typeUrl.slice(p.typeUrl.lastIndexOf('.') + 1);

@@ -1,5 +1,6 @@
 // A Snapshot is everything one node should see: resources per type URL, each type with one version.
 import { TypeUrl, decodeMessage } from '../envoy-api/protos.ts';
+import type { ResourceProblem } from '../envoy-api/problem.ts';
 import { edsServiceRef, rdsRefs } from '../envoy-api/references.ts';
 import { contentVersion } from './resource.ts';
 import type { Resource } from './resource.ts';
@@ -69,33 +70,29 @@ export function snapshotVersion(snapshot: Snapshot, typeUrl: string): string {
 
 const EMPTY: ReadonlyMap<string, Resource> = new Map();
 
-/** One consistency problem: which resource refers to what missing name. */
-export interface SnapshotProblem {
-  readonly typeUrl: string;
-  readonly resource: string;
-  readonly message: string;
-}
-
 /**
  * Checks references inside a snapshot: every EDS service name a cluster uses has a ClusterLoadAssignment, and every
  * RDS route_config_name an HttpConnectionManager uses (filter chains and api_listener) has a RouteConfiguration. The
  * names come from src/envoy-api/references.ts, the walk the validator uses too. Returns every problem, sorted; an
- * empty list means consistent.
+ * empty list means consistent. Each problem has the validator's shape and rule id (`reference.eds_assignment`,
+ * `reference.route_config`).
  */
-export function consistent(snapshot: Snapshot): SnapshotProblem[] {
-  const problems: SnapshotProblem[] = [];
+export function consistent(snapshot: Snapshot): ResourceProblem[] {
+  const problems: ResourceProblem[] = [];
   const endpoints = snapshotResources(snapshot, TypeUrl.ClusterLoadAssignment);
   for (const cluster of snapshotResources(snapshot, TypeUrl.Cluster).values()) {
     const need = edsServiceRef(decodeMessage(TypeUrl.Cluster, cluster.bytes));
     if (need && !endpoints.has(need.name)) {
-      problems.push({ typeUrl: TypeUrl.Cluster, resource: cluster.name, message: `EDS service "${need.name}" has no ClusterLoadAssignment` });
+      const message = `EDS service "${need.name}" has no ClusterLoadAssignment`;
+      problems.push({ typeUrl: TypeUrl.Cluster, resource: cluster.name, path: need.path, rule: 'reference.eds_assignment', message });
     }
   }
   const routes = snapshotResources(snapshot, TypeUrl.RouteConfiguration);
   for (const listener of snapshotResources(snapshot, TypeUrl.Listener).values()) {
     for (const ref of rdsRefs(decodeMessage(TypeUrl.Listener, listener.bytes))) {
       if (!routes.has(ref.name)) {
-        problems.push({ typeUrl: TypeUrl.Listener, resource: listener.name, message: `RDS route_config_name "${ref.name}" has no RouteConfiguration` });
+        const message = `RDS route_config_name "${ref.name}" has no RouteConfiguration`;
+        problems.push({ typeUrl: TypeUrl.Listener, resource: listener.name, path: ref.path, rule: 'reference.route_config', message });
       }
     }
   }
