@@ -1,31 +1,18 @@
 // `biplane analyze`'s pure core: (manifest objects and load problems, options) → sorted findings. It runs the stages
 // the server runs (model build, validate, per-proxy translate and xDS validation) and adds dual-stack warnings.
 import { buildModel, checkModel, indexModel, servableModel } from '../model/index.ts';
-import type { Problem } from '../model/index.ts';
 import { dualStackFindings } from './dual-stack.ts';
+import { findingOf } from './findings.ts';
 import { sortFindings } from './format.ts';
 import { locateFields } from './lines.ts';
 import { checkProxies, selectPods } from './proxies.ts';
-import type { AnalyzeInput, AnalyzeOptions, AnalyzeResult, Finding, FindingCode } from './types.ts';
+import type { AnalyzeInput, AnalyzeOptions, AnalyzeResult, Finding } from './types.ts';
 
 export type * from './types.ts';
 export { compareFindings, failsAt, formatFinding, formatJson, formatSummary, formatText, sortFindings } from './format.ts';
+export { findingOf } from './findings.ts';
 export { locateFields } from './lines.ts';
 export { INJECT_ANNOTATION, TEMPLATES_ANNOTATION, podProxyNode, podProxyType } from '../model/index.ts';
-
-/** A model or source problem as a finding with the given code. */
-export function findingOf(problem: Problem, code: FindingCode): Finding {
-  const o = problem.origin;
-  return {
-    severity: problem.severity,
-    code,
-    message: o.field && problem.message.startsWith(`${o.field}: `) ? problem.message.slice(o.field.length + 2) : problem.message,
-    ...(o.file !== undefined ? { file: o.file } : {}),
-    ...(o.line !== undefined ? { line: o.line } : {}),
-    ...(o.object !== undefined ? { object: o.object } : {}),
-    ...(o.field !== undefined && o.field !== '' ? { field: o.field } : {}),
-  };
-}
 
 /** Every finding about a set of manifests, sorted, with counts; `input.texts` sharpens lines to fields. */
 export function analyze(input: AnalyzeInput, options: AnalyzeOptions = {}): AnalyzeResult {

@@ -4,7 +4,8 @@ import { parseProxy, podProxyNode, podProxyType } from '../model/index.ts';
 import type { MeshModel, ModelIndex, Pod, Problem, Proxy } from '../model/index.ts';
 import { buildProxyConfig, clientOf, validationProblem } from '../pipeline/index.ts';
 import { TranslationCache, type ForwardingStrategy } from '../translate/index.ts';
-import type { ValidationClient, ValidationProblem } from '../validate/index.ts';
+import type { ResourceProblem, ValidationClient } from '../validate/index.ts';
+import { findingOf, type FindingPlace } from './findings.ts';
 import type { Finding } from './types.ts';
 
 /** The proxies that were checked and what was found checking them. */
@@ -55,7 +56,7 @@ export function checkProxies(
     findings.push(...parsed.problems.map((p) => proxyFinding(pod, p)));
     if (!parsed.proxy) continue;
     proxies.push(parsed.proxy);
-    findings.push(...checkOne(index, parsed.proxy, strategy, cache).map((f) => ({ ...at, ...f })));
+    findings.push(...checkOne(index, parsed.proxy, strategy, cache, at));
   }
   onProgress?.(pods.length, pods.length);
   return { proxies, findings };
@@ -66,15 +67,15 @@ export function checkProxies(
  * translation failed (code proxy), otherwise they are the services the translator left out (code proxy) and the
  * validator's findings (code xds).
  */
-function checkOne(index: ModelIndex, proxy: Proxy, strategy: ForwardingStrategy, cache: TranslationCache): Omit<Finding, 'file' | 'line' | 'object'>[] {
+function checkOne(index: ModelIndex, proxy: Proxy, strategy: ForwardingStrategy, cache: TranslationCache, at: FindingPlace): Finding[] {
   const built = buildProxyConfig(index, proxy, { strategy, cache });
-  if (!built.resources) return built.problems.map((p) => ({ severity: p.severity, code: 'proxy', message: p.message }));
-  const leftOut = built.leftOut.map((p) => ({ severity: p.severity, code: 'proxy' as const, message: p.message }));
-  return [...leftOut, ...built.problems.map((p) => xdsProblemFinding(p, clientOf(proxy)))];
+  if (!built.resources) return built.problems.map((p) => findingOf(p, 'proxy', at));
+  const leftOut = built.leftOut.map((p) => findingOf(p, 'proxy', at));
+  return [...leftOut, ...built.problems.map((p) => xdsProblemFinding(p, clientOf(proxy), at))];
 }
 
 /** Where a pod is written, as the start of a finding about its proxy. */
-function podOrigin(pod: Pod): Pick<Finding, 'file' | 'line' | 'object'> {
+function podOrigin(pod: Pod): FindingPlace {
   const o = pod.origin;
   return {
     ...(o.file !== undefined ? { file: o.file } : {}),
@@ -86,17 +87,16 @@ function podOrigin(pod: Pod): Pick<Finding, 'file' | 'line' | 'object'> {
 /** A parseProxy problem, moved from the imaginary node onto the pod it was built from. */
 function proxyFinding(pod: Pod, p: Problem): Finding {
   const field = p.origin.field;
-  return { ...podOrigin(pod), severity: p.severity, code: 'proxy', message: `proxy: ${p.message}`, ...(field ? { field: `proxy.${field}` } : {}) };
+  return findingOf({ ...p, message: `proxy: ${p.message}`, origin: field ? { field: `proxy.${field}` } : {} }, 'proxy', podOrigin(pod));
 }
 
 /** A validator finding: the resource and path as the field, the rule and client in the message. */
-export function xdsFinding(p: ValidationProblem, client: ValidationClient): Omit<Finding, 'file' | 'line' | 'object'> {
+export function xdsFinding(p: ResourceProblem, client: ValidationClient): Omit<Finding, 'file' | 'line' | 'object'> {
   return xdsProblemFinding(validationProblem(p), client);
 }
 
 /** A validation Problem of `buildProxyConfig` as a finding, naming the client that would reject it. */
-function xdsProblemFinding(p: Problem, client: ValidationClient): Omit<Finding, 'file' | 'line' | 'object'> {
+function xdsProblemFinding(p: Problem, client: ValidationClient, place?: FindingPlace): Finding {
   const who = client === 'grpc' ? 'gRPC' : 'Envoy';
-  const field = p.origin.field;
-  return { severity: p.severity, code: 'xds', ...(field !== undefined ? { field } : {}), message: `${who}: ${p.message}` };
+  return findingOf({ ...p, message: `${who}: ${p.message}` }, 'xds', place);
 }

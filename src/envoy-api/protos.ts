@@ -102,3 +102,17 @@ export function decodeMessage(typeUrl: string, bytes: Uint8Array): Record<string
     unknown
   >;
 }
+
+const enums = new Map<string, protobuf.Enum>();
+
+/** The name of an enum value a plain object carries as a name or a number; `fallback` when the field is unset. */
+export function enumName(enumFullName: string, value: unknown, fallback: string): string {
+  if (typeof value === 'string') return value;
+  if (typeof value !== 'number') return fallback;
+  let e = enums.get(enumFullName);
+  if (!e) {
+    e = envoyRoot().lookupEnum(enumFullName);
+    enums.set(enumFullName, e);
+  }
+  return e.valuesById[value] ?? String(value);
+}

@@ -7,7 +7,7 @@ import type { EnvoyResources, TranslateOptions } from '../translate/index.ts';
 import { translateProxyless } from '../translate/proxyless/index.ts';
 import type { ProxylessResources } from '../translate/proxyless/index.ts';
 import { validateResources } from '../validate/index.ts';
-import type { ValidationClient, ValidationProblem } from '../validate/index.ts';
+import type { ResourceProblem, ValidationClient } from '../validate/index.ts';
 
 /** What one proxy is sent: Envoy's resources for a sidecar, gRPC's for a proxyless application. */
 export type ProxyResources = EnvoyResources | ProxylessResources;
@@ -68,7 +68,7 @@ export function generatedProblem(severity: Problem['severity'], message: string)
  * A validator finding as a Problem: the resource and field path go into the origin's field (the type named by
  * `label`, default the message name), the rule into the message.
  */
-export function validationProblem(p: ValidationProblem, label: (typeUrl: string) => string = typeName): Problem {
+export function validationProblem(p: ResourceProblem, label: (typeUrl: string) => string = typeName): Problem {
   const field = `${label(p.typeUrl)}[${p.resource}]${p.path === '' ? '' : `.${p.path}`}`;
   return { severity: 'error', message: `${p.message} (${p.rule})`, origin: { source: 'generated', field } };
 }

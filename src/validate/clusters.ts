@@ -1,20 +1,14 @@
 // Cluster rules Envoy enforces at load time: what each discovery type needs (load assignment, one endpoint for
 // LOGICAL_DNS, CLUSTER_PROVIDED for ORIGINAL_DST, an EDS config), and the source-address rules of
 // `upstream_bind_config` (at most one extra source address, of the other family, only with a source address).
-import { TypeUrl } from '../envoy-api/protos.ts';
-import { asArr, asObj, isSet, typeNameOf, type Obj } from './access.ts';
+import { enumName, TypeUrl } from '../envoy-api/protos.ts';
+import { asArr, asObj, fieldPath, indexPath, isSet, typeNameOf, type Obj } from '../envoy-api/plain.ts';
 import { checkAssignment, endpointAddressesOf, lbEndpointsOf } from './endpoints.ts';
 import { isIpLiteral, socketInfo } from './net.ts';
-import { fieldPath, indexPath, type Report } from './problem.ts';
-import { enumName } from './proto-types.ts';
+import type { Report } from './problem.ts';
+import { discoveryType } from '../envoy-api/references.ts';
 
 const CLUSTER = typeNameOf(TypeUrl.Cluster);
-
-/** The cluster's discovery type name, or undefined for a custom `cluster_type` (e.g. aggregate). */
-export function discoveryType(cluster: Obj): string | undefined {
-  if (isSet(cluster['cluster_type'])) return undefined;
-  return enumName(`${CLUSTER}.DiscoveryType`, cluster['type'], 'STATIC');
-}
 
 /** The cluster's `lb_policy` name (ROUND_ROBIN when unset). */
 export function lbPolicy(cluster: Obj): string {

@@ -1,9 +1,9 @@
 // ClusterLoadAssignment rules (for EDS resources and a cluster's inline `load_assignment` alike): additional
 // addresses are IP literals, and no ip:port appears twice in the whole assignment, additional addresses included
 // (gRPC NACKs such an assignment; Envoy rejects it too).
-import { asArr, asObj, type Obj } from './access.ts';
+import { asArr, asObj, fieldPath, indexPath, type Obj } from '../envoy-api/plain.ts';
 import { socketInfo, isIpLiteral, type SocketInfo } from './net.ts';
-import { fieldPath, indexPath, type Report } from './problem.ts';
+import type { Report } from './problem.ts';
 
 /** One address of one endpoint of an assignment. */
 export interface EndpointAddress {

@@ -3,10 +3,10 @@
 // capture listener (one that binds and restores original destinations) without a chain for its own port hands a
 // connection sent straight to that port back to itself through the passthrough, forever.
 import { addressBits, parseAddress } from '../model/index.ts';
-import { anyTypeName, asArr, asNum, asObj, asStr, dig, type Obj } from './access.ts';
-import { filterChainsOf, networkFiltersOf, TypeName, type Located } from './http.ts';
+import { anyTypeName, asArr, asNum, asObj, asStr, dig, fieldPath, type Obj } from '../envoy-api/plain.ts';
+import { filterChainsOf, networkFiltersOf, TypeName, type Located } from '../envoy-api/resource-walk.ts';
 import { listenerAddressesOf } from './listener-addresses.ts';
-import { fieldPath, type Report } from './problem.ts';
+import type { Report } from './problem.ts';
 
 /** Expanding a chain's match value by value stops here; a match that wide is not compared. */
 const MAX_COMBINATIONS = 4096;

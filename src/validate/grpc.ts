@@ -3,11 +3,11 @@
 // LOGICAL_DNS or aggregate with round robin or ring hash; server listeners are plain HCM chains with
 // non-forwarding routes bound exactly where their name says.
 import { parseAddress } from '../model/index.ts';
-import { anyTypeName, asArr, asNum, asObj, asStr, dig, isSet, resourceName, type Obj } from './access.ts';
-import { discoveryType, lbPolicy } from './clusters.ts';
-import { filterChainsOf, hcmsOf, networkFiltersOf, TypeName, type Located } from './http.ts';
-import { fieldPath, type Report } from './problem.ts';
-import { routesOf, virtualHostsOf } from './routes.ts';
+import { anyTypeName, asArr, asNum, asObj, asStr, dig, fieldPath, isSet, type Obj, resourceName } from '../envoy-api/plain.ts';
+import { discoveryType } from '../envoy-api/references.ts';
+import { lbPolicy } from './clusters.ts';
+import { filterChainsOf, hcmsOf, networkFiltersOf, routesOf, TypeName, virtualHostsOf, type Located } from '../envoy-api/resource-walk.ts';
+import type { Report } from './problem.ts';
 
 /** The name prefix of a gRPC server's listener resource (the default `server_listener_resource_name_template`). */
 export const GRPC_SERVER_PREFIX = 'grpc/server?xds.resource.listening_address=';

@@ -1,8 +1,7 @@
 // The socket addresses a listener binds, each reduced to what makes two of them collide, with its path inside the
 // listener. Shared by the listener rules that compare addresses or read socket options per address.
-import { asArr, asObj, type Obj } from './access.ts';
+import { asArr, asObj, fieldPath, indexPath, type Obj } from '../envoy-api/plain.ts';
 import { socketInfo, type SocketInfo } from './net.ts';
-import { fieldPath, indexPath } from './problem.ts';
 
 /** One socket address a listener binds, with its path (`address` or `additional_addresses[i].address`). */
 export interface ListenerAddress {

@@ -4,14 +4,15 @@
 // overlap, router filter last; a loop guard on capture listeners (filter-chains.ts); sniffing that can match and
 // never strands a server-first client (sniffing.ts); socket options of the address's family (socket-options.ts).
 import type { IPFamily } from '../model/index.ts';
-import { asArr, asObj, isSet, type Obj } from './access.ts';
+import { asArr, asObj, fieldPath, indexPath, isSet, type Obj } from '../envoy-api/plain.ts';
 import { checkChainMatchesUnique, checkLoopGuard } from './filter-chains.ts';
-import { checkRouterLast, filterChainsOf, hcmsOf, type Located } from './http.ts';
+import { filterChainsOf, hcmsOf, type Located } from '../envoy-api/resource-walk.ts';
+import { checkRouterLast } from './http.ts';
 import { checkSniffing } from './sniffing.ts';
 import { checkSocketOptionFamilies } from './socket-options.ts';
 import { listenerAddressesOf } from './listener-addresses.ts';
 import { cidrFamily } from './net.ts';
-import { fieldPath, indexPath, type Report } from './problem.ts';
+import type { Report } from './problem.ts';
 import { checkRouteConfig } from './routes.ts';
 export { listenerAddressesOf, type ListenerAddress } from './listener-addresses.ts';
 

@@ -2,7 +2,7 @@
 // reduced to comparable keys. IP literals are canonicalised through the model's `parseAddress`.
 import { parseAddress } from '../model/index.ts';
 import type { IPFamily } from '../model/index.ts';
-import { asNum, asObj, asStr, dig } from './access.ts';
+import { asNum, asObj, asStr, dig } from '../envoy-api/plain.ts';
 
 /** A socket address reduced to what makes two of them collide. */
 export interface SocketInfo {

@@ -2,7 +2,7 @@
 // is the `(validate.rules)` option as protobufjs parses it, e.g. `{ string: { min_len: 1 } }`.
 import { isIP, isIPv4, isIPv6 } from 'node:net';
 import type protobuf from 'protobufjs';
-import { asArr, asNum, asObj, asStr, type Obj } from './access.ts';
+import { asArr, asNum, asObj, asStr, type Obj } from '../envoy-api/plain.ts';
 import type { Loc, LocReport } from './problem.ts';
 
 const NUMERIC_KINDS = new Set([

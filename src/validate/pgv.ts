@@ -1,7 +1,7 @@
 // protoc-gen-validate rules read from the loaded Envoy protos (`(validate.rules)` on fields, `(validate.required)` on
 // oneofs), applied to one field of a plain object. Nothing here is a hand-written table: the protos are the source.
 import protobuf from 'protobufjs';
-import { asArr, asObj, isSet, type Obj } from './access.ts';
+import { asArr, asObj, isSet, type Obj } from '../envoy-api/plain.ts';
 import { checkDuration, checkScalar } from './pgv-scalar.ts';
 import { locIndex, locKey, type Loc, type LocReport } from './problem.ts';
 

@@ -1,17 +1,7 @@
 // The validator's vocabulary: what a problem looks like, what it reads, and how checks report into a list.
+import { fieldPath, indexPath, keyPath, resourceName } from '../envoy-api/plain.ts';
+import type { ResourceProblem } from '../envoy-api/problem.ts';
 import type { KeyOf, ValidationCache } from './validation-cache.ts';
-
-/** One reason a resource would be NACKed (or misbehave): which resource, where inside it, which rule, why. */
-export interface ValidationProblem {
-  readonly typeUrl: string;
-  /** The resource's name (`cluster_name` for a ClusterLoadAssignment); '' when it has none. */
-  readonly resource: string;
-  /** Dotted field path inside the resource, e.g. `filter_chains[0].filters[1].typed_config.http_filters[0]`. */
-  readonly path: string;
-  /** A short stable id such as `pgv.string.min_len` or `listener.unique_address`, for tests and metrics. */
-  readonly rule: string;
-  readonly message: string;
-}
 
 /** The resources of one snapshot as plain objects; any translator output with these four arrays is assignable. */
 export interface ResourceSet {
@@ -43,20 +33,27 @@ export interface ValidateOptions {
 /** How a check reports a problem inside the resource it is looking at. */
 export type Report = (path: string, rule: string, message: string) => void;
 
-/** `base.field`, or `field` at the root. */
-export function fieldPath(base: string, field: string): string {
-  return base === '' ? field : `${base}.${field}`;
+/** The Report of one resource that pushes its problems, named by type URL and resource name, into `into`. */
+export function reporter(typeUrl: string, resource: unknown, into: ResourceProblem[]): Report {
+  const name = resourceName(resource);
+  return (path, rule, message) => into.push({ typeUrl, resource: name, path, rule, message });
 }
 
-/** `base[index]`. */
-export function indexPath(base: string, index: number): string {
-  return `${base}[${index}]`;
+/** Gives `make(key)`, or what it gave for the same key before when the slot remembers. */
+export type Remember<K extends object, V> = (key: K, make: (key: K) => V) => V;
+
+/**
+ * Named slots of remembered values (what is remembered about an array or a resource): the set rules read everything
+ * through one, so the plain validator and the server's SetValidator run the same code.
+ */
+export interface Memo {
+  slot<K extends object, V>(name: string): Remember<K, V>;
 }
 
-/** `base["key"]`, for map entries. */
-export function keyPath(base: string, key: string): string {
-  return `${base}[${JSON.stringify(key)}]`;
-}
+const fresh = <K extends object, V>(key: K, make: (key: K) => V): V => make(key);
+
+/** The Memo that remembers nothing, for one-off validation. */
+export const computeAlways: Memo = { slot: () => fresh };
 
 /**
  * A path inside a resource that is only spelled out when a problem is reported: the walker makes one per field it

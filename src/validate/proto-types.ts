@@ -3,7 +3,7 @@
 // and the round trip run over these tables, so validating a resource never searches the namespace tree.
 import protobuf from 'protobufjs';
 import { envoyRoot, messageType } from '../envoy-api/protos.ts';
-import { typeNameOf, type Obj } from './access.ts';
+import { typeNameOf, type Obj } from '../envoy-api/plain.ts';
 import { fieldRules, fullNameOf, oneofRequired } from './pgv.ts';
 
 export { fullNameOf };
@@ -48,7 +48,6 @@ export interface TypeInfo {
 const infos = new WeakMap<protobuf.Type, TypeInfo>();
 const byUrl = new Map<string, protobuf.Type | null>();
 const resourceTypes = new Map<string, protobuf.Type | null>();
-const enums = new Map<string, protobuf.Enum>();
 /** Type URLs come from resources (`@type`), so the memo of URL lookups is bounded against garbage URLs. */
 const MAX_URLS = 10_000;
 
@@ -119,16 +118,4 @@ export function resourceType(typeUrl: string): protobuf.Type | undefined {
   }
   remember(resourceTypes, typeUrl, found);
   return found ?? undefined;
-}
-
-/** The name of an enum value a plain object carries as a name or a number; `fallback` when the field is unset. */
-export function enumName(enumFullName: string, value: unknown, fallback: string): string {
-  if (typeof value === 'string') return value;
-  if (typeof value !== 'number') return fallback;
-  let e = enums.get(enumFullName);
-  if (!e) {
-    e = envoyRoot().lookupEnum(enumFullName);
-    enums.set(enumFullName, e);
-  }
-  return e.valuesById[value] ?? String(value);
 }

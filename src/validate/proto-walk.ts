@@ -3,7 +3,7 @@
 // and applies the PGV rules of every field on the way, descending into nested messages and Any payloads. Types are
 // read through the precomputed tables of proto-types.ts, and paths are spelled out only for a reported problem.
 import protobuf from 'protobufjs';
-import { asObj, asStr, isSet, type Obj } from './access.ts';
+import { asObj, asStr, isSet, type Obj } from '../envoy-api/plain.ts';
 import { checkFieldRules } from './pgv.ts';
 import { locField, locIndex, locKey, locReport, type Loc, type LocReport, type Report } from './problem.ts';
 import { lookupMessage, typeInfo, type FieldInfo, type TypeInfo } from './proto-types.ts';

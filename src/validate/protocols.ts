@@ -2,16 +2,15 @@
 // `allow_any` route to PassthroughCluster) speaks HTTP/1.1 upstream unless told otherwise, so an h2c or gRPC request
 // to a host outside the mesh goes out as HTTP/1.1 and fails. It must keep the downstream protocol
 // (`use_downstream_protocol_config`) or name one on purpose. Needs the route configurations and the clusters together.
-import { asObj, isSet, resourceName, type Obj } from './access.ts';
-import { discoveryType } from './clusters.ts';
+import { asObj, isSet, resourceName, type Obj } from '../envoy-api/plain.ts';
+import { discoveryType, routeClusterRefs } from '../envoy-api/references.ts';
 import type { Report } from './problem.ts';
-import { routeClusterRefs } from './routes.ts';
 
 const HTTP_OPTIONS = 'envoy.extensions.upstreams.http.v3.HttpProtocolOptions';
 
 /** Names of every cluster the routes of these route configurations send HTTP requests to. */
 export function httpRoutedClusters(routes: readonly Obj[]): Set<string> {
-  return new Set(routes.flatMap((r) => routeClusterRefs(r, '').map((ref) => ref.cluster)));
+  return new Set(routes.flatMap((r) => routeClusterRefs(r, '').map((ref) => ref.name)));
 }
 
 /** Whether an ORIGINAL_DST cluster would turn every HTTP request into HTTP/1.1 upstream (no protocol chosen at all). */

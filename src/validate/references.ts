@@ -1,86 +1,77 @@
-// Rules over the whole snapshot: names unique per type, and every name one resource refers to exists (clusters
-// named by TCP proxies and routes, route configs named by RDS, assignments named by EDS clusters), as a
-// go-control-plane snapshot consistency check would demand before Envoy warms anything.
+// Every name one resource refers to exists in the set: clusters named by TCP proxies and routes, route configs named
+// by RDS, assignments named by EDS clusters, as a go-control-plane snapshot consistency check would demand before Envoy
+// warms anything. What each resource refers to is src/envoy-api/references.ts's walk, remembered through the Memo;
+// only the lookups run per set.
 import { TypeUrl } from '../envoy-api/protos.ts';
-import { asArr, asObj, asStr, resourceName, type Obj } from './access.ts';
-import { discoveryType } from './clusters.ts';
-import { hcmsOf, TypeName, typedFiltersOf } from './http.ts';
-import { fieldPath, indexPath, type Report } from './problem.ts';
-import { routeClusterRefs, type ClusterRef } from './routes.ts';
+import type { Obj } from '../envoy-api/plain.ts';
+import { edsServiceRef, listenerClusterRefs, rdsRefs, routeClusterRefs, type NameRef } from '../envoy-api/references.ts';
+import type { ResourceProblem } from '../envoy-api/problem.ts';
+import { reporter, type Memo } from './problem.ts';
 
-/** The snapshot's resources as plain records. */
-export interface Snapshot {
-  readonly listeners: readonly Obj[];
-  readonly clusters: readonly Obj[];
-  readonly routes: readonly Obj[];
-  readonly endpoints: readonly Obj[];
+/** One type's resources as the set rules read them: plain records and the names they go by. */
+export interface TypeFacts {
+  readonly plain: readonly Obj[];
+  readonly names: ReadonlySet<string>;
 }
 
-/** Gives the report function of one resource. */
-export type ReportFor = (typeUrl: string, resource: Obj) => Report;
-
-/** Reports a missing name and the second of two resources of one type with the same name. */
-export function checkNames(typeUrl: string, resources: readonly Obj[], reportFor: ReportFor): void {
-  const field = typeUrl === TypeUrl.ClusterLoadAssignment ? 'cluster_name' : 'name';
-  const seen = new Set<string>();
-  for (const resource of resources) {
-    const name = resourceName(resource);
-    const report = reportFor(typeUrl, resource);
-    if (name === '') report(field, 'resource.name_required', 'every resource needs a name');
-    else if (seen.has(name)) report(field, 'resource.unique_name', `another resource of this type is already named "${name}"`);
-    seen.add(name);
-  }
+/** The four types of one snapshot, as facts. */
+export interface SetFacts {
+  readonly listeners: TypeFacts;
+  readonly routes: TypeFacts;
+  readonly clusters: TypeFacts;
+  readonly endpoints: TypeFacts;
 }
 
-/** The clusters a listener's TCP proxies and inline route configs send traffic to. */
-export function listenerClusterRefs(listener: Obj): ClusterRef[] {
-  const refs: ClusterRef[] = [];
-  for (const proxy of typedFiltersOf(listener, TypeName.tcpProxy)) {
-    const cluster = asStr(proxy.value['cluster']);
-    if (cluster !== undefined) refs.push({ path: fieldPath(proxy.path, 'cluster'), cluster });
-    const base = fieldPath(fieldPath(proxy.path, 'weighted_clusters'), 'clusters');
-    asArr(asObj(proxy.value['weighted_clusters'])?.['clusters']).forEach((w, i) => {
-      const name = asStr(asObj(w)?.['name']);
-      if (name !== undefined) refs.push({ path: fieldPath(indexPath(base, i), 'name'), cluster: name });
-    });
-  }
-  for (const hcm of hcmsOf(listener)) {
-    const inline = asObj(hcm.value['route_config']);
-    if (inline) refs.push(...routeClusterRefs(inline, fieldPath(hcm.path, 'route_config')));
-  }
-  return refs;
+/** What a listener refers to: clusters (TCP proxy, inline routes) and RDS names, with where. */
+interface ListenerRefs {
+  readonly clusters: readonly NameRef[];
+  readonly rds: readonly NameRef[];
 }
 
-function checkClusterRefs(refs: readonly ClusterRef[], clusters: ReadonlySet<string>, report: Report): void {
-  for (const ref of refs) {
-    if (!clusters.has(ref.cluster)) report(ref.path, 'reference.cluster', `names cluster "${ref.cluster}", which is not in the snapshot`);
-  }
+/** The cluster refs of a routes array, per route, plus every name referred to (to skip the walk when all exist). */
+interface RouteRefs {
+  readonly perRoute: readonly { readonly route: Obj; readonly refs: readonly NameRef[] }[];
+  readonly names: ReadonlySet<string>;
+}
+
+function listenerRefsOf(listener: Obj): ListenerRefs {
+  return { clusters: listenerClusterRefs(listener), rds: rdsRefs(listener) };
+}
+
+function routeRefsOf(routes: readonly Obj[]): RouteRefs {
+  const perRoute = routes.map((route) => ({ route, refs: routeClusterRefs(route, '') }));
+  return { perRoute, names: new Set(perRoute.flatMap((r) => r.refs.map((ref) => ref.name))) };
+}
+
+function missingCluster(name: string): string {
+  return `names cluster "${name}", which is not in the snapshot`;
 }
 
 /** Reports every reference to a cluster, route configuration or load assignment the snapshot does not contain. */
-export function checkReferences(snapshot: Snapshot, reportFor: ReportFor): void {
-  const clusters = new Set(snapshot.clusters.map(resourceName));
-  const routes = new Set(snapshot.routes.map(resourceName));
-  const assignments = new Set(snapshot.endpoints.map(resourceName));
-  for (const listener of snapshot.listeners) {
-    const report = reportFor(TypeUrl.Listener, listener);
-    checkClusterRefs(listenerClusterRefs(listener), clusters, report);
-    for (const hcm of hcmsOf(listener)) {
-      const name = asStr(asObj(hcm.value['rds'])?.['route_config_name']);
-      if (name !== undefined && !routes.has(name)) {
-        report(fieldPath(fieldPath(hcm.path, 'rds'), 'route_config_name'), 'reference.route_config', `names route configuration "${name}", which is not in the snapshot`);
-      }
+export function checkReferences(set: SetFacts, memo: Memo, into: ResourceProblem[]): void {
+  const clusters = set.clusters.names;
+  const listenerRefs = memo.slot<Obj, ListenerRefs>('listener references');
+  for (const listener of set.listeners.plain) {
+    const refs = listenerRefs(listener, listenerRefsOf);
+    const report = reporter(TypeUrl.Listener, listener, into);
+    for (const ref of refs.clusters) if (!clusters.has(ref.name)) report(ref.path, 'reference.cluster', missingCluster(ref.name));
+    for (const ref of refs.rds) {
+      if (!set.routes.names.has(ref.name)) report(ref.path, 'reference.route_config', `names route configuration "${ref.name}", which is not in the snapshot`);
     }
   }
-  for (const route of snapshot.routes) {
-    checkClusterRefs(routeClusterRefs(route, ''), clusters, reportFor(TypeUrl.RouteConfiguration, route));
-  }
-  for (const cluster of snapshot.clusters) {
-    if (discoveryType(cluster) !== 'EDS') continue;
-    const service = asStr(asObj(cluster['eds_cluster_config'])?.['service_name']) || resourceName(cluster);
-    if (!assignments.has(service)) {
-      const path = asStr(asObj(cluster['eds_cluster_config'])?.['service_name']) ? 'eds_cluster_config.service_name' : 'name';
-      reportFor(TypeUrl.Cluster, cluster)(path, 'reference.eds_assignment', `EDS service "${service}" has no ClusterLoadAssignment in the snapshot`);
+  const routeRefs = memo.slot<readonly Obj[], RouteRefs>('route references')(set.routes.plain, routeRefsOf);
+  let complete = true;
+  for (const name of routeRefs.names) if (!clusters.has(name)) complete = false;
+  if (!complete) {
+    for (const { route, refs } of routeRefs.perRoute) {
+      const report = reporter(TypeUrl.RouteConfiguration, route, into);
+      for (const ref of refs) if (!clusters.has(ref.name)) report(ref.path, 'reference.cluster', missingCluster(ref.name));
     }
+  }
+  const edsNeeds = memo.slot<Obj, NameRef | null>('EDS needs');
+  for (const cluster of set.clusters.plain) {
+    const need = edsNeeds(cluster, edsServiceRef);
+    if (need === null || set.endpoints.names.has(need.name)) continue;
+    reporter(TypeUrl.Cluster, cluster, into)(need.path, 'reference.eds_assignment', `EDS service "${need.name}" has no ClusterLoadAssignment in the snapshot`);
   }
 }

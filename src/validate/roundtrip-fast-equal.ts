@@ -2,7 +2,7 @@
 // input was meant to encode to (the rules of roundtrip.ts: empty lists dropped, enum numbers as names, int64 text as
 // numbers, bytes as base64, floats rounded). It answers "equal" only when the slow comparison would find no
 // difference; any doubt answers "not equal" and the slow comparison then finds (or clears) the difference.
-import { asObj, isSet, type Obj } from './access.ts';
+import { asObj, isSet, type Obj } from '../envoy-api/plain.ts';
 import { lookupMessage, typeInfo, type FieldInfo, type TypeInfo } from './proto-types.ts';
 
 function sameScalar(field: FieldInfo, value: unknown, decoded: unknown): boolean {

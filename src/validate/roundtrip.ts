@@ -5,8 +5,8 @@
 // slow way, which finds the path of the first difference.
 import protobuf from 'protobufjs';
 import { messageType } from '../envoy-api/protos.ts';
-import { asObj, isSet, type Obj } from './access.ts';
-import { fieldPath, indexPath, keyPath, type Report } from './problem.ts';
+import { asObj, fieldPath, indexPath, isSet, keyPath, type Obj } from '../envoy-api/plain.ts';
+import type { Report } from './problem.ts';
 import { lookupMessage, resourceType, typeInfo } from './proto-types.ts';
 import { sameMessage } from './roundtrip-fast-equal.ts';
 

@@ -1,34 +1,9 @@
 // RouteConfiguration rules, for RDS resources and HCM inline route configs alike: virtual-host domains are unique,
-// IPv6 literals are bracketed, wildcards are a single leading or trailing `*`. Also lists the clusters routes name.
+// IPv6 literals are bracketed, wildcards are a single leading or trailing `*`.
 import { parseAddress } from '../model/index.ts';
-import { asArr, asObj, asStr, type Obj } from './access.ts';
-import { fieldPath, indexPath, type Report } from './problem.ts';
-
-/** A cluster name a route or filter refers to, with where. */
-export interface ClusterRef {
-  readonly path: string;
-  readonly cluster: string;
-}
-
-/** Every virtual host with its path. */
-export function virtualHostsOf(routeConfig: Obj, base: string): { path: string; value: Obj }[] {
-  const out: { path: string; value: Obj }[] = [];
-  asArr(routeConfig['virtual_hosts']).forEach((vh, i) => {
-    const value = asObj(vh);
-    if (value) out.push({ path: indexPath(fieldPath(base, 'virtual_hosts'), i), value });
-  });
-  return out;
-}
-
-/** Every route of every virtual host, with its path. */
-export function routesOf(routeConfig: Obj, base: string): { path: string; value: Obj }[] {
-  return virtualHostsOf(routeConfig, base).flatMap((vh) =>
-    asArr(vh.value['routes']).flatMap((route, j) => {
-      const value = asObj(route);
-      return value ? [{ path: indexPath(fieldPath(vh.path, 'routes'), j), value }] : [];
-    }),
-  );
-}
+import { asArr, asStr, fieldPath, indexPath, type Obj } from '../envoy-api/plain.ts';
+import { virtualHostsOf } from '../envoy-api/resource-walk.ts';
+import type { Report } from './problem.ts';
 
 /** Why a domain can never match or is rejected, or undefined when it is fine. */
 export function domainProblem(domain: string): { rule: string; message: string } | undefined {
@@ -68,27 +43,4 @@ export function checkRouteConfig(routeConfig: Obj, base: string, report: Report)
       else seen.set(key, path);
     });
   }
-}
-
-/** The clusters a route configuration sends traffic to (cluster, weighted clusters, mirrors); cluster_header excluded. */
-export function routeClusterRefs(routeConfig: Obj, base: string): ClusterRef[] {
-  const refs: ClusterRef[] = [];
-  for (const route of routesOf(routeConfig, base)) {
-    const action = asObj(route.value['route']);
-    if (!action) continue;
-    const actionPath = fieldPath(route.path, 'route');
-    const cluster = asStr(action['cluster']);
-    if (cluster !== undefined) refs.push({ path: fieldPath(actionPath, 'cluster'), cluster });
-    const weighted = fieldPath(fieldPath(actionPath, 'weighted_clusters'), 'clusters');
-    asArr(asObj(action['weighted_clusters'])?.['clusters']).forEach((w, i) => {
-      const name = asStr(asObj(w)?.['name']);
-      if (name !== undefined) refs.push({ path: fieldPath(indexPath(weighted, i), 'name'), cluster: name });
-    });
-    asArr(action['request_mirror_policies']).forEach((m, i) => {
-      const name = asStr(asObj(m)?.['cluster']);
-      const path = fieldPath(indexPath(fieldPath(actionPath, 'request_mirror_policies'), i), 'cluster');
-      if (name !== undefined && name !== '') refs.push({ path, cluster: name });
-    });
-  }
-  return refs;
 }

@@ -2,9 +2,9 @@
 // listener runs http_inspector (nothing else sets `http/1.1` or `h2c` on a plaintext connection; Envoy injects a TLS
 // inspector by itself, never an HTTP one), and a sniffing listener with a fall-through chain must let a client that
 // sends nothing first (a server-first protocol) reach it: continue on the listener filters' timeout, and have one.
-import { anyTypeName, asArr, asNum, asObj, asStr, type Obj } from './access.ts';
-import { filterChainsOf, type Located } from './http.ts';
-import { fieldPath, type Report } from './problem.ts';
+import { anyTypeName, asArr, asNum, asObj, asStr, fieldPath, type Obj } from '../envoy-api/plain.ts';
+import { filterChainsOf, type Located } from '../envoy-api/resource-walk.ts';
+import type { Report } from './problem.ts';
 
 const TLS_INSPECTOR = { name: 'envoy.filters.listener.tls_inspector', type: 'envoy.extensions.filters.listener.tls_inspector.v3.TlsInspector' };
 const HTTP_INSPECTOR = { name: 'envoy.filters.listener.http_inspector', type: 'envoy.extensions.filters.listener.http_inspector.v3.HttpInspector' };

@@ -2,9 +2,9 @@
 // fails with ENOPROTOOPT, and Envoy then refuses the whole listener ("Setting socket options failed"; Envoy 1.40 in a
 // real namespace). Each address gets the listener's socket_options unless its AdditionalAddress overrides them (an
 // override replaces them, even when empty).
-import { asArr, asNum, asObj, type Obj } from './access.ts';
+import { asArr, asNum, asObj, fieldPath, indexPath, type Obj } from '../envoy-api/plain.ts';
 import { listenerAddressesOf } from './listener-addresses.ts';
-import { fieldPath, indexPath, type Report } from './problem.ts';
+import type { Report } from './problem.ts';
 
 const SOL_IPV6 = 41;
 

@@ -3,7 +3,7 @@
 // change, validates each distinct resource once. Keys are content keys: a caller that already hashes its resources
 // (the server does, to share encoded copies) passes its own; the default is a SHA-256 of a key-sorted JSON text.
 import { createHash } from 'node:crypto';
-import type { ValidationProblem } from './problem.ts';
+import type { ResourceProblem } from '../envoy-api/problem.ts';
 
 /** A content key of one resource: equal keys must mean equal content (the cache trusts it). */
 export type KeyOf = (typeUrl: string, resource: object) => string;
@@ -62,7 +62,7 @@ export const contentKey: KeyOf = (_typeUrl, resource) => createHash('sha256').up
  */
 export class ValidationCache {
   readonly maxEntries: number;
-  readonly #entries = new Map<string, readonly ValidationProblem[]>();
+  readonly #entries = new Map<string, readonly ResourceProblem[]>();
   #hits = 0;
   #misses = 0;
 
@@ -87,7 +87,7 @@ export class ValidationCache {
   }
 
   /** The remembered problems for a key (marking it recently used), or undefined, counting a hit or a miss. */
-  get(key: string): readonly ValidationProblem[] | undefined {
+  get(key: string): readonly ResourceProblem[] | undefined {
     const found = this.#entries.get(key);
     if (found === undefined) {
       this.#misses += 1;
@@ -100,7 +100,7 @@ export class ValidationCache {
   }
 
   /** Remembers the problems of a key, dropping the least recently used entry when full. */
-  set(key: string, problems: readonly ValidationProblem[]): void {
+  set(key: string, problems: readonly ResourceProblem[]): void {
     this.#entries.delete(key);
     if (this.#entries.size >= this.maxEntries) {
       const oldest = this.#entries.keys().next();

@@ -1,5 +1,7 @@
 // A Snapshot is everything one node should see: resources per type URL, each type with one version.
-import { TypeUrl, messageType } from '../envoy-api/protos.ts';
+import { TypeUrl, decodeMessage } from '../envoy-api/protos.ts';
+import type { ResourceProblem } from '../envoy-api/problem.ts';
+import { edsServiceRef, rdsRefs } from '../envoy-api/references.ts';
 import { contentVersion } from './resource.ts';
 import type { Resource } from './resource.ts';
 import { compareStrings } from '../compare-strings.ts';
@@ -69,69 +71,31 @@ export function snapshotVersion(snapshot: Snapshot, typeUrl: string): string {
 
 const EMPTY: ReadonlyMap<string, Resource> = new Map();
 
-/** One consistency problem: which resource refers to what missing name. */
-export interface SnapshotProblem {
-  readonly typeUrl: string;
-  readonly resource: string;
-  readonly message: string;
-}
-
 /**
  * Checks references inside a snapshot: every EDS service name a cluster uses has a ClusterLoadAssignment, and every
- * RDS route_config_name an HttpConnectionManager uses (filter chains and api_listener) has a RouteConfiguration.
- * Returns every problem, sorted; an empty list means consistent.
+ * RDS route_config_name an HttpConnectionManager uses (filter chains and api_listener) has a RouteConfiguration. The
+ * names come from src/envoy-api/references.ts, the walk the validator uses too. Returns every problem, sorted; an
+ * empty list means consistent. Each problem has the validator's shape and rule id (`reference.eds_assignment`,
+ * `reference.route_config`).
  */
-export function consistent(snapshot: Snapshot): SnapshotProblem[] {
-  const problems: SnapshotProblem[] = [];
+export function consistent(snapshot: Snapshot): ResourceProblem[] {
+  const problems: ResourceProblem[] = [];
   const endpoints = snapshotResources(snapshot, TypeUrl.ClusterLoadAssignment);
   for (const cluster of snapshotResources(snapshot, TypeUrl.Cluster).values()) {
-    const c = decodePlain(TypeUrl.Cluster, cluster.bytes);
-    if (c['type'] !== 'EDS') continue;
-    const eds = c['eds_cluster_config'] as Record<string, unknown> | undefined;
-    const service = typeof eds?.['service_name'] === 'string' && eds['service_name'] !== '' ? eds['service_name'] : cluster.name;
-    if (!endpoints.has(service)) {
-      problems.push({ typeUrl: TypeUrl.Cluster, resource: cluster.name, message: `EDS service "${service}" has no ClusterLoadAssignment` });
+    const need = edsServiceRef(decodeMessage(TypeUrl.Cluster, cluster.bytes));
+    if (need && !endpoints.has(need.name)) {
+      const message = `EDS service "${need.name}" has no ClusterLoadAssignment`;
+      problems.push({ typeUrl: TypeUrl.Cluster, resource: cluster.name, path: need.path, rule: 'reference.eds_assignment', message });
     }
   }
   const routes = snapshotResources(snapshot, TypeUrl.RouteConfiguration);
   for (const listener of snapshotResources(snapshot, TypeUrl.Listener).values()) {
-    for (const name of rdsNames(decodePlain(TypeUrl.Listener, listener.bytes))) {
-      if (!routes.has(name)) {
-        problems.push({ typeUrl: TypeUrl.Listener, resource: listener.name, message: `RDS route_config_name "${name}" has no RouteConfiguration` });
+    for (const ref of rdsRefs(decodeMessage(TypeUrl.Listener, listener.bytes))) {
+      if (!routes.has(ref.name)) {
+        const message = `RDS route_config_name "${ref.name}" has no RouteConfiguration`;
+        problems.push({ typeUrl: TypeUrl.Listener, resource: listener.name, path: ref.path, rule: 'reference.route_config', message });
       }
     }
   }
   return problems.sort((a, b) => `${a.typeUrl} ${a.resource} ${a.message}`.localeCompare(`${b.typeUrl} ${b.resource} ${b.message}`));
-}
-
-const HCM = 'type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager';
-
-/** Every RDS route_config_name a listener's HttpConnectionManagers name, in filter chains and api_listener. */
-function rdsNames(listener: Record<string, unknown>): string[] {
-  const hcms: unknown[] = [];
-  const api = listener['api_listener'] as Record<string, unknown> | undefined;
-  if (api) hcms.push(api['api_listener']);
-  const chains = [...asArray(listener['filter_chains']), listener['default_filter_chain']];
-  for (const chain of chains) {
-    for (const filter of asArray((chain as Record<string, unknown> | undefined)?.['filters'])) {
-      hcms.push((filter as Record<string, unknown>)['typed_config']);
-    }
-  }
-  const names: string[] = [];
-  for (const any of hcms) {
-    const config = any as Record<string, unknown> | undefined;
-    if (config?.['@type'] !== HCM) continue;
-    const rds = config['rds'] as Record<string, unknown> | undefined;
-    if (typeof rds?.['route_config_name'] === 'string') names.push(rds['route_config_name']);
-  }
-  return names;
-}
-
-function asArray(value: unknown): unknown[] {
-  return Array.isArray(value) ? value : [];
-}
-
-function decodePlain(typeUrl: string, bytes: Uint8Array): Record<string, unknown> {
-  const type = messageType(typeUrl);
-  return type.toObject(type.decode(bytes), { enums: String, longs: Number, json: true }) as Record<string, unknown>;
 }

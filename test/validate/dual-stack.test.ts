@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { formatProblems, validateResource, validateResources, type ValidationProblem } from '../../src/validate/index.ts';
+import { formatProblems, validateResource, validateResources, type ResourceProblem } from '../../src/validate/index.ts';
 import { decodeMessage, encodeMessage } from '../../src/envoy-api/protos.ts';
 import { dualStack, Names, put, Type } from './fixtures.ts';
 
@@ -48,7 +48,7 @@ test('problems come sorted by type then resource name, whatever the input order'
     routes: [...set.routes].reverse(),
     endpoints: [...set.endpoints].reverse(),
   });
-  const key = (p: ValidationProblem): string => `${p.typeUrl} ${p.resource} ${p.rule}`;
+  const key = (p: ResourceProblem): string => `${p.typeUrl} ${p.resource} ${p.rule}`;
   assert.deepEqual(forward.map(key), reversed.map(key));
   assert.deepEqual(forward.map((p) => `${p.typeUrl.split('.').pop()} ${p.resource}`), [
     'Listener 10.96.0.10_80',

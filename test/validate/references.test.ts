@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { validateResources } from '../../src/validate/index.ts';
+import { validateResources, type ResourceProblem } from '../../src/validate/index.ts';
+import { consistent, makeResource, makeSnapshot, TypeUrl } from '../../src/xds/index.ts';
 import { dualStack, Names, put, summary } from './fixtures.ts';
 
 test('two clusters with one name are rejected on the second', () => {
@@ -60,4 +61,20 @@ test('an EDS service name is looked up instead of the cluster name', () => {
   assert.deepEqual(summary(validateResources(set)), [`reference.eds_assignment ${Names.http} eds_cluster_config.service_name`]);
   put(set.endpoints[0]!, 'cluster_name', 'a-endpoints');
   assert.deepEqual(summary(validateResources(set)), []);
+});
+
+test('the xDS consistency check names the same dangling RDS and EDS references as the validator, by rule and path', () => {
+  const set = dualStack();
+  set.routes.length = 0;
+  set.endpoints.splice(0, 1);
+  const snapshot = makeSnapshot([
+    ...set.listeners.map((l) => makeResource(TypeUrl.Listener, l)),
+    ...set.clusters.map((c) => makeResource(TypeUrl.Cluster, c)),
+    ...set.endpoints.map((e) => makeResource(TypeUrl.ClusterLoadAssignment, e)),
+  ]);
+  const where = (p: ResourceProblem): string => `${p.rule} ${p.resource} ${p.path}`;
+  const fromXds = consistent(snapshot).map(where).sort();
+  assert.ok(fromXds.length >= 2, fromXds.join('\n'));
+  const fromValidator = validateResources(set).filter((p) => p.rule === 'reference.route_config' || p.rule === 'reference.eds_assignment');
+  assert.deepEqual(fromXds, fromValidator.map(where).sort());
 });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { validateResource, validateResources, validateSet, type ValidationProblem } from '../../src/validate/index.ts';
+import { validateResource, validateResources, validateSet, type ResourceProblem } from '../../src/validate/index.ts';
 import { grpcSet, Names, put, summary, Type } from './fixtures.ts';
 import { allSets, goldenSets } from './sets.ts';
 
@@ -15,8 +15,8 @@ function listOf(set: ReturnType<typeof allSets>[number]['set'], typeUrl: string)
 }
 
 /** The union written out independently: each resource's own problems in set order, then the set's, stably sorted. */
-function union(own: readonly ValidationProblem[], cross: readonly ValidationProblem[]): ValidationProblem[] {
-  const rank = (p: ValidationProblem): number => TYPES.indexOf(p.typeUrl as (typeof TYPES)[number]);
+function union(own: readonly ResourceProblem[], cross: readonly ResourceProblem[]): ResourceProblem[] {
+  const rank = (p: ResourceProblem): number => TYPES.indexOf(p.typeUrl as (typeof TYPES)[number]);
   return [...own, ...cross]
     .map((p, i) => ({ p, i }))
     .sort((a, b) => rank(a.p) - rank(b.p) || (a.p.resource < b.p.resource ? -1 : a.p.resource > b.p.resource ? 1 : 0) || a.i - b.i)

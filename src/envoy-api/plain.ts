@@ -1,4 +1,5 @@
-// Safe reads from resources given as untyped plain objects: a wrong shape yields "absent", never a crash.
+// Safe reads from resources given as untyped plain objects (a wrong shape yields "absent", never a crash), and how a
+// path inside one is spelled. Validation and the xDS layer read resources through these.
 
 /** A plain object seen as a read-only record. */
 export type Obj = Readonly<Record<string, unknown>>;
@@ -59,4 +60,19 @@ export function anyTypeName(value: unknown): string | undefined {
 export function resourceName(resource: unknown): string {
   const o = asObj(resource);
   return asStr(o?.['name']) ?? asStr(o?.['cluster_name']) ?? '';
+}
+
+/** `base.field`, or `field` at the root. */
+export function fieldPath(base: string, field: string): string {
+  return base === '' ? field : `${base}.${field}`;
+}
+
+/** `base[index]`. */
+export function indexPath(base: string, index: number): string {
+  return `${base}[${index}]`;
+}
+
+/** `base["key"]`, for map entries. */
+export function keyPath(base: string, key: string): string {
+  return `${base}[${JSON.stringify(key)}]`;
 }
