@@ -43,13 +43,33 @@ export class ModelGenerations {
 
   /** The next generation from `objects`, built on the previous one (a throw leaves `current` as it was). */
   next(objects: readonly SourceObject[]): Generation {
+    const steps = this.#steps(objects);
+    for (let step = steps.next(); ; step = steps.next()) if (step.done) return step.value;
+  }
+
+  /** `next`, yielding with `pause` between its stages (conversion, check, re-index, the translator's generation). */
+  async nextYielding(objects: readonly SourceObject[], pause: () => Promise<void>): Promise<Generation> {
+    const steps = this.#steps(objects);
+    for (let step = steps.next(); ; step = steps.next()) {
+      if (step.done) return step.value;
+      await pause();
+    }
+  }
+
+  /** The stages of one generation; each `yield` is a point where the caller may let other work run. */
+  *#steps(objects: readonly SourceObject[]): Generator<void, Generation> {
     const { model: built, problems, changedServices } = this.#builder.update(objects);
+    yield;
     // One validation for serve and analyze: services and endpoints with an error in it are not served.
     const check = checkModel(built);
+    yield;
     const model = servableModel(built, check);
     const rejected = rejectedHosts(check);
     const changed = changedServices === 'all' ? 'all' : new Set([...changedServices, ...rejected, ...this.#lastRejected]);
     const ctx = buildContext(model, reindexModel(model, this.#ctx?.index, changed), this.strategy, this.shared, this.limits, this.rootNamespace);
+    yield;
+    // The translator's view of the generation (every service stamped), made here so no proxy's first build pays it.
+    ctx.translations.generation(ctx.index, ctx.rootNamespace);
     this.#ctx = ctx;
     this.#lastRejected = rejected;
     return { ctx, built, problems, check };

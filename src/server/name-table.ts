@@ -3,7 +3,7 @@
 import type { ModelIndex, Proxy } from '../model/index.ts';
 import { NAME_TABLE_TYPE_URL, encodeNameTable, nameTable } from '../translate/name-table.ts';
 import { resourceFromBytes } from '../xds/index.ts';
-import type { Snapshot } from '../xds/index.ts';
+import type { Snapshot, SnapshotType } from '../xds/index.ts';
 import type { SharedResources } from './shared-resources.ts';
 
 /** The name of the one NameTable resource of a snapshot (agents subscribe to it or to `*`). */
@@ -11,8 +11,18 @@ export const NAME_TABLE_RESOURCE = 'name-table';
 
 /** `snapshot` plus the proxy's name table, interned like every other type so alike proxies share it. */
 export function withNameTable(shared: SharedResources, index: ModelIndex, proxy: Proxy, snapshot: Snapshot): Snapshot {
+  return withNameTableType(snapshot, nameTableType(shared, index, proxy));
+}
+
+/** The proxy's name table as an interned snapshot type (built ahead by a prepared build, see prepare-build.ts). */
+export function nameTableType(shared: SharedResources, index: ModelIndex, proxy: Proxy): SnapshotType {
   const resource = resourceFromBytes(NAME_TABLE_TYPE_URL, NAME_TABLE_RESOURCE, encodeNameTable(nameTable(index, proxy)));
+  return shared.snapshotType(NAME_TABLE_TYPE_URL, [resource]);
+}
+
+/** `snapshot` plus a name table type. */
+export function withNameTableType(snapshot: Snapshot, type: SnapshotType): Snapshot {
   const types = new Map(snapshot.types);
-  types.set(NAME_TABLE_TYPE_URL, shared.snapshotType(NAME_TABLE_TYPE_URL, [resource]));
+  types.set(NAME_TABLE_TYPE_URL, type);
   return { types };
 }

@@ -22,7 +22,7 @@ import { ProxyRegistry, proxyKey } from './proxies.ts';
 import { ModelGenerations } from './generations.ts';
 import { LoopDelay } from './loop-delay.ts';
 import { Pusher } from './pusher.ts';
-import type { PushQueueOptions } from './push-queue.ts';
+import type { PusherOptions } from './pusher.ts';
 import type { BuildContext } from './proxy-build.ts';
 import { SharedResources } from './shared-resources.ts';
 import { DEFAULT_SIZE_LIMITS } from './size-guard.ts';
@@ -71,8 +71,8 @@ export interface ServerOptions {
   readonly maxServerListeners?: number;
   /** Budget of log lines about one client (default 20 per minute per node id). */
   readonly logLimits?: LogLimitOptions;
-  /** How the push queue paces pushes (batch per event-loop turn, most in flight, how it yields); see PushQueue. */
-  readonly push?: PushQueueOptions;
+  /** How pushes are paced (batch per event-loop turn, most in flight, how it yields, first builds in slices); see Pusher. */
+  readonly push?: PusherOptions;
 }
 
 /** A running server: its bound addresses, its state for tests and benchmarks, and `stop`. */
@@ -153,10 +153,12 @@ export async function startServer(options: ServerOptions): Promise<ServerHandle>
 
   // Incremental: only objects whose instance changed are converted again, only affected services re-merged/re-indexed.
   const generations = new ModelGenerations(strategy, shared, limits, options.rootNamespace);
-  const rebuild = (change: MergedChange | undefined): void => {
+  // The first generation is built in one go (nothing is connected yet); later ones yield between their stages.
+  const rebuild = async (change: MergedChange | undefined): Promise<void> => {
     const started = performance.now();
     try {
-      const { ctx: next, problems, check } = generations.next(options.source.objects());
+      const objects = options.source.objects();
+      const { ctx: next, problems, check } = change ? await generations.nextYielding(objects, yieldTurn) : generations.next(objects);
       ctx = next;
       const model = next.model;
       logNewErrors(check.problems, reported, log);
@@ -231,7 +233,7 @@ export async function startServer(options: ServerOptions): Promise<ServerHandle>
     }
     await options.source.start();
     unsubscribe = options.source.onChange((change: SourceChange) => debouncer.add(change));
-    rebuild(undefined);
+    await rebuild(undefined);
     return {
       xdsAddresses,
       xdsPorts: xdsAddresses.filter((a) => !a.startsWith('unix:')).map((a) => Number(a.slice(a.lastIndexOf(':') + 1))),
@@ -256,6 +258,11 @@ export async function startServer(options: ServerOptions): Promise<ServerHandle>
     await stop();
     throw err;
   }
+}
+
+/** One turn of the event loop: pending I/O and timers run before the caller goes on. */
+function yieldTurn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
 }
 
 /** Ready means: a model was built, the newest build did not fail, and the source is synced and applying. */

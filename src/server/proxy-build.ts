@@ -7,14 +7,15 @@ import type { MeshModel, ModelIndex, Problem, Proxy, ProxyNode, ProxyResult } fr
 import { buildProxyConfig, clientOf, generatedProblem, validationProblem } from '../pipeline/index.ts';
 import { TranslationCache, sidecarReadKey } from '../translate/index.ts';
 import type { EnvoyResources, ForwardingStrategy } from '../translate/index.ts';
+import type { ProxyConfig, ProxyResources } from '../pipeline/index.ts';
 import { proxylessListener, translateProxyless } from '../translate/proxyless/index.ts';
 import type { ProxylessResources } from '../translate/proxyless/index.ts';
-import { SetValidator } from '../validate/index.ts';
-import type { ValidationClient } from '../validate/index.ts';
+import type { SetValidator, ValidationClient } from '../validate/index.ts';
+import { validatedSet } from './set-validation.ts';
 import { TypeUrl } from '../xds/index.ts';
 import type { Resource, Snapshot, SnapshotType } from '../xds/index.ts';
 import { typeLabel } from './metrics.ts';
-import { withNameTable } from './name-table.ts';
+import { nameTableType, withNameTableType } from './name-table.ts';
 import { sameSnapshot } from './shared-resources.ts';
 import { DEFAULT_SIZE_LIMITS, describeOversize, heaviestHost, oversize, resourceName } from './size-guard.ts';
 import type { Oversize, SizeLimits } from './size-guard.ts';
@@ -121,16 +122,11 @@ export function buildProxy(
 ): ProxyBuild {
   const proxy = parsed.proxy;
   if (!proxy) return { rejected: false, unchanged: false, problems: parsed.problems };
-  const view = proxy.type === 'proxyless' ? JSON.stringify({ ...proxy, id: '' }) : '';
-  // Only names the full proxyless set lacks (a server on its own port) are built on demand and make the build differ.
-  const extras = proxy.type === 'proxyless' ? onDemandNames(proxylessView(ctx, view, proxy), listenerNames) : [];
-  // Sidecars that read the same (view, namespace, interception, inbound ports, inbound mTLS) share one build, whatever their IPs.
-  const reads = proxy.type === 'proxyless' ? view : `${proxy.type}\n${sidecarReadKey(ctx.translations, ctx.index, proxy, ctx.strategy, ctx.rootNamespace)}`;
-  const key = extras.length === 0 ? reads : JSON.stringify([reads, extras]);
-  let translated = ctx.memo.get(key);
+  const plan = buildPlan(ctx, proxy, listenerNames);
+  let translated = ctx.memo.get(plan.key);
   if (!translated) {
-    translated = translateOne(ctx, proxy, view, extras);
-    ctx.memo.set(key, translated);
+    translated = translateOne(ctx, proxy, plan);
+    ctx.memo.set(plan.key, translated);
   }
   const problems = [...parsed.problems, ...translated.problems.map((p) => ({ ...p, origin: { ...p.origin, object: `Proxy/${proxy.id}` } }))];
   const snapshot = translated.snapshot;
@@ -139,26 +135,82 @@ export function buildProxy(
   return { proxy, snapshot, rejected: false, unchanged: false, problems };
 }
 
+/** Where a proxy's build is memoised in its generation: the memo key, its proxyless view and its on-demand names. */
+export interface BuildPlan {
+  readonly key: string;
+  /** The proxyless view (the proxy without its id, as JSON); '' for a sidecar. */
+  readonly view: string;
+  /** Subscribed listener names the proxyless view's full set lacks, built on demand. */
+  readonly extras: readonly string[];
+}
+
+/** The plan of one proxy's build: proxies with one key read the same and share one build per generation. */
+export function buildPlan(ctx: BuildContext, proxy: Proxy, listenerNames: ReadonlySet<string>): BuildPlan {
+  const view = proxy.type === 'proxyless' ? JSON.stringify({ ...proxy, id: '' }) : '';
+  // Only names the full proxyless set lacks (a server on its own port) are built on demand and make the build differ.
+  const extras = proxy.type === 'proxyless' ? onDemandNames(proxylessView(ctx, view, proxy), listenerNames) : [];
+  // Sidecars that read the same (view, namespace, interception, inbound ports, inbound mTLS) share one build, whatever their IPs.
+  const reads = proxy.type === 'proxyless' ? view : `${proxy.type}\n${sidecarReadKey(ctx.translations, ctx.index, proxy, ctx.strategy, ctx.rootNamespace)}`;
+  return { key: extras.length === 0 ? reads : JSON.stringify([reads, extras]), view, extras };
+}
+
+/**
+ * The first translation of a plan (full index, the generation's caches), kept per generation and key so the build that
+ * follows a prepared one (`prepare-build.ts`) starts from the very same arrays; undefined when translation fails.
+ */
+export function firstTranslation(ctx: BuildContext, proxy: Proxy, plan: BuildPlan): ProxyResources | undefined {
+  let kept = firstTranslations.get(ctx);
+  if (!kept) firstTranslations.set(ctx, (kept = new Map()));
+  if (!kept.has(plan.key)) {
+    const built = buildProxyConfig(ctx.index, proxy, { ...translateOptions(ctx), proxyless: (_at, p) => proxylessResources(ctx, proxylessView(ctx, plan.view, p), p, plan.extras), check: () => [] });
+    kept.set(plan.key, built);
+  }
+  return kept.get(plan.key)?.resources;
+}
+
+/** A sidecar's name table for its plan, made once per generation and key (so a prepared build finds it made). */
+export function planNameTable(ctx: BuildContext, proxy: Proxy, plan: BuildPlan): SnapshotType {
+  let kept = nameTables.get(ctx);
+  if (!kept) nameTables.set(ctx, (kept = new Map()));
+  let type = kept.get(plan.key);
+  if (!type) kept.set(plan.key, (type = nameTableType(ctx.shared, ctx.index, proxy)));
+  return type;
+}
+
+/** Per generation, each sidecar plan's name table. */
+const nameTables = new WeakMap<BuildContext, Map<string, SnapshotType>>();
+
+/** Per generation, the first translation of each plan key that was prepared before its build. */
+const firstTranslations = new WeakMap<BuildContext, Map<string, ProxyConfig>>();
+
+function translateOptions(ctx: BuildContext): { strategy: ForwardingStrategy; rootNamespace?: string; cache: TranslationCache } {
+  return { strategy: ctx.strategy, ...(ctx.rootNamespace !== undefined ? { rootNamespace: ctx.rootNamespace } : {}), cache: ctx.translations };
+}
+
 /**
  * Translates, encodes and validates one proxy (the memoised part of `buildProxy`) through `buildProxyConfig`, whose
  * check here encodes, guards sizes (leaving the heaviest service out and building again) and then validates.
  */
-function translateOne(ctx: BuildContext, proxy: Proxy, view: string, extras: readonly string[]): TranslatedProxy {
+function translateOne(ctx: BuildContext, proxy: Proxy, plan: BuildPlan): TranslatedProxy {
+  const { view, extras } = plan;
   const dropped: Problem[] = [];
   let without = new Set<string>();
   for (let round = 0; ; round++) {
     const index = without.size === 0 ? ctx.index : indexWithout(ctx, without);
     let outcome: SizedOutcome = { kind: 'invalid' };
-    const built = buildProxyConfig(index, proxy, {
+    // A prepared plan's first round checks the translation its preparation made (same arrays, so every cache hits).
+    const prepared = round === 0 ? firstTranslations.get(ctx)?.get(plan.key) : undefined;
+    const check = (plain: ProxyResources, client: ValidationClient): readonly Problem[] => {
+      outcome = encodedAndSized(ctx, plain, client);
+      return outcome.kind === 'fits' ? validatedSet(ctx, client, plain).map((p) => validationProblem(p, typeLabel)) : outcome.problems ?? [];
+    };
+    const built = prepared?.resources ? { ...prepared, problems: check(prepared.resources, clientOf(proxy)) } : buildProxyConfig(index, proxy, {
       strategy: ctx.strategy,
       ...(ctx.rootNamespace !== undefined ? { rootNamespace: ctx.rootNamespace } : {}),
       ...(without.size === 0 ? { cache: ctx.translations } : {}),
       proxyless: (at, p) => (without.size === 0 ? proxylessResources(ctx, proxylessView(ctx, view, p), p, extras) : proxylessWithout(at, p, extras)),
-      // Encoding comes first, so the validator skips its own encoder round trip (roundTrip: false in validatorOf).
-      check: (plain, client) => {
-        outcome = encodedAndSized(ctx, plain, client);
-        return outcome.kind === 'fits' ? validatorOf(ctx, client).validate(plain).map((p) => validationProblem(p, typeLabel)) : outcome.problems ?? [];
-      },
+      // Encoding comes first, so the validator skips its own encoder round trip (roundTrip: false in validationOptions).
+      check,
     });
     const plain = built.resources;
     if (!plain) return { problems: [...dropped, ...built.problems] };
@@ -177,7 +229,7 @@ function translateOne(ctx: BuildContext, proxy: Proxy, view: string, extras: rea
       continue;
     }
     if (sized.kind !== 'fits' || built.problems.length > 0) return { plain, problems: [...dropped, ...leftOut, ...built.problems] };
-    const snapshot = proxy.type === 'sidecar' ? withNameTable(ctx.shared, ctx.index, proxy, sized.snapshot) : sized.snapshot;
+    const snapshot = proxy.type === 'sidecar' ? withNameTableType(sized.snapshot, planNameTable(ctx, proxy, plan)) : sized.snapshot;
     return { plain, snapshot, problems: [...dropped, ...leftOut] };
   }
 }
@@ -270,7 +322,7 @@ function proxylessWithout(index: ModelIndex, proxy: Proxy, extras: readonly stri
 }
 
 /** The proxy's four types in the order `encodeAll` used to encode them (so the first encoding error is the same). */
-function typeLists(plain: EnvoyResources | ProxylessResources): readonly (readonly [string, readonly object[]])[] {
+export function typeLists(plain: EnvoyResources | ProxylessResources): readonly (readonly [string, readonly object[]])[] {
   return [
     [TypeUrl.Listener, plain.listeners],
     [TypeUrl.Cluster, plain.clusters],
@@ -290,12 +342,25 @@ function snapshotOf(ctx: BuildContext, plain: EnvoyResources | ProxylessResource
   const types = new Map<string, SnapshotType>();
   for (const url of [...SNAPSHOT_TYPES].sort()) {
     const entry = arrays.get(url);
-    if (!entry || entry.resources instanceof Error) continue;
-    if (entry.type === undefined) entry.type = attempt(() => ctx.shared.snapshotType(url, entry.resources as readonly Resource[]));
-    if (entry.type instanceof Error) throw entry.type;
-    types.set(url, entry.type);
+    if (!entry) continue;
+    const type = internedType(ctx, url, entry);
+    if (type instanceof Error) throw type;
+    types.set(url, type);
   }
   return { types };
+}
+
+/** One translated array encoded and its set interned, as `snapshotOf` will find them (errors are kept, not thrown). */
+export function encodeArray(ctx: BuildContext, typeUrl: string, list: readonly object[]): void {
+  internedType(ctx, typeUrl, encodedArray(ctx, typeUrl, list));
+}
+
+/** The array's interned SnapshotType (or why there is none), made once. */
+function internedType(ctx: BuildContext, url: string, entry: EncodedArray): SnapshotType | Error {
+  const resources = entry.resources;
+  if (resources instanceof Error) return resources;
+  if (entry.type === undefined) entry.type = attempt(() => ctx.shared.snapshotType(url, resources));
+  return entry.type;
 }
 
 function encodedArray(ctx: BuildContext, typeUrl: string, list: readonly object[]): EncodedArray {
@@ -315,15 +380,4 @@ function attempt<T>(work: () => T): T | Error {
   } catch (err) {
     return err instanceof Error ? err : new Error(String(err));
   }
-}
-
-/** This generation's validator for a client, sharing the server's content-keyed per-resource cache. */
-function validatorOf(ctx: BuildContext, client: ValidationClient): SetValidator {
-  let validator = ctx.validators.get(client);
-  if (!validator) {
-    const shared = ctx.shared;
-    validator = new SetValidator({ client, cache: shared.validation, keyOf: (typeUrl, value) => shared.contentKey(typeUrl, value), roundTrip: false });
-    ctx.validators.set(client, validator);
-  }
-  return validator;
 }
