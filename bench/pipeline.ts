@@ -68,6 +68,33 @@ function allAcked(server: ServerHandle, streams: number): boolean {
   });
 }
 
+/** Where the streams stand, for a timeout's message: how many have not subscribed, been sent, or ACKed everything. */
+export function fleetState(server: ServerHandle): string {
+  const counts = { streams: 0, 'fewer than 4 types': 0, 'nothing sent yet': 0, 'awaiting an ACK': 0, 'all ACKed': 0 };
+  for (const s of server.xds.streams()) {
+    counts.streams++;
+    const status = s.status();
+    if (status.length < 4) counts['fewer than 4 types']++;
+    else if (status.some((t) => t.sentVersion === '')) counts['nothing sent yet']++;
+    else if (status.some((t) => t.pending || t.ackedVersion !== t.sentVersion)) counts['awaiting an ACK']++;
+    else counts['all ACKed']++;
+  }
+  return Object.entries(counts).map(([k, v]) => `${k}: ${v}`).join(', ');
+}
+
+/** Like `until(allAcked)`, but a timeout says where the streams stand, and a stopped fleet ends the wait. */
+async function untilAllAcked(fleet: ServerFleet, total: number, ms: number, what: string): Promise<void> {
+  const check = (): boolean => {
+    if (fleet.stopped) throw new Error(`stopped while waiting for ${what}`);
+    return allAcked(fleet.server, total);
+  };
+  try {
+    await until(check, ms, what, pollMs(total));
+  } catch (err) {
+    throw new Error(`${(err as Error).message} (${fleet.stopped ? 'server stopped' : fleetState(fleet.server)})`);
+  }
+}
+
 /** How often the bench checks for "all ACKed": every 20 ms, slower for big fleets (the scan walks every stream). */
 function pollMs(streams: number): number {
   return Math.max(20, Math.ceil(streams / 50));
@@ -88,6 +115,8 @@ export interface ServerFleet {
   readonly since: { value: number };
   /** This process's event-loop delay, sampled every 10 ms, reset per change. */
   readonly loop: IntervalHistogram;
+  /** Set by `stopServerFleet`: waits still running give up. */
+  stopped: boolean;
 }
 
 /** Starts `startServer` on the shape's objects (the cluster's own proxies are not connected yet). */
@@ -97,7 +126,7 @@ export async function startServerFleet(shape: ClusterShape, debounceMs: number):
   const server = await startServer({ source, xdsAddresses: ['127.0.0.1:0'], adminAddress: false, debounceMs, debounceMaxMs: Math.max(1000, debounceMs) });
   const fleet: ServerFleet = {
     server, source, shape, debounceMs, objects: [...p.cluster.objects], bytes: { value: 0 }, lastAck: new Map(), since: { value: Infinity },
-    loop: monitorEventLoopDelay({ resolution: 10 }),
+    loop: monitorEventLoopDelay({ resolution: 10 }), stopped: false,
   };
   server.xds.events.on('response', (e) => {
     fleet.bytes.value += e.bytes;
@@ -117,7 +146,7 @@ export function fleetNodes(shape: ClusterShape): readonly SyntheticNode[] {
 /** Opens streams for `nodes` and waits until all `total` streams have ACKed their full configuration. */
 export async function connectServerFleet(fleet: ServerFleet, clients: ClientProcess, kind: 'sotw' | 'delta', nodes: readonly SyntheticNode[], total: number): Promise<void> {
   await clients.open(fleet.server.xdsAddresses[0] ?? '', kind, nodes);
-  await until(() => allAcked(fleet.server, total), 120_000 + total * 100, `the full push to ${total} streams`, pollMs(total));
+  await untilAllAcked(fleet, total, 120_000 + total * 100, `the full push to ${total} streams`);
 }
 
 /** Applies one change through the source; latency per proxy = change → its last ACK; loop delay over the window. */
@@ -132,7 +161,7 @@ export async function serverChange(fleet: ServerFleet, change: Change, total: nu
   fleet.source.replace(fleet.objects);
   await new Promise((r) => setTimeout(r, fleet.debounceMs));
   await server.settled();
-  await until(() => allAcked(server, total), 60_000 + total * 50, `ACKs after ${change.name}`, pollMs(total));
+  await untilAllAcked(fleet, total, 60_000 + total * 50, `ACKs after ${change.name}`);
   const latencies = [...lastAck.values()].map((t) => t - since);
   fleet.since.value = Infinity;
   const loopMs = { p99: loop.percentile(99) / 1e6, max: loop.max / 1e6 };
@@ -141,6 +170,7 @@ export async function serverChange(fleet: ServerFleet, change: Change, total: nu
 
 /** Closes the client streams and stops the server. */
 export async function stopServerFleet(fleet: ServerFleet, clients: ClientProcess): Promise<void> {
+  fleet.stopped = true;
   fleet.loop.disable();
   await clients.closeStreams();
   await fleet.server.stop();

@@ -1,11 +1,12 @@
 // Scenario `targets`: every figure of issue 13's target table from one process, one run. Through src/server's
 // `startServer` (debounce included, clients in another process): pod and service churn at N proxies for SotW and
-// delta, with the server's event-loop delay per change; L delta proxies connected in two halves (marginal memory),
-// then the pod changes; then biplane beside go-control-plane, a full push each (needs Go; said so without).
+// delta, with the server's event-loop delay per change; biplane beside go-control-plane, a full push each (needs Go;
+// said so without); last, L delta proxies connected in two halves (marginal memory), then the pod changes, within
+// what is left of the budget (its rows read "not measured" with the reason when it runs out).
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { ClusterShape } from './cluster.ts';
+import type { ClusterShape, SyntheticNode } from './cluster.ts';
 import { changes } from './churn.ts';
 import type { Outcome } from './churn.ts';
 import { ClientProcess } from './fleet.ts';
@@ -15,7 +16,8 @@ import { buildPeer } from './peer-process.ts';
 import type { PeerName } from './peer-process.ts';
 import { comparePeer } from './peer.ts';
 import type { PeerComparison } from './peer.ts';
-import { connectServerFleet, fleetNodes, pipelineChurn, serverChange, startServerFleet, stopServerFleet } from './pipeline.ts';
+import { connectServerFleet, fleetNodes, fleetState, pipelineChurn, serverChange, startServerFleet, stopServerFleet } from './pipeline.ts';
+import type { ServerFleet } from './pipeline.ts';
 import type { ScenarioResult } from './report.ts';
 import { formatTargets, targetRows } from './targets-table.ts';
 import type { TargetFigure } from './targets-table.ts';
@@ -33,13 +35,14 @@ export interface TargetsPlan {
   readonly budgetMs: number;
 }
 
-/** What the large delta fleet gave: marginal memory per proxy (bytes) and the pod changes. */
-interface Large {
+/** What the large delta fleet gave: marginal memory per proxy (bytes) and the pod changes, or why not (`error`). */
+export interface Large {
   readonly proxies: number;
   readonly connectMs: number;
   readonly heapPerProxy: number;
   readonly heapExternalPerProxy: number;
   readonly outcomes: readonly Outcome[];
+  readonly error?: string;
 }
 
 /** This process's soft limit on open files (Infinity when unknown or unlimited). */
@@ -60,13 +63,33 @@ function checkFileLimit(streams: number): void {
   if (limit < need) throw new Error(`targets: ${streams} streams need about ${need} open files per process, the limit is ${limit}; run \`ulimit -n ${need}\` first`);
 }
 
-/** L delta proxies through startServer: the first half, memory, the second half, memory, then the pod changes. */
-async function largeDelta(shape: ClusterShape, debounceMs: number): Promise<Large> {
+/**
+ * L delta proxies through startServer: the first half, memory, the second half, memory, then the pod changes. Gives
+ * up after `budgetMs`, saying where the streams stood (the rows then read "not measured").
+ */
+async function largeDelta(shape: ClusterShape, debounceMs: number, budgetMs: number): Promise<Large> {
   const nodes = fleetNodes(shape);
-  const half = Math.floor(nodes.length / 2);
   const clients = new ClientProcess();
   const fleet = await startServerFleet(shape, debounceMs);
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`did not finish within ${(budgetMs / 60_000).toFixed(1)} min (${fleetState(fleet.server)})`)), budgetMs);
+  });
   try {
+    return await Promise.race([largeSteps(fleet, clients, nodes), expired]);
+  } catch (err) {
+    log(`${nodes.length} delta streams: ${(err as Error).message}`);
+    return { proxies: nodes.length, connectMs: NaN, heapPerProxy: NaN, heapExternalPerProxy: NaN, outcomes: [], error: (err as Error).message };
+  } finally {
+    clearTimeout(timer);
+    await stopServerFleet(fleet, clients);
+    clients.stop();
+  }
+}
+
+async function largeSteps(fleet: ServerFleet, clients: ClientProcess, nodes: readonly SyntheticNode[]): Promise<Large> {
+  const half = Math.floor(nodes.length / 2);
+  {
     await reading();
     const started = performance.now();
     log(`${half} delta streams (startServer), then memory`);
@@ -78,7 +101,7 @@ async function largeDelta(shape: ClusterShape, debounceMs: number): Promise<Larg
     const atFull = await reading();
     const added = nodes.length - half;
     const outcomes: Outcome[] = [];
-    for (const change of changes(shape).filter((c) => c.name.startsWith('pod'))) {
+    for (const change of changes(fleet.shape).filter((c) => c.name.startsWith('pod'))) {
       log(`${nodes.length} delta streams: ${change.name}`);
       outcomes.push(await serverChange(fleet, change, nodes.length));
     }
@@ -87,9 +110,6 @@ async function largeDelta(shape: ClusterShape, debounceMs: number): Promise<Larg
       heapPerProxy: (atFull.heap - atHalf.heap) / added,
       heapExternalPerProxy: (atFull.heap + atFull.external - atHalf.heap - atHalf.external) / added,
     };
-  } finally {
-    await stopServerFleet(fleet, clients);
-    clients.stop();
   }
 }
 
@@ -114,7 +134,9 @@ export function figures(n: number, churn: Readonly<Record<'sotw' | 'delta', read
   const out: TargetFigure[] = [];
   const N = n.toLocaleString('en-US');
   for (const kind of ['sotw', 'delta'] as const) out.push(podFigure(`pod added/removed → every affected proxy, p99, ${N} proxies (${kind})`, 250, churn[kind]));
-  out.push(podFigure(`same, ${large.proxies.toLocaleString('en-US')} proxies (delta)`, 1000, large.outcomes));
+  const L = large.proxies.toLocaleString('en-US');
+  const missing = large.error === undefined ? undefined : `not measured: ${large.error}`;
+  out.push(missing ? { target: `same, ${L} proxies (delta)`, limit: 1000, unit: 'ms', value: null, note: missing } : podFigure(`same, ${L} proxies (delta)`, 1000, large.outcomes));
   for (const kind of ['sotw', 'delta'] as const) {
     const s = find(churn[kind], 'service added');
     out.push({ target: `new HTTP service → every proxy, p99, ${N} proxies (${kind})`, limit: 1000, unit: 'ms', value: p99(s), note: `${s?.affected ?? 0} affected, ${((s?.bytes ?? 0) / 2 ** 20).toFixed(0)} MiB sent` });
@@ -128,8 +150,8 @@ export function figures(n: number, churn: Readonly<Record<'sotw' | 'delta', read
     });
   }
   out.push({
-    target: `marginal heap per proxy at ${large.proxies.toLocaleString('en-US')} proxies (delta, heap + external)`, limit: 20, unit: 'KiB',
-    value: large.heapExternalPerProxy / 1024, note: `heap alone ${(large.heapPerProxy / 1024).toFixed(1)} KiB; ${large.proxies / 2} → ${large.proxies} proxies`,
+    target: `marginal heap per proxy at ${L} proxies (delta, heap + external)`, limit: 20, unit: 'KiB',
+    value: missing ? null : large.heapExternalPerProxy / 1024, note: missing ?? `heap alone ${(large.heapPerProxy / 1024).toFixed(1)} KiB; ${large.proxies / 2} → ${large.proxies} proxies`,
   });
   for (const kind of ['sotw', 'delta'] as const) {
     const k = typeof peer === 'string' ? undefined : peer.kinds.find((x) => x.kind === kind);
@@ -167,12 +189,14 @@ async function peerPush(plan: TargetsPlan): Promise<PeerComparison | string> {
 /** Runs every measurement of the table in this process and returns the rows plus the Markdown table. */
 export async function runTargets(plan: TargetsPlan): Promise<ScenarioResult> {
   checkFileLimit(plan.largeProxies);
+  const hardMs = plan.budgetMs + 5 * 60_000;
   const watchdog = setTimeout(() => {
-    process.stderr.write(`\ntargets: still running after ${plan.budgetMs / 60_000} min, giving up\n`);
+    process.stderr.write(`\ntargets: still running after ${hardMs / 60_000} min, giving up\n`);
     process.exit(3);
-  }, plan.budgetMs);
+  }, hardMs);
   watchdog.unref();
   const started = new Date().toISOString();
+  const t0 = performance.now();
   const loadStart = os.loadavg();
   log(`start: ${plan.command}`);
   try {
@@ -186,8 +210,10 @@ export async function runTargets(plan: TargetsPlan): Promise<ScenarioResult> {
     } finally {
       clients.stop();
     }
-    const large = await largeDelta({ ...plan.shape, proxiesPerMode: Math.ceil(plan.largeProxies / 4) }, plan.debounceMs);
     const peer = await peerPush(plan);
+    // The large fleet comes last and gets what is left of the budget (less a minute to close 10,000 streams).
+    const left = plan.budgetMs - (performance.now() - t0) - 60_000;
+    const large = await largeDelta({ ...plan.shape, proxiesPerMode: Math.ceil(plan.largeProxies / 4) }, plan.debounceMs, Math.max(60_000, left));
     log('end');
     const header = { command: plan.command, started, ended: new Date().toISOString(), loadStart, loadEnd: os.loadavg() };
     const list = figures(plan.shape.proxiesPerMode * 4, churn, large, peer);

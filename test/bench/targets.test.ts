@@ -63,6 +63,16 @@ describe('the targets scenario', () => {
     }
   });
 
+  it('marks the large rows "not measured" with the reason when the large fleet did not finish', () => {
+    const list = figures(2000, { sotw: churn(300, 2000, 70), delta: churn(200, 800, 40) }, { ...large, error: 'did not finish within 9.0 min' }, 'not run: no Go');
+    const rows = list.filter((f) => f.target.includes('10,000'));
+    assert.equal(rows.length, 2);
+    for (const f of rows) {
+      assert.equal(verdict(f), 'not run');
+      assert.equal(f.note, 'not measured: did not finish within 9.0 min');
+    }
+  });
+
   it('prints the command, dates and load averages above a table with one line per target', () => {
     const list: TargetFigure[] = [
       { target: 'pod p99', limit: 250, unit: 'ms', value: 300, note: 'added 300 / removed 100' },
