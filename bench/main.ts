@@ -36,7 +36,7 @@ async function run(args: BenchArgs, scenario: Scenario): Promise<ScenarioResult>
     case 'targets':
       return runTargets({
         shape: shape(args, args.services, Math.max(...args.proxies)), largeProxies: args.largeProxies, debounceMs: args.debounceMs, peer: args.peer,
-        command: ['npm run bench --', ...process.argv.slice(2)].join(' '), budgetMs: (args.quick ? 5 : 20) * 60_000,
+        command: ['npm run bench --', ...process.argv.slice(2)].join(' '), budgetMs: (args.quick ? 5 : 20) * 60_000, out: args.out,
       });
   }
 }

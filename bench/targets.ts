@@ -18,6 +18,7 @@ import { comparePeer } from './peer.ts';
 import type { PeerComparison } from './peer.ts';
 import { connectServerFleet, fleetNodes, fleetState, pipelineChurn, serverChange, startServerFleet, stopServerFleet } from './pipeline.ts';
 import type { ServerFleet } from './pipeline.ts';
+import { writeResult } from './report.ts';
 import type { ScenarioResult } from './report.ts';
 import { formatTargets, targetRows } from './targets-table.ts';
 import type { TargetFigure } from './targets-table.ts';
@@ -31,8 +32,10 @@ export interface TargetsPlan {
   readonly peer: PeerName;
   /** The command line to print (reproducible). */
   readonly command: string;
-  /** The whole scenario's budget; past it the process exits with a message. */
+  /** The whole scenario's budget: the large fleet gets what is left of it; 5 minutes past it the process exits. */
   readonly budgetMs: number;
+  /** Where the watchdog writes the JSON if it has to stop the run. */
+  readonly out: string;
 }
 
 /** What the large delta fleet gave: marginal memory per proxy (bytes) and the pod changes, or why not (`error`). */
@@ -122,9 +125,12 @@ const p99 = (o: Outcome | undefined): number => quantile(o?.latencies ?? [], 0.9
 const find = (list: readonly Outcome[], name: string): Outcome | undefined => list.find((o) => o.change === name);
 const ms = (v: number): string => `${Math.round(v).toLocaleString('en-US')} ms`;
 
+const NOT_MEASURED = 'not measured: out of time';
+
 function podFigure(target: string, limit: number, list: readonly Outcome[]): TargetFigure {
   const added = find(list, 'pod added');
   const removed = find(list, 'pod removed');
+  if (!added || !removed) return { target, limit, unit: 'ms', value: null, note: NOT_MEASURED };
   const note = `added ${ms(p99(added))} / removed ${ms(p99(removed))} p99, ${added?.affected ?? 0} affected`;
   return { target, limit, unit: 'ms', value: Math.max(p99(added), p99(removed)), note };
 }
@@ -139,14 +145,15 @@ export function figures(n: number, churn: Readonly<Record<'sotw' | 'delta', read
   out.push(missing ? { target: `same, ${L} proxies (delta)`, limit: 1000, unit: 'ms', value: null, note: missing } : podFigure(`same, ${L} proxies (delta)`, 1000, large.outcomes));
   for (const kind of ['sotw', 'delta'] as const) {
     const s = find(churn[kind], 'service added');
-    out.push({ target: `new HTTP service → every proxy, p99, ${N} proxies (${kind})`, limit: 1000, unit: 'ms', value: p99(s), note: `${s?.affected ?? 0} affected, ${((s?.bytes ?? 0) / 2 ** 20).toFixed(0)} MiB sent` });
+    const target = `new HTTP service → every proxy, p99, ${N} proxies (${kind})`;
+    out.push(s ? { target, limit: 1000, unit: 'ms', value: p99(s), note: `${s.affected} affected, ${(s.bytes / 2 ** 20).toFixed(0)} MiB sent` } : { target, limit: 1000, unit: 'ms', value: null, note: NOT_MEASURED });
   }
   for (const kind of ['sotw', 'delta'] as const) {
     const s = find(churn[kind], 'service added');
     const pods = ['pod added', 'pod removed'].map((c) => Math.round(find(churn[kind], c)?.loopMs?.p99 ?? NaN));
     out.push({
-      target: `event-loop delay p99 during a full push (new service) to ${N} proxies (${kind})`, limit: 50, unit: 'ms', value: s?.loopMs?.p99 ?? NaN,
-      note: `max ${ms(s?.loopMs?.max ?? NaN)}; pod-change windows p99 ${pods.join(' / ')} ms`,
+      target: `event-loop delay p99 during a full push (new service) to ${N} proxies (${kind})`, limit: 50, unit: 'ms', value: s ? (s.loopMs?.p99 ?? NaN) : null,
+      note: s ? `max ${ms(s.loopMs?.max ?? NaN)}; pod-change windows p99 ${pods.join(' / ')} ms` : NOT_MEASURED,
     });
   }
   out.push({
@@ -186,43 +193,66 @@ async function peerPush(plan: TargetsPlan): Promise<PeerComparison | string> {
   }
 }
 
-/** Runs every measurement of the table in this process and returns the rows plus the Markdown table. */
+/** What has been measured so far (the watchdog reports it if the run overstays). */
+interface Measured {
+  readonly churn: Record<'sotw' | 'delta', Outcome[]>;
+  peer: PeerComparison | string;
+  large: Large;
+}
+
+/** The result: figures, the Markdown table (printed), and a summary of the measurements for the JSON. */
+function result(plan: TargetsPlan, started: string, loadStart: readonly number[], m: Measured): ScenarioResult {
+  const header = { command: plan.command, started, ended: new Date().toISOString(), loadStart, loadEnd: os.loadavg() };
+  const list = figures(plan.shape.proxiesPerMode * 4, m.churn, m.large, m.peer);
+  const markdown = formatTargets(header, list);
+  process.stdout.write(`\n${markdown}\n`);
+  const summary = (outcomes: readonly Outcome[]): Record<string, unknown>[] =>
+    outcomes.map(({ latencies, ...o }) => ({ ...o, p50: quantile(latencies, 0.5), p99: quantile(latencies, 0.99), max: quantile(latencies, 1) }));
+  const measured = { churn: { sotw: summary(m.churn.sotw), delta: summary(m.churn.delta) }, large: { ...m.large, outcomes: summary(m.large.outcomes) }, peer: m.peer };
+  return { scenario: 'targets', rows: targetRows(list), extra: { header, markdown, measured } };
+}
+
+/**
+ * Runs every measurement of the table in this process and returns the rows plus the Markdown table. Past the budget
+ * and five minutes more, it writes what it has (the rest "not measured: out of time") and exits.
+ */
 export async function runTargets(plan: TargetsPlan): Promise<ScenarioResult> {
   checkFileLimit(plan.largeProxies);
-  const hardMs = plan.budgetMs + 5 * 60_000;
-  const watchdog = setTimeout(() => {
-    process.stderr.write(`\ntargets: still running after ${hardMs / 60_000} min, giving up\n`);
-    process.exit(3);
-  }, hardMs);
-  watchdog.unref();
   const started = new Date().toISOString();
   const t0 = performance.now();
   const loadStart = os.loadavg();
+  const m: Measured = {
+    churn: { sotw: [], delta: [] }, peer: NOT_MEASURED,
+    large: { proxies: plan.largeProxies, connectMs: NaN, heapPerProxy: NaN, heapExternalPerProxy: NaN, outcomes: [], error: 'out of time' },
+  };
+  const hardMs = plan.budgetMs + 5 * 60_000;
+  const watchdog = setTimeout(() => {
+    log(`still running after ${hardMs / 60_000} min: writing what was measured and giving up`);
+    process.stdout.write(`wrote ${writeResult(plan.out, result(plan, started, loadStart, m), { ...plan })}\n`);
+    process.exit(3);
+  }, hardMs);
+  watchdog.unref();
   log(`start: ${plan.command}`);
   try {
     const clients = new ClientProcess();
-    const churn: Record<'sotw' | 'delta', Outcome[]> = { sotw: [], delta: [] };
     try {
       for (const kind of ['sotw', 'delta'] as const) {
         log(`${kind}: churn through startServer, ${plan.shape.proxiesPerMode * 4} proxies, ${plan.shape.services} services`);
-        churn[kind] = await pipelineChurn(plan.shape, kind, clients, plan.debounceMs, log);
+        m.churn[kind] = await pipelineChurn(plan.shape, kind, clients, plan.debounceMs, log);
       }
     } finally {
       clients.stop();
     }
-    const peer = await peerPush(plan);
+    // A failed comparison (a stalled peer, a client stream error) costs its four rows, not the whole table.
+    m.peer = await peerPush(plan).catch((err: unknown) => {
+      log(`peer comparison failed: ${(err as Error).message}`);
+      return `not measured: ${(err as Error).message}`;
+    });
     // The large fleet comes last and gets what is left of the budget (less a minute to close 10,000 streams).
     const left = plan.budgetMs - (performance.now() - t0) - 60_000;
-    const large = await largeDelta({ ...plan.shape, proxiesPerMode: Math.ceil(plan.largeProxies / 4) }, plan.debounceMs, Math.max(60_000, left));
+    m.large = await largeDelta({ ...plan.shape, proxiesPerMode: Math.ceil(plan.largeProxies / 4) }, plan.debounceMs, Math.max(60_000, left));
     log('end');
-    const header = { command: plan.command, started, ended: new Date().toISOString(), loadStart, loadEnd: os.loadavg() };
-    const list = figures(plan.shape.proxiesPerMode * 4, churn, large, peer);
-    const markdown = formatTargets(header, list);
-    process.stdout.write(`\n${markdown}\n`);
-    const summary = (list: readonly Outcome[]): Record<string, unknown>[] =>
-      list.map(({ latencies, ...o }) => ({ ...o, p50: quantile(latencies, 0.5), p99: quantile(latencies, 0.99), max: quantile(latencies, 1) }));
-    const measured = { churn: { sotw: summary(churn.sotw), delta: summary(churn.delta) }, large: { ...large, outcomes: summary(large.outcomes) }, peer };
-    return { scenario: 'targets', rows: targetRows(list), extra: { header, markdown, measured } };
+    return result(plan, started, loadStart, m);
   } finally {
     clearTimeout(watchdog);
   }
