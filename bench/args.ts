@@ -6,8 +6,11 @@ import type { PeerName } from './peer-process.ts';
 /** The benchmark scenarios `npm run bench` runs by default, in order. */
 export const SCENARIOS = ['size', 'translate', 'push', 'churn', 'memory'] as const;
 
-/** Scenarios that run only when named (`peer` also through `--peer`): they need Go or real Envoys. */
-export const EXTRA_SCENARIOS = ['peer', 'envoy-churn'] as const;
+/**
+ * Scenarios that run only when named (`peer` also through `--peer`): they need Go or real Envoys, or (`targets`,
+ * issue 13's table in one run) take up to 20 minutes.
+ */
+export const EXTRA_SCENARIOS = ['peer', 'envoy-churn', 'targets'] as const;
 
 /** One of SCENARIOS or EXTRA_SCENARIOS. */
 export type Scenario = (typeof SCENARIOS)[number] | (typeof EXTRA_SCENARIOS)[number];
@@ -36,14 +39,18 @@ export interface BenchArgs {
   readonly rounds: number;
   /** Real Envoys of `envoy-churn` (bounded by free memory when it runs). */
   readonly envoys: number;
+  /** Delta proxies of the `targets` scenario's large rows. */
+  readonly largeProxies: number;
 }
 
-const HELP = `usage: npm run bench -- [--quick] [--scenario size,translate,push,churn,memory,peer,envoy-churn]
+const HELP = `usage: npm run bench -- [--quick] [--scenario size,translate,push,churn,memory,peer,envoy-churn,targets]
   [--services N] [--size-services N,M] [--pods P] [--proxies N,M] [--debounce MS] [--server-churn]
-  [--peer go-control-plane] [--rounds R] [--envoys N] [--seed S] [--out DIR]
+  [--peer go-control-plane] [--rounds R] [--envoys N] [--large-proxies N] [--seed S] [--out DIR]
   --peer NAME   also run the peer scenario: biplane and NAME side by side (needs Go; skipped with a message without)
   --rounds R    alternating rounds per server in the peer scenario (default 3, 1 with --quick)
-  --envoys N    real Envoys in envoy-churn (default 32, fewer when free memory is short)`;
+  --envoys N    real Envoys in envoy-churn (default 32, fewer when free memory is short)
+  --large-proxies N  delta proxies of the targets scenario's large rows (default 10000, 16 with --quick);
+                the targets scenario's other rows use the largest --proxies count (default 2000)`;
 
 function numbers(text: string | undefined, flag: string): number[] | undefined {
   if (text === undefined) return undefined;
@@ -70,6 +77,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
       peer: { type: 'string' },
       rounds: { type: 'string' },
       envoys: { type: 'string' },
+      'large-proxies': { type: 'string' },
       help: { type: 'boolean', default: false },
     },
     strict: true,
@@ -96,5 +104,6 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
     peer: peer as PeerName,
     rounds: numbers(values.rounds, '--rounds')?.[0] ?? (quick ? 1 : 3),
     envoys: numbers(values.envoys, '--envoys')?.[0] ?? 32,
+    largeProxies: numbers(values['large-proxies'], '--large-proxies')?.[0] ?? (quick ? 16 : 10_000),
   };
 }

@@ -138,11 +138,11 @@ export function changedVersions(next: Snapshot, before: Snapshot | undefined): M
   return out;
 }
 
-/** Resolves once `check` is true, polling every 20 ms; rejects after `ms` with `what`. */
-export async function until(check: () => boolean | Promise<boolean>, ms: number, what: string): Promise<void> {
+/** Resolves once `check` is true, polling every `everyMs` (default 20 ms); rejects after `ms` with `what`. */
+export async function until(check: () => boolean | Promise<boolean>, ms: number, what: string, everyMs = 20): Promise<void> {
   const deadline = performance.now() + ms;
   while (!(await check())) {
     if (performance.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
+    await new Promise((r) => setTimeout(r, everyMs));
   }
 }

@@ -10,6 +10,7 @@ import { runMemory } from './memory.ts';
 import { runPeer } from './peer.ts';
 import { runPush } from './push.ts';
 import { runSize } from './size.ts';
+import { runTargets } from './targets.ts';
 import { runTranslate } from './translate-bench.ts';
 
 function shape(args: BenchArgs, services: number, proxiesTotal = 4): ClusterShape {
@@ -32,6 +33,11 @@ async function run(args: BenchArgs, scenario: Scenario): Promise<ScenarioResult>
       return runPeer(args.proxies.map((n) => shape(args, args.services, n)), args.peer, args.rounds);
     case 'envoy-churn':
       return runEnvoyChurn(shape(args, args.services, 4), args.envoys, args.quick);
+    case 'targets':
+      return runTargets({
+        shape: shape(args, args.services, Math.max(...args.proxies)), largeProxies: args.largeProxies, debounceMs: args.debounceMs, peer: args.peer,
+        command: ['npm run bench --', ...process.argv.slice(2)].join(' '), budgetMs: (args.quick ? 5 : 20) * 60_000, out: args.out,
+      });
   }
 }
 

@@ -11,13 +11,15 @@ import { progress, round } from './report.ts';
 import type { Row, ScenarioResult } from './report.ts';
 import { prepare } from './setup.ts';
 
-interface Reading {
+/** The process's memory after full collections. */
+export interface Reading {
   readonly rss: number;
   readonly heap: number;
   readonly external: number;
 }
 
-async function reading(): Promise<Reading> {
+/** Reads this process's memory after a short pause and two full collections. */
+export async function reading(): Promise<Reading> {
   await new Promise((r) => setTimeout(r, 200));
   fullGc();
   const m = process.memoryUsage();

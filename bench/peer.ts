@@ -15,7 +15,7 @@ import { ResourceCache } from './encode.ts';
 import { AckTracker, ClientProcess, changedVersions, snapshotsByMode, until } from './fleet.ts';
 import { fullGc, median, quantile } from './measure.ts';
 import { buildPeer, PeerProcess } from './peer-process.ts';
-import type { PeerName } from './peer-process.ts';
+import type { PeerBuild, PeerName } from './peer-process.ts';
 import { writePeerSnapshots } from './peer-snapshots.ts';
 import type { Step } from './peer-snapshots.ts';
 import { progress, round } from './report.ts';
@@ -23,7 +23,7 @@ import type { Row, ScenarioResult } from './report.ts';
 import { prepare, prepareCluster } from './setup.ts';
 
 /** One server's figures for one round: the full push (ms, bytes the clients read), each churn step's latencies, heap. */
-interface Round {
+export interface Round {
   readonly pushMs: number;
   readonly pushBytes: number;
   readonly steps: { readonly affected: number; readonly latencies: readonly number[] }[];
@@ -183,6 +183,56 @@ function kindRows(base: Row, names: readonly string[], ours: readonly Round[], t
   return rows;
 }
 
+/** One stream kind's alternating rounds: biplane's and (when the peer was built) the peer's. */
+export interface KindRounds {
+  readonly kind: 'sotw' | 'delta';
+  readonly ours: readonly Round[];
+  readonly theirs: readonly Round[];
+}
+
+/** What `comparePeer` measured for one shape. */
+export interface PeerComparison {
+  readonly proxies: number;
+  readonly changeNames: readonly string[];
+  readonly kinds: readonly KindRounds[];
+}
+
+/**
+ * Runs `rounds` alternating rounds (biplane, then the peer when `build` is ok) per stream kind for one shape, in
+ * `dir`. `fullPushOnly` stops each round after the full push and the heap reading (no churn steps).
+ */
+export async function comparePeer(
+  shape: ClusterShape, build: PeerBuild, name: PeerName, kinds: readonly ('sotw' | 'delta')[], rounds: number, clients: ClientProcess, dir: string,
+  fullPushOnly = false,
+): Promise<PeerComparison> {
+  const { nodes, steps, names: changeNames } = buildSteps(shape);
+  const names = namesOf(nodes, steps);
+  const file = path.join(dir, `snapshots-${nodes.length}.jsonl`);
+  const written = writePeerSnapshots(file, steps);
+  progress(`peer: ${nodes.length} proxies, ${steps.length} steps, ${written.resources} resources, ${written.snapshots} snapshots, ${(statSync(file).size / 2 ** 20).toFixed(1)} MiB file`);
+  const run = fullPushOnly ? steps.slice(0, 1) : steps;
+  const peer = build.ok ? new PeerProcess(build.binary, file) : undefined;
+  const out: KindRounds[] = [];
+  try {
+    const target = peer ? await peer.listening() : '';
+    for (const kind of kinds) {
+      const ours: Round[] = [];
+      const theirs: Round[] = [];
+      for (let r = 1; r <= rounds; r++) {
+        progress(`peer ${kind}: round ${r}/${rounds}: biplane`);
+        ours.push(await oursRound(nodes, run, names, kind, clients));
+        if (!peer) continue;
+        progress(`peer ${kind}: round ${r}/${rounds}: ${name}`);
+        theirs.push(await peerRound(peer, target, nodes, run, names, kind, clients));
+      }
+      out.push({ kind, ours, theirs });
+    }
+  } finally {
+    await peer?.stop();
+  }
+  return { proxies: nodes.length, changeNames, kinds: out };
+}
+
 /**
  * Runs `rounds` alternating rounds (biplane, then the peer) per stream kind and proxy count. Without Go (or when the
  * build fails) it says so and runs biplane's side alone, so the rest of the figures still come out.
@@ -195,28 +245,9 @@ export async function runPeer(shapes: readonly ClusterShape[], name: PeerName, r
   const clients = new ClientProcess();
   try {
     for (const shape of shapes) {
-      const { nodes, steps, names: changeNames } = buildSteps(shape);
-      const names = namesOf(nodes, steps);
-      const file = path.join(dir, `snapshots-${nodes.length}.jsonl`);
-      const written = writePeerSnapshots(file, steps);
-      progress(`peer: ${nodes.length} proxies, ${steps.length} steps, ${written.resources} resources, ${written.snapshots} snapshots, ${(statSync(file).size / 2 ** 20).toFixed(1)} MiB file`);
-      const peer = build.ok ? new PeerProcess(build.binary, file) : undefined;
-      try {
-        const target = peer ? await peer.listening() : '';
-        for (const kind of ['sotw', 'delta'] as const) {
-          const ours: Round[] = [];
-          const theirs: Round[] = [];
-          for (let r = 1; r <= rounds; r++) {
-            progress(`peer ${kind}: round ${r}/${rounds}: biplane`);
-            ours.push(await oursRound(nodes, steps, names, kind, clients));
-            if (!peer) continue;
-            progress(`peer ${kind}: round ${r}/${rounds}: ${name}`);
-            theirs.push(await peerRound(peer, target, nodes, steps, names, kind, clients));
-          }
-          rows.push(...kindRows({ services: shape.services, proxies: nodes.length, kind, against: build.ok ? name : `${name} skipped`, rounds }, changeNames, ours, theirs));
-        }
-      } finally {
-        await peer?.stop();
+      const compared = await comparePeer(shape, build, name, ['sotw', 'delta'], rounds, clients, dir);
+      for (const { kind, ours, theirs } of compared.kinds) {
+        rows.push(...kindRows({ services: shape.services, proxies: compared.proxies, kind, against: build.ok ? name : `${name} skipped`, rounds }, compared.changeNames, ours, theirs));
       }
     }
   } finally {
