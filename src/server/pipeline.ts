@@ -3,9 +3,7 @@
 import type { MeshModel, Problem } from '../model/index.ts';
 import type { Source, SourceChange } from '../sources/types.ts';
 import type { ForwardingStrategy } from '../translate/index.ts';
-import * as grpc from '@grpc/grpc-js';
-import { SERVER_LISTENER_PREFIX } from '../translate/proxyless/index.ts';
-import { SnapshotCache, TypeUrl, XdsServer, snapshotConfigDump } from '../xds/index.ts';
+import { SnapshotCache, XdsServer, snapshotConfigDump } from '../xds/index.ts';
 import type { StreamLimits } from '../xds/index.ts';
 import { startAdmin } from './admin.ts';
 import { startTlsPort } from './secure-port.ts';
@@ -16,7 +14,7 @@ import { Debouncer } from './debounce.ts';
 import type { MergedChange } from './debounce.ts';
 import { LogLimiter } from './log-limit.ts';
 import type { LogLimitOptions } from './log-limit.ts';
-import { metricTypeLabel, serverMetrics, typeLabel } from './metrics.ts';
+import { serverMetrics } from './metrics.ts';
 import type { MetricsRegistry } from './metrics.ts';
 import { ProxyRegistry, proxyKey } from './proxies.ts';
 import { ModelGenerations } from './generations.ts';
@@ -29,9 +27,9 @@ import { DEFAULT_SIZE_LIMITS } from './size-guard.ts';
 import type { SizeLimits } from './size-guard.ts';
 import type { SharingStats } from './shared-resources.ts';
 import { SyncStatus } from './sync-status.ts';
+import { wireEvents } from './stream-events.ts';
 import { problemsPage, registryz, syncz } from './debug-pages.ts';
 import { ChangeFeed } from './ui/events.ts';
-import type { ChangeTopic } from './ui/events.ts';
 import { uiView } from './ui/view.ts';
 
 /** istiod's plaintext xDS port, on both loopback families. */
@@ -105,33 +103,95 @@ export interface ServerHandle {
 
 /** Starts everything: binds xDS and admin, starts the source, builds the first model. Rejects with a clear error. */
 export async function startServer(options: ServerOptions): Promise<ServerHandle> {
+  const s = serverParts(options);
+  const rebuild = rebuilder(s);
+  const debouncer = new Debouncer({ quietMs: options.debounceMs ?? 100, maxMs: options.debounceMaxMs ?? 1000 }, rebuild);
+  let unsubscribe: (() => void) | undefined;
+  let stopped: Promise<void> | undefined;
+  const stop = (): Promise<void> =>
+    (stopped ??= (async () => {
+      unsubscribe?.();
+      await debouncer.stop();
+      await stopParts(s);
+    })());
+  try {
+    const xdsAddresses = await listenXds(s);
+    if (options.tls) s.tls = await startTlsPort(s.xds, options.tls, () => s.live.ctx?.model, TLS_GRPC_OPTIONS, (line) => s.clientLog.log('xds-tls-refusals', line));
+    if (options.adminAddress !== false) {
+      s.admin = await startAdmin(options.adminAddress ?? DEFAULT_ADMIN_ADDRESS, adminHandlers(s), options.adminToken !== undefined ? { token: options.adminToken } : {});
+    }
+    await options.source.start();
+    unsubscribe = options.source.onChange((change: SourceChange) => debouncer.add(change));
+    await rebuild(undefined);
+    return serverHandle(s, xdsAddresses, () => waitSettled(debouncer, s.pusher), stop);
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
+
+/** What changes as the server runs: the current build context and what the last rebuild left behind. */
+interface LiveState {
+  ctx: BuildContext | undefined;
+  modelProblems: readonly Problem[];
+  builds: number;
+  appliedAt: number | undefined;
+  buildFailure: string | undefined;
+}
+
+/** The running server's parts, made once by `serverParts`; `tls` and `admin` are set once they listen. */
+interface ServerParts {
+  readonly options: ServerOptions;
+  readonly log: (line: string) => void;
+  readonly metrics: MetricsRegistry;
+  readonly xds: XdsServer;
+  readonly shared: SharedResources;
+  readonly sync: SyncStatus;
+  /** Lines about one client (connects, NACKs, pushes) are budgeted per node id, so no client can flood the log. */
+  readonly clientLog: LogLimiter;
+  readonly registry: ProxyRegistry;
+  readonly pusher: Pusher;
+  readonly loopDelay: LoopDelay;
+  /** The web view hears of every model build and every sync change (coalesced), and fetches what it shows. */
+  readonly feed: ChangeFeed;
+  readonly generations: ModelGenerations;
+  readonly live: LiveState;
+  tls?: TlsPort;
+  admin?: AdminServer;
+}
+
+const TLS_GRPC_OPTIONS = { 'grpc.max_receive_message_length': 4 * 1024 * 1024, 'grpc.max_send_message_length': 64 * 1024 * 1024 };
+
+/** Makes the server's parts and connects the ADS server's events to them; nothing listens yet. */
+function serverParts(options: ServerOptions): ServerParts {
   const log = options.log ?? ((): void => undefined);
   const metrics = serverMetrics();
   const cache = new SnapshotCache();
   const streamLimits = { maxResponseBytes: DEFAULT_MAX_RESPONSE_BYTES, ...options.streamLimits };
   const xds = new XdsServer({ cache, snapshotKey: proxyKey, streamLimits });
   const shared = new SharedResources();
-  const sync = new SyncStatus();
-  // Lines about one client (connects, NACKs, pushes) are budgeted per node id, so no client can flood the log.
   const clientLog = new LogLimiter(log, options.logLimits);
-  const strategy = options.strategy ?? 'shared';
   const limits = {
     envoy: { ...DEFAULT_SIZE_LIMITS.envoy, ...options.sizeLimits?.envoy },
     grpc: { ...DEFAULT_SIZE_LIMITS.grpc, ...options.sizeLimits?.grpc },
   };
-  const loggedDrops = new Set<string>();
-  let ctx: BuildContext | undefined;
-  let modelProblems: readonly Problem[] = [];
-  let builds = 0;
-  let appliedAt: number | undefined;
-  let buildFailure: string | undefined;
-  const reported = new Set<string>();
-  let admin: AdminServer | undefined;
-  let tls: TlsPort | undefined;
-  // The web view hears of every model build and every sync change (coalesced), and fetches what it shows.
+  const live: LiveState = { ctx: undefined, modelProblems: [], builds: 0, appliedAt: undefined, buildFailure: undefined };
   const feed = new ChangeFeed();
+  const registry = new ProxyRegistry(cache, publishHooks(metrics, clientLog, feed, log));
+  // Pushes go through one queue (new connections first, batches with yields) and skip proxies nothing changed for.
+  const pusher = new Pusher(registry, () => live.ctx, metrics, options.push);
+  const sync = new SyncStatus();
+  const maxServerListeners = options.maxServerListeners ?? DEFAULT_MAX_SERVER_LISTENERS;
+  wireEvents(xds, registry, pusher, sync, metrics, clientLog, maxServerListeners, () => live.ctx, (topic) => feed.notify(topic));
+  // Incremental: only objects whose instance changed are converted again, only affected services re-merged/re-indexed.
+  const generations = new ModelGenerations(options.strategy ?? 'shared', shared, limits, options.rootNamespace);
+  return { options, log, metrics, xds, shared, sync, clientLog, registry, pusher, loopDelay: new LoopDelay(), feed, generations, live };
+}
 
-  const registry = new ProxyRegistry(cache, {
+/** What the proxy registry reports about each publish and each rejected snapshot. */
+function publishHooks(metrics: MetricsRegistry, clientLog: LogLimiter, feed: ChangeFeed, log: (line: string) => void): ConstructorParameters<typeof ProxyRegistry>[1] {
+  const loggedDrops = new Set<string>();
+  return {
     published(entry, since, sendSeconds) {
       metrics.observe('pilot_xds_send_time', sendSeconds);
       if (since !== undefined) metrics.observe('pilot_proxy_convergence_time', (performance.now() - since) / 1000);
@@ -144,120 +204,115 @@ export async function startServer(options: ServerOptions): Promise<ServerHandle>
       const first = entry.problems.find((p) => p.severity === 'error');
       clientLog.log(entry.nodeId, `snapshot for ${entry.nodeId} failed validation, keeping the last good one: ${first?.message ?? 'unknown problem'}`);
     },
-  });
-  // Pushes go through one queue (new connections first, batches with yields) and skip proxies nothing changed for.
-  const pusher = new Pusher(registry, () => ctx, metrics, options.push);
-  const loopDelay = new LoopDelay();
-  const maxServerListeners = options.maxServerListeners ?? DEFAULT_MAX_SERVER_LISTENERS;
-  wireEvents(xds, registry, pusher, sync, metrics, clientLog, maxServerListeners, () => ctx, (topic) => feed.notify(topic));
+  };
+}
 
-  // Incremental: only objects whose instance changed are converted again, only affected services re-merged/re-indexed.
-  const generations = new ModelGenerations(strategy, shared, limits, options.rootNamespace);
-  // The first generation is built in one go (nothing is connected yet); later ones yield between their stages.
-  const rebuild = async (change: MergedChange | undefined): Promise<void> => {
+/** The debounced rebuild: a new model generation, then a push to every proxy. The first is built in one go (nothing
+ * is connected yet); later ones yield between their stages. A failed build keeps the last good model serving. */
+function rebuilder(s: ServerParts): (change: MergedChange | undefined) => Promise<void> {
+  const reported = new Set<string>();
+  const { live, metrics, log } = s;
+  return async (change) => {
     const started = performance.now();
     try {
-      const objects = options.source.objects();
-      const { ctx: next, problems, check } = change ? await generations.nextYielding(objects, yieldTurn) : generations.next(objects);
-      ctx = next;
+      const objects = s.options.source.objects();
+      const { ctx: next, problems, check } = change ? await s.generations.nextYielding(objects, yieldTurn) : s.generations.next(objects);
+      live.ctx = next;
       const model = next.model;
       logNewErrors(check.problems, reported, log);
-      modelProblems = [...problems, ...check.problems];
-      builds += 1;
+      live.modelProblems = [...problems, ...check.problems];
+      live.builds += 1;
       metrics.inc('biplane_model_builds');
       metrics.set('pilot_services', model.services.length);
-      if (tls) endDeniedStreams(xds, model, log);
-      pusher.pushAll(change?.since);
-      void pusher.idle().then(() => metrics.observe('pilot_xds_push_time', (performance.now() - started) / 1000));
-      appliedAt = Date.now();
-      buildFailure = undefined;
-      feed.notify('model');
-      log(`model ${builds}: ${model.services.length} services, ${model.endpoints.length} endpoints, ${model.pods.length} pods, ${problems.length} problems; ${registry.size} proxies`);
+      if (s.tls) endDeniedStreams(s.xds, model, log);
+      s.pusher.pushAll(change?.since);
+      void s.pusher.idle().then(() => metrics.observe('pilot_xds_push_time', (performance.now() - started) / 1000));
+      live.appliedAt = Date.now();
+      live.buildFailure = undefined;
+      s.feed.notify('model');
+      log(`model ${live.builds}: ${model.services.length} services, ${model.endpoints.length} endpoints, ${model.pods.length} pods, ${problems.length} problems; ${s.registry.size} proxies`);
     } catch (err) {
-      generations.startOver(); // convert everything again next time; `ctx` keeps the last good model
-      buildFailure = (err as Error).message ?? String(err);
+      s.generations.startOver(); // convert everything again next time; `live.ctx` keeps the last good model
+      live.buildFailure = (err as Error).message ?? String(err);
       log(`model build failed, keeping the previous one: ${(err as Error).stack ?? String(err)}`);
     }
   };
-  const debouncer = new Debouncer({ quietMs: options.debounceMs ?? 100, maxMs: options.debounceMaxMs ?? 1000 }, rebuild);
-  let unsubscribe: (() => void) | undefined;
-  let stopped: Promise<void> | undefined;
+}
 
-  const stop = (): Promise<void> =>
-    (stopped ??= (async () => {
-      unsubscribe?.();
-      await debouncer.stop();
-      pusher.stop();
-      loopDelay.stop();
-      await options.source.stop().catch((err: Error) => log(`source stop: ${err.message}`));
-      await admin?.close();
-      const closing = xds.close(2000);
-      await tls?.close(2000);
-      await closing;
-    })());
+/** Binds the plaintext xDS addresses; a taken address says what probably holds it. */
+function listenXds(s: ServerParts): Promise<string[]> {
+  return s.xds.listen(s.options.xdsAddresses ?? DEFAULT_XDS_ADDRESSES).catch((err: Error) => {
+    const inUse = /EADDRINUSE/.test(err.message) ? ' (address already in use: is another biplane or istiod running? pick another with --xds-address)' : '';
+    throw new Error(`${err.message.split(' errors: ')[0] ?? err.message}${inUse}`);
+  });
+}
 
-  try {
-    const xdsAddresses = await xds.listen(options.xdsAddresses ?? DEFAULT_XDS_ADDRESSES).catch((err: Error) => {
-      const inUse = /EADDRINUSE/.test(err.message) ? ' (address already in use: is another biplane or istiod running? pick another with --xds-address)' : '';
-      throw new Error(`${err.message.split(' errors: ')[0] ?? err.message}${inUse}`);
-    });
-    if (options.tls) {
-      const grpcOptions = { 'grpc.max_receive_message_length': 4 * 1024 * 1024, 'grpc.max_send_message_length': 64 * 1024 * 1024 };
-      // Refusals are caused by callers who may be anyone: one shared log budget, so none can flood the log.
-      tls = await startTlsPort(xds, options.tls, () => ctx?.model, grpcOptions, (line) => clientLog.log('xds-tls-refusals', line));
-    }
-    if (options.adminAddress !== false) {
-      admin = await startAdmin(options.adminAddress ?? DEFAULT_ADMIN_ADDRESS, {
-        readiness: () => readiness(ctx !== undefined, buildFailure, options.source),
-        syncz: () => syncz(registry.entries(), xds.streams(), sync),
-        configDump: (id) => {
-          const entry = registry.byNodeId(id)[0];
-          return entry?.published ? snapshotConfigDump(entry.published, new Date(entry.publishedAt ?? Date.now())) : undefined;
-        },
-        registryz: () => registryz(ctx?.model),
-        ui: { feed, view: uiView({ context: () => ctx, connected: (id) => registry.byNodeId(id)[0]?.proxy }) },
-        problems: () => problemsPage(options.source.problems(), modelProblems, registry.entries()),
-        metrics: () => {
-          metrics.set('pilot_xds', xds.streams().length);
-          metrics.set('biplane_push_queue_length', pusher.length);
-          metrics.set('biplane_pushes_in_flight', xds.streams().filter((s) => s.status().some((t) => t.pending)).length);
-          loopDelay.report(metrics);
-          if (appliedAt !== undefined) metrics.set('biplane_last_applied_seconds', (Date.now() - appliedAt) / 1000);
-          metrics.set('biplane_shared_resources', shared.stats().alive);
-          const current = problemsPage(options.source.problems(), modelProblems, registry.entries()) as { counts: { errors: number; warnings: number } };
-          metrics.set('biplane_problems', current.counts.errors, { severity: 'error' });
-          metrics.set('biplane_problems', current.counts.warnings, { severity: 'warning' });
-          return metrics.render();
-        },
-      }, options.adminToken !== undefined ? { token: options.adminToken } : {});
-    }
-    await options.source.start();
-    unsubscribe = options.source.onChange((change: SourceChange) => debouncer.add(change));
-    await rebuild(undefined);
-    return {
-      xdsAddresses,
-      xdsPorts: xdsAddresses.filter((a) => !a.startsWith('unix:')).map((a) => Number(a.slice(a.lastIndexOf(':') + 1))),
-      tlsAddresses: tls?.addresses ?? [],
-      tls,
-      adminAddress: admin?.address,
-      adminPort: admin?.port,
-      metrics,
-      xds,
-      model: () => ctx?.model,
-      stats: () => ({
-        proxies: registry.size,
-        sharing: shared.stats(),
-        validation: { hits: shared.validation.hits, misses: shared.validation.misses },
-        builds,
-        pushes: { queued: pusher.length, ...pusher.counts },
-      }),
-      settled: () => waitSettled(debouncer, pusher),
-      stop,
-    };
-  } catch (err) {
-    await stop();
-    throw err;
-  }
+/** Stops the push queue, the source, admin and both xDS ports (streams ended, forced after a grace period). */
+async function stopParts(s: ServerParts): Promise<void> {
+  s.pusher.stop();
+  s.loopDelay.stop();
+  await s.options.source.stop().catch((err: Error) => s.log(`source stop: ${err.message}`));
+  await s.admin?.close();
+  const closing = s.xds.close(2000);
+  await s.tls?.close(2000);
+  await closing;
+}
+
+/** What the admin HTTP server answers: readiness, the debug pages, the UI and the metrics. */
+function adminHandlers(s: ServerParts): Parameters<typeof startAdmin>[1] {
+  const { live, registry, options } = s;
+  const problems = (): ReturnType<typeof problemsPage> => problemsPage(options.source.problems(), live.modelProblems, registry.entries());
+  return {
+    readiness: () => readiness(live.ctx !== undefined, live.buildFailure, options.source),
+    syncz: () => syncz(registry.entries(), s.xds.streams(), s.sync),
+    configDump: (id) => {
+      const entry = registry.byNodeId(id)[0];
+      return entry?.published ? snapshotConfigDump(entry.published, new Date(entry.publishedAt ?? Date.now())) : undefined;
+    },
+    registryz: () => registryz(live.ctx?.model),
+    ui: { feed: s.feed, view: uiView({ context: () => live.ctx, connected: (id) => registry.byNodeId(id)[0]?.proxy }) },
+    problems,
+    metrics: () => metricsPage(s, problems() as { counts: { errors: number; warnings: number } }),
+  };
+}
+
+/** `/metrics`: the gauges read at scrape time, then every metric in the Prometheus text format. */
+function metricsPage(s: ServerParts, current: { counts: { errors: number; warnings: number } }): string {
+  const { metrics, xds } = s;
+  metrics.set('pilot_xds', xds.streams().length);
+  metrics.set('biplane_push_queue_length', s.pusher.length);
+  metrics.set('biplane_pushes_in_flight', xds.streams().filter((st) => st.status().some((t) => t.pending)).length);
+  s.loopDelay.report(metrics);
+  if (s.live.appliedAt !== undefined) metrics.set('biplane_last_applied_seconds', (Date.now() - s.live.appliedAt) / 1000);
+  metrics.set('biplane_shared_resources', s.shared.stats().alive);
+  metrics.set('biplane_problems', current.counts.errors, { severity: 'error' });
+  metrics.set('biplane_problems', current.counts.warnings, { severity: 'warning' });
+  return metrics.render();
+}
+
+/** The running server as its caller sees it. */
+function serverHandle(s: ServerParts, xdsAddresses: readonly string[], settled: () => Promise<void>, stop: () => Promise<void>): ServerHandle {
+  const { live, shared, pusher } = s;
+  return {
+    xdsAddresses,
+    xdsPorts: xdsAddresses.filter((a) => !a.startsWith('unix:')).map((a) => Number(a.slice(a.lastIndexOf(':') + 1))),
+    tlsAddresses: s.tls?.addresses ?? [],
+    tls: s.tls,
+    adminAddress: s.admin?.address,
+    adminPort: s.admin?.port,
+    metrics: s.metrics,
+    xds: s.xds,
+    model: () => live.ctx?.model,
+    stats: () => ({
+      proxies: s.registry.size,
+      sharing: shared.stats(),
+      validation: { hits: shared.validation.hits, misses: shared.validation.misses },
+      builds: live.builds,
+      pushes: { queued: pusher.length, ...pusher.counts },
+    }),
+    settled,
+    stop,
+  };
 }
 
 /** One turn of the event loop: pending I/O and timers run before the caller goes on. */
@@ -305,62 +360,4 @@ async function waitSettled(debouncer: Debouncer, pusher: Pusher): Promise<void> 
     if (debouncer.busy) await new Promise((r) => setTimeout(r, 10));
   }
   await pusher.idle();
-}
-
-/** Connects the ADS server's events to the proxy registry, sync status and metrics. */
-function wireEvents(
-  xds: XdsServer,
-  registry: ProxyRegistry,
-  pusher: Pusher,
-  sync: SyncStatus,
-  metrics: MetricsRegistry,
-  clientLog: LogLimiter,
-  maxServerListeners: number,
-  current: () => BuildContext | undefined,
-  changed: (topic: ChangeTopic) => void,
-): void {
-  xds.events.on('streamOpen', (e) => {
-    const entry = registry.open(e.streamId, e.node);
-    changed('sync');
-    metrics.set('pilot_xds', xds.streams().length);
-    clientLog.log(e.node.id, `connect ${e.node.id} (${e.kind} stream ${e.streamId} from ${e.peer})`);
-    pusher.connected(entry);
-  });
-  xds.events.on('streamClose', (e) => {
-    registry.close(e.streamId, e.node);
-    changed('sync');
-    pusher.closed(proxyKey(e.node));
-    sync.onClose(e.streamId);
-    metrics.set('pilot_xds', Math.max(0, xds.streams().length - 1));
-    clientLog.log(e.node.id, `disconnect ${e.node.id} (stream ${e.streamId}${e.error ? `: ${e.error}` : ''})`);
-  });
-  xds.events.on('request', (e) => {
-    changed('sync'); // an ACK or NACK moves a type's sync state
-    if (e.typeUrl !== TypeUrl.Listener || e.stale) return;
-    const key = proxyKey(e.node);
-    if (!registry.subscribe(e.streamId, key, { kind: e.kind, names: e.names, unsubscribe: e.unsubscribe })) return;
-    const servers = registry.serverListenerCount(e.streamId, key);
-    if (servers > maxServerListeners) {
-      // Each server listener name is built on demand: past the budget the stream is refused before anything is built.
-      const details = `stream subscribes to ${servers} server listeners (${SERVER_LISTENER_PREFIX}...), more than the limit of ${maxServerListeners}`;
-      xds.endStream(e.streamId, grpc.status.RESOURCE_EXHAUSTED, details);
-      return;
-    }
-    const entry = registry.get(key);
-    const ctx = current();
-    // A proxyless application names its own server listener (any port): build it before the stream answers.
-    if (ctx && entry && entry.proxy?.type !== 'sidecar' && registry.missesListener(key)) registry.push(ctx, entry);
-  });
-  xds.events.on('response', (e) => {
-    sync.onResponse(e);
-    changed('sync');
-    metrics.inc('pilot_xds_pushes', { type: metricTypeLabel(e.typeUrl) });
-    metrics.observe('pilot_xds_config_size_bytes', e.bytes, { type: metricTypeLabel(e.typeUrl) });
-  });
-  xds.events.on('nack', (e) => {
-    sync.onNack(e);
-    changed('sync');
-    metrics.inc('pilot_total_xds_rejects', { type: metricTypeLabel(e.typeUrl) });
-    clientLog.log(e.node.id, `NACK from ${e.node.id} for ${typeLabel(e.typeUrl)} version ${e.version}: ${e.error.message}`);
-  });
 }
