@@ -3,7 +3,7 @@
 // that arrives while a push waits for its preparation must still reach the proxy.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { buildModel, parseProxy, podProxyNode, podProxyType } from '../../src/model/index.ts';
+import { buildModel, parseProxy } from '../../src/model/index.ts';
 import type { ProxyNode, SourceObject } from '../../src/model/index.ts';
 import { ModelGenerations } from '../../src/server/generations.ts';
 import { serverMetrics } from '../../src/server/metrics.ts';
@@ -16,23 +16,13 @@ import { SharedResources } from '../../src/server/shared-resources.ts';
 import { SnapshotCache } from '../../src/xds/index.ts';
 import type { Snapshot } from '../../src/xds/index.ts';
 import { randomWalk } from '../model/random-cluster.ts';
-import { Holdings } from './served.ts';
+import { Holdings, historyNodes as nodesOver } from './served.ts';
 
 const NO_NAMES: ReadonlySet<string> = new Set();
 
 /** Every pod's node over the history, plus an SDS twin of each sidecar (another view of the same pod). */
 function historyNodes(history: readonly (readonly SourceObject[])[]): ProxyNode[] {
-  const byId = new Map<string, ProxyNode>();
-  for (const objects of history) {
-    for (const pod of buildModel(objects).model.pods) {
-      const type = podProxyType(pod) ?? 'sidecar';
-      const node = podProxyNode(pod, type);
-      if (byId.has(node.id)) continue;
-      byId.set(node.id, node);
-      if (type === 'sidecar') byId.set(`${node.id}-sds`, { id: `${node.id}-sds`, metadata: { ...node.metadata, SDS: 'true' } });
-    }
-  }
-  return [...byId.values()];
+  return nodesOver(history, { '-sds': { SDS: 'true' } });
 }
 
 /** A pause that yields a microtask and counts how often it was asked to. */

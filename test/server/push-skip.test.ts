@@ -3,8 +3,6 @@
 // read the same) serves every proxy the very bytes of a server that rebuilds every proxy alone on every step.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { podProxyNode, podProxyType } from '../../src/model/index.ts';
-import { buildModel } from '../../src/model/index.ts';
 import type { ProxyNode, SourceObject } from '../../src/model/index.ts';
 import { BuildInputs } from '../../src/server/build-inputs.ts';
 import { ModelGenerations } from '../../src/server/generations.ts';
@@ -12,7 +10,7 @@ import { buildContext, buildProxy } from '../../src/server/proxy-build.ts';
 import { SharedResources } from '../../src/server/shared-resources.ts';
 import { source } from '../model/fixtures.ts';
 import { randomWalk } from '../model/random-cluster.ts';
-import { Holdings } from './served.ts';
+import { Holdings, historyNodes as nodesOver } from './served.ts';
 
 const NO_NAMES: ReadonlySet<string> = new Set();
 
@@ -58,21 +56,11 @@ class Everyone {
 /** Every pod's node over the whole history (pods come and go, their nodes stay), a DNS-capturing twin of each
  * sidecar, and podless sidecars of every IP mode in two namespaces. */
 function historyNodes(history: readonly (readonly SourceObject[])[]): ProxyNode[] {
-  const byId = new Map<string, ProxyNode>();
-  for (const objects of history) {
-    for (const pod of buildModel(objects).model.pods) {
-      const type = podProxyType(pod) ?? 'sidecar';
-      const node = podProxyNode(pod, type);
-      if (byId.has(node.id)) continue;
-      byId.set(node.id, node);
-      if (type === 'sidecar') byId.set(`${node.id}-dns`, { id: `${node.id}-dns`, metadata: { ...node.metadata, DNS_CAPTURE: 'true', DNS_AUTO_ALLOCATE: 'true' } });
-      if (type === 'sidecar') byId.set(`${node.id}-sds`, { id: `${node.id}-sds`, metadata: { ...node.metadata, SDS: 'true' } });
-    }
-  }
+  const pods = nodesOver(history, { '-dns': { DNS_CAPTURE: 'true', DNS_AUTO_ALLOCATE: 'true' }, '-sds': { SDS: 'true' } });
   const podless = [['10.244.9.1'], ['fd00:10:244:9::1'], ['10.244.9.2', 'fd00:10:244:9::2'], ['fd00:10:244:9::3', '10.244.9.3']].flatMap((ips, i) =>
     ['shop', 'web'].map((ns) => ({ id: `sidecar~${ips[0]}~loose-${i}.${ns}~${ns}.svc.cluster.local`, metadata: { NAMESPACE: ns, INSTANCE_IPS: ips.join(',') } })),
   );
-  return [...byId.values(), ...podless];
+  return [...pods, ...podless];
 }
 
 /** A PeerAuthentication (mesh-wide in istio-system, else namespace-wide, or for one app's pods). */

@@ -1,6 +1,7 @@
 // What a server publishes per proxy, as tests compare it: per type URL, the version and each resource's bytes (hex),
 // or that the proxy's build was refused (it keeps its last good snapshot), or that nothing was published yet.
-import type { ProxyNode } from '../../src/model/index.ts';
+import { buildModel, podProxyNode, podProxyType } from '../../src/model/index.ts';
+import type { ProxyNode, SourceObject } from '../../src/model/index.ts';
 import type { Snapshot } from '../../src/xds/index.ts';
 
 /** What a proxy is served now: per type URL, its version and each resource's bytes (hex); or that it was refused. */
@@ -30,4 +31,23 @@ export class Holdings {
     }
     return out;
   }
+}
+
+/**
+ * Every pod's node over a whole history (pods come and go, their nodes stay), and for each sidecar one twin per entry
+ * of `twins` (suffix → extra node metadata): another view of the same pod.
+ */
+export function historyNodes(history: readonly (readonly SourceObject[])[], twins: Readonly<Record<string, Readonly<Record<string, string>>>>): ProxyNode[] {
+  const byId = new Map<string, ProxyNode>();
+  for (const objects of history) {
+    for (const pod of buildModel(objects).model.pods) {
+      const type = podProxyType(pod) ?? 'sidecar';
+      const node = podProxyNode(pod, type);
+      if (byId.has(node.id)) continue;
+      byId.set(node.id, node);
+      if (type !== 'sidecar') continue;
+      for (const [suffix, extra] of Object.entries(twins)) byId.set(`${node.id}${suffix}`, { id: `${node.id}${suffix}`, metadata: { ...node.metadata, ...extra } });
+    }
+  }
+  return [...byId.values()];
 }
