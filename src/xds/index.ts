@@ -13,7 +13,7 @@ export type { Snapshot, SnapshotProblem, SnapshotType } from './snapshot.ts';
 export { DEFAULT_TYPE_URLS, SnapshotBuilder, makeSnapshot, sameSnapshot } from './snapshot-builder.ts';
 export type { MakeSnapshotOptions, SharingStats, SnapshotSink } from './snapshot-builder.ts';
 export { SnapshotCache } from './snapshot-cache.ts';
-export type { SnapshotWatcher } from './snapshot-cache.ts';
+export type { SnapshotWatcher, XdsCache } from './snapshot-cache.ts';
 export { XdsEvents } from './events.ts';
 export type { StreamKind, StreamRef, XdsEventMap, XdsListener } from './events.ts';
 export type { ErrorDetail, XdsNode } from './codec.ts';
