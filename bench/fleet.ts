@@ -5,7 +5,7 @@ import type { ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { translate } from '../src/translate/index.ts';
-import { makeSnapshot } from '../src/xds/snapshot.ts';
+import { makeSnapshot } from '../src/xds/snapshot-builder.ts';
 import type { Snapshot } from '../src/xds/snapshot.ts';
 import type { XdsEvents } from '../src/xds/events.ts';
 import type { ClientCommand, ClientNode, ClientStats } from './ads-clients.ts';

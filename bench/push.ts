@@ -4,7 +4,7 @@ import { SnapshotCache } from '../src/xds/snapshot-cache.ts';
 import { encodeSotwResponse } from '../src/xds/codec.ts';
 import { startXdsServer } from '../src/xds/server.ts';
 import type { XdsServer } from '../src/xds/server.ts';
-import { typeValues, pushOrder } from '../src/xds/stream.ts';
+import { pushOrder } from '../src/xds/stream.ts';
 import type { Snapshot } from '../src/xds/snapshot.ts';
 import type { ClusterShape, SyntheticNode } from './cluster.ts';
 import { ResourceCache } from './encode.ts';
@@ -58,7 +58,7 @@ export async function pushAll(fleet: ConnectedFleet, nodes: readonly SyntheticNo
 function preEncoded(snapshot: Snapshot): Buffer[] {
   return pushOrder(snapshot.types.keys()).map((typeUrl, i) => {
     const type = snapshot.types.get(typeUrl);
-    return encodeSotwResponse({ versionInfo: type?.version ?? '', typeUrl, nonce: `f${i}`, resources: type ? typeValues(type) : [] });
+    return encodeSotwResponse({ versionInfo: type?.version ?? '', typeUrl, nonce: `f${i}`, resources: type ? [...type.resources.values()] : [] });
   });
 }
 

@@ -9,11 +9,6 @@ import type { SharedResources } from './shared-resources.ts';
 /** The name of the one NameTable resource of a snapshot (agents subscribe to it or to `*`). */
 export const NAME_TABLE_RESOURCE = 'name-table';
 
-/** `snapshot` plus the proxy's name table, interned like every other type so alike proxies share it. */
-export function withNameTable(shared: SharedResources, index: ModelIndex, proxy: Proxy, snapshot: Snapshot): Snapshot {
-  return withNameTableType(snapshot, nameTableType(shared, index, proxy));
-}
-
 /** The proxy's name table as an interned snapshot type (built ahead by a prepared build, see prepare-build.ts). */
 export function nameTableType(shared: SharedResources, index: ModelIndex, proxy: Proxy): SnapshotType {
   const resource = resourceFromBytes(NAME_TABLE_TYPE_URL, NAME_TABLE_RESOURCE, encodeNameTable(nameTable(index, proxy)));

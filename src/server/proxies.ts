@@ -3,7 +3,7 @@
 // proxies to push and when).
 import { createHash } from 'node:crypto';
 import type { Problem, Proxy, ProxyResult } from '../model/index.ts';
-import { TypeUrl, type SnapshotCache, type Snapshot, type XdsNode } from '../xds/index.ts';
+import { TypeUrl, type ResourceProblem, type SnapshotCache, type Snapshot, type XdsNode } from '../xds/index.ts';
 import { SERVER_LISTENER_PREFIX } from '../translate/proxyless/index.ts';
 import { buildProxy } from './proxy-build.ts';
 import type { BuildContext } from './proxy-build.ts';
@@ -167,16 +167,33 @@ export class ProxyRegistry {
       this.#hooks.rejected(entry);
       return;
     }
+    if (build.unchanged || !build.snapshot) {
+      entry.rejectedAt = undefined;
+      return;
+    }
+    const started = performance.now();
+    // Published through the builder, which runs consistent(): the validator already refused broken sets, so a problem
+    // here is a bug, reported as a build problem; the cache keeps the last good snapshot.
+    const inconsistent = ctx.shared.publish(this.#cache, entry.key, build.snapshot);
+    if (inconsistent.length > 0) {
+      entry.problems = [...build.problems, ...inconsistent.map((p) => inconsistencyProblem(entry.nodeId, p))];
+      entry.rejectedAt = Date.now();
+      this.#hooks.rejected(entry);
+      return;
+    }
     entry.rejectedAt = undefined;
-    if (build.unchanged || !build.snapshot) return;
     entry.published = build.snapshot;
     entry.publishedAt = Date.now();
-    const started = performance.now();
-    this.#cache.setSnapshot(entry.key, build.snapshot);
     this.#hooks.published(entry, since, (performance.now() - started) / 1000);
   }
 }
 
+
+/** A snapshot `consistent()` refused, as the problem a failed build is reported as. */
+function inconsistencyProblem(nodeId: string, p: ResourceProblem): Problem {
+  const message = `building the snapshot failed: ${p.typeUrl} ${p.resource}: ${p.message}; the last good configuration stays`;
+  return { severity: 'error', message, origin: { source: 'generated', object: `Proxy/${nodeId}` } };
+}
 
 /** The union of the LDS names a node's streams subscribed to. */
 export function listenerNames(entry: ProxyEntry): Set<string> {

@@ -5,29 +5,21 @@
 import { indexModel, parseProxy } from '../model/index.ts';
 import type { MeshModel, ModelIndex, Problem, Proxy, ProxyNode, ProxyResult } from '../model/index.ts';
 import { buildProxyConfig, clientOf, generatedProblem, validationProblem } from '../pipeline/index.ts';
-import { TranslationCache, sidecarReadKey } from '../translate/index.ts';
+import { sidecarReadKey } from '../translate/index.ts';
+import type { TranslationCache } from '../translate/index.ts';
 import type { EnvoyResources, ForwardingStrategy } from '../translate/index.ts';
 import type { ProxyConfig, ProxyResources } from '../pipeline/index.ts';
 import { proxylessListener, translateProxyless } from '../translate/proxyless/index.ts';
 import type { ProxylessResources } from '../translate/proxyless/index.ts';
 import type { SetValidator, ValidationClient } from '../validate/index.ts';
 import { validatedSet } from './set-validation.ts';
-import { TypeUrl } from '../xds/index.ts';
+import { DEFAULT_TYPE_URLS, TypeUrl, sameSnapshot } from '../xds/index.ts';
 import type { Resource, Snapshot, SnapshotType } from '../xds/index.ts';
 import { typeLabel } from './metrics.ts';
 import { nameTableType, withNameTableType } from './name-table.ts';
-import { sameSnapshot } from './shared-resources.ts';
 import { DEFAULT_SIZE_LIMITS, describeOversize, heaviestHost, oversize, resourceName } from './size-guard.ts';
 import type { Oversize, SizeLimits } from './size-guard.ts';
 import type { SharedResources } from './shared-resources.ts';
-
-/** The four types every snapshot carries, present even when empty (SotW clients then learn all are gone). */
-export const SNAPSHOT_TYPES: readonly string[] = [
-  TypeUrl.Listener,
-  TypeUrl.Cluster,
-  TypeUrl.RouteConfiguration,
-  TypeUrl.ClusterLoadAssignment,
-];
 
 /** Everything a build reads that is the same for every proxy of one model generation. */
 export interface BuildContext {
@@ -44,7 +36,7 @@ export interface BuildContext {
    * on demand by name, so a name many clients subscribe to is built once, and one client's names cost only its build.
    */
   readonly proxyless: Map<string, ProxylessView>;
-  /** Per-service translations reused across proxies and generations (one per server, see `translationCacheOf`). */
+  /** Per-service translations reused across proxies and generations (one per server: `SharedResources.translations`). */
   readonly translations: TranslationCache;
   /** Per type URL, what each translated array became (proxies of one view share arrays, so each is encoded once). */
   readonly encoded: Map<string, WeakMap<readonly object[], EncodedArray>>;
@@ -94,18 +86,9 @@ export function buildContext(
   limits: Readonly<Record<ValidationClient, SizeLimits>> = DEFAULT_SIZE_LIMITS,
   rootNamespace?: string,
 ): BuildContext {
-  const translations = translationCacheOf(shared);
+  const translations = shared.translations;
   const root = rootNamespace !== undefined ? { rootNamespace } : {};
   return { model, index, strategy, ...root, shared, memo: new Map(), proxyless: new Map(), translations, encoded: new Map(), validators: new Map(), limits };
-}
-
-const translationCaches = new WeakMap<SharedResources, TranslationCache>();
-
-/** The server's TranslationCache: one per SharedResources (one per server), so it outlives each model generation. */
-export function translationCacheOf(shared: SharedResources): TranslationCache {
-  let cache = translationCaches.get(shared);
-  if (!cache) translationCaches.set(shared, (cache = new TranslationCache()));
-  return cache;
 }
 
 /**
@@ -340,7 +323,7 @@ function snapshotOf(ctx: BuildContext, plain: EnvoyResources | ProxylessResource
     arrays.set(url, entry);
   }
   const types = new Map<string, SnapshotType>();
-  for (const url of [...SNAPSHOT_TYPES].sort()) {
+  for (const url of [...DEFAULT_TYPE_URLS].sort()) {
     const entry = arrays.get(url);
     if (!entry) continue;
     const type = internedType(ctx, url, entry);

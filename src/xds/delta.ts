@@ -3,8 +3,7 @@ import { decodeDeltaRequest, encodeDeltaResponse } from './codec.ts';
 import type { DeltaRequest } from './codec.ts';
 import { ABSENT, HeldVersions, shapeOf } from './client-holdings.ts';
 import type { Resource } from './resource.ts';
-import { cached, internNames } from './shared-response.ts';
-import type { SharedResponse } from './shared-response.ts';
+import type { SharedResponse, SharedResponses } from './shared-response.ts';
 import type { Snapshot, SnapshotType } from './snapshot.ts';
 import { StreamBase, newTypeState, wildcardByDefault } from './stream.ts';
 import type { TypeStateBase } from './stream.ts';
@@ -17,21 +16,10 @@ interface DeltaTypeState extends TypeStateBase {
 const EMPTY_TYPE: SnapshotType = { version: '', resources: new Map() };
 
 /** One delta stream: feed it raw requests; it answers through its StreamIo. */
-export class DeltaStream extends StreamBase<DeltaTypeState> {
+export class DeltaStream extends StreamBase<DeltaTypeState, DeltaRequest> {
   readonly kind = 'delta' as const;
-
-  /** Handles one raw DeltaDiscoveryRequest. */
-  receive(bytes: Uint8Array): void {
-    if (this.closed) return;
-    let req: DeltaRequest;
-    try {
-      req = decodeDeltaRequest(bytes);
-    } catch (err) {
-      this.reject(`malformed DeltaDiscoveryRequest: ${(err as Error).message}`);
-      return;
-    }
-    this.handle(req);
-  }
+  protected readonly requestName = 'DeltaDiscoveryRequest';
+  protected readonly decode = decodeDeltaRequest;
 
   /** Handles one decoded request: ACK/NACK by nonce, and subscription changes always (even with a stale nonce). */
   handle(req: DeltaRequest): void {
@@ -57,7 +45,7 @@ export class DeltaStream extends StreamBase<DeltaTypeState> {
     } else if (responseNonce !== '' && responseNonce === state.pendingNonce) {
       this.settle(typeUrl, state, responseNonce, req.errorDetail);
     }
-    if (applySubscription(state, req)) state.dirty = true;
+    if (applySubscription(this.io.shared, state, req)) state.dirty = true;
     this.flush();
   }
 
@@ -74,7 +62,7 @@ export class DeltaStream extends StreamBase<DeltaTypeState> {
     const held = client.shareKey();
     const shape = shapeOf(wildcard, names);
     const response = held && shape
-      ? cached('delta', { typeUrl, next: type, shape, base: held.base, held: held.held }, encode)
+      ? this.io.shared.cached('delta', { typeUrl, next: type, shape, base: held.base, held: held.held }, encode)
       : encode();
     // Either way the client now holds exactly this type's subscribed resources.
     client.rebase(type, wildcard, names);
@@ -110,7 +98,7 @@ function differences(type: SnapshotType, wildcard: boolean, names: ReadonlySet<s
 }
 
 /** Applies subscribe/unsubscribe ('*' toggles wildcard); true when anything changed. Replaces `names` (interned), never edits it. */
-function applySubscription(state: DeltaTypeState, req: DeltaRequest): boolean {
+function applySubscription(shared: SharedResponses, state: DeltaTypeState, req: DeltaRequest): boolean {
   let changed = false;
   let names: Set<string> | undefined;
   const edit = (): Set<string> => (names ??= new Set(state.names));
@@ -137,7 +125,7 @@ function applySubscription(state: DeltaTypeState, req: DeltaRequest): boolean {
   }
   // Interned: streams with equal subscriptions share one set, so they share cached responses too (a per-stream set as
   // the cache key kept one encoded response per stream alive as long as the stream).
-  if (names !== undefined) state.names = internNames(names);
+  if (names !== undefined) state.names = shared.internNames(names);
   if (!state.wildcard && changed) state.client.retain(state.names);
   return changed;
 }

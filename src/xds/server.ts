@@ -4,7 +4,8 @@
 import * as grpc from '@grpc/grpc-js';
 import { AuthGate } from './authorize.ts';
 import type { AuthorizeHook } from './authorize.ts';
-import type { SnapshotCache } from './snapshot-cache.ts';
+import type { XdsCache } from './snapshot-cache.ts';
+import { SharedResponses } from './shared-response.ts';
 import { framedNonce } from './codec.ts';
 import type { XdsNode } from './codec.ts';
 import { DeltaStream } from './delta.ts';
@@ -15,8 +16,9 @@ import type { StreamInfo, StreamIo, StreamLimits } from './stream.ts';
 const SERVICE = '/envoy.service.discovery.v3.AggregatedDiscoveryService/';
 
 /** Options for `XdsServer`. */
-export interface XdsServerOptions {
-  readonly cache: SnapshotCache;
+export interface XdsServerOptions<C extends XdsCache = XdsCache> {
+  /** Where streams read their snapshots (a `SnapshotCache`, or any other `XdsCache`). */
+  readonly cache: C;
   /** Largest request accepted and response sent, in bytes (default 4 MiB in, 64 MiB out when unset). */
   readonly maxMessageBytes?: number;
   /** Most resource names one stream may subscribe to, over all types (default 100000). */
@@ -81,11 +83,16 @@ interface Live {
   principal?: unknown;
 }
 
-/** Serves a SnapshotCache over ADS; emits typed events for every stream, request, response, ACK and NACK. */
-export class XdsServer {
+/**
+ * Serves a cache (`XdsCache`, usually a `SnapshotCache`) over ADS; emits typed events for every stream, request,
+ * response, ACK and NACK. Everything its streams share (interned names, encoded responses, stream ids) is its own.
+ */
+export class XdsServer<C extends XdsCache = XdsCache> {
   /** Subscribe here for stream/request/response/ack/nack events. */
   readonly events = new XdsEvents();
-  readonly cache: SnapshotCache;
+  readonly cache: C;
+  /** Interned subscriptions and encoded responses, shared by this server's streams and nobody else's. */
+  readonly responses = new SharedResponses();
   /** The grpc-js server, e.g. to add a health service on the same ports. */
   readonly grpcServer: grpc.Server;
   readonly #limits: StreamLimits;
@@ -93,7 +100,7 @@ export class XdsServer {
   readonly #live = new Map<number, Live>();
   #nextId = 0;
 
-  constructor(options: XdsServerOptions) {
+  constructor(options: XdsServerOptions<C>) {
     this.cache = options.cache;
     this.#limits = { ...options.streamLimits, maxNames: options.maxNamesPerStream ?? 100_000 };
     this.#snapshotKey = options.snapshotKey;
@@ -182,6 +189,7 @@ export class XdsServer {
       id,
       peer: call.getPeer(),
       cache: this.cache,
+      shared: this.responses,
       events: this.events,
       limits: this.#limits,
       ...(this.#snapshotKey ? { snapshotKey: this.#snapshotKey } : {}),
@@ -256,9 +264,9 @@ function splitAddress(address: string): { host: string; port: number } {
 }
 
 /** Convenience: a server for the cache, listening on the addresses; resolves once bound. */
-export async function startXdsServer(
-  options: XdsServerOptions & { readonly addresses: readonly string[] },
-): Promise<{ server: XdsServer; addresses: string[] }> {
+export async function startXdsServer<C extends XdsCache>(
+  options: XdsServerOptions<C> & { readonly addresses: readonly string[] },
+): Promise<{ server: XdsServer<C>; addresses: string[] }> {
   const server = new XdsServer(options);
   const addresses = await server.listen(options.addresses);
   return { server, addresses };

@@ -1,11 +1,26 @@
-// Snapshots keyed by node id, and the watchers (streams) that want to hear when a node's snapshot changes.
+// What the ADS streams read (`XdsCache`: the current snapshot of a key, and a watch for the next one), and the cache
+// that holds one snapshot per key, `SnapshotCache`. The streams depend only on the interface.
 import type { Snapshot } from './snapshot.ts';
 
 /** Called with the node's new snapshot; each stream works out itself which types and resources differ. */
 export type SnapshotWatcher = (snapshot: Snapshot) => void;
 
+/**
+ * What `XdsServer` and its streams need from a cache (go-control-plane's `Cache` in spirit: fetch the current state,
+ * watch for the next): a stream reads its key's snapshot once and is handed every later one, and works out itself
+ * which types and resources differ. `SnapshotCache` is the one implementation; a cache of one type shared by every
+ * node (go-control-plane's linear cache) or one that routes types to several caches (its mux cache) would implement
+ * this too, answering every key with one snapshot or merging their types.
+ */
+export interface XdsCache {
+  /** The key's current snapshot, if it has one. */
+  getSnapshot(key: string): Snapshot | undefined;
+  /** Calls `watcher` with each later snapshot of the key; returns the function that stops it. */
+  watch(key: string, watcher: SnapshotWatcher): () => void;
+}
+
 /** Holds the current snapshot of every node id and tells that node's streams when it changes. */
-export class SnapshotCache {
+export class SnapshotCache implements XdsCache {
   readonly #snapshots = new Map<string, Snapshot>();
   readonly #watchers = new Map<string, Set<SnapshotWatcher>>();
 

@@ -1,4 +1,5 @@
-// A Snapshot is everything one node should see: resources per type URL, each type with one version.
+// A Snapshot is everything one node should see: resources per type URL, each type with one version. Snapshots are
+// made by a `SnapshotBuilder` (snapshot-builder.ts); this file holds their shape, versions and the consistency check.
 import { TypeUrl, decodeMessage } from '../envoy-api/protos.ts';
 import type { ResourceProblem } from '../envoy-api/problem.ts';
 import { edsServiceRef, rdsRefs } from '../envoy-api/references.ts';
@@ -17,12 +18,6 @@ export interface Snapshot {
   readonly types: ReadonlyMap<string, SnapshotType>;
 }
 
-/** Options for `makeSnapshot`. */
-export interface MakeSnapshotOptions {
-  /** Per-type version to use instead of the one derived from the resources' content. */
-  readonly versions?: Readonly<Record<string, string>>;
-}
-
 /** The version of a set of resources: a hash of their sorted names and content versions. */
 export function typeVersion(resources: Iterable<Resource>): string {
   const parts = [...resources].map((r) => `${r.name}\u0000${r.version}`);
@@ -31,32 +26,6 @@ export function typeVersion(resources: Iterable<Resource>): string {
   for (let i = 1; i < parts.length && sorted; i++) sorted = (parts[i - 1] as string) <= (parts[i] as string);
   if (!sorted) parts.sort();
   return contentVersion(parts.join('\n'));
-}
-
-/**
- * Groups resources by type URL. Throws when two resources of one type share a name (the caller built it wrong).
- * `typeUrls` lists types that must appear even when empty (so SotW clients learn everything of that type is gone).
- */
-export function makeSnapshot(
-  resources: Iterable<Resource>,
-  options: MakeSnapshotOptions = {},
-  typeUrls: Iterable<string> = [TypeUrl.Listener, TypeUrl.Cluster, TypeUrl.RouteConfiguration, TypeUrl.ClusterLoadAssignment],
-): Snapshot {
-  const grouped = new Map<string, Map<string, Resource>>();
-  for (const url of typeUrls) grouped.set(url, new Map());
-  for (const r of resources) {
-    let byName = grouped.get(r.typeUrl);
-    if (!byName) grouped.set(r.typeUrl, (byName = new Map()));
-    if (byName.has(r.name)) throw new Error(`snapshot: two ${r.typeUrl} resources are named "${r.name}"`);
-    byName.set(r.name, r);
-  }
-  const types = new Map<string, SnapshotType>();
-  for (const url of [...grouped.keys()].sort()) {
-    const byName = grouped.get(url) ?? new Map<string, Resource>();
-    const sorted = new Map([...byName.entries()].sort(([a], [b]) => compareStrings(a, b)));
-    types.set(url, { version: options.versions?.[url] ?? typeVersion(sorted.values()), resources: sorted });
-  }
-  return { types };
 }
 
 /** The resources of one type (empty when the snapshot has none of that type). */

@@ -6,10 +6,10 @@
 import { decodeSotwRequest } from './codec.ts';
 import type { SotwRequest } from './codec.ts';
 import type { Resource } from './resource.ts';
-import { WILDCARD, internNames, intersect, sharedResponse } from './shared-response.ts';
-import type { Shape } from './shared-response.ts';
+import { WILDCARD } from './shared-response.ts';
+import type { Shape, SharedResponses } from './shared-response.ts';
 import type { Snapshot, SnapshotType } from './snapshot.ts';
-import { StreamBase, fullStateInSotw, newTypeState, typeValues, wildcardByDefault } from './stream.ts';
+import { StreamBase, fullStateInSotw, newTypeState, wildcardByDefault } from './stream.ts';
 import type { TypeStateBase } from './stream.ts';
 
 interface SotwTypeState extends TypeStateBase {
@@ -28,21 +28,10 @@ function shapeOf(state: TypeStateBase): Shape {
 }
 
 /** One SotW stream: feed it raw requests; it answers through its StreamIo. */
-export class SotwStream extends StreamBase<SotwTypeState> {
+export class SotwStream extends StreamBase<SotwTypeState, SotwRequest> {
   readonly kind = 'sotw' as const;
-
-  /** Handles one raw DiscoveryRequest. */
-  receive(bytes: Uint8Array): void {
-    if (this.closed) return;
-    let req: SotwRequest;
-    try {
-      req = decodeSotwRequest(bytes);
-    } catch (err) {
-      this.reject(`malformed DiscoveryRequest: ${(err as Error).message}`);
-      return;
-    }
-    this.handle(req);
-  }
+  protected readonly requestName = 'DiscoveryRequest';
+  protected readonly decode = decodeSotwRequest;
 
   /** Handles one decoded request: stale check, ACK/NACK, subscription change, then push. */
   handle(req: SotwRequest): void {
@@ -59,7 +48,7 @@ export class SotwStream extends StreamBase<SotwTypeState> {
       if (existing.pendingNonce !== undefined && responseNonce === existing.pendingNonce) {
         this.settle(typeUrl, existing, responseNonce, req.errorDetail);
       }
-      if (updateNames(existing, resourceNames)) existing.dirty = true;
+      if (updateNames(this.io.shared, existing, resourceNames)) existing.dirty = true;
     }
     this.flush();
   }
@@ -81,10 +70,10 @@ export class SotwStream extends StreamBase<SotwTypeState> {
   private subscribeFirst(req: SotwRequest): SotwTypeState {
     const state: SotwTypeState = { ...newTypeState(), sentResources: undefined, base: undefined, held: undefined };
     state.wildcard = req.resourceNames.length === 0 ? wildcardByDefault(req.typeUrl) : req.resourceNames.includes('*');
-    state.names = internNames(req.resourceNames.filter((n) => n !== '*'));
+    state.names = this.io.shared.internNames(req.resourceNames.filter((n) => n !== '*'));
     const current = this.snapshot?.types.get(req.typeUrl);
     if (current && req.versionInfo !== '' && req.versionInfo === current.version) {
-      if (fullStateInSotw(req.typeUrl)) state.sentResources = select(state, current);
+      if (fullStateInSotw(req.typeUrl)) state.sentResources = select(this.io.shared, state, current);
       state.base = current;
       state.held = shapeOf(state);
       state.sentVersion = state.ackedVersion = state.checkedVersion = current.version;
@@ -102,9 +91,9 @@ export class SotwStream extends StreamBase<SotwTypeState> {
 
   /** Listener and Cluster: every subscribed resource, unless the stream already has exactly these. */
   private respondFull(typeUrl: string, state: SotwTypeState, type: SnapshotType): void {
-    const resources = select(state, type);
+    const resources = select(this.io.shared, state, type);
     if (!state.dirty && sameResources(resources, state.sentResources)) return;
-    const shared = sharedResponse({ typeUrl, next: type, shape: shapeOf(state), base: undefined, held: undefined }, () => resources);
+    const shared = this.io.shared.sharedResponse({ typeUrl, next: type, shape: shapeOf(state), base: undefined, held: undefined }, () => resources);
     state.sentResources = resources;
     this.sent(typeUrl, state, type.version, shared.bytes, shared.count, 0);
   }
@@ -118,7 +107,7 @@ export class SotwStream extends StreamBase<SotwTypeState> {
       return;
     }
     const { base, held } = state;
-    const shared = sharedResponse({ typeUrl, next: type, shape, base, held }, () => changed(type, shape, base, held));
+    const shared = this.io.shared.sharedResponse({ typeUrl, next: type, shape, base, held }, () => changed(type, shape, base, held));
     state.base = type;
     state.held = shape;
     state.dirty = false;
@@ -128,8 +117,8 @@ export class SotwStream extends StreamBase<SotwTypeState> {
 }
 
 /** The resources a stream should hold for a type: all of them for wildcard, else the named ones that exist. */
-function select(state: TypeStateBase, type: SnapshotType): readonly Resource[] {
-  if (state.wildcard) return typeValues(type);
+function select(shared: SharedResponses, state: TypeStateBase, type: SnapshotType): readonly Resource[] {
+  if (state.wildcard) return shared.typeValues(type);
   const out: Resource[] = [];
   for (const name of state.names) {
     const r = type.resources.get(name);
@@ -158,22 +147,22 @@ function changed(next: SnapshotType, shape: Shape, base: SnapshotType | undefine
 }
 
 /** Applies a request's names to a type; true when the subscription changed. Narrowing also narrows what is held. */
-function updateNames(state: SotwTypeState, names: readonly string[]): boolean {
+function updateNames(shared: SharedResponses, state: SotwTypeState, names: readonly string[]): boolean {
   let wildcard = state.wildcard;
   let next: ReadonlySet<string>;
   if (names.length === 0) {
     // An empty list keeps a wildcard subscription (Envoy's ACKs) and drops named ones.
     if (state.names.size === 0) return false;
-    next = internNames([]);
+    next = shared.internNames([]);
   } else {
     wildcard = names.includes('*');
     if (wildcard === state.wildcard && sameNames(names, state.names)) return false; // an ACK: skip interning
-    next = internNames(names.filter((n) => n !== '*'));
+    next = shared.internNames(names.filter((n) => n !== '*'));
   }
   if (wildcard === state.wildcard && next === state.names) return false;
   state.wildcard = wildcard;
   state.names = next;
-  if (state.held !== undefined) state.held = intersect(state.held, shapeOf(state));
+  if (state.held !== undefined) state.held = shared.intersect(state.held, shapeOf(state));
   return true;
 }
 

@@ -1,9 +1,9 @@
 // What SotW and delta streams share: the node, the snapshot watch, push order, nonces, limits and status.
-import type { SnapshotCache } from './snapshot-cache.ts';
+import type { XdsCache } from './snapshot-cache.ts';
+import type { SharedResponses } from './shared-response.ts';
 import type { XdsNode } from './codec.ts';
 import type { StreamKind, StreamRef, XdsEvents } from './events.ts';
 import { TypeUrl } from '../envoy-api/protos.ts';
-import type { Resource } from './resource.ts';
 import { randomBytes } from 'node:crypto';
 import type { Snapshot, SnapshotType } from './snapshot.ts';
 import { compareStrings } from '../compare-strings.ts';
@@ -47,7 +47,9 @@ export function truncateText(text: string, max: number): string {
 export interface StreamIo {
   readonly id: number;
   readonly peer: string;
-  readonly cache: SnapshotCache;
+  readonly cache: XdsCache;
+  /** The server's interned names and encoded responses, shared by its streams only. */
+  readonly shared: SharedResponses;
   readonly events: XdsEvents;
   readonly limits: StreamLimits;
   /** Which snapshot of the cache a node reads (by default its id; a server may tell apart same-id nodes). */
@@ -149,15 +151,6 @@ export function fullStateInSotw(typeUrl: string): boolean {
   return typeUrl === TypeUrl.Listener || typeUrl === TypeUrl.Cluster;
 }
 
-const valuesCache = new WeakMap<SnapshotType, readonly Resource[]>();
-
-/** The resources of a snapshot type as an array shared by every wildcard stream (no per-stream copy). */
-export function typeValues(type: SnapshotType): readonly Resource[] {
-  let values = valuesCache.get(type);
-  if (!values) valuesCache.set(type, (values = [...type.resources.values()]));
-  return values;
-}
-
 /** Why a node is refused for its size, or undefined when it fits the limits. */
 function nodeTooBig(node: XdsNode, limits: StreamLimits): string | undefined {
   const maxId = limits.maxNodeIdBytes ?? DEFAULT_LIMITS.maxNodeIdBytes;
@@ -179,8 +172,12 @@ function longName(typeUrl: string, names: readonly string[], max: number): strin
 }
 
 /** Shared node handling: the first request must name the node; later ones may omit it. */
-export abstract class StreamBase<S extends TypeStateBase> implements StreamInfo {
+export abstract class StreamBase<S extends TypeStateBase, R> implements StreamInfo {
   abstract readonly kind: StreamKind;
+  /** The request message's name, for the error a malformed one ends the stream with. */
+  protected abstract readonly requestName: string;
+  /** Decodes one raw request of this flavour; throws on malformed bytes. */
+  protected abstract readonly decode: (bytes: Uint8Array) => R;
   node: XdsNode | undefined;
   snapshotKey: string | undefined;
   snapshot: Snapshot | undefined;
@@ -205,6 +202,22 @@ export abstract class StreamBase<S extends TypeStateBase> implements StreamInfo 
   protected ref(): StreamRef {
     return { streamId: this.io.id, kind: this.kind, node: this.node as XdsNode };
   }
+
+  /** Handles one raw request; a malformed one ends the stream with INVALID_ARGUMENT. */
+  receive(bytes: Uint8Array): void {
+    if (this.closed) return;
+    let req: R;
+    try {
+      req = this.decode(bytes);
+    } catch (err) {
+      this.reject(`malformed ${this.requestName}: ${(err as Error).message}`);
+      return;
+    }
+    this.handle(req);
+  }
+
+  /** Handles one decoded request of this flavour. */
+  abstract handle(req: R): void;
 
   /** Checks node, type URL and name limits (`names`: the request's names); false when the stream was failed. */
   protected admit(node: XdsNode | undefined, typeUrl: string, addedNames: number, names: readonly string[]): boolean {

@@ -5,7 +5,6 @@ import { mock, test } from 'node:test';
 import { Debouncer } from '../../src/server/debounce.ts';
 import type { MergedChange } from '../../src/server/debounce.ts';
 import { MetricsRegistry, typeLabel } from '../../src/server/metrics.ts';
-import { SharedResources, sameSnapshot } from '../../src/server/shared-resources.ts';
 import { TypeUrl } from '../../src/xds/index.ts';
 
 const key = (name: string) => ({ kind: 'Pod' as const, namespace: 'demo', name });
@@ -87,23 +86,4 @@ test('metrics render in Prometheus text format, sorted, with escaped labels and 
   assert.throws(() => r.inc('pilot_xds'), /is a gauge, not a counter/);
   assert.throws(() => r.inc('nope'), /not defined/);
   assert.equal(typeLabel(TypeUrl.ClusterLoadAssignment), 'eds');
-});
-
-test('identical plain resources are encoded once and equal sets share one snapshot type', () => {
-  const shared = new SharedResources();
-  const cluster = () => ({ name: 'c1', type: 'EDS', eds_cluster_config: { eds_config: { ads: {} } } });
-  const a = shared.resource(TypeUrl.Cluster, cluster());
-  const b = shared.resource(TypeUrl.Cluster, cluster());
-  assert.equal(a, b, 'the same encoded object');
-  const other = shared.resource(TypeUrl.Cluster, { ...cluster(), name: 'c2' });
-  assert.notEqual(other, a);
-  assert.deepEqual(shared.stats(), { hits: 1, misses: 2, alive: 2 });
-  const s1 = shared.snapshot([a, other], [TypeUrl.Cluster, TypeUrl.Listener]);
-  const s2 = shared.snapshot([other, b], [TypeUrl.Cluster, TypeUrl.Listener]);
-  assert.equal(s1.types.get(TypeUrl.Cluster), s2.types.get(TypeUrl.Cluster));
-  assert.equal(s1.types.get(TypeUrl.Listener)?.resources.size, 0);
-  assert.ok(sameSnapshot(s1, s2));
-  assert.ok(!sameSnapshot(s1, shared.snapshot([a], [TypeUrl.Cluster, TypeUrl.Listener])));
-  assert.throws(() => shared.snapshot([a, b], [TypeUrl.Cluster]), /two .* named "c1"/);
-  assert.throws(() => shared.resource(TypeUrl.Cluster, { name: 'x', bogus: 1 }), /unknown field bogus/);
 });

@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { main } from '../../examples/embed-xds.ts';
-import { TypeUrl } from '../../src/xds/index.ts';
+import { SharedResources } from '../../src/server/shared-resources.ts';
+import { SnapshotBuilder, TypeUrl } from '../../src/xds/index.ts';
 import { openSotw, sotwMessages, sotwNames } from './raw-client.ts';
 
 const root = new URL('../../', import.meta.url);
@@ -40,4 +41,12 @@ test('the example serves its snapshot to a raw ADS client over 127.0.0.1 and [::
   } finally {
     await server.close();
   }
+});
+
+test('the example imports only src/xds/index.ts, whose SnapshotBuilder is the one biplane serve builds with', () => {
+  const source = readFileSync(new URL('examples/embed-xds.ts', root), 'utf8');
+  const imports = [...source.matchAll(/from '([^']+)'/g)].map((m) => m[1]);
+  assert.deepEqual(imports.filter((from) => !from?.startsWith('node:')), ['../src/xds/index.ts']);
+  for (const name of ['SnapshotBuilder', 'SnapshotCache', 'XdsServer']) assert.match(source, new RegExp(`new ${name}\\(`), name);
+  assert.ok(new SharedResources() instanceof SnapshotBuilder, "serve's builder is the library's");
 });

@@ -7,6 +7,7 @@ import { ABSENT, HeldVersions } from '../../src/xds/client-holdings.ts';
 import { encodeMessage } from '../../src/envoy-api/protos.ts';
 import { encodeSotwResponse, framedNonce, withNonce } from '../../src/xds/codec.ts';
 import { DeltaStream } from '../../src/xds/delta.ts';
+import { SharedResponses } from '../../src/xds/shared-response.ts';
 import { SotwStream } from '../../src/xds/sotw.ts';
 import type { StreamIo } from '../../src/xds/stream.ts';
 import { cluster, endpoints, world } from './fixtures.ts';
@@ -15,11 +16,17 @@ const REQUEST = 'envoy.service.discovery.v3.DiscoveryRequest';
 const DELTA = 'envoy.service.discovery.v3.DeltaDiscoveryRequest';
 const DELTA_RES = 'envoy.service.discovery.v3.DeltaDiscoveryResponse';
 
+/** Streams on one cache stand for one server's streams: they share that server's responses. */
+const servers = new WeakMap<SnapshotCache, SharedResponses>();
+
 function io(id: number, cache: SnapshotCache, sent: Buffer[], nonces: string[] = []): StreamIo {
+  let shared = servers.get(cache);
+  if (!shared) servers.set(cache, (shared = new SharedResponses()));
   return {
     id,
     peer: 'test',
     cache,
+    shared,
     events: new XdsEvents(),
     limits: { maxNames: 1000 },
     send: (body, nonce) => {
