@@ -1,6 +1,7 @@
 // Per-proxy state and push: which nodes are connected (by their streams), what each subscribed to, its last good
 // snapshot, its current problems. A push rebuilds one proxy and publishes only what changed (`pusher.ts` decides which
 // proxies to push and when).
+import { compareStrings } from '../compare-strings.ts';
 import { createHash } from 'node:crypto';
 import type { Problem, Proxy, ProxyResult } from '../model/index.ts';
 import { TypeUrl, type ResourceProblem, type SnapshotCache, type Snapshot, type XdsNode } from '../xds/index.ts';
@@ -143,7 +144,7 @@ export class ProxyRegistry {
 
   /** Every connected proxy, sorted by key (node id first). */
   entries(): ProxyEntry[] {
-    return [...this.#entries.values()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    return [...this.#entries.values()].sort((a, b) => compareStrings(a.key, b.key));
   }
 
   /** How many nodes are connected. */

@@ -2,6 +2,7 @@
 // encode through the shared content cache, validate, and say whether it may be published. Proxies that read the same
 // (a sidecar: its view, namespace, interception and inbound ports, never its id or IPs) share one build per model, so
 // 1,000 alike proxies cost one translation.
+import { compareStrings } from '../compare-strings.ts';
 import { indexModel, parseProxy } from '../model/index.ts';
 import type { MeshModel, ModelIndex, Problem, Proxy, ProxyNode, ProxyResult } from '../model/index.ts';
 import { buildProxyConfig, clientOf, generatedProblem, validationProblem } from '../pipeline/index.ts';
@@ -292,7 +293,7 @@ function proxylessResources(ctx: BuildContext, view: ProxylessView, proxy: Proxy
     return view.onDemand.get(name) ?? [];
   });
   if (added.length === 0) return base;
-  const listeners = [...base.listeners, ...added].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const listeners = [...base.listeners, ...added].sort((a, b) => compareStrings(a.name, b.name));
   return { ...base, listeners };
 }
 
@@ -301,7 +302,7 @@ function proxylessWithout(index: ModelIndex, proxy: Proxy, extras: readonly stri
   const base = translateProxyless(index, proxy);
   const have = new Set(base.listeners.map((l) => l.name));
   const added = extras.filter((name) => !have.has(name)).flatMap((name) => proxylessListener(index, proxy, name) ?? []);
-  return added.length === 0 ? base : { ...base, listeners: [...base.listeners, ...added].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)) };
+  return added.length === 0 ? base : { ...base, listeners: [...base.listeners, ...added].sort((a, b) => compareStrings(a.name, b.name)) };
 }
 
 /** The proxy's four types in the order `encodeAll` used to encode them (so the first encoding error is the same). */

@@ -1,5 +1,6 @@
 // The rules of one resource on its own (proto shape and round trip, PGV, its own semantic rules): `validateResource`,
 // memoisable by content; and how problems are ordered and printed. The set rules are in set-rules.ts.
+import { compareStrings } from '../compare-strings.ts';
 import { TypeUrl } from '../envoy-api/protos.ts';
 import { asObj, type Obj } from '../envoy-api/plain.ts';
 import { contentKey } from './validation-cache.ts';
@@ -80,7 +81,7 @@ export function sortProblems(problems: readonly ResourceProblem[]): ResourceProb
     const i = TYPE_ORDER.indexOf(p.typeUrl);
     return i < 0 ? TYPE_ORDER.length : i;
   };
-  return [...problems].sort((a, b) => rank(a) - rank(b) || (a.resource < b.resource ? -1 : a.resource > b.resource ? 1 : 0));
+  return [...problems].sort((a, b) => rank(a) - rank(b) || compareStrings(a.resource, b.resource));
 }
 
 /** One line per problem, `Listener "name" path: message [rule]`, for logs, CLI output and test failures. */

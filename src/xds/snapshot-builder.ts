@@ -2,6 +2,7 @@
 // checked with `consistent()` and handed to a cache. A builder interns what it makes by content and holds it weakly,
 // so resources and whole per-type sets identical across nodes are encoded and stored once, for as long as some
 // snapshot still uses them. `makeSnapshot` is a throwaway builder's `snapshot()`.
+import { compareStrings } from '../compare-strings.ts';
 import { createHash } from 'node:crypto';
 import { TypeUrl } from '../envoy-api/protos.ts';
 import { makeResource } from './resource.ts';
@@ -194,7 +195,7 @@ export function sameSnapshot(a: Snapshot | undefined, b: Snapshot): boolean {
 
 /** One type's resources sorted by name; throws when two share a name. */
 function byName(typeUrl: string, resources: readonly Resource[]): ReadonlyMap<string, Resource> {
-  const list = [...resources].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const list = [...resources].sort((a, b) => compareStrings(a.name, b.name));
   for (let i = 1; i < list.length; i++) {
     if (list[i]?.name === list[i - 1]?.name) throw new Error(`snapshot: two ${typeUrl} resources are named "${list[i]?.name}"`);
   }
